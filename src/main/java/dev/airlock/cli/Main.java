@@ -1,0 +1,46 @@
+package dev.airlock.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code airlock} command: the host's and the domains' entry point. Subcommands are registered here;
+ * errors reach the user as one line starting with {@code ERROR: }, never as a stack trace.
+ */
+@Command(name = "airlock",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Secure file exchange between isolated compartments (Qubes OS compatible).",
+        subcommands = {
+                CommandLine.HelpCommand.class,
+        })
+public final class Main {
+
+    /** Exit code for bad usage, as picocli and the Qubes tools use it. */
+    static final int EXIT_USAGE = 2;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns the exit code; used by tests to run commands in-process. */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            cmd.getErr().println("ERROR: " + Messages.describe(ex));
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"airlock " + (v == null ? "(development build)" : v)};
+        }
+    }
+}
