@@ -13,6 +13,9 @@ import picocli.CommandLine.Command;
         description = "Secure file exchange between isolated compartments (Qubes OS compatible).",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                CopyLocalCommand.class,
+                QfileAgentCommand.class,
+                QfileUnpackerCommand.class,
         })
 public final class Main {
 
@@ -29,9 +32,16 @@ public final class Main {
     /** Runs the command line and returns the exit code; used by tests to run commands in-process. */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("ERROR: " + Messages.describe(ex));
             return 1;
+        });
+        cl.setParameterExceptionHandler((ex, args1) -> {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println("ERROR: " + Messages.safe(ex.getMessage()));
+            cmd.usage(cmd.getErr());
+            return EXIT_USAGE;
         });
         return cl.execute(args);
     }

@@ -1,0 +1,30 @@
+package dev.airlock.filecopy;
+
+import dev.airlock.sys.Errno;
+
+/** The error codes of the file-copy reply and what the sender tells the user about each. */
+public final class FilecopyErrors {
+    /** Qubes' code for a stream that ended inside a file body. */
+    public static final int LEGAL_EOF = 31415926;
+
+    private FilecopyErrors() {
+    }
+
+    /** A sentence for the user, naming the entry the receiver reported. */
+    public static String describe(int code, String lastName) {
+        String name = lastName.isEmpty() ? "" : " (at \"" + lastName + "\")";
+        return switch (code) {
+            case 0 -> "no error";
+            case Errno.EEXIST -> "a file named \"" + lastName + "\" already exists at the destination";
+            case Errno.EINVAL -> "the receiver found corrupted data in the stream" + name;
+            case Errno.EILSEQ -> "the receiver refused a forbidden character or path form in a file or link name"
+                    + name + "; names outside its allowed characters need allow-all-names";
+            case Errno.ENOLINK -> "cannot verify that the link \"" + lastName
+                    + "\" would not point outside the copied files; it was refused";
+            case Errno.EDQUOT -> "the receiver's size or file-count limit was exceeded" + name;
+            case Errno.ENAMETOOLONG -> "a name is too long" + name;
+            case Errno.EREMOTEIO, LEGAL_EOF -> "the transfer stopped early" + name;
+            default -> "the receiver failed: " + Errno.describe(code) + name;
+        };
+    }
+}

@@ -1,0 +1,348 @@
+package dev.airlock.filecopy;
+
+import dev.airlock.sys.Errno;
+import dev.airlock.sys.ErrnoException;
+import dev.airlock.sys.Posix;
+import dev.airlock.sys.Stat;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The receiving side's file system: every path is resolved relative to the open destination directory one
+ * component at a time with {@code O_NOFOLLOW}, so no symlink (from this stream or planted earlier) is ever
+ * followed, and nothing is created outside the destination. Files are written to an anonymous
+ * ({@code O_TMPFILE}) or hidden temporary file and linked under their name only when complete; linking fails
+ * rather than overwrite.
+ */
+final class IncomingTree implements AutoCloseable {
+    private static final int DIR_FLAGS = Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_NOFOLLOW | Posix.O_CLOEXEC;
+    private static final int ZERO_CHUNK = 1 << 20;
+    private static final MemorySegment ZEROS = Arena.global().allocate(ZERO_CHUNK);
+    /** Chunks at least this large that are all zero become holes instead of writes. */
+    private static final int MIN_HOLE = 4096;
+
+    /** How a finished temporary file gets its name; found once per session by {@link #probeLinkMethod()}. */
+    private enum LinkMethod { EMPTY_PATH, PROC_FD, NAMED_TEMP }
+
+    /** A directory opened by its first header and waiting for its second. */
+    private record OpenDir(byte[] path, int fd) {
+    }
+
+    /** A parent directory handle; {@code owned} handles are closed after use. */
+    record Parent(int fd, boolean owned) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (owned) {
+                Posix.closeQuietly(fd);
+            }
+        }
+    }
+
+    private final int rootFd;
+    private final List<OpenDir> open = new ArrayList<>();
+    private LinkMethod linkMethod;
+
+    IncomingTree(int rootFd) {
+        this.rootFd = rootFd;
+    }
+
+    /** The directory that holds {@code name}, resolved without following any symlink. */
+    Parent parentOf(byte[] name) throws Refusal, ErrnoException {
+        int slash = lastSlash(name);
+        if (slash < 0) {
+            return new Parent(rootFd, false);
+        }
+        byte[] dir = Arrays.copyOf(name, slash);
+        for (int i = open.size() - 1; i >= 0; i--) {
+            if (Arrays.equals(open.get(i).path, dir)) {
+                return new Parent(open.get(i).fd, false);
+            }
+        }
+        return new Parent(resolveDirectory(dir), true);
+    }
+
+    private int resolveDirectory(byte[] dir) throws Refusal, ErrnoException {
+        int fd = rootFd;
+        int start = 0;
+        try {
+            while (start <= dir.length) {
+                int end = indexOf(dir, (byte) '/', start);
+                if (end < 0) {
+                    end = dir.length;
+                }
+                byte[] component = Arrays.copyOfRange(dir, start, end);
+                int next = openDirectory(fd, component);
+                if (fd != rootFd) {
+                    Posix.closeQuietly(fd);
+                }
+                fd = next;
+                start = end + 1;
+            }
+            return fd;
+        } catch (Refusal | ErrnoException e) {
+            if (fd != rootFd) {
+                Posix.closeQuietly(fd);
+            }
+            throw e;
+        }
+    }
+
+    /** Opens one component as a directory; a symlink or other non-directory is ENOTDIR. */
+    private static int openDirectory(int dirFd, byte[] component) throws Refusal, ErrnoException {
+        try {
+            return Posix.openat(dirFd, component, DIR_FLAGS, 0);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ELOOP || e.errno() == Errno.ENOTDIR) {
+                throw new Refusal(Errno.ENOTDIR);
+            }
+            if (e.errno() == Errno.ENOENT) {
+                throw new Refusal(Errno.ENOENT);
+            }
+            throw e;
+        }
+    }
+
+    /** First header of a directory: create it 0700 (or merge into an existing directory) and keep it open. */
+    void openDirectoryEntry(byte[] name) throws Refusal, ErrnoException {
+        // A directory opened earlier but never closed by its second header is left as it is (0700).
+        byte[] parentPath = lastSlash(name) < 0 ? null : Arrays.copyOf(name, lastSlash(name));
+        while (!open.isEmpty() && (parentPath == null || !Arrays.equals(open.getLast().path, parentPath))) {
+            Posix.closeQuietly(open.removeLast().fd);
+        }
+        try (Parent p = parentOf(name)) {
+            byte[] base = baseName(name);
+            try {
+                Posix.mkdirat(p.fd(), base, 0700);
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.EEXIST) {
+                    throw e;
+                }
+                Stat existing = Posix.statx(p.fd(), base, Posix.AT_SYMLINK_NOFOLLOW);
+                if (!existing.isDirectory()) {
+                    throw new Refusal(Errno.EEXIST);
+                }
+            }
+            open.add(new OpenDir(name, openDirectory(p.fd(), base)));
+        }
+    }
+
+    /** True when {@code name} is a directory opened by a first header and not yet closed. */
+    boolean isOpenDirectory(byte[] name) {
+        for (OpenDir d : open) {
+            if (Arrays.equals(d.path, name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Second header of a directory: apply its mode and times, then forget it. */
+    void closeDirectoryEntry(byte[] name, int mode, FileHeader h) throws ErrnoException {
+        while (!open.isEmpty()) {
+            OpenDir d = open.removeLast();
+            try {
+                if (Arrays.equals(d.path, name)) {
+                    Posix.fchmod(d.fd, mode);
+                    Posix.futimens(d.fd, h.atime(), (int) h.atimeNsec(), h.mtime(), (int) h.mtimeNsec());
+                    return;
+                }
+            } finally {
+                Posix.closeQuietly(d.fd);
+            }
+        }
+    }
+
+    /** Refuses early (before the body is read) when the name is taken; the final link re-checks atomically. */
+    static void requireAbsent(int dirFd, byte[] base) throws Refusal, ErrnoException {
+        try {
+            Posix.statx(dirFd, base, Posix.AT_SYMLINK_NOFOLLOW);
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return;
+            }
+            throw e;
+        }
+        throw new Refusal(Errno.EEXIST);
+    }
+
+    void symlink(int dirFd, byte[] base, byte[] target) throws Refusal, ErrnoException {
+        try {
+            Posix.symlinkat(target, dirFd, base);
+        } catch (ErrnoException e) {
+            throw refuseIfExists(e);
+        }
+    }
+
+    /** EEXIST ends the session with that code; any other failure stays an I/O error. */
+    private static ErrnoException refuseIfExists(ErrnoException e) throws Refusal {
+        if (e.errno() == Errno.EEXIST) {
+            throw new Refusal(Errno.EEXIST);
+        }
+        return e;
+    }
+
+    /** A file being received: invisible until {@link #publish}. */
+    final class Incoming implements AutoCloseable {
+        private final int dirFd;
+        private final int fd;
+        private final byte[] tempName;
+        private boolean holes;
+
+        private Incoming(int dirFd, int fd, byte[] tempName) {
+            this.dirFd = dirFd;
+            this.fd = fd;
+            this.tempName = tempName;
+        }
+
+        void write(ByteBuffer chunk) throws ErrnoException {
+            MemorySegment seg = MemorySegment.ofBuffer(chunk);
+            long n = seg.byteSize();
+            if (n >= MIN_HOLE && n <= ZERO_CHUNK && seg.mismatch(ZEROS.asSlice(0, n)) < 0) {
+                Posix.lseek(fd, n, Posix.SEEK_CUR);
+                holes = true;
+            } else {
+                Posix.writeFully(fd, seg);
+            }
+        }
+
+        /** Sets size, mode and times, then links the file under {@code base}; EEXIST if the name is taken. */
+        void publish(byte[] base, long size, int mode, FileHeader h) throws Refusal, ErrnoException {
+            if (holes) {
+                Posix.ftruncate(fd, size);
+            }
+            Posix.fchmod(fd, mode);
+            Posix.futimens(fd, h.atime(), (int) h.atimeNsec(), h.mtime(), (int) h.mtimeNsec());
+            try {
+                switch (linkMethod) {
+                    case EMPTY_PATH -> Posix.linkat(fd, new byte[0], dirFd, base, Posix.AT_EMPTY_PATH);
+                    case PROC_FD -> Posix.linkat(Posix.AT_FDCWD, procPath(fd), dirFd, base, Posix.AT_SYMLINK_FOLLOW);
+                    case NAMED_TEMP -> Posix.linkat(dirFd, tempName, dirFd, base, 0);
+                }
+            } catch (ErrnoException e) {
+                throw refuseIfExists(e);
+            }
+        }
+
+        @Override
+        public void close() {
+            Posix.closeQuietly(fd);
+            if (tempName != null) {
+                try {
+                    Posix.unlinkat(dirFd, tempName, 0);
+                } catch (ErrnoException e) {
+                    // Only a hidden name remains; the session's reply already carries the real error.
+                }
+            }
+        }
+    }
+
+    /** Starts a new file in {@code dirFd}. */
+    Incoming create(int dirFd) throws ErrnoException {
+        if (linkMethod == null) {
+            linkMethod = probeLinkMethod();
+        }
+        if (linkMethod != LinkMethod.NAMED_TEMP) {
+            return new Incoming(dirFd, Posix.openat(dirFd, new byte[] {'.'}, Posix.O_TMPFILE | Posix.O_RDWR
+                    | Posix.O_CLOEXEC, 0600), null);
+        }
+        for (int attempt = 0; ; attempt++) {
+            byte[] temp = tempName();
+            try {
+                int fd = Posix.openat(dirFd, temp, Posix.O_CREAT | Posix.O_EXCL | Posix.O_RDWR | Posix.O_NOFOLLOW
+                        | Posix.O_CLOEXEC, 0600);
+                return new Incoming(dirFd, fd, temp);
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.EEXIST || attempt >= 8) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * Finds how this session can give an anonymous file a name: {@code linkat(AT_EMPTY_PATH)} needs
+     * CAP_DAC_READ_SEARCH, the {@code /proc/self/fd} form needs /proc, and some file systems lack O_TMPFILE.
+     */
+    private LinkMethod probeLinkMethod() throws ErrnoException {
+        int fd;
+        try {
+            fd = Posix.openat(rootFd, new byte[] {'.'}, Posix.O_TMPFILE | Posix.O_RDWR | Posix.O_CLOEXEC, 0600);
+        } catch (ErrnoException e) {
+            return LinkMethod.NAMED_TEMP;
+        }
+        byte[] probe = tempName();
+        try {
+            for (LinkMethod m : new LinkMethod[] {LinkMethod.EMPTY_PATH, LinkMethod.PROC_FD}) {
+                try {
+                    if (m == LinkMethod.EMPTY_PATH) {
+                        Posix.linkat(fd, new byte[0], rootFd, probe, Posix.AT_EMPTY_PATH);
+                    } else {
+                        Posix.linkat(Posix.AT_FDCWD, procPath(fd), rootFd, probe, Posix.AT_SYMLINK_FOLLOW);
+                    }
+                    Posix.unlinkat(rootFd, probe, 0);
+                    return m;
+                } catch (ErrnoException e) {
+                    if (e.errno() == Errno.EEXIST) {
+                        throw e;
+                    }
+                }
+            }
+            return LinkMethod.NAMED_TEMP;
+        } finally {
+            Posix.closeQuietly(fd);
+        }
+    }
+
+    private static byte[] procPath(int fd) {
+        return ("/proc/self/fd/" + fd).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] tempName() {
+        // Not a secret: O_EXCL settles collisions. (A SecureRandom would read java.security, which Landlock hides.)
+        long r = ThreadLocalRandom.current().nextLong();
+        return (".airlock-incoming-" + HexFormat.of().toHexDigits(r)).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Flushes everything written to disk. */
+    void sync() throws ErrnoException {
+        Posix.syncfs(rootFd);
+    }
+
+    @Override
+    public void close() {
+        for (OpenDir d : open) {
+            Posix.closeQuietly(d.fd);
+        }
+        open.clear();
+    }
+
+    static int lastSlash(byte[] name) {
+        for (int i = name.length - 1; i >= 0; i--) {
+            if (name[i] == '/') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    static byte[] baseName(byte[] name) {
+        return Arrays.copyOfRange(name, lastSlash(name) + 1, name.length);
+    }
+
+    private static int indexOf(byte[] a, byte b, int from) {
+        for (int i = from; i < a.length; i++) {
+            if (a[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,317 @@
+package dev.airlock.filecopy;
+
+import dev.airlock.sys.ErrnoException;
+import dev.airlock.sys.Posix;
+import dev.airlock.sys.Stat;
+
+import java.io.IOException;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * The sending end of {@code qubes.Filecopy} (the {@code qfile-agent} role): streams files and folders, watches for
+ * the receiver's reply while it sends (so a receiver that refuses or dies never leaves it blocked), and succeeds
+ * only when the receiver confirms with error code 0 and the CRC-32 of the stream it sent.
+ */
+public final class Packer {
+    /** How long to wait for the receiver's explanation once it has stopped reading. */
+    private static final long REPLY_GRACE_SECONDS = 10;
+
+    /** Reports progress; called from the sending thread. */
+    public interface Progress {
+        /** Before the first byte: the bytes of file content about to be sent. */
+        void start(long totalBytes);
+
+        /** Cumulative bytes of file content sent so far. */
+        void sent(long bytes);
+
+        /** After the last byte, successful or not. */
+        void finish(boolean success);
+
+        Progress NONE = new Progress() {
+            @Override
+            public void start(long totalBytes) {
+            }
+
+            @Override
+            public void sent(long bytes) {
+            }
+
+            @Override
+            public void finish(boolean success) {
+            }
+        };
+    }
+
+    /**
+     * @param ignoreSymlinks skip symlinks instead of sending them
+     * @param progress       where progress goes
+     * @param warnings       receives one line per skipped special file
+     */
+    public record Options(boolean ignoreSymlinks, Progress progress, Consumer<String> warnings) {
+        public static Options defaults() {
+            return new Options(false, Progress.NONE, w -> { });
+        }
+    }
+
+    /**
+     * What a walk of the arguments finds before anything is sent.
+     *
+     * @param totalBytes         bytes of file content
+     * @param entries            headers the stream will have
+     * @param needsAllowAllNames a name or link target has characters the receiver refuses without allow-all-names
+     * @param unsafeLinks        links the receiver would refuse ({@code name -> target}), which stop a copy early
+     */
+    public record Survey(long totalBytes, long entries, boolean needsAllowAllNames, List<String> unsafeLinks) {
+    }
+
+    /** A confirmed transfer. */
+    public record Result(Reply reply, long contentBytes, long entries) {
+    }
+
+    private Packer() {
+    }
+
+    /** Walks the arguments without sending: totals, and what the receiver would refuse. */
+    public static Survey survey(List<String> args, boolean ignoreSymlinks) throws TransferException {
+        long[] totals = new long[2];
+        boolean[] needsAll = new boolean[1];
+        List<String> unsafe = new ArrayList<>();
+        TreeWalker.Visitor v = new TreeWalker.Visitor() {
+            @Override
+            public void directory(byte[] name, Stat st, boolean closing) {
+                totals[1]++;
+                needsAll[0] |= !NameRules.charactersAllowed(name);
+            }
+
+            @Override
+            public void regularFile(byte[] name, int dirFd, byte[] base, Stat st) {
+                totals[0] += st.size();
+                totals[1]++;
+                needsAll[0] |= !NameRules.charactersAllowed(name);
+            }
+
+            @Override
+            public void symlink(byte[] name, Stat st, byte[] target) {
+                totals[1]++;
+                needsAll[0] |= !NameRules.charactersAllowed(name) || !NameRules.charactersAllowed(target);
+                if (NameRules.checkLinkTarget(name, target, true) != NameRules.OK) {
+                    unsafe.add(StreamWriter.text(name) + " -> " + StreamWriter.text(target));
+                }
+            }
+
+            @Override
+            public void skipped(byte[] name, Stat st) {
+            }
+        };
+        try {
+            new TreeWalker(ignoreSymlinks, v).walk(parse(args));
+        } catch (TransferException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new TransferException(e.getMessage(), e);
+        }
+        return new Survey(totals[0], totals[1], needsAll[0], List.copyOf(unsafe));
+    }
+
+    private static List<TreeWalker.Argument> parse(List<String> args) throws TransferException {
+        if (args.isEmpty()) {
+            throw new TransferException("no files to send");
+        }
+        List<TreeWalker.Argument> parsed = new ArrayList<>(args.size());
+        for (String a : args) {
+            parsed.add(TreeWalker.parseArgument(a));
+        }
+        return parsed;
+    }
+
+    /**
+     * Sends {@code args} as one stream on {@code out} (closed at the end), reads the reply from {@code replyIn},
+     * and returns only when the receiver confirmed everything. Any other outcome is a {@link TransferException}
+     * whose message names the file concerned.
+     */
+    public static Result send(List<String> args, WritableByteChannel out, ReadableByteChannel replyIn,
+                              Options options) throws TransferException {
+        Survey survey = survey(args, options.ignoreSymlinks());
+        Progress progress = options.progress();
+        CompletableFuture<Reply> reply = watchReply(replyIn);
+        StreamWriter writer = new StreamWriter(out, progress::sent);
+        progress.start(survey.totalBytes());
+        boolean ok = false;
+        try {
+            long[] entries = new long[1];
+            TreeWalker.Visitor v = new SendingVisitor(writer, reply, options, entries);
+            try {
+                new TreeWalker(options.ignoreSymlinks(), v).walk(parse(args));
+                writer.end();
+            } catch (StreamWriter.ReceiverGoneException | EarlyReply e) {
+                closeQuietly(out);
+                throw explainStop(reply);
+            } catch (TransferException e) {
+                // A local problem (unreadable or changing file): end the stream short so nothing partial lands.
+                closeQuietly(out);
+                throw e;
+            } catch (IOException e) {
+                closeQuietly(out);
+                throw new TransferException(e.getMessage(), e);
+            }
+            closeQuietly(out);
+            Reply r = await(reply);
+            if (!r.success()) {
+                throw new TransferException(FilecopyErrors.describe(r.errorCode(), r.lastNameText()));
+            }
+            if (r.crc32() != writer.crc()) {
+                throw new TransferException("the receiver reports a different checksum than was sent (0x"
+                        + Long.toHexString(r.crc32()) + " instead of 0x" + Long.toHexString(writer.crc())
+                        + "): the data was corrupted on the way");
+            }
+            ok = true;
+            return new Result(r, survey.totalBytes(), entries[0]);
+        } finally {
+            progress.finish(ok);
+        }
+    }
+
+    /** The receiver answered before the end marker: stop sending. */
+    private static final class EarlyReply extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        EarlyReply() {
+            super("the receiver answered early", null);
+        }
+    }
+
+    private static final class SendingVisitor implements TreeWalker.Visitor {
+        private final StreamWriter writer;
+        private final CompletableFuture<Reply> reply;
+        private final Options options;
+        private final long[] entries;
+
+        SendingVisitor(StreamWriter writer, CompletableFuture<Reply> reply, Options options, long[] entries) {
+            this.writer = writer;
+            this.reply = reply;
+            this.options = options;
+            this.entries = entries;
+        }
+
+        private void entryDone() throws EarlyReply {
+            entries[0]++;
+            if (reply.isDone()) {
+                throw new EarlyReply();
+            }
+        }
+
+        @Override
+        public void directory(byte[] name, Stat st, boolean closing) throws IOException {
+            writer.entry(header(name, st, 0), name);
+            entryDone();
+        }
+
+        @Override
+        public void regularFile(byte[] name, int dirFd, byte[] base, Stat walked) throws IOException {
+            String shown = StreamWriter.text(name);
+            int fd;
+            try {
+                fd = Posix.openat(dirFd, base, Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_NOCTTY | Posix.O_CLOEXEC, 0);
+            } catch (ErrnoException e) {
+                throw TreeWalker.failure("cannot open", name, e);
+            }
+            try {
+                Stat st = Posix.fstat(fd);
+                if (!st.isRegularFile()) {
+                    throw new TransferException("\"" + shown + "\" was replaced while the copy ran");
+                }
+                writer.entry(header(name, st, st.size()), name);
+                writer.fileContent(fd, st.size(), shown);
+            } catch (ErrnoException e) {
+                throw TreeWalker.failure("cannot read", name, e);
+            } finally {
+                Posix.closeQuietly(fd);
+            }
+            entryDone();
+        }
+
+        @Override
+        public void symlink(byte[] name, Stat st, byte[] target) throws IOException {
+            writer.entry(header(name, st, target.length), name);
+            writer.bytes(target);
+            entryDone();
+        }
+
+        @Override
+        public void skipped(byte[] name, Stat st) {
+            options.warnings().accept("skipped \"" + StreamWriter.text(name) + "\": not a regular file, folder or link");
+        }
+    }
+
+    /** The header of entry {@code name}; seconds are truncated to 32 bits as the format has them. */
+    static FileHeader header(byte[] name, Stat st, long filelen) {
+        return new FileHeader(name.length + 1L, st.mode(), filelen, st.atimeSec() & 0xffffffffL, st.atimeNsec(),
+                st.mtimeSec() & 0xffffffffL, st.mtimeNsec());
+    }
+
+    private static CompletableFuture<Reply> watchReply(ReadableByteChannel in) {
+        CompletableFuture<Reply> f = new CompletableFuture<>();
+        Thread t = Thread.ofPlatform().daemon().name("airlock-reply-watcher").unstarted(() -> {
+            try {
+                f.complete(ReplyReader.read(in));
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        });
+        t.start();
+        return f;
+    }
+
+    private static Reply await(CompletableFuture<Reply> reply) throws TransferException {
+        try {
+            return reply.get();
+        } catch (ExecutionException e) {
+            throw asTransfer(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TransferException("interrupted while waiting for the receiver");
+        }
+    }
+
+    /** Why the receiver stopped early: its reply if it sent one in time, else that it went away. */
+    private static TransferException explainStop(CompletableFuture<Reply> reply) {
+        try {
+            Reply r = reply.get(REPLY_GRACE_SECONDS, TimeUnit.SECONDS);
+            if (r.success()) {
+                return new TransferException("the receiver reported success before the end of the stream:"
+                        + " its answer cannot be trusted");
+            }
+            return new TransferException(FilecopyErrors.describe(r.errorCode(), r.lastNameText()));
+        } catch (ExecutionException e) {
+            return asTransfer(e.getCause());
+        } catch (TimeoutException e) {
+            return new TransferException("the receiver stopped reading and did not say why");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new TransferException("interrupted while waiting for the receiver");
+        }
+    }
+
+    private static TransferException asTransfer(Throwable t) {
+        if (t instanceof TransferException te) {
+            return te;
+        }
+        return new TransferException("cannot read the receiver's answer: " + t.getMessage(), t);
+    }
+
+    private static void closeQuietly(WritableByteChannel out) {
+        try {
+            out.close();
+        } catch (IOException e) {
+            // The receiver is gone already; the reply (or its absence) tells the story.
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.airlock.filecopy;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * The receiver's answer: {@code result_header} (error code, CRC-32 of everything it read) and, when there is a
+ * last name, {@code result_header_ext} (spec/filecopy.md section 2).
+ *
+ * @param errorCode 0 or a Linux errno value (or {@link FilecopyErrors#LEGAL_EOF})
+ * @param crc32     CRC-32 over every byte the receiver read
+ * @param lastName  the last entry handled or the one that failed, raw bytes; {@code null} = no extension sent
+ */
+public record Reply(int errorCode, long crc32, byte[] lastName) {
+    /** Size of {@code result_header}. */
+    public static final int HEADER_SIZE = 16;
+    /** Longest last name a sender accepts: a longer one is garbage. */
+    public static final int MAX_LAST_NAME = 16383;
+
+    public Reply {
+        lastName = lastName == null ? null : lastName.clone();
+    }
+
+    @Override
+    public byte[] lastName() {
+        return lastName == null ? null : lastName.clone();
+    }
+
+    /** The last name decoded for display (invalid UTF-8 shown with replacement characters). */
+    public String lastNameText() {
+        return lastName == null ? "" : new String(lastName, StandardCharsets.UTF_8);
+    }
+
+    public boolean success() {
+        return errorCode == 0;
+    }
+
+    /** The bytes on the wire. */
+    public byte[] encode() {
+        int ext = lastName == null ? 0 : 4 + lastName.length;
+        ByteBuffer b = ByteBuffer.allocate(HEADER_SIZE + ext).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(errorCode).putInt(0).putLong(crc32 & 0xffffffffL);
+        if (lastName != null) {
+            b.putInt(lastName.length).put(lastName);
+        }
+        return b.array();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Reply r && r.errorCode == errorCode && r.crc32 == crc32
+                && Arrays.equals(r.lastName, lastName);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * (31 * errorCode + Long.hashCode(crc32)) + Arrays.hashCode(lastName);
+    }
+
+    @Override
+    public String toString() {
+        return "Reply[errorCode=" + errorCode + ", crc32=0x" + Long.toHexString(crc32) + ", lastName="
+                + (lastName == null ? "none" : "\"" + lastNameText() + "\"") + "]";
+    }
+}

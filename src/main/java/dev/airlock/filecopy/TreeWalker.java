@@ -1,0 +1,152 @@
+package dev.airlock.filecopy;
+
+import dev.airlock.sys.DirEntry;
+import dev.airlock.sys.Errno;
+import dev.airlock.sys.ErrnoException;
+import dev.airlock.sys.Posix;
+import dev.airlock.sys.Stat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Walks the sender's arguments as the stream wants them (spec/filecopy.md sections 1 and 4): each argument's
+ * base name from its parent folder, without following links, a directory's entry before and after its children,
+ * children in byte order of their names (so a stream is reproducible).
+ */
+final class TreeWalker {
+    /** Most entries one directory may list; beyond it the walk stops rather than exhaust memory. */
+    private static final int MAX_DIR_ENTRIES = 10_000_000;
+    private static final int MAX_LINK_TARGET = Unpacker.MAX_NAME;
+
+    /** What the walk finds, in stream order. */
+    interface Visitor {
+        void directory(byte[] name, Stat st, boolean closing) throws IOException;
+
+        /** A regular file; {@code dirFd}/{@code base} locate it for opening. */
+        void regularFile(byte[] name, int dirFd, byte[] base, Stat st) throws IOException;
+
+        void symlink(byte[] name, Stat st, byte[] target) throws IOException;
+
+        /** A FIFO, socket or device: never sent. */
+        void skipped(byte[] name, Stat st);
+    }
+
+    /** One argument split into the folder to open and the name to send. */
+    record Argument(byte[] parent, byte[] base) {
+    }
+
+    private final boolean ignoreSymlinks;
+    private final Visitor visitor;
+
+    TreeWalker(boolean ignoreSymlinks, Visitor visitor) {
+        this.ignoreSymlinks = ignoreSymlinks;
+        this.visitor = visitor;
+    }
+
+    /**
+     * Splits an argument: trailing slashes go, and an empty argument, {@code .} or {@code ..} is refused
+     * (their base name would not be a name the receiver could create).
+     */
+    static Argument parseArgument(String arg) throws TransferException {
+        if (arg.isEmpty()) {
+            throw new TransferException("an empty file name was given");
+        }
+        byte[] b = arg.getBytes(StandardCharsets.UTF_8);
+        int end = b.length;
+        while (end > 1 && b[end - 1] == '/') {
+            end--;
+        }
+        int slash = -1;
+        for (int i = end - 1; i >= 0; i--) {
+            if (b[i] == '/') {
+                slash = i;
+                break;
+            }
+        }
+        byte[] base = Arrays.copyOfRange(b, slash + 1, end);
+        if (base.length == 0 || Arrays.equals(base, new byte[] {'.'}) || Arrays.equals(base, new byte[] {'.', '.'})) {
+            throw new TransferException("cannot send \"" + arg + "\": give the name of a file or folder, not "
+                    + (base.length == 0 ? "the root folder" : "\".\" or \"..\""));
+        }
+        byte[] parent = slash < 0 ? new byte[] {'.'} : slash == 0 ? new byte[] {'/'} : Arrays.copyOf(b, slash);
+        return new Argument(parent, base);
+    }
+
+    void walk(List<Argument> args) throws IOException {
+        for (Argument a : args) {
+            int dirFd = open(Posix.AT_FDCWD, a.parent(), Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC,
+                    a.parent());
+            try {
+                visit(dirFd, a.base(), a.base());
+            } finally {
+                Posix.closeQuietly(dirFd);
+            }
+        }
+    }
+
+    private void visit(int dirFd, byte[] base, byte[] name) throws IOException {
+        Stat st;
+        try {
+            st = Posix.statx(dirFd, base, Posix.AT_SYMLINK_NOFOLLOW);
+        } catch (ErrnoException e) {
+            throw failure("cannot read", name, e);
+        }
+        if (st.isRegularFile()) {
+            visitor.regularFile(name, dirFd, base, st);
+        } else if (st.isDirectory()) {
+            visitDirectory(dirFd, base, name, st);
+        } else if (st.isSymlink()) {
+            if (!ignoreSymlinks) {
+                byte[] target;
+                try {
+                    target = Posix.readlinkat(dirFd, base, MAX_LINK_TARGET);
+                } catch (ErrnoException e) {
+                    throw failure("cannot read the link", name, e);
+                }
+                visitor.symlink(name, st, target);
+            }
+        } else {
+            visitor.skipped(name, st);
+        }
+    }
+
+    private void visitDirectory(int parentFd, byte[] base, byte[] name, Stat st) throws IOException {
+        int fd = open(parentFd, base, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_NOFOLLOW | Posix.O_CLOEXEC, name);
+        try {
+            visitor.directory(name, st, false);
+            List<DirEntry> entries;
+            try {
+                entries = Posix.listDirectory(fd, MAX_DIR_ENTRIES);
+            } catch (ErrnoException e) {
+                throw failure("cannot list", name, e);
+            }
+            entries.sort((x, y) -> Arrays.compareUnsigned(x.name(), y.name()));
+            for (DirEntry e : entries) {
+                byte[] child = new byte[name.length + 1 + e.name().length];
+                System.arraycopy(name, 0, child, 0, name.length);
+                child[name.length] = '/';
+                System.arraycopy(e.name(), 0, child, name.length + 1, e.name().length);
+                visit(fd, e.name(), child);
+            }
+            visitor.directory(name, st, true);
+        } finally {
+            Posix.closeQuietly(fd);
+        }
+    }
+
+    private static int open(int dirFd, byte[] path, int flags, byte[] shownName) throws TransferException {
+        try {
+            return Posix.openat(dirFd, path, flags, 0);
+        } catch (ErrnoException e) {
+            throw failure("cannot open", shownName, e);
+        }
+    }
+
+    static TransferException failure(String what, byte[] name, ErrnoException e) {
+        String why = e.errno() == Errno.ENOENT ? "it does not exist" : Errno.describe(e.errno());
+        return new TransferException(what + " \"" + new String(name, StandardCharsets.UTF_8) + "\": " + why, e);
+    }
+}

@@ -1,0 +1,502 @@
+package dev.airlock.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * The few Linux system calls that Java lacks, through the FFM API: the {@code openat} family (so that paths are
+ * resolved relative to an open directory, one component at a time, never through a symlink that a sender planted),
+ * {@code statx}, {@code getdents64}, {@code prctl} and raw {@code syscall} for Landlock. Paths are raw bytes: file
+ * names on Linux are bytes, and a round trip through {@code String} would depend on the locale.
+ *
+ * <p>Every call throws {@link ErrnoException} on failure. Supported on x86_64 and aarch64.
+ */
+public final class Posix {
+    public static final int AT_FDCWD = -100;
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 01;
+    public static final int O_RDWR = 02;
+    public static final int O_CREAT = 0100;
+    public static final int O_EXCL = 0200;
+    public static final int O_NOCTTY = 0400;
+    public static final int O_CLOEXEC = 02000000;
+    public static final int O_PATH = 010000000;
+    public static final int O_DIRECTORY;
+    public static final int O_NOFOLLOW;
+    public static final int O_TMPFILE;
+    public static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    public static final int AT_REMOVEDIR = 0x200;
+    public static final int AT_SYMLINK_FOLLOW = 0x400;
+    public static final int AT_EMPTY_PATH = 0x1000;
+    public static final int SEEK_SET = 0;
+    public static final int SEEK_CUR = 1;
+    public static final int PR_SET_NO_NEW_PRIVS = 38;
+
+    private static final long SYS_GETDENTS64;
+    private static final int STATX_BASIC_STATS = 0x7ff;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    // One errno slot per thread: allocating per call would cost more than the call itself.
+    private static final ThreadLocal<MemorySegment> STATE =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
+
+    private static final MethodHandle OPENAT;
+    private static final MethodHandle CLOSE;
+    private static final MethodHandle READ;
+    private static final MethodHandle WRITE;
+    private static final MethodHandle LSEEK;
+    private static final MethodHandle FTRUNCATE;
+    private static final MethodHandle STATX;
+    private static final MethodHandle MKDIRAT;
+    private static final MethodHandle SYMLINKAT;
+    private static final MethodHandle READLINKAT;
+    private static final MethodHandle LINKAT;
+    private static final MethodHandle UNLINKAT;
+    private static final MethodHandle FCHMOD;
+    private static final MethodHandle FUTIMENS;
+    private static final MethodHandle FSYNC;
+    private static final MethodHandle SYNCFS;
+    private static final MethodHandle ISATTY;
+    private static final MethodHandle PRCTL;
+    private static final MethodHandle SYSCALL3;
+    private static final MethodHandle SYSCALL4;
+
+    static {
+        String arch = System.getProperty("os.arch");
+        switch (arch) {
+            case "amd64", "x86_64" -> {
+                O_DIRECTORY = 0200000;
+                O_NOFOLLOW = 0400000;
+                SYS_GETDENTS64 = 217;
+            }
+            case "aarch64" -> {
+                O_DIRECTORY = 040000;
+                O_NOFOLLOW = 0100000;
+                SYS_GETDENTS64 = 61;
+            }
+            default -> throw new ExceptionInInitializerError(
+                    "airlock supports Linux on x86_64 and aarch64, not " + arch);
+        }
+        O_TMPFILE = 020000000 | O_DIRECTORY;
+        OPENAT = fn("openat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+                Linker.Option.firstVariadicArg(3));
+        CLOSE = fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        READ = fn("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+        WRITE = fn("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+        LSEEK = fn("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+        FTRUNCATE = fn("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+        STATX = fn("statx", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+        MKDIRAT = fn("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        SYMLINKAT = fn("symlinkat", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
+        READLINKAT = fn("readlinkat", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+        LINKAT = fn("linkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+        UNLINKAT = fn("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        FCHMOD = fn("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        FUTIMENS = fn("futimens", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+        FSYNC = fn("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        SYNCFS = fn("syncfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        ISATTY = fn("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        PRCTL = fn("prctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                Linker.Option.firstVariadicArg(1));
+        SYSCALL3 = fn("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                Linker.Option.firstVariadicArg(1));
+        SYSCALL4 = fn("syscall",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                Linker.Option.firstVariadicArg(1));
+    }
+
+    private Posix() {
+    }
+
+    private static MethodHandle fn(String name, FunctionDescriptor fd, Linker.Option... extra) {
+        Linker.Option[] options = new Linker.Option[extra.length + 1];
+        options[0] = Linker.Option.captureCallState("errno");
+        System.arraycopy(extra, 0, options, 1, extra.length);
+        MemorySegment symbol = LIBC.find(name)
+                .orElseThrow(() -> new ExceptionInInitializerError("C library lacks " + name));
+        return LINKER.downcallHandle(symbol, fd, options);
+    }
+
+    private static int errno(MemorySegment state) {
+        return (int) ERRNO.get(state, 0L);
+    }
+
+    private static long check(String call, long result, MemorySegment state) throws ErrnoException {
+        if (result < 0) {
+            throw new ErrnoException(call, errno(state));
+        }
+        return result;
+    }
+
+    /** A NUL-terminated copy of {@code path}; a NUL inside would silently shorten the path, so it is refused. */
+    static MemorySegment cString(Arena arena, byte[] path) {
+        for (byte b : path) {
+            if (b == 0) {
+                throw new IllegalArgumentException("path contains a NUL byte");
+            }
+        }
+        MemorySegment seg = arena.allocate(path.length + 1L);
+        MemorySegment.copy(path, 0, seg, JAVA_BYTE, 0, path.length);
+        seg.set(JAVA_BYTE, path.length, (byte) 0);
+        return seg;
+    }
+
+    private static RuntimeException unexpected(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            return r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t);
+    }
+
+    public static int openat(int dirFd, byte[] path, int flags, int mode) throws ErrnoException {
+        MemorySegment state = STATE.get();
+        try (Arena a = Arena.ofConfined()) {
+            return (int) check("openat", (int) OPENAT.invokeExact(state, dirFd, cString(a, path), flags, mode),
+                    state);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** Closes {@code fd}; errors are ignored because nothing useful can follow a failed close of a read fd. */
+    public static void closeQuietly(int fd) {
+        if (fd < 0) {
+            return;
+        }
+        try {
+            int ignored = (int) CLOSE.invokeExact(STATE.get(), fd);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** Closes {@code fd} and reports a failure (for files just written, where close can report a write error). */
+    public static void close(int fd) throws ErrnoException {
+        MemorySegment state = STATE.get();
+        try {
+            check("close", (int) CLOSE.invokeExact(state, fd), state);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** One {@code read(2)} into {@code buf}; returns the count, 0 at end of file. Retries on EINTR. */
+    public static long read(int fd, MemorySegment buf) throws ErrnoException {
+        MemorySegment state = STATE.get();
+        try {
+            for (;;) {
+                long n = (long) READ.invokeExact(state, fd, buf, buf.byteSize());
+                if (n >= 0 || errno(state) != Errno.EINTR) {
+                    return check("read", n, state);
+                }
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** Writes all of {@code buf}, retrying short writes and EINTR. */
+    public static void writeFully(int fd, MemorySegment buf) throws ErrnoException {
+        MemorySegment state = STATE.get();
+        long off = 0;
+        long len = buf.byteSize();
+        try {
+            while (off < len) {
+                long n = (long) WRITE.invokeExact(state, fd, buf.asSlice(off), len - off);
+                if (n < 0) {
+                    if (errno(state) == Errno.EINTR) {
+                        continue;
+                    }
+                    check("write", n, state);
+                }
+                off += n;
+            }
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static long lseek(int fd, long offset, int whence) throws ErrnoException {
+        MemorySegment state = STATE.get();
+        try {
+            return check("lseek", (long) LSEEK.invokeExact(state, fd, offset, whence), state);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static void ftruncate(int fd, long length) throws ErrnoException {
+        MemorySegment state = STATE.get();
+        try {
+            check("ftruncate", (int) FTRUNCATE.invokeExact(state, fd, length), state);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code statx(dirFd, path, flags)}; pass {@link #AT_SYMLINK_NOFOLLOW} to describe a link itself. */
+    public static Stat statx(int dirFd, byte[] path, int flags) throws ErrnoException {
+        MemorySegment state = STATE.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(256, 8);
+            check("statx", (int) STATX.invokeExact(state, dirFd, cString(a, path), flags, STATX_BASIC_STATS, buf),
+                    state);
+            return toStat(buf);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** {@code fstat} through statx: what the open file {@code fd} is now. */
+    public static Stat fstat(int fd) throws ErrnoException {
+        return statx(fd, new byte[0], AT_EMPTY_PATH);
+    }
+
+    private static Stat toStat(MemorySegment b) {
+        int mode = Short.toUnsignedInt(b.get(JAVA_SHORT, 28));
+        long ino = b.get(JAVA_LONG, 32);
+        long size = b.get(JAVA_LONG, 40);
+        long atime = b.get(JAVA_LONG, 64);
+        int atimeNs = b.get(JAVA_INT, 72);
+        long mtime = b.get(JAVA_LONG, 112);
+        int mtimeNs = b.get(JAVA_INT, 120);
+        long dev = ((long) b.get(JAVA_INT, 136) << 32) | Integer.toUnsignedLong(b.get(JAVA_INT, 140));
+        return new Stat(mode, size, atime, atimeNs, mtime, mtimeNs, dev, ino);
+    }
+
+    public static void mkdirat(int dirFd, byte[] path, int mode) throws ErrnoException {
+        MemorySegment state = STATE.get();
+        try (Arena a = Arena.ofConfined()) {
+            check("mkdirat", (int) MKDIRAT.invokeExact(state, dirFd, cString(a, path), mode), state);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static void symlinkat(byte[] target, int dirFd, byte[] path) throws ErrnoException {
+        MemorySegment state = STATE.get();
+        try (Arena a = Arena.ofConfined()) {
+            check("symlinkat",
+                    (int) SYMLINKAT.invokeExact(state, cString(a, target), dirFd, cString(a, path)), state);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** The target of the symlink {@code path}, at most {@code max} bytes (ENAMETOOLONG if longer). */
+    public static byte[] readlinkat(int dirFd, byte[] path, int max) throws ErrnoException {
+        MemorySegment state = STATE.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(max + 1L);
+            long n = check("readlinkat",
+                    (long) READLINKAT.invokeExact(state, dirFd, cString(a, path), buf, max + 1L), state);
+            if (n > max) {
+                throw new ErrnoException("readlinkat", Errno.ENAMETOOLONG);
+            }
+            return buf.asSlice(0, n).toArray(JAVA_BYTE);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static void linkat(int oldDirFd, byte[] oldPath, int newDirFd, byte[] newPath, int flags)
+            throws ErrnoException {
+        MemorySegment state = STATE.get();
+        try (Arena a = Arena.ofConfined()) {
+            check("linkat", (int) LINKAT.invokeExact(state, oldDirFd, cString(a, oldPath), newDirFd,
+                    cString(a, newPath), flags), state);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static void unlinkat(int dirFd, byte[] path, int flags) throws ErrnoException {
+        MemorySegment state = STATE.get();
+        try (Arena a = Arena.ofConfined()) {
+            check("unlinkat", (int) UNLINKAT.invokeExact(state, dirFd, cString(a, path), flags), state);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static void fchmod(int fd, int mode) throws ErrnoException {
+        MemorySegment state = STATE.get();
+        try {
+            check("fchmod", (int) FCHMOD.invokeExact(state, fd, mode), state);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** Sets access and modification times of {@code fd} with nanoseconds. */
+    public static void futimens(int fd, long atimeSec, int atimeNsec, long mtimeSec, int mtimeNsec)
+            throws ErrnoException {
+        MemorySegment state = STATE.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment ts = a.allocate(32, 8);
+            ts.set(JAVA_LONG, 0, atimeSec);
+            ts.set(JAVA_LONG, 8, atimeNsec);
+            ts.set(JAVA_LONG, 16, mtimeSec);
+            ts.set(JAVA_LONG, 24, mtimeNsec);
+            check("futimens", (int) FUTIMENS.invokeExact(state, fd, ts), state);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static void fsync(int fd) throws ErrnoException {
+        MemorySegment state = STATE.get();
+        try {
+            check("fsync", (int) FSYNC.invokeExact(state, fd), state);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** Flushes the whole file system that holds {@code fd} to disk. */
+    public static void syncfs(int fd) throws ErrnoException {
+        MemorySegment state = STATE.get();
+        try {
+            check("syncfs", (int) SYNCFS.invokeExact(state, fd), state);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static boolean isatty(int fd) {
+        try {
+            return (int) ISATTY.invokeExact(STATE.get(), fd) == 1;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    public static void prctl(int option, long arg2, long arg3, long arg4, long arg5) throws ErrnoException {
+        MemorySegment state = STATE.get();
+        try {
+            check("prctl", (int) PRCTL.invokeExact(state, option, arg2, arg3, arg4, arg5), state);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** A raw system call with three arguments (pointers passed as {@code MemorySegment.address()}). */
+    public static long syscall(String name, long nr, long a1, long a2, long a3) throws ErrnoException {
+        MemorySegment state = STATE.get();
+        try {
+            return check(name, (long) SYSCALL3.invokeExact(state, nr, a1, a2, a3), state);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** A raw system call with four arguments. */
+    public static long syscall(String name, long nr, long a1, long a2, long a3, long a4) throws ErrnoException {
+        MemorySegment state = STATE.get();
+        try {
+            return check(name, (long) SYSCALL4.invokeExact(state, nr, a1, a2, a3, a4), state);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * The entries of the open directory {@code dirFd} (without {@code .} and {@code ..}), read with getdents64 from
+     * the directory's current offset. At most {@code maxEntries}; more is an error (E2BIG-like, reported as ENOMEM)
+     * so that a hostile directory cannot exhaust memory.
+     */
+    public static List<DirEntry> listDirectory(int dirFd, int maxEntries) throws ErrnoException {
+        List<DirEntry> out = new ArrayList<>();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(64 * 1024, 8);
+            for (;;) {
+                long n = syscall("getdents64", SYS_GETDENTS64, dirFd, buf.address(), buf.byteSize());
+                if (n == 0) {
+                    return out;
+                }
+                long pos = 0;
+                while (pos < n) {
+                    int reclen = Short.toUnsignedInt(buf.get(ValueLayout.JAVA_SHORT_UNALIGNED, pos + 16));
+                    int type = Byte.toUnsignedInt(buf.get(JAVA_BYTE, pos + 18));
+                    long nameStart = pos + 19;
+                    long nameEnd = nameStart;
+                    while (buf.get(JAVA_BYTE, nameEnd) != 0) {
+                        nameEnd++;
+                    }
+                    byte[] name = buf.asSlice(nameStart, nameEnd - nameStart).toArray(JAVA_BYTE);
+                    if (!isDotOrDotDot(name)) {
+                        if (out.size() >= maxEntries) {
+                            throw new ErrnoException("getdents64", Errno.ENOMEM);
+                        }
+                        out.add(new DirEntry(name, type));
+                    }
+                    pos += reclen;
+                }
+            }
+        }
+    }
+
+    private static boolean isDotOrDotDot(byte[] n) {
+        return n.length == 1 && n[0] == '.' || n.length == 2 && n[0] == '.' && n[1] == '.';
+    }
+}

@@ -1,0 +1,22 @@
+package dev.airlock.sys;
+
+/** What {@code statx(2)} reports about a file, reduced to the fields airlock uses. */
+public record Stat(int mode, long size, long atimeSec, int atimeNsec, long mtimeSec, int mtimeNsec,
+                   long dev, long ino) {
+    public static final int S_IFMT = 0170000;
+    public static final int S_IFDIR = 0040000;
+    public static final int S_IFREG = 0100000;
+    public static final int S_IFLNK = 0120000;
+
+    public boolean isDirectory() {
+        return (mode & S_IFMT) == S_IFDIR;
+    }
+
+    public boolean isRegularFile() {
+        return (mode & S_IFMT) == S_IFREG;
+    }
+
+    public boolean isSymlink() {
+        return (mode & S_IFMT) == S_IFLNK;
+    }
+}
