@@ -1,7 +1,7 @@
 package dev.airlock.cli;
 
+import dev.airlock.filecopy.LocalCopy;
 import dev.airlock.filecopy.Packer;
-import dev.airlock.filecopy.Reply;
 import dev.airlock.filecopy.TransferException;
 import dev.airlock.filecopy.Unpacker;
 import picocli.CommandLine.Command;
@@ -10,13 +10,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.channels.Pipe;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code airlock copy-local}: packer and unpacker in one process joined by pipes; a quick way to try the
@@ -45,7 +42,7 @@ final class CopyLocalCommand implements Callable<Integer> {
     List<String> paths;
 
     @Override
-    public Integer call() throws IOException, InterruptedException {
+    public Integer call() throws TransferException {
         PrintWriter err = spec.commandLine().getErr();
         Path dest = Path.of(paths.getLast());
         List<String> sources = paths.subList(0, paths.size() - 1);
@@ -59,33 +56,13 @@ final class CopyLocalCommand implements Callable<Integer> {
             err.println("airlock: some names have characters outside the receiver's safe set; receiving with"
                     + " allow-all-names");
         }
-        Pipe data = Pipe.open();
-        Pipe replies = Pipe.open();
-        AtomicReference<Throwable> receiverFailure = new AtomicReference<>();
-        Thread receiver = Thread.ofPlatform().name("airlock-copy-local-receiver").start(() -> {
-            try (var in = data.source(); var out = replies.sink()) {
-                Unpacker.receive(dest, in, out, new Unpacker.Options(survey.needsAllowAllNames(), 0, 0));
-            } catch (Throwable t) {
-                receiverFailure.set(t);
-            }
-        });
         ProgressMode mode = progress != null ? progress : ProgressMode.byDefault();
-        try (var replyIn = replies.source()) {
-            Packer.Result r = Packer.send(sources, data.sink(), replyIn,
-                    new Packer.Options(ignoreSymlinks, mode.create(System.err), w -> err.println("airlock: " + w)));
-            receiver.join();
-            Reply reply = r.reply();
-            if (mode != ProgressMode.none) {
-                err.println("copied " + r.entries() + " entries, " + ProgressBar.human(r.contentBytes()) + " into "
-                        + dest + " (last: " + Messages.safe(reply.lastNameText()) + ")");
-            }
-            return 0;
-        } catch (TransferException e) {
-            receiver.join();
-            if (receiverFailure.get() != null) {
-                throw new TransferException(Messages.describe(receiverFailure.get()), receiverFailure.get());
-            }
-            throw e;
+        Packer.Result r = LocalCopy.run(sources, dest, new Unpacker.Options(survey.needsAllowAllNames(), 0, 0),
+                new Packer.Options(ignoreSymlinks, mode.create(System.err), w -> err.println("airlock: " + w)));
+        if (mode != ProgressMode.none) {
+            err.println("copied " + r.entries() + " entries, " + ProgressBar.human(r.contentBytes()) + " into "
+                    + dest + " (last: " + Messages.safe(r.reply().lastNameText()) + ")");
         }
+        return 0;
     }
 }

@@ -81,6 +81,11 @@ public final class Packer {
 
     /** Walks the arguments without sending: totals, and what the receiver would refuse. */
     public static Survey survey(List<String> args, boolean ignoreSymlinks) throws TransferException {
+        return survey(args, ignoreSymlinks, true);
+    }
+
+    private static Survey survey(List<String> args, boolean ignoreSymlinks, boolean checkLinks)
+            throws TransferException {
         long[] totals = new long[2];
         boolean[] needsAll = new boolean[1];
         List<String> unsafe = new ArrayList<>();
@@ -101,6 +106,9 @@ public final class Packer {
             @Override
             public void symlink(byte[] name, Stat st, byte[] target) {
                 totals[1]++;
+                if (target == null) {
+                    return;
+                }
                 needsAll[0] |= !NameRules.charactersAllowed(name) || !NameRules.charactersAllowed(target);
                 if (NameRules.checkLinkTarget(name, target, true) != NameRules.OK) {
                     unsafe.add(StreamWriter.text(name) + " -> " + StreamWriter.text(target));
@@ -112,7 +120,7 @@ public final class Packer {
             }
         };
         try {
-            new TreeWalker(ignoreSymlinks, v).walk(parse(args));
+            new TreeWalker(ignoreSymlinks, checkLinks, v).walk(parse(args));
         } catch (TransferException e) {
             throw e;
         } catch (IOException e) {
@@ -139,7 +147,7 @@ public final class Packer {
      */
     public static Result send(List<String> args, WritableByteChannel out, ReadableByteChannel replyIn,
                               Options options) throws TransferException {
-        Survey survey = survey(args, options.ignoreSymlinks());
+        Survey survey = survey(args, options.ignoreSymlinks(), false);
         Progress progress = options.progress();
         CompletableFuture<Reply> reply = watchReply(replyIn);
         StreamWriter writer = new StreamWriter(out, progress::sent);
@@ -149,7 +157,7 @@ public final class Packer {
             long[] entries = new long[1];
             TreeWalker.Visitor v = new SendingVisitor(writer, reply, options, entries);
             try {
-                new TreeWalker(options.ignoreSymlinks(), v).walk(parse(args));
+                new TreeWalker(options.ignoreSymlinks(), true, v).walk(parse(args));
                 writer.end();
             } catch (StreamWriter.ReceiverGoneException | EarlyReply e) {
                 closeQuietly(out);
@@ -219,7 +227,8 @@ public final class Packer {
             String shown = StreamWriter.text(name);
             int fd;
             try {
-                fd = Posix.openat(dirFd, base, Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_NOCTTY | Posix.O_CLOEXEC, 0);
+                fd = TreeWalker.openNoAtime(dirFd, base, Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_NOCTTY
+                        | Posix.O_CLOEXEC);
             } catch (ErrnoException e) {
                 throw TreeWalker.failure("cannot open", name, e);
             }

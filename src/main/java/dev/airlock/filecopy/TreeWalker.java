@@ -28,6 +28,7 @@ final class TreeWalker {
         /** A regular file; {@code dirFd}/{@code base} locate it for opening. */
         void regularFile(byte[] name, int dirFd, byte[] base, Stat st) throws IOException;
 
+        /** A symlink; {@code target} is null when the walk was asked not to read targets. */
         void symlink(byte[] name, Stat st, byte[] target) throws IOException;
 
         /** A FIFO, socket or device: never sent. */
@@ -39,10 +40,16 @@ final class TreeWalker {
     }
 
     private final boolean ignoreSymlinks;
+    private final boolean readLinkTargets;
     private final Visitor visitor;
 
-    TreeWalker(boolean ignoreSymlinks, Visitor visitor) {
+    /**
+     * @param readLinkTargets read each link's target; reading updates the link's atime, so a walk that precedes
+     *                        the real one and needs no targets does not read them
+     */
+    TreeWalker(boolean ignoreSymlinks, boolean readLinkTargets, Visitor visitor) {
         this.ignoreSymlinks = ignoreSymlinks;
+        this.readLinkTargets = readLinkTargets;
         this.visitor = visitor;
     }
 
@@ -100,11 +107,13 @@ final class TreeWalker {
             visitDirectory(dirFd, base, name, st);
         } else if (st.isSymlink()) {
             if (!ignoreSymlinks) {
-                byte[] target;
-                try {
-                    target = Posix.readlinkat(dirFd, base, MAX_LINK_TARGET);
-                } catch (ErrnoException e) {
-                    throw failure("cannot read the link", name, e);
+                byte[] target = null;
+                if (readLinkTargets) {
+                    try {
+                        target = Posix.readlinkat(dirFd, base, MAX_LINK_TARGET);
+                    } catch (ErrnoException e) {
+                        throw failure("cannot read the link", name, e);
+                    }
                 }
                 visitor.symlink(name, st, target);
             }
@@ -139,9 +148,24 @@ final class TreeWalker {
 
     private static int open(int dirFd, byte[] path, int flags, byte[] shownName) throws TransferException {
         try {
-            return Posix.openat(dirFd, path, flags, 0);
+            return openNoAtime(dirFd, path, flags);
         } catch (ErrnoException e) {
             throw failure("cannot open", shownName, e);
+        }
+    }
+
+    /**
+     * Opens without updating the access time where the kernel allows it (owner or CAP_FOWNER): the sender
+     * reports each file's atime as it was, and reading must not change it between the survey and the send.
+     */
+    static int openNoAtime(int dirFd, byte[] path, int flags) throws ErrnoException {
+        try {
+            return Posix.openat(dirFd, path, flags | Posix.O_NOATIME, 0);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.EPERM) {
+                throw e;
+            }
+            return Posix.openat(dirFd, path, flags, 0);
         }
     }
 

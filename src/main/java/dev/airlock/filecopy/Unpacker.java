@@ -1,5 +1,6 @@
 package dev.airlock.filecopy;
 
+import dev.airlock.sandbox.ClassPreloader;
 import dev.airlock.sandbox.Landlock;
 import dev.airlock.sys.Errno;
 import dev.airlock.sys.ErrnoException;
@@ -43,6 +44,11 @@ public final class Unpacker {
         public static Options defaults() {
             return new Options(false, 0, 0);
         }
+    }
+
+    static {
+        // The confined thread cannot open class files: load what it runs now.
+        ClassPreloader.load(Unpacker.class, "dev.airlock.filecopy", "dev.airlock.sys", "dev.airlock.sandbox");
     }
 
     private final StreamReader reader;

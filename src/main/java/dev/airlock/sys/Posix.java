@@ -37,6 +37,7 @@ public final class Posix {
     public static final int O_NOCTTY = 0400;
     public static final int O_CLOEXEC = 02000000;
     public static final int O_PATH = 010000000;
+    public static final int O_NOATIME = 01000000;
     public static final int O_DIRECTORY;
     public static final int O_NOFOLLOW;
     public static final int O_TMPFILE;
