@@ -122,16 +122,19 @@ public final class Unpacker {
 
     /**
      * Receives a stream into the open directory {@code rootFd} on the calling thread (no confinement of its own)
-     * and writes the reply. I/O errors on the input or the destination become the reply's error code; only a
-     * failure to write the reply itself is thrown.
+     * and writes the reply. I/O errors on the input or the destination become the reply's error code. A reply that
+     * cannot be written (the sender has gone) is still returned.
      */
-    static Reply receive(int rootFd, ReadableByteChannel in, WritableByteChannel replyOut, Options options)
-            throws IOException {
+    static Reply receive(int rootFd, ReadableByteChannel in, WritableByteChannel replyOut, Options options) {
         Unpacker u = new Unpacker(in, rootFd, options);
         Reply reply = u.run();
         ByteBuffer out = ByteBuffer.wrap(reply.encode());
-        while (out.hasRemaining()) {
-            replyOut.write(out);
+        try {
+            while (out.hasRemaining()) {
+                replyOut.write(out);
+            }
+        } catch (IOException e) {
+            // Nobody is left to read it; the caller still learns the outcome from the return value.
         }
         return reply;
     }
