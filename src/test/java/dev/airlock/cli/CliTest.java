@@ -1,0 +1,147 @@
+package dev.airlock.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The commands as a user and a script meet them: exit codes, messages, and real processes joined by pipes. */
+@Timeout(60)
+class CliTest {
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void badUsageExitsTwoWithAnErrorLineAndHelp() {
+        for (String[] args : List.of(new String[] {"copy-local"}, new String[] {"copy-local", "only-one"},
+                new String[] {"qfile-agent", "--progress=fancy", "x"},
+                new String[] {"qfile-unpacker", "--max-bytes", "lots", "/tmp/x"},
+                new String[] {"qfile-unpacker", "--max-bytes", "-5", "/tmp/x"},
+                new String[] {"no-such-command"})) {
+            Run r = run(args);
+            assertThat(r.code()).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(r.err()).startsWith("ERROR: ").contains("Usage:");
+        }
+    }
+
+    @Test
+    void failedCopyPrintsOneErrorLineNotAStackTrace(@TempDir Path tmp) {
+        Run r = run("copy-local", "--progress=none", tmp.resolve("missing").toString(), tmp.resolve("d").toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("ERROR: ").contains("\"missing\": it does not exist")
+                .doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
+    void copyLocalRefusesUnsafeLinksBeforeSendingAnything(@TempDir Path tmp) throws IOException {
+        Path src = Files.createDirectories(tmp.resolve("s"));
+        Files.createSymbolicLink(src.resolve("escape"), Path.of("../../etc/passwd"));
+        Run r = run("copy-local", "--progress=none", src.toString(), tmp.resolve("d").toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("escape -> ../../etc/passwd").contains("--ignore-symlinks");
+        assertThat(tmp.resolve("d")).doesNotExist();
+        Run skipped = run("copy-local", "--progress=none", "--ignore-symlinks", src.toString(),
+                tmp.resolve("d").toString());
+        assertThat(skipped.code()).isZero();
+        assertThat(tmp.resolve("d/s")).isEmptyDirectory();
+    }
+
+    @Test
+    void bytesProgressPrintsCumulativeCountsOnePerLine(@TempDir Path tmp) throws Exception {
+        Path f = Files.write(tmp.resolve("f"), new byte[3_000_000]);
+        Process p = java("copy-local", "--progress=bytes", f.toString(), tmp.resolve("d").toString())
+                .redirectErrorStream(false).start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(waitFor(p)).isZero();
+        List<Long> counts = new ArrayList<>();
+        for (String line : err.lines().toList()) {
+            if (line.matches("\\d+")) {
+                counts.add(Long.parseLong(line));
+            }
+        }
+        assertThat(counts).isSorted().first().isEqualTo(0L);
+        assertThat(counts).last().isEqualTo(3_000_000L);
+    }
+
+    @Test
+    void agentAndUnpackerInSeparateProcessesInteroperate(@TempDir Path tmp) throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("payload/sub"));
+        Files.writeString(src.resolve("note.txt"), "from another process");
+        Path toUnpacker = tmp.resolve("stream.fifo");
+        Path toAgent = tmp.resolve("reply.fifo");
+        assertThat(new ProcessBuilder("mkfifo", toUnpacker.toString(), toAgent.toString()).start().waitFor()).isZero();
+
+        // The shell opens the FIFOs in the children; opened here, the first open would block this thread for good.
+        String unpacker = shellWords(java("qfile-unpacker", tmp.resolve("incoming").toString()).command());
+        String agent = shellWords(java("qfile-agent", "--progress=none", tmp.resolve("payload").toString()).command());
+        Process both = new ProcessBuilder("bash", "-c", unpacker + " <" + toUnpacker + " >" + toAgent
+                + " & u=$!; " + agent + " >" + toUnpacker + " <" + toAgent + "; a=$?; wait $u; echo \"$a $?\"")
+                .start();
+
+        String codes = new String(both.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertThat(waitFor(both)).isZero();
+        assertThat(codes).as(stderr(both)).isEqualTo("0 0");
+        assertThat(tmp.resolve("incoming/payload/sub/note.txt")).hasContent("from another process");
+    }
+
+    @Test
+    void unpackerProcessRepliesLikeQubesAndExplainsARefusal(@TempDir Path tmp) throws Exception {
+        Path fixture = fixtures().resolve("badlink");
+        Process p = java("qfile-unpacker", tmp.resolve("in").toString())
+                .redirectInput(fixture.resolve("stream.bin").toFile()).start();
+        byte[] reply = p.getInputStream().readAllBytes();
+        assertThat(waitFor(p)).isEqualTo(1);
+        assertThat(reply).isEqualTo(Files.readAllBytes(fixture.resolve("reply.bin")));
+        assertThat(stderr(p)).startsWith("ERROR: ").contains("../../outside.txt");
+    }
+
+    private static Path fixtures() {
+        try {
+            return Path.of(CliTest.class.getResource("/fixtures/qubes-filecopy").toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static ProcessBuilder java(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd);
+    }
+
+    private static String shellWords(List<String> words) {
+        return String.join(" ", words.stream().map(w -> "'" + w.replace("'", "'\\''") + "'").toList());
+    }
+
+    private static int waitFor(Process p) throws InterruptedException {
+        if (!p.waitFor(50, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("process hung: " + p.info().commandLine().orElse("?"));
+        }
+        return p.exitValue();
+    }
+
+    private static String stderr(Process p) throws IOException {
+        return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+}
