@@ -168,6 +168,8 @@ public final class Unpacker {
         if (h.isEnd()) {
             return false;
         }
+        // Until this entry's name is read there is no name to report: the previous entry arrived intact.
+        lastName = null;
         if (h.namelen() > MAX_NAME) {
             throw new Refusal(Errno.ENAMETOOLONG);
         }
