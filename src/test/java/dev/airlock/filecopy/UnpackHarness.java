@@ -178,6 +178,11 @@ final class UnpackHarness {
         }
     }
 
+    /** Every entry in dest with its type, mode, and content or target. */
+    TreeMap<String, String> destSnapshot() {
+        return snapshot(dest);
+    }
+
     byte[] content(String relative) throws IOException {
         Path p = dest.resolve(relative);
         assertThat(Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).as("%s is a regular file", relative).isTrue();
