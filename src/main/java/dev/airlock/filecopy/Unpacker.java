@@ -168,15 +168,19 @@ public final class Unpacker {
         if (h.isEnd()) {
             return false;
         }
+        // Until this entry's name is read there is no name to report: the previous entry arrived intact.
+        lastName = null;
         if (h.namelen() > MAX_NAME) {
             throw new Refusal(Errno.ENAMETOOLONG);
         }
         byte[] raw = readBytes((int) h.namelen(), Errno.EREMOTEIO);
-        byte[] name = Arrays.copyOf(raw, raw.length - 1);
-        lastName = name;
         if (raw[raw.length - 1] != 0) {
+            // Every byte read is part of the unterminated name: report them all.
+            lastName = raw;
             throw new Refusal(Errno.EINVAL);
         }
+        byte[] name = Arrays.copyOf(raw, raw.length - 1);
+        lastName = name;
         if (NameRules.checkName(name, options.allowAllNames()) != NameRules.OK) {
             throw new Refusal(Errno.EILSEQ);
         }
