@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -43,6 +45,22 @@ final class Fingerprint {
         for (Stamp s : stamps) {
             if (!s.equals(stamp(s.path()))) {
                 return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * True when no path was modified within {@code settle} before {@code now}. A time in the future (a clock
+     * that was set back, a file touched with a later date) counts as settled, or such a file would never load.
+     */
+    boolean isSettled(Duration settle, Instant now) {
+        for (Stamp s : stamps) {
+            if (s.modified() != null) {
+                Duration age = Duration.between(s.modified().toInstant(), now);
+                if (!age.isNegative() && age.compareTo(settle) < 0) {
+                    return false;
+                }
             }
         }
         return true;

@@ -1,6 +1,8 @@
 package dev.airlock.policy;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 
@@ -89,7 +91,8 @@ public final class Policy {
         return fingerprint.isCurrent();
     }
 
-    List<Rule> parsedRules() {
-        return rules;
+    /** True when none of the files this policy was read from changed within {@code settle} before now. */
+    boolean isSettled(Duration settle) {
+        return fingerprint.isSettled(settle, Instant.now());
     }
 }

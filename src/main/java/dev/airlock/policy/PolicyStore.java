@@ -2,6 +2,7 @@ package dev.airlock.policy;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -9,21 +10,31 @@ import java.util.concurrent.TimeUnit;
 /**
  * Holds the current policy and replaces it when its files change, without a restart. Evaluations read one
  * volatile reference to an immutable {@link Policy}: they never wait for a reload and never see a policy that
- * is half old and half new. A reload happens on a background thread that looks at the files' attributes at a
- * fixed interval; it reads and parses only when something changed, and publishes the new policy only if the
- * files did not change again while it was reading them (an editor still writing), else it tries again at the
- * next check.
+ * is half old and half new.
+ *
+ * <p>A background thread looks at the attributes of the policy's files and folders at a fixed interval, and
+ * reads and parses only when something changed. A freshly read policy is published only when its files did
+ * not change while they were read and none was modified within the last {@code settle}: a file that an editor
+ * is still writing, or the first of several files being edited together, is read again at a later check
+ * instead of being put in force half written. Writers that replace files by renaming need no such grace.
  */
 public final class PolicyStore implements AutoCloseable {
+
+    /** How often the background thread checks the files, by default. */
+    public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(1);
+    /** How long files must have been left alone before a new policy is put in force, by default. */
+    public static final Duration DEFAULT_SETTLE = Duration.ofMillis(250);
 
     private static final System.Logger LOG = System.getLogger(PolicyStore.class.getName());
 
     private final Path directory;
+    private final Duration settle;
     private volatile Policy current;
     private final ScheduledExecutorService poller;
 
-    private PolicyStore(Path directory, Duration interval) {
-        this.directory = directory;
+    private PolicyStore(Path directory, Duration interval, Duration settle) {
+        this.directory = Objects.requireNonNull(directory);
+        this.settle = Objects.requireNonNull(settle);
         this.current = Policy.load(directory);
         report(current);
         if (interval == null) {
@@ -39,14 +50,19 @@ public final class PolicyStore implements AutoCloseable {
         }
     }
 
-    /** Loads the policy now and then checks for changes every {@code interval}. */
-    public static PolicyStore open(Path directory, Duration interval) {
-        return new PolicyStore(directory, interval);
+    /** Loads the policy now, then checks for changes with the default interval and settle time. */
+    public static PolicyStore open(Path directory) {
+        return new PolicyStore(directory, DEFAULT_INTERVAL, DEFAULT_SETTLE);
     }
 
-    /** Loads the policy now; it changes only when {@link #refresh()} is called. */
+    /** Loads the policy now, then checks for changes every {@code interval}. */
+    public static PolicyStore open(Path directory, Duration interval, Duration settle) {
+        return new PolicyStore(directory, Objects.requireNonNull(interval), settle);
+    }
+
+    /** Loads the policy now; it changes only when {@link #refresh()} is called, and needs no settle time. */
     public static PolicyStore openManual(Path directory) {
-        return new PolicyStore(directory, null);
+        return new PolicyStore(directory, null, Duration.ZERO);
     }
 
     /** The policy in force; never blocks. */
@@ -60,8 +76,8 @@ public final class PolicyStore implements AutoCloseable {
     }
 
     /**
-     * Reloads the policy if its files changed. Only the background thread or a caller that wants a change to
-     * take effect now calls this; evaluations do not.
+     * Reloads the policy if its files changed and have settled. Only the background thread or a caller that
+     * wants a change to take effect now calls this; evaluations do not.
      *
      * @return true if a new policy was published
      */
@@ -70,7 +86,7 @@ public final class PolicyStore implements AutoCloseable {
             return false;
         }
         Policy fresh = Policy.load(directory);
-        if (!fresh.isCurrent()) {
+        if (!fresh.isCurrent() || !fresh.isSettled(settle)) {
             return false;
         }
         current = fresh;
