@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Secure file exchange between isolated compartments (Qubes OS compatible).",
         subcommands = {
-                CommandLine.HelpCommand.class,
+                CommandLine.HelpCommand.class, PolicyCommand.class,
         })
 public final class Main {
 

@@ -78,8 +78,15 @@ public final class Policy {
      * The rules that can decide calls to this service, in order.
      *
      * @param argument the argument, or {@code null} for rules about any argument of the service
+     * @throws IllegalArgumentException if the service name or argument is not well formed
      */
     public List<RuleText> rulesFor(String service, String argument) {
+        if (!Names.isServiceName(service)) {
+            throw new IllegalArgumentException("invalid service name \"" + service + "\"");
+        }
+        if (argument != null && !Names.isArgument(argument)) {
+            throw new IllegalArgumentException("invalid service argument \"" + argument + "\"");
+        }
         return rules.stream()
                 .filter(r -> r.matchesService(service) && (argument == null || r.matchesArgument(argument)))
                 .map(r -> new RuleText(r.file(), r.line(), r.service(), r.argument(), r.text()))

@@ -87,7 +87,8 @@ class LoaderTest {
 
     @Test
     void includeIsReadInPlaceRelativeToTheIncludingFile() {
-        write(dir, "30-main.policy", "a.Svc * @anyvm @anyvm deny\n!include sub/inc.policy\nc.Svc * @anyvm @anyvm deny\n");
+        write(dir, "30-main.policy",
+                "a.Svc * @anyvm @anyvm deny\n!include sub/inc.policy\nc.Svc * @anyvm @anyvm deny\n");
         write(dir, "sub/inc.policy", "b.Svc * @anyvm @anyvm deny\n!include deeper/Any_Name\n");
         write(dir, "sub/deeper/Any_Name", "b2.Svc * @anyvm @anyvm deny\n");
         Policy p = Policy.load(dir);
