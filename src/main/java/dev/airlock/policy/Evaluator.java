@@ -84,7 +84,8 @@ final class Evaluator {
             return new Decision.Deny(requested, null, true, "a domain may not call itself");
         }
         String note = wanted instanceof Wanted.NoTarget && !requested.equals("@default")
-                ? "the requested target " + requested + " does not exist, so it is treated as @default; " : "";
+                ? "the requested target " + requested + " is not a known domain or disposable template, so it is "
+                        + "treated as @default; " : "";
         for (Rule rule : rules) {
             if (rule.matchesService(request.service()) && rule.matchesArgument(request.argument())
                     && matchesSource(rule.source(), source, domains)

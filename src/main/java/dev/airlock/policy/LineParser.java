@@ -28,7 +28,8 @@ final class LineParser {
     }
 
     private static final Line BLANK = new Line.Blank();
-    private static final String[] FIELD_NAMES = {"SERVICE", "ARGUMENT", "SOURCE", "TARGET", "ACTION"};
+    /** SERVICE ARGUMENT SOURCE TARGET ACTION. */
+    private static final int RULE_FIELDS = 5;
 
     private LineParser() {
     }
@@ -111,7 +112,7 @@ final class LineParser {
     }
 
     private static Rule rule(List<Field> fields, String file, int lineNumber) throws Invalid {
-        if (fields.size() < FIELD_NAMES.length) {
+        if (fields.size() < RULE_FIELDS) {
             throw new Invalid(fields.getLast().column(), "expected SERVICE ARGUMENT SOURCE TARGET ACTION "
                     + "[PARAM=VALUE ...], found " + fields.size() + (fields.size() == 1 ? " field" : " fields"));
         }

@@ -134,7 +134,7 @@ class EvaluatorTest {
         assertThat(d).isInstanceOf(Decision.Deny.class);
         assertThat(d.rule().line()).isEqualTo(1);
         assertThat(d.requestedTarget()).isEqualTo("nosuch");
-        assertThat(d.reason()).contains("does not exist, so it is treated as @default");
+        assertThat(d.reason()).contains("is not a known domain or disposable template, so it is treated as @default");
         assertThat(eval(p, "work", "personal", "test.Svc")).isInstanceOf(Decision.Allow.class);
     }
 

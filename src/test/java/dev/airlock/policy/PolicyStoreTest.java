@@ -111,6 +111,31 @@ class PolicyStoreTest {
     }
 
     @Test
+    void evaluationDoesNotWaitForAReloadInProgress() throws Exception {
+        write(dir, "50-a.policy", "test.Svc * work personal allow\n");
+        try (PolicyStore store = PolicyStore.openManual(dir)) {
+            java.util.concurrent.CountDownLatch reloading = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            // refresh() holds the store's lock for the whole reload; hold it the same way, for as long as we like.
+            Thread reloader = Thread.ofPlatform().start(() -> {
+                synchronized (store) {
+                    reloading.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            reloading.await();
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(2),
+                    () -> assertThat(decide(store)).isInstanceOf(Decision.Allow.class));
+            release.countDown();
+            reloader.join();
+        }
+    }
+
+    @Test
     void backgroundCheckPicksUpAChangeWithoutAnyCallToRefresh() throws Exception {
         write(dir, "50-a.policy", "test.Svc * work personal deny\n");
         try (PolicyStore store = PolicyStore.open(dir, Duration.ofMillis(5), Duration.ofMillis(20))) {

@@ -20,7 +20,7 @@ class RuleTextRoundTripTest {
         return LineParser.parse(line, "f.policy", 3);
     }
 
-    @Property(tries = 2000)
+    @Property(tries = 1000)
     void printedRuleParsesToTheSameRule(@ForAll("lines") String line) {
         LineParser.Line first = parse(line);
         assertThat(first).as(line).isInstanceOf(LineParser.Line.Ok.class);

@@ -23,7 +23,15 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
 class TokenMatchingTest {
 
     @TempDir
-    Path dir;
+    static Path dir;
+
+    /** One policy folder per rule text, shared by the cases that use it. */
+    private static final Map<String, Policy> POLICIES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static Policy policy(String rule) {
+        return POLICIES.computeIfAbsent(rule,
+                r -> TestDomains.policy(dir.resolve(Integer.toString(POLICIES.size())), r));
+    }
 
     /** Sources: the host, tagged and plain AppVMs, a template, a disposable template, two disposables. */
     private static final List<String> SOURCES =
@@ -88,7 +96,7 @@ class TokenMatchingTest {
     @ParameterizedTest(name = "source {0} vs {1}: {2}")
     @MethodSource("sourceCases")
     void sourceTokenMatchesExactlyItsDomains(String token, String source, boolean matches) {
-        Policy p = TestDomains.policy(dir, "test.Svc * " + token + " * deny");
+        Policy p = policy("test.Svc * " + token + " * deny");
         Decision d = p.evaluate(new Request(source, "@default", "test.Svc", ""), TestDomains.ALL);
         assertThat(d.rule() != null).as("rule matched").isEqualTo(matches);
     }
@@ -96,7 +104,7 @@ class TokenMatchingTest {
     @ParameterizedTest(name = "target {0} vs request {1}: {2}")
     @MethodSource("targetCases")
     void targetTokenMatchesExactlyItsRequests(String token, String requested, boolean matches) {
-        Policy p = TestDomains.policy(dir, "test.Svc * personal " + token + " deny");
+        Policy p = policy("test.Svc * personal " + token + " deny");
         Decision d = p.evaluate(new Request("personal", requested, "test.Svc", ""), TestDomains.ALL);
         assertThat(d.rule() != null).as("rule matched").isEqualTo(matches);
     }
