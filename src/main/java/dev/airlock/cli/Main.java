@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 CopyLocalCommand.class,
+                PolicyCommand.class,
                 QfileAgentCommand.class,
                 QfileUnpackerCommand.class,
         })

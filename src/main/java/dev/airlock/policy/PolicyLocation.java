@@ -1,0 +1,101 @@
+package dev.airlock.policy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Where the user's policy lives, and the default policy installed there on first use.
+ * The folder is {@code $AIRLOCK_CONFIG/policy.d} if {@code AIRLOCK_CONFIG} is set, otherwise
+ * {@code $XDG_CONFIG_HOME/airlock/policy.d}, with {@code ~/.config} when {@code XDG_CONFIG_HOME} is unset or
+ * not absolute (as the XDG base directory rules say).
+ */
+public final class PolicyLocation {
+
+    /** The name of the file that holds the default policy. */
+    public static final String DEFAULT_FILE = "50-airlock-default.policy";
+
+    /** The default policy of the spec, with a header for the person who opens the file. */
+    public static final String DEFAULT_POLICY = """
+            # airlock default policy, installed because the policy folder did not exist.
+            #
+            # Rules: SERVICE ARGUMENT SOURCE TARGET ACTION [PARAM=VALUE ...] (the Qubes qrexec policy language).
+            # Files named *.policy in this folder are read in the order of their names and the first matching
+            # rule decides; a call that no rule matches is denied. To change a decision, add a file whose name
+            # sorts before this one (for example 30-user.policy). Check your changes with: airlock policy lint
+
+            # Copying files: the user chooses the destination in a trusted prompt.
+            qubes.Filecopy   *  @anyvm  @anyvm   ask
+
+            # Opening a file in a new disposable is allowed; opening it in another domain asks.
+            qubes.OpenInVM   *  @anyvm  @dispvm  allow
+            qubes.OpenInVM   *  @anyvm  @anyvm   ask
+            """;
+
+    private PolicyLocation() {
+    }
+
+    /** The policy folder for this environment (see the class description). */
+    public static Path directory(Map<String, String> env) {
+        String config = env.get("AIRLOCK_CONFIG");
+        if (config != null && !config.isEmpty()) {
+            return Path.of(config, "policy.d");
+        }
+        String xdg = env.get("XDG_CONFIG_HOME");
+        if (xdg != null && Path.of(xdg).isAbsolute()) {
+            return Path.of(xdg, "airlock", "policy.d");
+        }
+        String home = env.get("HOME");
+        if (home == null || home.isEmpty()) {
+            home = System.getProperty("user.home");
+        }
+        return Path.of(home, ".config", "airlock", "policy.d");
+    }
+
+    /**
+     * Creates the policy folder with the default policy if the folder does not exist. The folder appears at
+     * once with its file in it (built beside it, then renamed), so no reader ever sees it empty.
+     *
+     * @return true if the default policy was installed
+     */
+    public static boolean installDefaultIfMissing(Path directory) throws IOException {
+        if (Files.exists(directory)) {
+            return false;
+        }
+        Path parent = directory.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path staging = Files.createTempDirectory(parent, ".policy.d-");
+        try {
+            Files.writeString(staging.resolve(DEFAULT_FILE), DEFAULT_POLICY, StandardCharsets.UTF_8);
+            Files.move(staging, directory, StandardCopyOption.ATOMIC_MOVE);
+            return true;
+        } catch (FileAlreadyExistsException | DirectoryNotEmptyException | AtomicMoveNotSupportedException e) {
+            if (Files.isDirectory(directory)) {
+                // Another process installed it first.
+                return false;
+            }
+            throw e;
+        } finally {
+            deleteIfLeft(staging);
+        }
+    }
+
+    private static void deleteIfLeft(Path staging) throws IOException {
+        if (!Files.exists(staging)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(staging)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

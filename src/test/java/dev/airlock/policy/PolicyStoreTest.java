@@ -1,0 +1,223 @@
+package dev.airlock.policy;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static dev.airlock.policy.TestDomains.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PolicyStoreTest {
+
+    @TempDir
+    Path dir;
+
+    private static final Request CALL = new Request("work", "personal", "test.Svc", "");
+
+    private static Decision decide(PolicyStore store) {
+        return store.evaluate(CALL, TestDomains.ALL);
+    }
+
+    /** Replaces a file by renaming a new one over it: a new inode, so the change is seen within a clock tick. */
+    private static void rewrite(Path dir, String name, String text) throws IOException {
+        Path tmp = write(dir, "." + name + ".tmp", text);
+        Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void awaitDecision(PolicyStore store, Class<? extends Decision> expected)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!expected.isInstance(decide(store)) && System.nanoTime() < deadline) {
+            Thread.sleep(2);
+        }
+        assertThat(decide(store)).isInstanceOf(expected);
+    }
+
+    @Test
+    void unchangedFilesAreNotReloaded() {
+        write(dir, "50-a.policy", "test.Svc * work personal allow\n");
+        try (PolicyStore store = PolicyStore.openManual(dir)) {
+            Policy before = store.current();
+            assertThat(store.refresh()).isFalse();
+            assertThat(store.current()).isSameAs(before);
+        }
+    }
+
+    @Test
+    void changedAddedAndRemovedFilesAreReloaded() throws IOException {
+        write(dir, "50-a.policy", "test.Svc * work personal allow\n");
+        try (PolicyStore store = PolicyStore.openManual(dir)) {
+            assertThat(decide(store)).isInstanceOf(Decision.Allow.class);
+
+            rewrite(dir, "50-a.policy", "test.Svc * work personal ask\n");
+            assertThat(store.refresh()).isTrue();
+            assertThat(decide(store)).isInstanceOf(Decision.Ask.class);
+
+            write(dir, "10-first.policy", "test.Svc * work personal deny\n");
+            assertThat(store.refresh()).isTrue();
+            assertThat(decide(store)).isInstanceOf(Decision.Deny.class);
+
+            Files.delete(dir.resolve("10-first.policy"));
+            assertThat(store.refresh()).isTrue();
+            assertThat(decide(store)).isInstanceOf(Decision.Ask.class);
+        }
+    }
+
+    @Test
+    void changeInAnIncludedFileIsReloaded() throws IOException {
+        write(dir, "50-a.policy", "!include inc/rules\n");
+        write(dir, "inc/rules", "test.Svc * work personal deny\n");
+        try (PolicyStore store = PolicyStore.openManual(dir)) {
+            assertThat(decide(store)).isInstanceOf(Decision.Deny.class);
+            rewrite(dir.resolve("inc"), "rules", "test.Svc * work personal allow\n");
+            assertThat(store.refresh()).isTrue();
+            assertThat(decide(store)).isInstanceOf(Decision.Allow.class);
+        }
+    }
+
+    @Test
+    void creatingAMissingIncludeIsReloaded() throws IOException {
+        write(dir, "50-a.policy", "!include later.rules\n");
+        try (PolicyStore store = PolicyStore.openManual(dir)) {
+            assertThat(store.current().errors()).isNotEmpty();
+            write(dir, "later.rules", "test.Svc * work personal allow\n");
+            assertThat(store.refresh()).isTrue();
+            assertThat(store.current().errors()).isEmpty();
+            assertThat(decide(store)).isInstanceOf(Decision.Allow.class);
+        }
+    }
+
+    @Test
+    void brokenEditReplacesAGoodPolicyAndDeniesUntilFixed() throws IOException {
+        write(dir, "50-a.policy", "test.Svc * work personal allow\n");
+        try (PolicyStore store = PolicyStore.openManual(dir)) {
+            rewrite(dir, "50-a.policy", "test.Svc * work personal allow notify=sometimes\n");
+            store.refresh();
+            assertThat(decide(store)).isInstanceOf(Decision.Deny.class);
+            rewrite(dir, "50-a.policy", "test.Svc * work personal allow notify=yes\n");
+            store.refresh();
+            assertThat(decide(store)).isInstanceOf(Decision.Allow.class);
+        }
+    }
+
+    @Test
+    void evaluationDoesNotWaitForAReloadInProgress() throws Exception {
+        write(dir, "50-a.policy", "test.Svc * work personal allow\n");
+        try (PolicyStore store = PolicyStore.openManual(dir)) {
+            java.util.concurrent.CountDownLatch reloading = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            // refresh() holds the store's lock for the whole reload; hold it the same way, for as long as we like.
+            Thread reloader = Thread.ofPlatform().start(() -> {
+                synchronized (store) {
+                    reloading.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            reloading.await();
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(2),
+                    () -> assertThat(decide(store)).isInstanceOf(Decision.Allow.class));
+            release.countDown();
+            reloader.join();
+        }
+    }
+
+    @Test
+    void backgroundCheckPicksUpAChangeWithoutAnyCallToRefresh() throws Exception {
+        write(dir, "50-a.policy", "test.Svc * work personal deny\n");
+        try (PolicyStore store = PolicyStore.open(dir, Duration.ofMillis(5), Duration.ofMillis(20))) {
+            assertThat(decide(store)).isInstanceOf(Decision.Deny.class);
+            rewrite(dir, "50-a.policy", "test.Svc * work personal allow\n");
+            awaitDecision(store, Decision.Allow.class);
+        }
+    }
+
+    @Test
+    void fileStillBeingWrittenInPlaceIsNotPutInForceHalfWritten() throws Exception {
+        Path file = write(dir, "50-a.policy", "test.Svc * work personal deny\n");
+        try (PolicyStore store = PolicyStore.open(dir, Duration.ofMillis(1), Duration.ofMillis(300))) {
+            try (var out = Files.newOutputStream(file)) {
+                out.write("test.Svc * work personal allow\n".getBytes());
+                out.flush();
+                long until = System.nanoTime() + Duration.ofMillis(50).toNanos();
+                while (System.nanoTime() < until) {
+                    assertThat(decide(store)).isInstanceOf(Decision.Deny.class);
+                    Thread.sleep(1);
+                }
+                out.write("x.Svc * @anyvm @anyvm deny\n".getBytes());
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (store.current().rules().size() != 2 && System.nanoTime() < deadline) {
+                Thread.sleep(2);
+            }
+            assertThat(store.current().rules()).hasSize(2);
+        }
+    }
+
+    /**
+     * Each version of the policy is two files whose rules all carry the version's number in their argument.
+     * While a writer keeps replacing the files (one after the other, as a person editing two files would) and
+     * the store keeps checking, readers must only ever see complete versions: all rules of one number, and as
+     * many as a version has.
+     */
+    @Test
+    void concurrentReadersNeverSeeHalfAPolicy() throws Exception {
+        writeVersion(0);
+        try (PolicyStore store = PolicyStore.open(dir, Duration.ofMillis(1), Duration.ofMillis(200))) {
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicReference<String> torn = new AtomicReference<>();
+            List<Thread> readers = new ArrayList<>();
+            Set<Integer> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            for (int i = 0; i < 3; i++) {
+                readers.add(Thread.ofPlatform().start(() -> {
+                    while (!stop.get()) {
+                        Policy p = store.current();
+                        List<String> args = p.rules().stream().map(Policy.RuleText::argument).distinct().toList();
+                        if (!p.errors().isEmpty() || args.size() != 1 || p.rules().size() != 20) {
+                            torn.compareAndSet(null, args + " " + p.rules().size() + " " + p.errors());
+                        } else {
+                            seen.add(Integer.parseInt(args.getFirst().substring(2)));
+                        }
+                    }
+                }));
+            }
+            for (int v = 1; v <= 60; v++) {
+                writeVersion(v);
+                Thread.sleep(1);
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!seen.contains(60) && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            stop.set(true);
+            for (Thread t : readers) {
+                t.join();
+            }
+            assertThat(torn.get()).isNull();
+            assertThat(seen).contains(0, 60);
+        }
+    }
+
+    private void writeVersion(int v) throws IOException {
+        for (String file : List.of("10-a.policy", "20-b.policy")) {
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < 10; i++) {
+                b.append("svc").append(i).append(" +v").append(v).append(" @anyvm @anyvm deny\n");
+            }
+            rewrite(dir, file, b.toString());
+        }
+    }
+}
