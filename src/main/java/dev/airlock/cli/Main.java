@@ -16,9 +16,12 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 CopyLocalCommand.class,
+                DaemonCommand.class,
+                DownCommand.class,
                 PolicyCommand.class,
                 QfileAgentCommand.class,
                 QfileUnpackerCommand.class,
+                UpCommand.class,
         })
 public final class Main {
 

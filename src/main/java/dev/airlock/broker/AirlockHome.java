@@ -1,0 +1,55 @@
+package dev.airlock.broker;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+
+/**
+ * airlock's state folder ({@code $AIRLOCK_HOME}, default {@code $XDG_DATA_HOME/airlock}, that is
+ * {@code ~/.local/share/airlock}) and the paths in it.
+ */
+public record AirlockHome(Path root) {
+
+    /** The folder named by the environment. */
+    public static AirlockHome fromEnvironment() {
+        return fromEnvironment(System.getenv());
+    }
+
+    static AirlockHome fromEnvironment(Map<String, String> env) {
+        String explicit = env.get("AIRLOCK_HOME");
+        if (explicit != null && !explicit.isBlank()) {
+            return new AirlockHome(Path.of(explicit).toAbsolutePath());
+        }
+        String data = env.get("XDG_DATA_HOME");
+        Path base = data != null && !data.isBlank() ? Path.of(data)
+                : Path.of(System.getProperty("user.home"), ".local", "share");
+        return new AirlockHome(base.resolve("airlock").toAbsolutePath());
+    }
+
+    /** Sockets and the broker's pid file; private to the user (0700). */
+    public Path run() {
+        return root.resolve("run");
+    }
+
+    public Path adminSocket() {
+        return run().resolve("admin.sock");
+    }
+
+    public Path brokerLog() {
+        return run().resolve("broker.log");
+    }
+
+    public Path auditLog() {
+        return root.resolve("audit.jsonl");
+    }
+
+    /** Creates the state folder and {@code run/} with owner-only permissions. */
+    public void ensureCreated() throws IOException {
+        Files.createDirectories(root);
+        Files.createDirectories(run());
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(run(), PosixFilePermissions.fromString("rwx------"));
+    }
+}

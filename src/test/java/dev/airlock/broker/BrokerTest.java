@@ -1,0 +1,118 @@
+package dev.airlock.broker;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@Timeout(30)
+class BrokerTest {
+
+    @Test
+    void brokerAnswersOnAPrivateAdminSocket(@TempDir Path tmp) throws Exception {
+        AirlockHome home = new AirlockHome(tmp.resolve("home"));
+        try (Broker b = Broker.start(home)) {
+            assertThat(new AdminClient(home).call(AdminClient.request("ping")).get("pid").asLong())
+                    .isEqualTo(ProcessHandle.current().pid());
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(home.adminSocket())))
+                    .isEqualTo("rw-------");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(home.run())))
+                    .isEqualTo("rwx------");
+        }
+        assertThat(home.adminSocket()).doesNotExist();
+        assertThat(new AdminClient(home).isRunning()).isFalse();
+    }
+
+    @Test
+    void secondBrokerForTheSameHomeIsRefused(@TempDir Path tmp) throws Exception {
+        AirlockHome home = new AirlockHome(tmp);
+        try (Broker b = Broker.start(home)) {
+            assertThatThrownBy(() -> Broker.start(home)).hasMessageContaining("already running");
+            assertThat(new AdminClient(home).isRunning()).as("the first one still serves").isTrue();
+        }
+    }
+
+    @Test
+    void socketLeftByADeadBrokerIsReplaced(@TempDir Path tmp) throws Exception {
+        AirlockHome home = new AirlockHome(tmp);
+        home.ensureCreated();
+        try (ServerSocketChannel stale = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            stale.bind(UnixDomainSocketAddress.of(home.adminSocket()));
+        }
+        assertThat(home.adminSocket()).exists();
+        try (Broker b = Broker.start(home)) {
+            assertThat(new AdminClient(home).isRunning()).isTrue();
+        }
+    }
+
+    @Test
+    void stopRequestEndsTheBroker(@TempDir Path tmp) throws Exception {
+        AirlockHome home = new AirlockHome(tmp);
+        Broker b = Broker.start(home);
+        new AdminClient(home).call(AdminClient.request("stop"));
+        b.awaitStop();
+        assertThat(new AdminClient(home).isRunning()).isFalse();
+    }
+
+    @Test
+    void malformedAdminRequestsGetAnErrorNotACrash(@TempDir Path tmp) throws Exception {
+        AirlockHome home = new AirlockHome(tmp);
+        try (Broker b = Broker.start(home)) {
+            assertThat(raw(home, "not json")).contains("not JSON");
+            assertThat(raw(home, "{}")).contains("no op");
+            assertThatThrownBy(() -> new AdminClient(home).call(AdminClient.request("format-disk")))
+                    .hasMessageContaining("unknown request");
+            assertThat(new AdminClient(home).isRunning()).isTrue();
+        }
+    }
+
+    @Test
+    void clientWithoutBrokerSaysHowToStartIt(@TempDir Path tmp) {
+        assertThatThrownBy(() -> new AdminClient(new AirlockHome(tmp)).call(AdminClient.request("ping")))
+                .isInstanceOf(BrokerUnavailableException.class).hasMessageContaining("airlock up");
+    }
+
+    @Test
+    void homeFollowsAirlockHomeThenXdgDataHome() {
+        assertThat(AirlockHome.fromEnvironment(Map.of("AIRLOCK_HOME", "/x/y")).root()).isEqualTo(Path.of("/x/y"));
+        assertThat(AirlockHome.fromEnvironment(Map.of("XDG_DATA_HOME", "/d")).root()).isEqualTo(Path.of("/d/airlock"));
+        assertThat(AirlockHome.fromEnvironment(Map.of()).root())
+                .isEqualTo(Path.of(System.getProperty("user.home"), ".local/share/airlock"));
+    }
+
+    @Test
+    void auditLogKeepsEveryDecisionAndSkipsDamagedLines(@TempDir Path tmp) throws IOException {
+        AuditLog log = new AuditLog(tmp.resolve("audit.jsonl"));
+        Instant t = Instant.parse("2026-11-22T10:00:00Z");
+        log.append(new AuditLog.Entry(t, "work", "personal", "qubes.Filecopy", "", "50-default.policy:1", "ask",
+                null));
+        Files.writeString(tmp.resolve("audit.jsonl"), "{broken\n", java.nio.file.StandardOpenOption.APPEND);
+        log.append(new AuditLog.Entry(t.plusSeconds(1), "work", "personal", "qubes.Filecopy", "", null, "allow",
+                "approved by the user"));
+        assertThat(log.read(e -> true)).extracting(AuditLog.Entry::outcome).containsExactly("ask", "allow");
+        assertThat(log.read(e -> "allow".equals(e.outcome())).getFirst().detail()).isEqualTo("approved by the user");
+    }
+
+    private static String raw(AirlockHome home, String text) throws IOException {
+        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(home.adminSocket()))) {
+            Channels.newOutputStream(ch).write(text.getBytes(StandardCharsets.UTF_8));
+            ch.shutdownOutput();
+            return new String(Channels.newInputStream(ch).readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}
