@@ -137,6 +137,26 @@ public final class Posix {
         return LINKER.downcallHandle(symbol, fd, options);
     }
 
+    /** One native call; receives the thread's errno slot and returns the raw result. */
+    @FunctionalInterface
+    private interface NativeCall {
+        long call(MemorySegment errnoState) throws Throwable;
+    }
+
+    /** Runs {@code call}; a negative result becomes an {@link ErrnoException} named {@code name}. */
+    private static long invoke(String name, NativeCall call) throws ErrnoException {
+        MemorySegment state = STATE.get();
+        long result;
+        try {
+            result = call.call(state);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        return check(name, result, state);
+    }
+
     private static int errno(MemorySegment state) {
         return (int) ERRNO.get(state, 0L);
     }
@@ -161,25 +181,10 @@ public final class Posix {
         return seg;
     }
 
-    private static RuntimeException unexpected(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            return r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException(t);
-    }
-
     public static int openat(int dirFd, byte[] path, int flags, int mode) throws ErrnoException {
-        MemorySegment state = STATE.get();
         try (Arena a = Arena.ofConfined()) {
-            return (int) check("openat", (int) OPENAT.invokeExact(state, dirFd, cString(a, path), flags, mode),
-                    state);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
+            MemorySegment p = cString(a, path);
+            return (int) invoke("openat", st -> (int) OPENAT.invokeExact(st, dirFd, p, flags, mode));
         }
     }
 
@@ -189,98 +194,61 @@ public final class Posix {
             return;
         }
         try {
-            int ignored = (int) CLOSE.invokeExact(STATE.get(), fd);
-        } catch (Throwable t) {
-            throw unexpected(t);
+            invoke("close", st -> (int) CLOSE.invokeExact(st, fd));
+        } catch (ErrnoException e) {
+            // Nothing useful can follow a failed close of a descriptor that was only read or already done with.
         }
     }
 
     /** Closes {@code fd} and reports a failure (for files just written, where close can report a write error). */
     public static void close(int fd) throws ErrnoException {
-        MemorySegment state = STATE.get();
-        try {
-            check("close", (int) CLOSE.invokeExact(state, fd), state);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        invoke("close", st -> (int) CLOSE.invokeExact(st, fd));
     }
 
     /** One {@code read(2)} into {@code buf}; returns the count, 0 at end of file. Retries on EINTR. */
     public static long read(int fd, MemorySegment buf) throws ErrnoException {
-        MemorySegment state = STATE.get();
-        try {
-            for (;;) {
-                long n = (long) READ.invokeExact(state, fd, buf, buf.byteSize());
-                if (n >= 0 || errno(state) != Errno.EINTR) {
-                    return check("read", n, state);
+        for (;;) {
+            try {
+                return invoke("read", st -> (long) READ.invokeExact(st, fd, buf, buf.byteSize()));
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.EINTR) {
+                    throw e;
                 }
             }
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
         }
     }
 
     /** Writes all of {@code buf}, retrying short writes and EINTR. */
     public static void writeFully(int fd, MemorySegment buf) throws ErrnoException {
-        MemorySegment state = STATE.get();
         long off = 0;
         long len = buf.byteSize();
-        try {
-            while (off < len) {
-                long n = (long) WRITE.invokeExact(state, fd, buf.asSlice(off), len - off);
-                if (n < 0) {
-                    if (errno(state) == Errno.EINTR) {
-                        continue;
-                    }
-                    check("write", n, state);
+        while (off < len) {
+            MemorySegment rest = buf.asSlice(off);
+            try {
+                off += invoke("write", st -> (long) WRITE.invokeExact(st, fd, rest, rest.byteSize()));
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.EINTR) {
+                    throw e;
                 }
-                off += n;
             }
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
         }
     }
 
     public static long lseek(int fd, long offset, int whence) throws ErrnoException {
-        MemorySegment state = STATE.get();
-        try {
-            return check("lseek", (long) LSEEK.invokeExact(state, fd, offset, whence), state);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return invoke("lseek", st -> (long) LSEEK.invokeExact(st, fd, offset, whence));
     }
 
     public static void ftruncate(int fd, long length) throws ErrnoException {
-        MemorySegment state = STATE.get();
-        try {
-            check("ftruncate", (int) FTRUNCATE.invokeExact(state, fd, length), state);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        invoke("ftruncate", st -> (int) FTRUNCATE.invokeExact(st, fd, length));
     }
 
     /** {@code statx(dirFd, path, flags)}; pass {@link #AT_SYMLINK_NOFOLLOW} to describe a link itself. */
     public static Stat statx(int dirFd, byte[] path, int flags) throws ErrnoException {
-        MemorySegment state = STATE.get();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(256, 8);
-            check("statx", (int) STATX.invokeExact(state, dirFd, cString(a, path), flags, STATX_BASIC_STATS, buf),
-                    state);
+            MemorySegment p = cString(a, path);
+            invoke("statx", st -> (int) STATX.invokeExact(st, dirFd, p, flags, STATX_BASIC_STATS, buf));
             return toStat(buf);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
         }
     }
 
@@ -302,163 +270,95 @@ public final class Posix {
     }
 
     public static void mkdirat(int dirFd, byte[] path, int mode) throws ErrnoException {
-        MemorySegment state = STATE.get();
         try (Arena a = Arena.ofConfined()) {
-            check("mkdirat", (int) MKDIRAT.invokeExact(state, dirFd, cString(a, path), mode), state);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
+            MemorySegment p = cString(a, path);
+            invoke("mkdirat", st -> (int) MKDIRAT.invokeExact(st, dirFd, p, mode));
         }
     }
 
     public static void symlinkat(byte[] target, int dirFd, byte[] path) throws ErrnoException {
-        MemorySegment state = STATE.get();
         try (Arena a = Arena.ofConfined()) {
-            check("symlinkat",
-                    (int) SYMLINKAT.invokeExact(state, cString(a, target), dirFd, cString(a, path)), state);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
+            MemorySegment t = cString(a, target);
+            MemorySegment p = cString(a, path);
+            invoke("symlinkat", st -> (int) SYMLINKAT.invokeExact(st, t, dirFd, p));
         }
     }
 
     /** The target of the symlink {@code path}, at most {@code max} bytes (ENAMETOOLONG if longer). */
     public static byte[] readlinkat(int dirFd, byte[] path, int max) throws ErrnoException {
-        MemorySegment state = STATE.get();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(max + 1L);
-            long n = check("readlinkat",
-                    (long) READLINKAT.invokeExact(state, dirFd, cString(a, path), buf, max + 1L), state);
+            MemorySegment p = cString(a, path);
+            long n = invoke("readlinkat", st -> (long) READLINKAT.invokeExact(st, dirFd, p, buf, max + 1L));
             if (n > max) {
                 throw new ErrnoException("readlinkat", Errno.ENAMETOOLONG);
             }
             return buf.asSlice(0, n).toArray(JAVA_BYTE);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
         }
     }
 
     public static void linkat(int oldDirFd, byte[] oldPath, int newDirFd, byte[] newPath, int flags)
             throws ErrnoException {
-        MemorySegment state = STATE.get();
         try (Arena a = Arena.ofConfined()) {
-            check("linkat", (int) LINKAT.invokeExact(state, oldDirFd, cString(a, oldPath), newDirFd,
-                    cString(a, newPath), flags), state);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
+            MemorySegment o = cString(a, oldPath);
+            MemorySegment n = cString(a, newPath);
+            invoke("linkat", st -> (int) LINKAT.invokeExact(st, oldDirFd, o, newDirFd, n, flags));
         }
     }
 
     public static void unlinkat(int dirFd, byte[] path, int flags) throws ErrnoException {
-        MemorySegment state = STATE.get();
         try (Arena a = Arena.ofConfined()) {
-            check("unlinkat", (int) UNLINKAT.invokeExact(state, dirFd, cString(a, path), flags), state);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
+            MemorySegment p = cString(a, path);
+            invoke("unlinkat", st -> (int) UNLINKAT.invokeExact(st, dirFd, p, flags));
         }
     }
 
     public static void fchmod(int fd, int mode) throws ErrnoException {
-        MemorySegment state = STATE.get();
-        try {
-            check("fchmod", (int) FCHMOD.invokeExact(state, fd, mode), state);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        invoke("fchmod", st -> (int) FCHMOD.invokeExact(st, fd, mode));
     }
 
     /** Sets access and modification times of {@code fd} with nanoseconds. */
     public static void futimens(int fd, long atimeSec, int atimeNsec, long mtimeSec, int mtimeNsec)
             throws ErrnoException {
-        MemorySegment state = STATE.get();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment ts = a.allocate(32, 8);
             ts.set(JAVA_LONG, 0, atimeSec);
             ts.set(JAVA_LONG, 8, atimeNsec);
             ts.set(JAVA_LONG, 16, mtimeSec);
             ts.set(JAVA_LONG, 24, mtimeNsec);
-            check("futimens", (int) FUTIMENS.invokeExact(state, fd, ts), state);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
+            invoke("futimens", st -> (int) FUTIMENS.invokeExact(st, fd, ts));
         }
     }
 
     public static void fsync(int fd) throws ErrnoException {
-        MemorySegment state = STATE.get();
-        try {
-            check("fsync", (int) FSYNC.invokeExact(state, fd), state);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        invoke("fsync", st -> (int) FSYNC.invokeExact(st, fd));
     }
 
     /** Flushes the whole file system that holds {@code fd} to disk. */
     public static void syncfs(int fd) throws ErrnoException {
-        MemorySegment state = STATE.get();
-        try {
-            check("syncfs", (int) SYNCFS.invokeExact(state, fd), state);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        invoke("syncfs", st -> (int) SYNCFS.invokeExact(st, fd));
     }
 
     public static boolean isatty(int fd) {
         try {
-            return (int) ISATTY.invokeExact(STATE.get(), fd) == 1;
-        } catch (Throwable t) {
-            throw unexpected(t);
+            return invoke("isatty", st -> (int) ISATTY.invokeExact(st, fd)) == 1;
+        } catch (ErrnoException e) {
+            return false;
         }
     }
 
     public static void prctl(int option, long arg2, long arg3, long arg4, long arg5) throws ErrnoException {
-        MemorySegment state = STATE.get();
-        try {
-            check("prctl", (int) PRCTL.invokeExact(state, option, arg2, arg3, arg4, arg5), state);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        invoke("prctl", st -> (int) PRCTL.invokeExact(st, option, arg2, arg3, arg4, arg5));
     }
 
     /** A raw system call with three arguments (pointers passed as {@code MemorySegment.address()}). */
     public static long syscall(String name, long nr, long a1, long a2, long a3) throws ErrnoException {
-        MemorySegment state = STATE.get();
-        try {
-            return check(name, (long) SYSCALL3.invokeExact(state, nr, a1, a2, a3), state);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return invoke(name, st -> (long) SYSCALL3.invokeExact(st, nr, a1, a2, a3));
     }
 
     /** A raw system call with four arguments. */
     public static long syscall(String name, long nr, long a1, long a2, long a3, long a4) throws ErrnoException {
-        MemorySegment state = STATE.get();
-        try {
-            return check(name, (long) SYSCALL4.invokeExact(state, nr, a1, a2, a3, a4), state);
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return invoke(name, st -> (long) SYSCALL4.invokeExact(st, nr, a1, a2, a3, a4));
     }
 
     /**

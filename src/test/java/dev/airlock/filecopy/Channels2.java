@@ -75,32 +75,4 @@ final class Channels2 {
             }
         };
     }
-
-    /** Reads {@code data} at most {@code max} bytes per call, to prove framing survives any split. */
-    static ReadableByteChannel trickle(byte[] data, int max) {
-        return new ReadableByteChannel() {
-            private int pos;
-            private int turn;
-
-            @Override
-            public int read(ByteBuffer dst) {
-                if (pos == data.length) {
-                    return -1;
-                }
-                int n = Math.min(Math.min(dst.remaining(), 1 + turn++ % max), data.length - pos);
-                dst.put(data, pos, n);
-                pos += n;
-                return n;
-            }
-
-            @Override
-            public boolean isOpen() {
-                return true;
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-    }
 }

@@ -207,7 +207,7 @@ class FixtureInteropTest {
         for (String name : names().toList()) {
             byte[] stream = Files.readAllBytes(fixtures().resolve(name).resolve("stream.bin"));
             Channels2.Capture reply = new Channels2.Capture();
-            Unpacker.receive(tmp.resolve(name), Channels2.trickle(stream, 7), reply, Unpacker.Options.defaults());
+            Unpacker.receive(tmp.resolve(name), new UnpackHarness.TrickleChannel(stream, 7), reply, Unpacker.Options.defaults());
             assertThat(reply.toByteArray()).as(name)
                     .isEqualTo(Files.readAllBytes(fixtures().resolve(name).resolve("reply.bin")));
         }
