@@ -1,0 +1,148 @@
+package dev.airlock.agent;
+
+import dev.airlock.filecopy.Reply;
+import dev.airlock.filecopy.Unpacker;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Runs one service call inside a domain: the built-in {@code qubes.Filecopy} (the unpacker, into
+ * {@code ~/QubesIncoming/SOURCE}) or an executable {@code SERVICE+ARG} / {@code SERVICE} from the qubes-rpc
+ * folders (the {@code +ARG} form wins), with the argument as {@code argv[1]} and the environment Qubes gives:
+ * {@code QREXEC_REMOTE_DOMAIN} (set by the broker, trusted), {@code QREXEC_SERVICE_FULL_NAME},
+ * {@code QREXEC_SERVICE_ARGUMENT}.
+ */
+public final class ServiceRunner {
+    /** Exit code when the domain has no such service (the broker passes it to the caller). */
+    public static final int NO_SUCH_SERVICE = 127;
+    static final String FILECOPY = "qubes.Filecopy";
+    private static final String ALLOW_ALL_NAMES = "allow-all-names";
+
+    /** One call, as the broker described it. */
+    public record Call(String source, String service, String argument) {
+        String fullName() {
+            return argument.isEmpty() ? service : service + "+" + argument;
+        }
+    }
+
+    /** The call's three streams; {@code stdin} ends at the caller's EOF. */
+    public record Io(ReadableByteChannel stdin, WritableByteChannel stdout, WritableByteChannel stderr) {
+    }
+
+    private final Path home;
+    private final List<Path> rpcFolders;
+
+    /**
+     * @param home       the domain user's home (incoming files go to {@code home/QubesIncoming/SOURCE})
+     * @param rpcFolders where executable services live, first match wins
+     */
+    public ServiceRunner(Path home, List<Path> rpcFolders) {
+        this.home = home;
+        this.rpcFolders = List.copyOf(rpcFolders);
+    }
+
+    /** True when this domain can serve {@code call}. */
+    public boolean has(Call call) {
+        return call.service().equals(FILECOPY) || executable(call).isPresent();
+    }
+
+    /** Runs the call to its end and returns its exit code ({@link #NO_SUCH_SERVICE} when there is none). */
+    public int run(Call call, Io io) throws IOException, InterruptedException {
+        if (call.service().equals(FILECOPY)) {
+            return fileCopy(call, io);
+        }
+        Optional<Path> exe = executable(call);
+        if (exe.isEmpty()) {
+            return NO_SUCH_SERVICE;
+        }
+        return runExecutable(exe.get(), call, io);
+    }
+
+    private int fileCopy(Call call, Io io) throws IOException {
+        Path incoming = home.resolve("QubesIncoming");
+        Files.createDirectories(incoming);
+        Reply r = Unpacker.receive(incoming.resolve(call.source()), io.stdin(), io.stdout(),
+                new Unpacker.Options(call.argument().equals(ALLOW_ALL_NAMES), 0, 0));
+        return r.success() ? 0 : 1;
+    }
+
+    /**
+     * The service file (a symlink to an executable counts, as in Qubes). Names were checked by the broker
+     * ({@code [A-Za-z0-9._-]}, not {@code .} or {@code ..}), so they cannot leave the folder.
+     */
+    Optional<Path> executable(Call call) {
+        for (Path folder : rpcFolders) {
+            for (String name : List.of(call.fullName(), call.service())) {
+                Path p = folder.resolve(name);
+                if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                    return Optional.of(p);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private int runExecutable(Path exe, Call call, Io io) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(exe.toString()));
+        if (!call.argument().isEmpty()) {
+            cmd.add(call.argument());
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(home.toFile());
+        Map<String, String> env = pb.environment();
+        env.put("QREXEC_REMOTE_DOMAIN", call.source());
+        env.put("QREXEC_SERVICE_FULL_NAME", call.fullName());
+        env.put("QREXEC_SERVICE_ARGUMENT", call.argument());
+        Process p = pb.start();
+        Thread in = pump(io.stdin(), p.getOutputStream());
+        Thread out = pump(p.getInputStream(), io.stdout());
+        Thread err = pump(p.getErrorStream(), io.stderr());
+        int code = p.waitFor();
+        out.join();
+        err.join();
+        // The caller may still be writing; its input is no longer wanted once the service is done.
+        in.interrupt();
+        return code;
+    }
+
+    /** Copies the caller's input to the process, closing the process's stdin at the caller's EOF. */
+    private static Thread pump(ReadableByteChannel from, OutputStream to) {
+        return Thread.ofVirtual().start(() -> {
+            try (to) {
+                ByteBuffer b = ByteBuffer.allocate(64 * 1024);
+                while (from.read(b.clear()) >= 0) {
+                    to.write(b.array(), 0, b.position());
+                    to.flush();
+                }
+            } catch (IOException e) {
+                // The process closed its input or exited: the rest of the caller's input has nowhere to go.
+            }
+        });
+    }
+
+    /** Copies a process's output to the caller until the process closes it. */
+    private static Thread pump(InputStream from, WritableByteChannel to) {
+        return Thread.ofVirtual().start(() -> {
+            try (from) {
+                byte[] b = new byte[64 * 1024];
+                var out = Channels.newOutputStream(to);
+                for (int n; (n = from.read(b)) >= 0; ) {
+                    out.write(b, 0, n);
+                }
+            } catch (IOException e) {
+                // The caller went away; the process still runs to its end.
+            }
+        });
+    }
+}
