@@ -36,7 +36,13 @@ final class QfileAgentCommand implements Callable<Integer> {
     public Integer call() throws TransferException {
         var err = spec.commandLine().getErr();
         ProgressMode mode = progress != null ? progress : ProgressMode.byDefault();
-        Packer.send(paths, Stdio.out(), Stdio.in(),
+        Packer.Survey survey = Packer.survey(paths, ignoreSymlinks);
+        if (!survey.unsafeLinks().isEmpty()) {
+            throw new TransferException("nothing was sent: the receiver would refuse these links, which could point"
+                    + " outside the sent files: " + String.join(", ", survey.unsafeLinks())
+                    + " (use --ignore-symlinks to skip links)");
+        }
+        Packer.send(paths, survey, Stdio.out(), Stdio.in(),
                 new Packer.Options(ignoreSymlinks, mode.create(System.err), w -> err.println("airlock: " + w)));
         return 0;
     }

@@ -250,13 +250,13 @@ final class IncomingTree implements AutoCloseable {
             linkMethod = probeLinkMethod();
         }
         if (linkMethod != LinkMethod.NAMED_TEMP) {
-            return new Incoming(dirFd, Posix.openat(dirFd, new byte[] {'.'}, Posix.O_TMPFILE | Posix.O_RDWR
+            return new Incoming(dirFd, Posix.openat(dirFd, new byte[] {'.'}, Posix.O_TMPFILE | Posix.O_WRONLY
                     | Posix.O_CLOEXEC, 0600), null);
         }
         for (int attempt = 0; ; attempt++) {
             byte[] temp = tempName();
             try {
-                int fd = Posix.openat(dirFd, temp, Posix.O_CREAT | Posix.O_EXCL | Posix.O_RDWR | Posix.O_NOFOLLOW
+                int fd = Posix.openat(dirFd, temp, Posix.O_CREAT | Posix.O_EXCL | Posix.O_WRONLY | Posix.O_NOFOLLOW
                         | Posix.O_CLOEXEC, 0600);
                 return new Incoming(dirFd, fd, temp);
             } catch (ErrnoException e) {
@@ -274,31 +274,46 @@ final class IncomingTree implements AutoCloseable {
     private LinkMethod probeLinkMethod() throws ErrnoException {
         int fd;
         try {
-            fd = Posix.openat(rootFd, new byte[] {'.'}, Posix.O_TMPFILE | Posix.O_RDWR | Posix.O_CLOEXEC, 0600);
+            fd = Posix.openat(rootFd, new byte[] {'.'}, Posix.O_TMPFILE | Posix.O_WRONLY | Posix.O_CLOEXEC, 0600);
         } catch (ErrnoException e) {
             return LinkMethod.NAMED_TEMP;
         }
-        byte[] probe = tempName();
         try {
             for (LinkMethod m : new LinkMethod[] {LinkMethod.EMPTY_PATH, LinkMethod.PROC_FD}) {
-                try {
-                    if (m == LinkMethod.EMPTY_PATH) {
-                        Posix.linkat(fd, new byte[0], rootFd, probe, Posix.AT_EMPTY_PATH);
-                    } else {
-                        Posix.linkat(Posix.AT_FDCWD, procPath(fd), rootFd, probe, Posix.AT_SYMLINK_FOLLOW);
-                    }
-                    Posix.unlinkat(rootFd, probe, 0);
+                if (probe(m, fd)) {
                     return m;
-                } catch (ErrnoException e) {
-                    if (e.errno() == Errno.EEXIST) {
-                        throw e;
-                    }
                 }
             }
             return LinkMethod.NAMED_TEMP;
         } finally {
             Posix.closeQuietly(fd);
         }
+    }
+
+    /**
+     * Tries to link the anonymous file {@code fd} under a fresh hidden name with {@code method}, and removes the
+     * name again. A name that happens to exist is retried with another; a probe name that cannot be removed ends
+     * the session rather than stay behind.
+     */
+    private boolean probe(LinkMethod method, int fd) throws ErrnoException {
+        for (int attempt = 0; attempt < 8; attempt++) {
+            byte[] probe = tempName();
+            try {
+                if (method == LinkMethod.EMPTY_PATH) {
+                    Posix.linkat(fd, new byte[0], rootFd, probe, Posix.AT_EMPTY_PATH);
+                } else {
+                    Posix.linkat(Posix.AT_FDCWD, procPath(fd), rootFd, probe, Posix.AT_SYMLINK_FOLLOW);
+                }
+            } catch (ErrnoException e) {
+                if (e.errno() == Errno.EEXIST) {
+                    continue;
+                }
+                return false;
+            }
+            Posix.unlinkat(rootFd, probe, 0);
+            return true;
+        }
+        return false;
     }
 
     private static byte[] procPath(int fd) {

@@ -1,5 +1,6 @@
 package dev.airlock.filecopy;
 
+import dev.airlock.sys.Errno;
 import java.lang.Character.UnicodeScript;
 
 /**
@@ -61,9 +62,9 @@ public final class NameRules {
     /** errno values returned */
     public static final int OK = 0;
     /** Forbidden character or path form (Linux {@code EILSEQ}). */
-    public static final int EILSEQ = 84;
+    public static final int EILSEQ = Errno.EILSEQ;
     /** A symlink that could point outside the copy (Linux {@code ENOLINK}). */
-    public static final int ENOLINK = 67;
+    public static final int ENOLINK = Errno.ENOLINK;
 
     private static final byte SLASH = '/';
     private static final byte DOT = '.';

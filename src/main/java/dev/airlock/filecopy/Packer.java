@@ -5,6 +5,7 @@ import dev.airlock.sys.Posix;
 import dev.airlock.sys.Stat;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.ArrayList;
@@ -13,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -54,8 +56,18 @@ public final class Packer {
      * @param ignoreSymlinks skip symlinks instead of sending them
      * @param progress       where progress goes
      * @param warnings       receives one line per skipped special file
+     * @param replyTimeout   how long the receiver may take to answer after the end of the stream (it flushes
+     *                       everything to disk first)
      */
-    public record Options(boolean ignoreSymlinks, Progress progress, Consumer<String> warnings) {
+    public record Options(boolean ignoreSymlinks, Progress progress, Consumer<String> warnings,
+                          Duration replyTimeout) {
+        /** The default {@link #replyTimeout}: generous, since a large copy to a slow disk flushes for long. */
+        public static final Duration DEFAULT_REPLY_TIMEOUT = Duration.ofMinutes(10);
+
+        public Options(boolean ignoreSymlinks, Progress progress, Consumer<String> warnings) {
+            this(ignoreSymlinks, progress, warnings, DEFAULT_REPLY_TIMEOUT);
+        }
+
         public static Options defaults() {
             return new Options(false, Progress.NONE, w -> { });
         }
@@ -84,7 +96,7 @@ public final class Packer {
         return survey(args, ignoreSymlinks, true);
     }
 
-    private static Survey survey(List<String> args, boolean ignoreSymlinks, boolean checkLinks)
+    private static Survey survey(List<String> args, boolean ignoreSymlinks, boolean readLinkTargets)
             throws TransferException {
         long[] totals = new long[2];
         boolean[] needsAll = new boolean[1];
@@ -120,7 +132,7 @@ public final class Packer {
             }
         };
         try {
-            new TreeWalker(ignoreSymlinks, checkLinks, v).walk(parse(args));
+            new TreeWalker(ignoreSymlinks, readLinkTargets, v).walk(parse(args));
         } catch (TransferException e) {
             throw e;
         } catch (IOException e) {
@@ -141,37 +153,49 @@ public final class Packer {
     }
 
     /**
-     * Sends {@code args} as one stream on {@code out} (closed at the end), reads the reply from {@code replyIn},
-     * and returns only when the receiver confirmed everything. Any other outcome is a {@link TransferException}
-     * whose message names the file concerned.
+     * Sends {@code args} as one stream on {@code out} (closed at the end, on every path), reads the reply from
+     * {@code replyIn}, and returns only when the receiver confirmed everything. Any other outcome is a
+     * {@link TransferException} whose message names the file concerned.
      */
     public static Result send(List<String> args, WritableByteChannel out, ReadableByteChannel replyIn,
                               Options options) throws TransferException {
-        Survey survey = survey(args, options.ignoreSymlinks(), false);
+        try {
+            return send(args, survey(args, options.ignoreSymlinks(), false), out, replyIn, options);
+        } finally {
+            closeQuietly(out);
+        }
+    }
+
+    /**
+     * {@link #send(List, WritableByteChannel, ReadableByteChannel, Options)} for a caller that has surveyed
+     * {@code args} already (with the same {@code ignoreSymlinks}): one walk of the tree fewer.
+     */
+    public static Result send(List<String> args, Survey survey, WritableByteChannel out, ReadableByteChannel replyIn,
+                              Options options) throws TransferException {
         Progress progress = options.progress();
-        CompletableFuture<Reply> reply = watchReply(replyIn);
-        StreamWriter writer = new StreamWriter(out, progress::sent);
-        progress.start(survey.totalBytes());
+        AtomicBoolean streamComplete = new AtomicBoolean();
         boolean ok = false;
         try {
+            CompletableFuture<Reply> reply = watchReply(replyIn, out, streamComplete);
+            StreamWriter writer = new StreamWriter(out, progress::sent);
+            progress.start(survey.totalBytes());
             long[] entries = new long[1];
             TreeWalker.Visitor v = new SendingVisitor(writer, reply, options, entries);
             try {
                 new TreeWalker(options.ignoreSymlinks(), true, v).walk(parse(args));
                 writer.end();
+                streamComplete.set(true);
             } catch (StreamWriter.ReceiverGoneException | EarlyReply e) {
                 closeQuietly(out);
                 throw explainStop(reply);
             } catch (TransferException e) {
                 // A local problem (unreadable or changing file): end the stream short so nothing partial lands.
-                closeQuietly(out);
                 throw e;
             } catch (IOException e) {
-                closeQuietly(out);
                 throw new TransferException(e.getMessage(), e);
             }
             closeQuietly(out);
-            Reply r = await(reply);
+            Reply r = await(reply, options.replyTimeout());
             if (!r.success()) {
                 throw new TransferException(FilecopyErrors.describe(r.errorCode(), r.lastNameText()));
             }
@@ -183,6 +207,7 @@ public final class Packer {
             ok = true;
             return new Result(r, survey.totalBytes(), entries[0]);
         } finally {
+            closeQuietly(out);
             progress.finish(ok);
         }
     }
@@ -227,8 +252,9 @@ public final class Packer {
             String shown = StreamWriter.text(name);
             int fd;
             try {
+                // O_NONBLOCK: if the file was swapped for a FIFO since it was examined, opening must not wait for a writer.
                 fd = TreeWalker.openNoAtime(dirFd, base, Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_NOCTTY
-                        | Posix.O_CLOEXEC);
+                        | Posix.O_NONBLOCK | Posix.O_CLOEXEC);
             } catch (ErrnoException e) {
                 throw TreeWalker.failure("cannot open", name, e);
             }
@@ -266,7 +292,13 @@ public final class Packer {
                 st.mtimeSec() & 0xffffffffL, st.mtimeNsec());
     }
 
-    private static CompletableFuture<Reply> watchReply(ReadableByteChannel in) {
+    /**
+     * Reads the reply on its own thread. A reply (or the receiver going away) before the stream is complete closes
+     * {@code out}: a sender blocked writing into a full pipe that nobody reads any more wakes up at once, even when
+     * something between the two ends still holds the pipe open.
+     */
+    private static CompletableFuture<Reply> watchReply(ReadableByteChannel in, WritableByteChannel out,
+                                                       AtomicBoolean streamComplete) {
         CompletableFuture<Reply> f = new CompletableFuture<>();
         Thread t = Thread.ofPlatform().daemon().name("airlock-reply-watcher").unstarted(() -> {
             try {
@@ -274,16 +306,22 @@ public final class Packer {
             } catch (Throwable e) {
                 f.completeExceptionally(e);
             }
+            if (!streamComplete.get()) {
+                closeQuietly(out);
+            }
         });
         t.start();
         return f;
     }
 
-    private static Reply await(CompletableFuture<Reply> reply) throws TransferException {
+    private static Reply await(CompletableFuture<Reply> reply, Duration timeout) throws TransferException {
         try {
-            return reply.get();
+            return reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw asTransfer(e.getCause());
+        } catch (TimeoutException e) {
+            throw new TransferException("the receiver did not answer within " + timeout.toSeconds()
+                    + " s after the end of the stream");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TransferException("interrupted while waiting for the receiver");

@@ -1,6 +1,5 @@
 package dev.airlock.filecopy;
 
-import dev.airlock.sys.DirEntry;
 import dev.airlock.sys.Errno;
 import dev.airlock.sys.ErrnoException;
 import dev.airlock.sys.Posix;
@@ -126,19 +125,19 @@ final class TreeWalker {
         int fd = open(parentFd, base, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_NOFOLLOW | Posix.O_CLOEXEC, name);
         try {
             visitor.directory(name, st, false);
-            List<DirEntry> entries;
+            List<byte[]> entries;
             try {
                 entries = Posix.listDirectory(fd, MAX_DIR_ENTRIES);
             } catch (ErrnoException e) {
                 throw failure("cannot list", name, e);
             }
-            entries.sort((x, y) -> Arrays.compareUnsigned(x.name(), y.name()));
-            for (DirEntry e : entries) {
-                byte[] child = new byte[name.length + 1 + e.name().length];
+            entries.sort(Arrays::compareUnsigned);
+            for (byte[] e : entries) {
+                byte[] child = new byte[name.length + 1 + e.length];
                 System.arraycopy(name, 0, child, 0, name.length);
                 child[name.length] = '/';
-                System.arraycopy(e.name(), 0, child, name.length + 1, e.name().length);
-                visit(fd, e.name(), child);
+                System.arraycopy(e, 0, child, name.length + 1, e.length);
+                visit(fd, e, child);
             }
             visitor.directory(name, st, true);
         } finally {

@@ -71,34 +71,46 @@ public final class Unpacker {
     public static Reply receive(Path destination, ReadableByteChannel in, WritableByteChannel replyOut,
                                 Options options) throws IOException {
         int rootFd = openDestination(destination);
-        try {
-            AtomicReference<Reply> reply = new AtomicReference<>();
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            // Landlock binds the calling thread for good: a fresh platform thread that ends with the job.
-            Thread worker = Thread.ofPlatform().name("airlock-unpacker").unstarted(() -> {
-                try {
-                    Landlock.confineCurrentThreadTo(rootFd);
-                    reply.set(receive(rootFd, in, replyOut, options));
-                } catch (Throwable t) {
-                    failure.set(t);
-                }
-            });
-            worker.start();
-            worker.join();
-            if (failure.get() instanceof IOException e) {
-                throw e;
-            } else if (failure.get() instanceof RuntimeException e) {
-                throw e;
-            } else if (failure.get() instanceof Error e) {
-                throw e;
+        AtomicReference<Reply> reply = new AtomicReference<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        // Landlock binds the calling thread for good: a fresh platform thread that ends with the job.
+        Thread worker = Thread.ofPlatform().name("airlock-unpacker").unstarted(() -> {
+            try {
+                Landlock.confineCurrentThreadTo(rootFd);
+                reply.set(receive(rootFd, in, replyOut, options));
+            } catch (Throwable t) {
+                failure.set(t);
             }
-            return reply.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while receiving", e);
-        } finally {
-            Posix.closeQuietly(rootFd);
+        });
+        worker.start();
+        boolean interrupted = false;
+        // The worker uses rootFd until it ends: closing it earlier would let the number be reused for another
+        // directory under the worker's feet. An interrupt stops the input instead, and the worker winds down.
+        while (true) {
+            try {
+                worker.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+                try {
+                    in.close();
+                } catch (IOException ignored) {
+                    // Closing is all that is wanted; the worker sees the end of its input either way.
+                }
+            }
         }
+        Posix.closeQuietly(rootFd);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failure.get() instanceof IOException e) {
+            throw e;
+        } else if (failure.get() instanceof RuntimeException e) {
+            throw e;
+        } else if (failure.get() instanceof Error e) {
+            throw e;
+        }
+        return reply.get();
     }
 
     private static int openDestination(Path destination) throws IOException {

@@ -17,7 +17,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  * signal or reach abstract sockets outside its domain (ABI 6+).
  *
  * <p>Landlock (before ABI 8) and {@code no_new_privs} bind the calling thread only, and for good: confine only a
- * dedicated platform thread that ends with its job, never a virtual thread or a pooled thread.
+ * dedicated platform thread that ends with its job, never a virtual thread or a pooled thread. A confined thread
+ * cannot load classes from files either, and a class that fails to load stays broken for the whole JVM: load
+ * what it will run first ({@link ClassPreloader}).
  */
 public final class Landlock {
     private static final long SYS_CREATE_RULESET = 444;
@@ -26,11 +28,8 @@ public final class Landlock {
     private static final long CREATE_RULESET_VERSION = 1;
     private static final long RULE_PATH_BENEATH = 1;
 
-    private static final long FS_EXECUTE = 1L;
     private static final long FS_WRITE_FILE = 1L << 1;
-    private static final long FS_READ_FILE = 1L << 2;
     private static final long FS_READ_DIR = 1L << 3;
-    private static final long FS_REMOVE_DIR = 1L << 4;
     private static final long FS_REMOVE_FILE = 1L << 5;
     private static final long FS_MAKE_DIR = 1L << 7;
     private static final long FS_MAKE_REG = 1L << 8;
@@ -68,8 +67,9 @@ public final class Landlock {
     }
 
     /**
-     * Confines the calling thread to the tree beneath the open directory {@code dirFd}: read, write, create
-     * directories, regular files and symlinks, remove and truncate there; nothing anywhere else. Sets
+     * Confines the calling thread to the tree beneath the open directory {@code dirFd}: list folders, write new
+     * files, create folders, regular files and symlinks, remove files and set sizes there; nothing anywhere else
+     * (not even reading a file there). Sets
      * {@code no_new_privs} on the thread first (Landlock requires it). When the kernel cannot do it, says so once
      * on standard error and returns {@link Unavailable}.
      */
@@ -88,9 +88,10 @@ public final class Landlock {
         if (abi >= 5) {
             handledFs |= FS_IOCTL_DEV;
         }
-        long allowed = handledFs & (FS_WRITE_FILE | FS_READ_FILE | FS_READ_DIR | FS_REMOVE_DIR | FS_REMOVE_FILE
-                | FS_MAKE_DIR | FS_MAKE_REG | FS_MAKE_SYM | FS_REFER | FS_TRUNCATE);
-        assert (allowed & FS_EXECUTE) == 0;
+        // Only what unpacking does: open folders, write new files (never read them), make folders, files and links,
+        // remove its own temporary names, set sizes. Every link stays in its folder, so no REFER.
+        long allowed = handledFs & (FS_WRITE_FILE | FS_READ_DIR | FS_REMOVE_FILE | FS_MAKE_DIR | FS_MAKE_REG
+                | FS_MAKE_SYM | FS_TRUNCATE);
         long attrSize = abi >= 6 ? 24 : abi >= 4 ? 16 : 8;
         int rulesetFd = -1;
         try (Arena arena = Arena.ofConfined()) {
@@ -105,8 +106,10 @@ public final class Landlock {
             beneath.set(JAVA_INT_UNALIGNED, 8, dirFd);
             Posix.syscall("landlock_add_rule", SYS_ADD_RULE, rulesetFd, RULE_PATH_BENEATH, beneath.address(), 0);
             Posix.prctl(Posix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+            // Made before the restriction: once confined, the thread could not load the class from its file.
+            Result confined = new Confined(abi);
             Posix.syscall("landlock_restrict_self", SYS_RESTRICT_SELF, rulesetFd, 0, 0);
-            return new Confined(abi);
+            return confined;
         } catch (ErrnoException e) {
             return unavailable(e.getMessage());
         } finally {

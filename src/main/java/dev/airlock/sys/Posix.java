@@ -35,17 +35,15 @@ public final class Posix {
     public static final int O_CREAT = 0100;
     public static final int O_EXCL = 0200;
     public static final int O_NOCTTY = 0400;
+    public static final int O_NONBLOCK = 04000;
     public static final int O_CLOEXEC = 02000000;
-    public static final int O_PATH = 010000000;
     public static final int O_NOATIME = 01000000;
     public static final int O_DIRECTORY;
     public static final int O_NOFOLLOW;
     public static final int O_TMPFILE;
     public static final int AT_SYMLINK_NOFOLLOW = 0x100;
-    public static final int AT_REMOVEDIR = 0x200;
     public static final int AT_SYMLINK_FOLLOW = 0x400;
     public static final int AT_EMPTY_PATH = 0x1000;
-    public static final int SEEK_SET = 0;
     public static final int SEEK_CUR = 1;
     public static final int PR_SET_NO_NEW_PRIVS = 38;
 
@@ -74,7 +72,6 @@ public final class Posix {
     private static final MethodHandle UNLINKAT;
     private static final MethodHandle FCHMOD;
     private static final MethodHandle FUTIMENS;
-    private static final MethodHandle FSYNC;
     private static final MethodHandle SYNCFS;
     private static final MethodHandle ISATTY;
     private static final MethodHandle PRCTL;
@@ -113,7 +110,6 @@ public final class Posix {
         UNLINKAT = fn("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
         FCHMOD = fn("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
         FUTIMENS = fn("futimens", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-        FSYNC = fn("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         SYNCFS = fn("syncfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         ISATTY = fn("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         PRCTL = fn("prctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
@@ -200,11 +196,6 @@ public final class Posix {
         }
     }
 
-    /** Closes {@code fd} and reports a failure (for files just written, where close can report a write error). */
-    public static void close(int fd) throws ErrnoException {
-        invoke("close", st -> (int) CLOSE.invokeExact(st, fd));
-    }
-
     /** One {@code read(2)} into {@code buf}; returns the count, 0 at end of file. Retries on EINTR. */
     public static long read(int fd, MemorySegment buf) throws ErrnoException {
         for (;;) {
@@ -259,14 +250,12 @@ public final class Posix {
 
     private static Stat toStat(MemorySegment b) {
         int mode = Short.toUnsignedInt(b.get(JAVA_SHORT, 28));
-        long ino = b.get(JAVA_LONG, 32);
         long size = b.get(JAVA_LONG, 40);
         long atime = b.get(JAVA_LONG, 64);
         int atimeNs = b.get(JAVA_INT, 72);
         long mtime = b.get(JAVA_LONG, 112);
         int mtimeNs = b.get(JAVA_INT, 120);
-        long dev = ((long) b.get(JAVA_INT, 136) << 32) | Integer.toUnsignedLong(b.get(JAVA_INT, 140));
-        return new Stat(mode, size, atime, atimeNs, mtime, mtimeNs, dev, ino);
+        return new Stat(mode, size, atime, atimeNs, mtime, mtimeNs);
     }
 
     public static void mkdirat(int dirFd, byte[] path, int mode) throws ErrnoException {
@@ -330,10 +319,6 @@ public final class Posix {
         }
     }
 
-    public static void fsync(int fd) throws ErrnoException {
-        invoke("fsync", st -> (int) FSYNC.invokeExact(st, fd));
-    }
-
     /** Flushes the whole file system that holds {@code fd} to disk. */
     public static void syncfs(int fd) throws ErrnoException {
         invoke("syncfs", st -> (int) SYNCFS.invokeExact(st, fd));
@@ -362,12 +347,12 @@ public final class Posix {
     }
 
     /**
-     * The entries of the open directory {@code dirFd} (without {@code .} and {@code ..}), read with getdents64 from
+     * The names in the open directory {@code dirFd} (without {@code .} and {@code ..}), read with getdents64 from
      * the directory's current offset. At most {@code maxEntries}; more is an error (E2BIG-like, reported as ENOMEM)
      * so that a hostile directory cannot exhaust memory.
      */
-    public static List<DirEntry> listDirectory(int dirFd, int maxEntries) throws ErrnoException {
-        List<DirEntry> out = new ArrayList<>();
+    public static List<byte[]> listDirectory(int dirFd, int maxEntries) throws ErrnoException {
+        List<byte[]> out = new ArrayList<>();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(64 * 1024, 8);
             for (;;) {
@@ -378,7 +363,6 @@ public final class Posix {
                 long pos = 0;
                 while (pos < n) {
                     int reclen = Short.toUnsignedInt(buf.get(ValueLayout.JAVA_SHORT_UNALIGNED, pos + 16));
-                    int type = Byte.toUnsignedInt(buf.get(JAVA_BYTE, pos + 18));
                     long nameStart = pos + 19;
                     long nameEnd = nameStart;
                     while (buf.get(JAVA_BYTE, nameEnd) != 0) {
@@ -389,7 +373,7 @@ public final class Posix {
                         if (out.size() >= maxEntries) {
                             throw new ErrnoException("getdents64", Errno.ENOMEM);
                         }
-                        out.add(new DirEntry(name, type));
+                        out.add(name);
                     }
                     pos += reclen;
                 }

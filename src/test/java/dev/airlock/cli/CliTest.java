@@ -65,6 +65,15 @@ class CliTest {
     }
 
     @Test
+    void agentRefusesLinksTheReceiverWouldRefuseBeforeSendingAnything(@TempDir Path tmp) throws IOException {
+        Path src = Files.createDirectories(tmp.resolve("s"));
+        Files.createSymbolicLink(src.resolve("up"), Path.of("../../x"));
+        Run r = run("qfile-agent", "--progress=none", src.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("ERROR: nothing was sent").contains("up -> ../../x");
+    }
+
+    @Test
     void bytesProgressPrintsCumulativeCountsOnePerLine(@TempDir Path tmp) throws Exception {
         Path f = Files.write(tmp.resolve("f"), new byte[3_000_000]);
         Process p = java("copy-local", "--progress=bytes", f.toString(), tmp.resolve("d").toString())

@@ -96,6 +96,44 @@ class PackerFailureTest {
     }
 
     @Test
+    void receiverThatRefusesButKeepsItsInputOpenCannotBlockTheSender(@TempDir Path tmp) throws Exception {
+        // Something between the ends (a relay) may keep the stream's pipe open after the receiver stops reading.
+        Path src = bigFile(tmp, "big.bin");
+        Pipe data = Pipe.open();
+        Pipe replies = Pipe.open();
+        try (var stillOpen = data.source(); var replyIn = replies.source()) {
+            try (var out = replies.sink()) {
+                write(out, ByteBuffer.wrap(new Reply(Errno.EDQUOT, 0, "big.bin".getBytes()).encode()));
+            }
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> Packer.send(List.of(src.toString()), data.sink(), replyIn,
+                    Packer.Options.defaults()))
+                    .isInstanceOf(TransferException.class).hasMessageContaining("limit");
+            assertThat((System.nanoTime() - start) / 1_000_000).as("milliseconds").isLessThan(5_000);
+        }
+    }
+
+    @Test
+    void receiverSilentAfterTheEndMarkerTimesOut(@TempDir Path tmp) throws Exception {
+        Path src = Files.writeString(tmp.resolve("f"), "x");
+        Pipe data = Pipe.open();
+        Pipe replies = Pipe.open();
+        try (var in = data.source(); var replyIn = replies.source(); var silent = replies.sink()) {
+            Thread.ofPlatform().daemon().start(() -> drain(in));
+            assertThatThrownBy(() -> Packer.send(List.of(src.toString()), data.sink(), replyIn,
+                    new Packer.Options(false, Packer.Progress.NONE, w -> { }, java.time.Duration.ofMillis(300))))
+                    .isInstanceOf(TransferException.class).hasMessageContaining("did not answer");
+        }
+    }
+
+    @Test
+    void missingSourceEndsALocalCopyWithoutLeavingTheReceiverWaiting(@TempDir Path tmp) {
+        assertThatThrownBy(() -> LocalCopy.run(List.of(tmp.resolve("gone").toString()), tmp.resolve("d"),
+                Unpacker.Options.defaults(), Packer.Options.defaults()))
+                .isInstanceOf(TransferException.class).hasMessageContaining("does not exist");
+    }
+
+    @Test
     void receiverDyingMidStreamIsReportedNotWaitedFor(@TempDir Path tmp) throws Exception {
         Path src = bigFile(tmp, "big.bin");
         assertThatThrownBy(() -> sendTo(List.of(src), (in, out) -> readSome(in, 100_000)))
