@@ -132,11 +132,18 @@ public final class MessageDecoder {
     }
 
     private static Message parse(int type, ByteBuffer p) throws ProtocolException {
+        return switch (type) {
+            case Wire.DATA_STDIN -> new Data(DataStream.STDIN, p.array());
+            case Wire.DATA_STDOUT -> new Data(DataStream.STDOUT, p.array());
+            case Wire.DATA_STDERR -> new Data(DataStream.STDERR, p.array());
+            default -> parseFields(type, p);
+        };
+    }
+
+    /** A message made of fields, which must fill its payload exactly. */
+    private static Message parseFields(int type, ByteBuffer p) throws ProtocolException {
         try {
             Message m = switch (type) {
-                case Wire.DATA_STDIN -> new Data(DataStream.STDIN, p.array());
-                case Wire.DATA_STDOUT -> new Data(DataStream.STDOUT, p.array());
-                case Wire.DATA_STDERR -> new Data(DataStream.STDERR, p.array());
                 case Wire.DATA_EXIT_CODE -> new ExitCode(p.getInt());
                 case Wire.HELLO -> new Hello(p.getInt());
                 case Wire.CALL_REQUEST -> new CallRequest(p.getInt(), string(p, QrexecNames.MAX_TARGET_CHARS, "target"),
@@ -151,7 +158,7 @@ public final class MessageDecoder {
                 case Wire.CONNECT -> new Connect(p.getLong());
                 default -> throw new IllegalStateException("type 0x" + Integer.toHexString(type) + " passed the header");
             };
-            if (p.hasRemaining() && !(m instanceof Data)) {
+            if (p.hasRemaining()) {
                 throw badSize(type, p.remaining() + " bytes after its last field");
             }
             return m;
