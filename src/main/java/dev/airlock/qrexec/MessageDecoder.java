@@ -146,8 +146,8 @@ public final class MessageDecoder {
             Message m = switch (type) {
                 case Wire.DATA_EXIT_CODE -> new ExitCode(p.getInt());
                 case Wire.HELLO -> new Hello(p.getInt());
-                case Wire.CALL_REQUEST -> new CallRequest(p.getInt(), string(p, QrexecNames.MAX_TARGET_CHARS, "target"),
-                        serviceCall(p));
+                case Wire.CALL_REQUEST -> new CallRequest(p.getInt(),
+                        string(p, QrexecNames.MAX_TARGET_CHARS, "target"), serviceCall(p));
                 case Wire.CALL_ACCEPTED -> new CallAccepted(p.getInt(), p.getLong());
                 case Wire.CALL_REFUSED -> new CallRefused(p.getInt(), p.getInt(),
                         string(p, Wire.MAX_REASON_BYTES, "reason"));
@@ -156,7 +156,8 @@ public final class MessageDecoder {
                 case Wire.SERVICE_REFUSED -> new ServiceRefused(p.getLong(), p.getInt(),
                         string(p, Wire.MAX_REASON_BYTES, "reason"));
                 case Wire.CONNECT -> new Connect(p.getLong());
-                default -> throw new IllegalStateException("type 0x" + Integer.toHexString(type) + " passed the header");
+                default -> throw new IllegalStateException("type 0x" + Integer.toHexString(type)
+                        + " passed the header check");
             };
             if (p.hasRemaining()) {
                 throw badSize(type, p.remaining() + " bytes after its last field");
