@@ -1,0 +1,46 @@
+/**
+ * The qrexec wire: message framing, airlock's call-control messages, the order rules of a connection, and the
+ * naming rules of calls. No class here does I/O of its own: they read and write buffers and channels handed to
+ * them.
+ *
+ * <h2>Framing</h2>
+ * Every message is {@code u32 type; u32 len}, little-endian, then {@code len} bytes of payload. No message has more
+ * than 65536 payload bytes; a header claiming more ends the session before anything is buffered.
+ *
+ * <table>
+ * <caption>Message types and payloads (integers little-endian)</caption>
+ * <tr><th>type</th><th>name</th><th>payload</th></tr>
+ * <tr><td>0x190</td><td>DATA_STDIN</td><td>0-65536 bytes; 0 = EOF of stdin</td></tr>
+ * <tr><td>0x191</td><td>DATA_STDOUT</td><td>0-65536 bytes; 0 = EOF of stdout</td></tr>
+ * <tr><td>0x192</td><td>DATA_STDERR</td><td>0-65536 bytes; 0 = EOF of stderr</td></tr>
+ * <tr><td>0x193</td><td>DATA_EXIT_CODE</td><td>{@code i32 code}</td></tr>
+ * <tr><td>0x300</td><td>HELLO</td><td>{@code u32 version} (3)</td></tr>
+ * <tr><td>0x400</td><td>CALL_REQUEST</td><td>{@code u32 requestId; str target; str service; str argument}</td></tr>
+ * <tr><td>0x401</td><td>CALL_ACCEPTED</td><td>{@code u32 requestId; u64 token}</td></tr>
+ * <tr><td>0x402</td><td>CALL_REFUSED</td><td>{@code u32 requestId; u32 exitCode; str reason}</td></tr>
+ * <tr><td>0x410</td><td>SERVICE_START</td><td>{@code u64 token; str source; str service; str argument}</td></tr>
+ * <tr><td>0x411</td><td>SERVICE_REFUSED</td><td>{@code u64 token; u32 exitCode; str reason}</td></tr>
+ * <tr><td>0x420</td><td>CONNECT</td><td>{@code u64 token}</td></tr>
+ * </table>
+ *
+ * <p>{@code str} is {@code u16 len} and {@code len} bytes of UTF-8, which every valid value keeps to ASCII:
+ * targets ({@code @default}, {@code @adminvm}, {@code @dispvm}, {@code @dispvm:NAME} or a domain name) at most 39
+ * bytes, domain names 31, service names and arguments 255 ({@code [A-Za-z0-9._-]}, argument may be empty), reasons
+ * 255 printable ASCII. The fields must fill the payload exactly. Exit codes of refusals: 125 (call machinery), 126
+ * (policy, broker only), 127 (no such service).
+ *
+ * <h2>Connections</h2>
+ * Every connection starts with a HELLO from each side. A peer announcing a version older than 3 is refused; a newer
+ * one is spoken to in version 3.
+ * <ul>
+ * <li>Control channel, agent to broker: CALL_REQUEST (a process in the domain asks for a call, naming no source),
+ *     SERVICE_REFUSED (the target's agent cannot start a service). Broker to agent: CALL_ACCEPTED or CALL_REFUSED
+ *     (the answer to a request, matched by {@code requestId}), SERVICE_START (run a service for a caller).</li>
+ * <li>Data connection: an agent opens a new connection to the broker and sends HELLO, CONNECT with the token it got
+ *     in CALL_ACCEPTED (caller) or SERVICE_START (service); the broker draws one random token per side per call and
+ *     accepts it only from the domain it gave it to. Then the caller sends DATA_STDIN and the service DATA_STDOUT,
+ *     DATA_STDERR and at most one DATA_EXIT_CODE, which is the last message of its direction. STDERR and EXIT_CODE
+ *     from the caller are ignored, as in Qubes.</li>
+ * </ul>
+ */
+package dev.airlock.qrexec;
