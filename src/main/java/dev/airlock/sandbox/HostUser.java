@@ -21,7 +21,8 @@ public sealed interface HostUser permits HostUser.Caller, HostUser.Switched {
     record Switched(int uid, int gid) implements HostUser {
         public Switched {
             if (uid <= 0 || gid <= 0) {
-                throw new IllegalArgumentException("a domain never runs as host root (uid " + uid + ", gid " + gid + ")");
+                throw new IllegalArgumentException(
+                        "a domain never runs as host root (uid " + uid + ", gid " + gid + ")");
             }
         }
     }

@@ -14,7 +14,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The bubblewrap command line as built, without running anything. */
 class BwrapArgvTest {
 
-    private static final Bwrap LAUNCHER = new Bwrap(Path.of("/usr/bin/bwrap"), Optional.of(Path.of("/usr/bin/setpriv")));
+    private static final Bwrap LAUNCHER =
+            new Bwrap(Path.of("/usr/bin/bwrap"), Optional.of(Path.of("/usr/bin/setpriv")));
     private static final Path JDK = Path.of(System.getProperty("java.home"));
     private static final SandboxSpec WORK = SandboxSpec.of("work", Path.of("/srv/airlock/domains/work/home"),
             Path.of("/srv/airlock/run/domains/work/agent.sock"), Path.of("/opt/airlock-install"), JDK);
