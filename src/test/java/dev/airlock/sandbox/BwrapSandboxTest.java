@@ -2,6 +2,7 @@ package dev.airlock.sandbox;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,9 +56,10 @@ class BwrapSandboxTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        BwrapCheck.Result check = BwrapCheck.check();
-        assumeTrue(check instanceof BwrapCheck.Ready, () -> "sandboxes cannot run here: " + check.message());
-        launcher = ((BwrapCheck.Ready) check).launcher();
+        if (!(BwrapCheck.check() instanceof BwrapCheck.Ready ready)) {
+            return;
+        }
+        launcher = ready.launcher();
 
         // bubblewrap runs as the domain's user: it needs to pass through the folders above the paths it binds.
         Path airlockHome = traversable(tmp.resolve("airlock"));
@@ -81,6 +83,13 @@ class BwrapSandboxTest {
         user = HostUser.forHome(workHome);
         Path install = Path.of(Bwrap.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
         work = SandboxSpec.of("work", workHome, agentSocket, install, Path.of(System.getProperty("java.home")));
+    }
+
+    /** Each test, not the class, is skipped: so the report counts them and shows the reason for each. */
+    @BeforeEach
+    void requireSandboxes() {
+        BwrapCheck.Result check = BwrapCheck.check();
+        assumeTrue(check instanceof BwrapCheck.Ready, () -> "sandboxes cannot run here: " + check.message());
     }
 
     @AfterAll
