@@ -71,7 +71,10 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
         isolation(a);
         a.addAll(List.of("--hostname", spec.name()));
         Path jdk = realPath(spec.jdkHome());
-        system(a, jdk);
+        system(a);
+        if (SYSTEM.stream().map(Path::of).noneMatch(d -> jdk.startsWith(d) && !Files.isSymbolicLink(d))) {
+            a.addAll(List.of("--ro-bind", jdk.toString(), jdk.toString()));
+        }
         a.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"));
         a.addAll(List.of("--tmpfs", "/run", "--dir", "/run/airlock"));
         a.addAll(List.of("--ro-bind", spec.agentSocket().toString(), AGENT_SOCKET));
@@ -99,7 +102,7 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
     List<String> probeArgv(HostUser user) {
         List<String> a = new ArrayList<>(prefix(user));
         isolation(a);
-        system(a, Path.of("/usr"));
+        system(a);
         a.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--", "true"));
         return a;
     }
@@ -154,19 +157,14 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
                 "--die-with-parent", "--new-session", "--cap-drop", "ALL"));
     }
 
-    private static void system(List<String> a, Path jdk) {
-        boolean jdkVisible = false;
+    private static void system(List<String> a) {
         for (String dir : SYSTEM) {
             Path p = Path.of(dir);
             if (Files.isSymbolicLink(p)) {
                 a.addAll(List.of("--symlink", readLink(p), dir));
             } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                 a.addAll(List.of("--ro-bind", dir, dir));
-                jdkVisible |= jdk.startsWith(p);
             }
-        }
-        if (!jdkVisible) {
-            a.addAll(List.of("--ro-bind", jdk.toString(), jdk.toString()));
         }
     }
 

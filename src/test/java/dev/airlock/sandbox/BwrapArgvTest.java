@@ -1,6 +1,7 @@
 package dev.airlock.sandbox;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -10,6 +11,7 @@ import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The bubblewrap command line as built, without running anything. */
 class BwrapArgvTest {
@@ -98,6 +100,21 @@ class BwrapArgvTest {
         List<String> argv = LAUNCHER.argv(spec, new HostUser.Caller(), List.of("true"));
         assertThat(argv).containsSubsequence("--overlay-src", "/srv/t/home", "--tmp-overlay", "/home/user");
         assertThat(argv).doesNotContain("--bind");
+    }
+
+    @Test
+    void jdkOutsideTheSystemIsBoundReadOnlyAtItsRealPath(@TempDir Path jdk) throws Exception {
+        Path real = jdk.toRealPath();
+        SandboxSpec spec = SandboxSpec.of("work", Path.of("/h"), Path.of("/s"), Path.of("/i"), jdk);
+        List<String> argv = LAUNCHER.argv(spec, new HostUser.Caller(), List.of("true"));
+        assertThat(argv).containsSubsequence("--ro-bind", real.toString(), real.toString())
+                .containsSubsequence("--setenv", "JAVA_HOME", real.toString());
+    }
+
+    @Test
+    void jdkUnderUsrNeedsNoBindOfItsOwn() {
+        assumeTrue(JDK.startsWith("/usr"), "the test JDK is not under /usr");
+        assertThat(ARGV).doesNotContainSequence("--ro-bind", JDK.toString());
     }
 
     @ParameterizedTest
