@@ -32,8 +32,9 @@ import java.util.Optional;
  *     {@code /tmp}; a tmpfs on {@code /run} holding only {@code /run/airlock/agent.sock}, the domain's channel to
  *     the broker, bound read-only (connecting needs no write access to the mount, and the domain cannot chmod the
  *     host's socket).</li>
- * <li>the installation folder read-only at {@code /opt/airlock}, any extra read-only paths, then the home at
- *     {@code /home/user}; last, the sandbox's own root folder made read-only.</li>
+ * <li>any extra read-only paths (before the mounts above, which therefore cover them), the installation folder
+ *     read-only at {@code /opt/airlock}, then the home at {@code /home/user}; last, the sandbox's own root
+ *     folder made read-only.</li>
  * <li>a cleared environment with only {@code PATH}, {@code HOME}, {@code LANG=C.UTF-8}, {@code JAVA_HOME} and
  *     {@code AIRLOCK_DOMAIN}; the working folder is {@code /home/user}.</li>
  * </ul>
@@ -75,13 +76,14 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
         if (SYSTEM.stream().map(Path::of).noneMatch(d -> jdk.startsWith(d) && !Files.isSymbolicLink(d))) {
             a.addAll(List.of("--ro-bind", jdk.toString(), jdk.toString()));
         }
+        // Before the fixed mounts, so that an extra path can never cover /proc, /tmp, /run or the home.
+        for (Path p : spec.extraReadOnly()) {
+            a.addAll(List.of("--ro-bind", p.toString(), p.toString()));
+        }
         a.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"));
         a.addAll(List.of("--tmpfs", "/run", "--dir", "/run/airlock"));
         a.addAll(List.of("--ro-bind", spec.agentSocket().toString(), AGENT_SOCKET));
         a.addAll(List.of("--ro-bind", spec.installDir().toString(), INSTALL));
-        for (Path p : spec.extraReadOnly()) {
-            a.addAll(List.of("--ro-bind", p.toString(), p.toString()));
-        }
         switch (spec.home()) {
             case HomeMount.Bound b -> a.addAll(List.of("--bind", b.folder().toString(), HOME));
             case HomeMount.Layered l -> a.addAll(List.of("--overlay-src", l.template().toString(),

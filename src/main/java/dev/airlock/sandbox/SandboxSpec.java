@@ -16,7 +16,8 @@ import java.util.Objects;
  * @param installDir    the folder holding {@code airlock.jar} and {@code lib/}; seen read-only as
  *                      {@code /opt/airlock}
  * @param jdkHome       the JDK the agent runs on; visible read-only at its host path (already so under {@code /usr})
- * @param extraReadOnly further host folders or files made visible read-only at their host paths
+ * @param extraReadOnly further host folders or files made visible read-only at their host paths; the caller
+ *                      keeps them clear of {@code $AIRLOCK_HOME}, whose other homes and sockets they would show
  */
 public record SandboxSpec(String name, HomeMount home, Path agentSocket, Path installDir, Path jdkHome,
                           List<Path> extraReadOnly) {

@@ -141,6 +141,15 @@ class BwrapArgvTest {
     }
 
     @Test
+    void extraPathsCannotCoverTheFixedMounts() {
+        SandboxSpec spec = new SandboxSpec("work", WORK.home(), WORK.agentSocket(), WORK.installDir(), JDK,
+                List.of(Path.of("/run"), Path.of("/srv/data")));
+        List<String> argv = LAUNCHER.argv(spec, new HostUser.Caller(), List.of("true"));
+        assertThat(argv.indexOf("/srv/data")).isLessThan(argv.indexOf("--proc"));
+        assertThat(argv.indexOf("/run")).isLessThan(argv.indexOf("--proc"));
+    }
+
+    @Test
     void hostRootCannotBeAnExtraReadOnlyPath() {
         assertThatThrownBy(() -> new SandboxSpec("work", new HomeMount.Bound(Path.of("/h")), Path.of("/s"),
                 Path.of("/i"), JDK, List.of(Path.of("/")))).hasMessageContaining("root");
