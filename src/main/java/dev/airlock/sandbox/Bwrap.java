@@ -1,0 +1,188 @@
+package dev.airlock.sandbox;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Starts a command in a domain's bubblewrap sandbox. A JVM cannot enter namespaces itself (it is multithreaded),
+ * so bubblewrap sets them up and then executes the command.
+ *
+ * <p>The sandbox, in the order bubblewrap is told:
+ * <ul>
+ * <li>new user, mount, PID, IPC, UTS, cgroup and network namespaces ({@code --unshare-all --unshare-user}); the
+ *     network namespace holds only a loopback of its own, so no network at all; the hostname is the domain's name.
+ *     Inside, the domain is uid and gid {@value #INSIDE_ID}, never root; nested user namespaces are refused
+ *     ({@code --disable-userns}), which keeps the kernel's user-namespace code out of the domain's reach.</li>
+ * <li>{@code --die-with-parent}, so a domain never outlives its launcher, and {@code --new-session}, so it has no
+ *     controlling terminal to inject keystrokes into (TIOCSTI); the price is no job control for an interactive
+ *     command.</li>
+ * <li>{@code --cap-drop ALL}; bubblewrap always sets {@code no_new_privs}.</li>
+ * <li>the system read-only: {@code /usr}, {@code /etc} and, where the host has them, {@code /bin}, {@code /sbin},
+ *     {@code /lib}, {@code /lib32}, {@code /lib64} (as the same symlinks where the host merged them into
+ *     {@code /usr}). Never {@code /} as a whole: {@code /root}, {@code /home}, the other domains' homes and the
+ *     broker's admin socket must not exist inside. The JDK is added read-only when it is not under these.</li>
+ * <li>a fresh {@code /proc} (only the sandbox's processes) and a minimal {@code /dev}; a private tmpfs on
+ *     {@code /tmp}; a tmpfs on {@code /run} holding only {@code /run/airlock/agent.sock}, the domain's channel to
+ *     the broker, bound read-only (connecting needs no write access to the mount, and the domain cannot chmod the
+ *     host's socket).</li>
+ * <li>any extra read-only paths (before the mounts above, which therefore cover them), the installation folder
+ *     read-only at {@code /opt/airlock}, then the home at {@code /home/user}; last, the sandbox's own root
+ *     folder made read-only.</li>
+ * <li>a cleared environment with only {@code PATH}, {@code HOME}, {@code LANG=C.UTF-8}, {@code JAVA_HOME} and
+ *     {@code AIRLOCK_DOMAIN}; the working folder is {@code /home/user}.</li>
+ * </ul>
+ *
+ * <p>As root, the command line starts with {@code setpriv} switching to the domain's unprivileged host user (see
+ * {@link HostUser}); that user must be able to reach the home and the agent socket on the host (search permission
+ * on the folders above them) and connect to the socket.
+ *
+ * @param bwrap   the bubblewrap binary
+ * @param setpriv util-linux's {@code setpriv}, needed only when the launcher is root
+ */
+public record Bwrap(Path bwrap, Optional<Path> setpriv) {
+
+    /** The uid and gid of every domain inside its sandbox. */
+    public static final int INSIDE_ID = 1000;
+    /** Where the domain's home appears. */
+    public static final String HOME = "/home/user";
+    /** Where the domain's channel to the broker appears. */
+    public static final String AGENT_SOCKET = "/run/airlock/agent.sock";
+    /** Where the installation folder appears. */
+    public static final String INSTALL = "/opt/airlock";
+
+    static final List<String> SYSTEM = List.of("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64");
+    private static final String PATH = "/usr/local/bin:/usr/bin:/bin";
+
+    /**
+     * The full command line: {@code setpriv} when switching users, bubblewrap and its options, then {@code command}.
+     * Builds a list only; reads the host's system layout but starts nothing.
+     */
+    public List<String> argv(SandboxSpec spec, HostUser user, List<String> command) {
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("no command to run in domain " + spec.name());
+        }
+        List<String> a = new ArrayList<>(prefix(user));
+        isolation(a);
+        a.addAll(List.of("--hostname", spec.name()));
+        Path jdk = realPath(spec.jdkHome());
+        system(a);
+        if (SYSTEM.stream().map(Path::of).noneMatch(d -> jdk.startsWith(d) && !Files.isSymbolicLink(d))) {
+            a.addAll(List.of("--ro-bind", jdk.toString(), jdk.toString()));
+        }
+        // Before the fixed mounts, so that an extra path can never cover /proc, /tmp, /run or the home.
+        for (Path p : spec.extraReadOnly()) {
+            a.addAll(List.of("--ro-bind", p.toString(), p.toString()));
+        }
+        a.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"));
+        a.addAll(List.of("--tmpfs", "/run", "--dir", "/run/airlock"));
+        a.addAll(List.of("--ro-bind", spec.agentSocket().toString(), AGENT_SOCKET));
+        a.addAll(List.of("--ro-bind", spec.installDir().toString(), INSTALL));
+        switch (spec.home()) {
+            case HomeMount.Bound b -> a.addAll(List.of("--bind", b.folder().toString(), HOME));
+            case HomeMount.Layered l -> a.addAll(List.of("--overlay-src", l.template().toString(),
+                    "--tmp-overlay", HOME));
+        }
+        a.addAll(List.of("--remount-ro", "/", "--chdir", HOME, "--clearenv",
+                "--setenv", "PATH", PATH,
+                "--setenv", "HOME", HOME,
+                "--setenv", "LANG", "C.UTF-8",
+                "--setenv", "JAVA_HOME", jdk.toString(),
+                "--setenv", "AIRLOCK_DOMAIN", spec.name(),
+                "--"));
+        a.addAll(command);
+        return a;
+    }
+
+    /** The command line of the smallest sandbox with the same namespaces: running it shows whether sandboxes work. */
+    List<String> probeArgv(HostUser user) {
+        List<String> a = new ArrayList<>(prefix(user));
+        isolation(a);
+        system(a);
+        a.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--", "true"));
+        return a;
+    }
+
+    /**
+     * A process builder for {@code command} in the sandbox of {@code spec}, with an environment of only
+     * {@code PATH}: nothing of the launcher's environment (say {@code LD_PRELOAD}) reaches bubblewrap.
+     */
+    public ProcessBuilder processBuilder(SandboxSpec spec, HostUser user, List<String> command) {
+        return cleanBuilder(argv(spec, user, command));
+    }
+
+    /** Starts {@code command} in the sandbox of {@code spec}, as {@link HostUser#forHome} decides. */
+    public Process start(SandboxSpec spec, List<String> command) throws IOException {
+        Path home = switch (spec.home()) {
+            case HomeMount.Bound b -> b.folder();
+            case HomeMount.Layered l -> l.template();
+        };
+        return processBuilder(spec, HostUser.forHome(home), command).start();
+    }
+
+    static ProcessBuilder cleanBuilder(List<String> argv) {
+        ProcessBuilder pb = new ProcessBuilder(argv);
+        Map<String, String> env = pb.environment();
+        env.clear();
+        env.put("PATH", PATH);
+        return pb;
+    }
+
+    /** Whether the launcher's effective uid is 0: a process's {@code /proc/self} belongs to that uid. */
+    static boolean launcherIsRoot() {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot tell whether airlock runs as root", e);
+        }
+    }
+
+    private List<String> prefix(HostUser user) {
+        return switch (user) {
+            case HostUser.Caller c -> List.of(bwrap.toString());
+            case HostUser.Switched s -> List.of(
+                    setpriv.orElseThrow(() -> new IllegalStateException(
+                            "setpriv (util-linux) is needed to run a domain when airlock runs as root")).toString(),
+                    "--reuid=" + s.uid(), "--regid=" + s.gid(), "--clear-groups", "--", bwrap.toString());
+        };
+    }
+
+    private static void isolation(List<String> a) {
+        a.addAll(List.of("--unshare-all", "--unshare-user", "--disable-userns",
+                "--uid", Integer.toString(INSIDE_ID), "--gid", Integer.toString(INSIDE_ID),
+                "--die-with-parent", "--new-session", "--cap-drop", "ALL"));
+    }
+
+    private static void system(List<String> a) {
+        for (String dir : SYSTEM) {
+            Path p = Path.of(dir);
+            if (Files.isSymbolicLink(p)) {
+                a.addAll(List.of("--symlink", readLink(p), dir));
+            } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                a.addAll(List.of("--ro-bind", dir, dir));
+            }
+        }
+    }
+
+    private static String readLink(Path p) {
+        try {
+            return Files.readSymbolicLink(p).toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Path realPath(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (IOException e) {
+            throw new UncheckedIOException("JDK home " + p + " cannot be resolved", e);
+        }
+    }
+}

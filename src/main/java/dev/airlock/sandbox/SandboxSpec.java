@@ -1,0 +1,87 @@
+package dev.airlock.sandbox;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything the launcher needs to build one domain's sandbox. All host paths are absolute and normalised; the
+ * domain name is checked here so that nothing odd ever reaches bubblewrap's command line or the hostname.
+ *
+ * @param name          the domain's name: 1 to 31 characters of {@code [A-Za-z0-9_.-]}, starting with a letter
+ *                      (the registry's and policy's syntax); becomes the hostname and {@code AIRLOCK_DOMAIN}
+ * @param home          what appears at {@code /home/user}
+ * @param agentSocket   the host path of the Unix socket on which the broker listens for this domain alone; seen
+ *                      inside as {@code /run/airlock/agent.sock}
+ * @param installDir    the folder holding {@code airlock.jar} and {@code lib/}; seen read-only as
+ *                      {@code /opt/airlock}
+ * @param jdkHome       the JDK the agent runs on; visible read-only at its host path (already so under {@code /usr})
+ * @param extraReadOnly further host folders or files made visible read-only at their host paths; the caller
+ *                      keeps them clear of {@code $AIRLOCK_HOME}, whose other homes and sockets they would show
+ */
+public record SandboxSpec(String name, HomeMount home, Path agentSocket, Path installDir, Path jdkHome,
+                          List<Path> extraReadOnly) {
+
+    static final int MAX_NAME_CHARS = 31;
+
+    public SandboxSpec {
+        if (!isDomainName(name)) {
+            throw new IllegalArgumentException("not a valid domain name: " + quoted(name));
+        }
+        Objects.requireNonNull(home, "home");
+        requireAbsolute("agent socket", agentSocket);
+        requireAbsolute("installation folder", installDir);
+        requireAbsolute("JDK home", jdkHome);
+        extraReadOnly = List.copyOf(extraReadOnly);
+        for (Path p : extraReadOnly) {
+            requireAbsolute("extra read-only path", p);
+            if (p.getNameCount() == 0) {
+                // The whole host would show: other domains' homes, /root, the broker's sockets.
+                throw new IllegalArgumentException("the host's root cannot be made visible to a domain");
+            }
+        }
+    }
+
+    /** A domain with its own home folder and no extra read-only paths. */
+    public static SandboxSpec of(String name, Path home, Path agentSocket, Path installDir, Path jdkHome) {
+        return new SandboxSpec(name, new HomeMount.Bound(home), agentSocket, installDir, jdkHome, List.of());
+    }
+
+    static boolean isDomainName(String s) {
+        if (s == null || s.isEmpty() || s.length() > MAX_NAME_CHARS) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean letter = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z';
+            boolean other = c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-';
+            if (!(letter || i > 0 && other)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static void requireAbsolute(String what, Path p) {
+        Objects.requireNonNull(p, what);
+        // A relative path would depend on the launcher's working folder; ".." could climb out of what was meant.
+        if (!p.isAbsolute() || !p.normalize().equals(p)) {
+            throw new IllegalArgumentException(what + " must be an absolute, normalised path: " + quoted(p.toString()));
+        }
+    }
+
+    private static String quoted(String s) {
+        if (s == null) {
+            return "null";
+        }
+        StringBuilder b = new StringBuilder("\"");
+        s.codePoints().forEach(c -> {
+            if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
+                b.append(String.format("\\u%04x", c));
+            } else {
+                b.appendCodePoint(c);
+            }
+        });
+        return b.append('"').toString();
+    }
+}
