@@ -174,7 +174,7 @@ class PolicyStoreTest {
      * many as a version has.
      */
     @Test
-    void concurrentReadersNeverSeeHalfAPolicy() throws Exception {
+    void concurrentReadersNeverSeeAHalfLoadedPolicy() throws Exception {
         writeVersion(0);
         try (PolicyStore store = PolicyStore.open(dir, Duration.ofMillis(1), Duration.ofMillis(200))) {
             AtomicBoolean stop = new AtomicBoolean();
@@ -184,12 +184,19 @@ class PolicyStoreTest {
             for (int i = 0; i < 3; i++) {
                 readers.add(Thread.ofPlatform().start(() -> {
                     while (!stop.get()) {
+                        // Each file in force is whole and from one version. Two files written one after the
+                        // other may be in force at different versions: a writer slower than the settle window
+                        // (a loaded machine, or a person) is indistinguishable from two separate edits.
                         Policy p = store.current();
-                        List<String> args = p.rules().stream().map(Policy.RuleText::argument).distinct().toList();
-                        if (!p.errors().isEmpty() || args.size() != 1 || p.rules().size() != 20) {
-                            torn.compareAndSet(null, args + " " + p.rules().size() + " " + p.errors());
+                        var byFile = p.rules().stream().collect(java.util.stream.Collectors.groupingBy(
+                                Policy.RuleText::file, java.util.stream.Collectors.mapping(Policy.RuleText::argument,
+                                        java.util.stream.Collectors.toList())));
+                        boolean whole = p.errors().isEmpty() && byFile.size() == 2 && byFile.values().stream()
+                                .allMatch(args -> args.size() == 10 && args.stream().distinct().count() == 1);
+                        if (!whole) {
+                            torn.compareAndSet(null, byFile + " " + p.errors());
                         } else {
-                            seen.add(Integer.parseInt(args.getFirst().substring(2)));
+                            byFile.values().forEach(args -> seen.add(Integer.parseInt(args.getFirst().substring(2))));
                         }
                     }
                 }));
