@@ -87,6 +87,11 @@ public record Domain(String name, DomainClass domainClass, Label label, String t
         return new Domain(name, domainClass, label, null, null, false, false, new TreeSet<>());
     }
 
+    /** A new disposable made from the disposable template {@code template}, with no default_dispvm or tags. */
+    public static Domain disposable(String name, Label label, String template) {
+        return new Domain(name, DomainClass.DISP_VM, label, template, null, false, false, new TreeSet<>());
+    }
+
     public Domain withLabel(Label newLabel) {
         return new Domain(name, domainClass, newLabel, template, defaultDispvm, templateForDispvms, autostart, tags);
     }
