@@ -16,9 +16,13 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 CopyLocalCommand.class,
+                CreateCommand.class,
+                LsCommand.class,
                 PolicyCommand.class,
+                PrefsCommand.class,
                 QfileAgentCommand.class,
                 QfileUnpackerCommand.class,
+                RemoveCommand.class,
         })
 public final class Main {
 

@@ -111,6 +111,16 @@ public final class Registry {
     }
 
     /**
+     * The folder that holds a domain's files, {@code domains/NAME} in the home folder. The name is checked,
+     * so the folder is always directly inside {@code domains}.
+     *
+     * @throws IllegalArgumentException if {@code name} is not a valid domain name
+     */
+    public Path domainFolder(String name) {
+        return home.resolve("domains").resolve(DomainNames.requireName("domain name", name));
+    }
+
+    /**
      * Applies {@code query} to the current domains under a shared lock; a registry that does not exist yet
      * holds no domains.
      *

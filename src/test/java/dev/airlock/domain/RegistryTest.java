@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class RegistryTest {
 
     /** A reader in a tight loop would starve the writers: Linux grants shared locks while a writer waits. */
-    private static final long READER_PAUSE_MS = Long.getLong("pause", 1);
+    private static final long READER_PAUSE_MS = 1;
 
     @TempDir
     Path tmp;
