@@ -1,5 +1,6 @@
 package dev.airlock.domain;
 
+import dev.airlock.policy.DomainView;
 import dev.airlock.sys.Errno;
 import dev.airlock.sys.ErrnoException;
 import dev.airlock.sys.Posix;
@@ -24,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
 /**
@@ -135,6 +137,14 @@ public final class Registry {
         } finally {
             inProcess.unlock();
         }
+    }
+
+    /**
+     * A snapshot of the registry as the policy sees it (see {@link Domains#asView}): consistent for as long as
+     * the caller keeps it, however the registry changes meanwhile.
+     */
+    public DomainView view(Predicate<String> running) throws IOException {
+        return read(domains -> domains.asView(running));
     }
 
     /**

@@ -51,7 +51,8 @@ class DomainCommandsTest {
     private void sample() {
         ok("create", "fedora", "--class", "TemplateVM", "--label", "black");
         ok("create", "dvm", "--class", "DispVM-template", "--template", "fedora");
-        ok("create", "work", "-t", "fedora", "--default-dispvm", "dvm", "--tag", "projects", "--tag", "b", "-l", "blue");
+        ok("create", "work", "-t", "fedora", "--default-dispvm", "dvm", "--tag", "projects", "--tag", "b",
+                "-l", "blue");
         ok("create", "disp1", "--class", "DispVM", "--template", "dvm");
     }
 

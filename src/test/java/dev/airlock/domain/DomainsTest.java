@@ -39,7 +39,8 @@ class DomainsTest {
     void classRulesOnOneDomain() {
         assertThatThrownBy(() -> FEDORA.withTemplate("other")).hasMessageContaining("a TemplateVM has no template");
         assertThatThrownBy(() -> FEDORA.withTemplateForDispvms(true)).hasMessageContaining("cannot be a disposable");
-        assertThatThrownBy(() -> Domain.of("d1", DomainClass.DISP_VM, Label.RED)).hasMessageContaining("needs a template");
+        assertThatThrownBy(() -> Domain.of("d1", DomainClass.DISP_VM, Label.RED))
+                .hasMessageContaining("needs a template");
         assertThatThrownBy(() -> WORK.withTemplate("work")).hasMessageContaining("its own template");
         assertThatThrownBy(() -> WORK.withTags(Set.of("bad.tag"))).hasMessageContaining("invalid tag \"bad.tag\"");
         Set<String> many = Set.copyOf(IntStream.range(0, Domain.MAX_TAGS + 1).mapToObj(i -> "t" + i).toList());

@@ -50,6 +50,7 @@ class RegistryTest {
         registry.update(d -> d.replace(d.require("work").withAutostart(true)));
         boolean autostart = Registry.open(tmp).read(d -> d.require("work").autostart());
         assertThat(autostart).isTrue();
+        assertThat(registry.view(name -> false).find("disp42").orElseThrow().template()).isEqualTo("dvm");
         String xml = Files.readString(registry.file(), StandardCharsets.UTF_8);
         assertThat(xml).isEqualTo("""
                 <?xml version="1.0" encoding="UTF-8"?>
