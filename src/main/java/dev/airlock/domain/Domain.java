@@ -118,7 +118,7 @@ public record Domain(String name, DomainClass domainClass, Label label, String t
     }
 
     /** Whether this domain names {@code other} as its template or default_dispvm. */
-    public boolean refersTo(String other) {
+    boolean refersTo(String other) {
         return other.equals(template) || other.equals(defaultDispvm);
     }
 }

@@ -131,7 +131,7 @@ public final class Domains {
     }
 
     /** The names of the other domains whose template or default_dispvm is {@code name}, sorted. */
-    public List<String> referrers(String name) {
+    List<String> referrers(String name) {
         List<String> users = new ArrayList<>();
         for (Domain d : byName.values()) {
             if (!d.name().equals(name) && d.refersTo(name)) {

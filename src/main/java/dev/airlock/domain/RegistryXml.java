@@ -3,6 +3,7 @@ package dev.airlock.domain;
 import org.w3c.dom.Element;
 import org.w3c.dom.NamedNodeMap;
 import org.w3c.dom.Node;
+import org.w3c.dom.Text;
 import org.xml.sax.ErrorHandler;
 import org.xml.sax.InputSource;
 import org.xml.sax.SAXException;
@@ -221,7 +222,7 @@ final class RegistryXml {
         for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
             switch (n) {
                 case Element e -> out.add(e);
-                case org.w3c.dom.Text t when t.getData().isBlank() -> {
+                case Text t when t.getData().isBlank() -> {
                 }
                 default -> throw new IOException(where + ": unexpected content \""
                         + abbreviate(n.getTextContent()) + "\"");
@@ -233,7 +234,7 @@ final class RegistryXml {
     private static String text(Element e, String where) throws IOException {
         StringBuilder b = new StringBuilder();
         for (Node n = e.getFirstChild(); n != null; n = n.getNextSibling()) {
-            if (!(n instanceof org.w3c.dom.Text t)) {
+            if (!(n instanceof Text t)) {
                 throw new IOException(where + ": <" + e.getTagName() + "> may contain only text");
             }
             b.append(t.getData());
