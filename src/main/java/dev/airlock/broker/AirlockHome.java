@@ -1,5 +1,7 @@
 package dev.airlock.broker;
 
+import dev.airlock.domain.Registry;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,14 +20,7 @@ public record AirlockHome(Path root) {
     }
 
     static AirlockHome fromEnvironment(Map<String, String> env) {
-        String explicit = env.get("AIRLOCK_HOME");
-        if (explicit != null && !explicit.isBlank()) {
-            return new AirlockHome(Path.of(explicit).toAbsolutePath());
-        }
-        String data = env.get("XDG_DATA_HOME");
-        Path base = data != null && !data.isBlank() ? Path.of(data)
-                : Path.of(System.getProperty("user.home"), ".local", "share");
-        return new AirlockHome(base.resolve("airlock").toAbsolutePath());
+        return new AirlockHome(Registry.defaultHome(env));
     }
 
     /** Sockets and the broker's pid file; private to the user (0700). */
