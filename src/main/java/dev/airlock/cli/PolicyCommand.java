@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.policy.Decision;
+import dev.airlock.domain.Registry;
 import dev.airlock.policy.DomainView;
 import dev.airlock.policy.Policy;
 import dev.airlock.policy.PolicyError;
@@ -107,9 +108,9 @@ final class PolicyCommand implements Callable<Integer> {
     @Command(name = "eval", mixinStandardHelpOptions = true,
             description = {"Decide a call with the policy, and tell why: SOURCE asks TARGET for SERVICE+ARG.",
                     "TARGET is a domain name, @default (no target), @adminvm, @dispvm or @dispvm:TEMPLATE.",
-                    "The facts about the domains come from --domains; without it only the host (dom0) is "
-                            + "known, as no domain registry exists yet, so a call from any other domain is "
-                            + "denied and a target other than the host is treated as @default."},
+                    "The facts about the domains come from --domains, or else from the domain registry "
+                            + "($AIRLOCK_HOME/domains.xml), where every domain counts as halted (autostart=no rules "
+                            + "then offer none of them)."},
             exitCodeListHeading = "Exit codes:%n",
             exitCodeList = {"0:allow or ask", "126:deny", "1:error", "2:bad usage"})
     static final class Eval implements Callable<Integer> {
@@ -145,7 +146,8 @@ final class PolicyCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 return usageError(spec, e.getMessage());
             }
-            DomainView view = domains == null ? DomainView.hostOnly() : SystemInfoFile.read(domains);
+            DomainView view = domains != null ? SystemInfoFile.read(domains)
+                    : Registry.open(Registry.defaultHome(System.getenv())).view(name -> false);
             Policy policy = Policy.load(policyDir(policyDir));
             Decision decision = policy.evaluate(request, view);
             PrintWriter out = spec.commandLine().getOut();

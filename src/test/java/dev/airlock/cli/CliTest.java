@@ -74,6 +74,21 @@ class CliTest {
     }
 
     @Test
+    void policyEvalTakesDomainFactsFromTheRegistry(@TempDir Path tmp) throws Exception {
+        var registry = dev.airlock.domain.Registry.open(tmp.resolve("home"));
+        registry.update(d -> d.add(dev.airlock.domain.Domain.of("work", dev.airlock.domain.DomainClass.APP_VM,
+                dev.airlock.domain.Label.BLUE)).add(dev.airlock.domain.Domain.of("personal",
+                dev.airlock.domain.DomainClass.APP_VM, dev.airlock.domain.Label.GREEN)));
+        ProcessBuilder pb = java("policy", "eval", "--json", "work", "personal", "qubes.Filecopy");
+        pb.environment().put("AIRLOCK_HOME", tmp.resolve("home").toString());
+        pb.environment().put("AIRLOCK_CONFIG", tmp.resolve("config").toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(waitFor(p)).as(stderr(p)).isZero();
+        assertThat(out).contains("\"result\":\"ask\"").contains("\"targets_for_ask\":[\"personal\"]");
+    }
+
+    @Test
     void bytesProgressPrintsCumulativeCountsOnePerLine(@TempDir Path tmp) throws Exception {
         Path f = Files.write(tmp.resolve("f"), new byte[3_000_000]);
         Process p = java("copy-local", "--progress=bytes", f.toString(), tmp.resolve("d").toString())
