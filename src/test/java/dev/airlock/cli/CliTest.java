@@ -89,6 +89,30 @@ class CliTest {
     }
 
     @Test
+    void upStartsOneBrokerAndDownStopsIt(@TempDir Path tmp) throws Exception {
+        Path home = tmp.resolve("home");
+        String[] up = {"up"};
+        Process first = withHome(java(up), home).start();
+        assertThat(waitFor(first)).as(stderr(first)).isZero();
+        Process again = withHome(java(up), home).start();
+        assertThat(waitFor(again)).isZero();
+        assertThat(stderr(again)).contains("already running");
+        assertThat(new dev.airlock.broker.AdminClient(new dev.airlock.broker.AirlockHome(home)).isRunning())
+                .as("the broker outlives the command that started it").isTrue();
+        Process down = withHome(java("down"), home).start();
+        assertThat(waitFor(down)).as(stderr(down)).isZero();
+        assertThat(new dev.airlock.broker.AdminClient(new dev.airlock.broker.AirlockHome(home)).isRunning()).isFalse();
+        Process downAgain = withHome(java("down"), home).start();
+        assertThat(waitFor(downAgain)).isZero();
+        assertThat(stderr(downAgain)).contains("not running");
+    }
+
+    private static ProcessBuilder withHome(ProcessBuilder pb, Path home) {
+        pb.environment().put("AIRLOCK_HOME", home.toString());
+        return pb;
+    }
+
+    @Test
     void bytesProgressPrintsCumulativeCountsOnePerLine(@TempDir Path tmp) throws Exception {
         Path f = Files.write(tmp.resolve("f"), new byte[3_000_000]);
         Process p = java("copy-local", "--progress=bytes", f.toString(), tmp.resolve("d").toString())
