@@ -161,6 +161,53 @@ class CliTest {
         assertThat(stderr(p)).startsWith("ERROR: ").contains("../../outside.txt");
     }
 
+    @Test
+    void unprivilegedReceiverLinksFilesThroughProcAndMatchesQubes(@TempDir Path tmp) throws Exception {
+        // As root the receiver names files with linkat(AT_EMPTY_PATH); an ordinary user cannot, and goes through
+        // /proc/self/fd under Landlock. Run the receiver as nobody to take that path.
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name"))
+                && new java.io.File("/usr/bin/setpriv").canExecute(), "needs root and setpriv to become nobody");
+        Path world = Files.createDirectories(tmp.resolve("world"));
+        List<String> classpath = new ArrayList<>();
+        int i = 0;
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path from = Path.of(entry);
+            Path to = world.resolve("cp" + i++ + (Files.isDirectory(from) ? "" : ".jar"));
+            try (var all = Files.walk(from)) {
+                for (Path p : all.toList()) {
+                    Files.copy(p, to.resolve(from.relativize(p).toString()),
+                            java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+            classpath.add(to.toString());
+        }
+        // nobody reads the copied classes, passes through the folders, and writes only into dest.
+        try (var all = Files.walk(world)) {
+            for (Path p : all.toList()) {
+                Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(
+                        Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+            }
+        }
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path dest = Files.createDirectories(world.resolve("dest"));
+        Files.setPosixFilePermissions(dest, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path fixture = fixtures().resolve("nested");
+        Process p = new ProcessBuilder("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
+                ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED",
+                "-cp", String.join(java.io.File.pathSeparator, classpath), Main.class.getName(),
+                "qfile-unpacker", dest.resolve("in").toString())
+                .redirectInput(fixture.resolve("stream.bin").toFile()).start();
+        byte[] reply = p.getInputStream().readAllBytes();
+        assertThat(waitFor(p)).as(stderr(p)).isZero();
+        assertThat(reply).isEqualTo(Files.readAllBytes(fixture.resolve("reply.bin")));
+        Path data = dest.resolve("in/d/sub/data.bin");
+        assertThat(Files.size(data)).isEqualTo(70000);
+        assertThat(Files.getOwner(data).getName()).isEqualTo("nobody");
+        try (var all = Files.walk(dest.resolve("in"))) {
+            assertThat(all.map(x -> x.getFileName().toString())).noneMatch(n -> n.startsWith(".airlock"));
+        }
+    }
+
     private static Path fixtures() {
         try {
             return Path.of(CliTest.class.getResource("/fixtures/qubes-filecopy").toURI());
