@@ -16,11 +16,15 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 CopyLocalCommand.class,
+                CreateCommand.class,
                 DaemonCommand.class,
                 DownCommand.class,
+                LsCommand.class,
                 PolicyCommand.class,
+                PrefsCommand.class,
                 QfileAgentCommand.class,
                 QfileUnpackerCommand.class,
+                RemoveCommand.class,
                 UpCommand.class,
         })
 public final class Main {

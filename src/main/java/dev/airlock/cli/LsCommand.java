@@ -1,0 +1,53 @@
+package dev.airlock.cli;
+
+import dev.airlock.domain.Domain;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code airlock ls}: the domains as a table, as {@code qvm-ls} shows them. */
+@Command(name = "ls", mixinStandardHelpOptions = true,
+        description = "List the domains: name, class, state, label and template, the host (dom0) first.")
+final class LsCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    HomeOption homeOption;
+
+    @Override
+    public Integer call() throws IOException {
+        List<Domain> domains = homeOption.registry().read(d -> d.all());
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"NAME", "CLASS", "STATE", "LABEL", "TEMPLATE"});
+        rows.add(new String[] {"dom0", "AdminVM", "Running", "black", "-"});
+        for (Domain d : domains) {
+            rows.add(new String[] {d.name(), d.domainClass().typeName(), "Halted", d.label().labelName(),
+                    d.template() == null ? "-" : d.template()});
+        }
+        int[] widths = new int[4];
+        for (String[] r : rows) {
+            for (int i = 0; i < widths.length; i++) {
+                widths[i] = Math.max(widths[i], r[i].length());
+            }
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        for (String[] r : rows) {
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < widths.length; i++) {
+                b.append(r[i]).append(" ".repeat(widths[i] - r[i].length() + 2));
+            }
+            out.println(b.append(r[4]));
+        }
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,138 @@
+package dev.airlock.cli;
+
+import dev.airlock.domain.Domain;
+import dev.airlock.domain.Label;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+
+/** {@code airlock prefs}: show or change a domain's properties and tags, as {@code qvm-prefs} and {@code qvm-tags}. */
+@Command(name = "prefs", mixinStandardHelpOptions = true,
+        description = {"Show a domain's properties (all, or KEY), or set KEY to VALUE; add or remove tags.",
+                "Keys: autostart, class, default_dispvm, label, name, tags, template, template_for_dispvms; "
+                        + "name, class and tags cannot be set (tags change with --tag-add and --tag-del).",
+                "Values: autostart and template_for_dispvms take true or false; an empty VALUE (or none) clears "
+                        + "template and default_dispvm. Missing values show as an empty string."},
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:shown or changed", "1:not changed (the error says why)", "2:bad usage"})
+final class PrefsCommand implements Callable<Integer> {
+
+    /** Every key, in the alphabetical order in which {@code qvm-prefs} lists them. */
+    private static final List<String> KEYS = List.of("autostart", "class", "default_dispvm", "label", "name",
+            "tags", "template", "template_for_dispvms");
+
+    private static final List<String> SETTABLE = List.of("autostart", "default_dispvm", "label", "template",
+            "template_for_dispvms");
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    HomeOption homeOption;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "The domain.")
+    String name;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "KEY", description = "The property to show or set.")
+    String key;
+
+    @Parameters(index = "2", arity = "0..1", paramLabel = "VALUE", description = "The value to set.")
+    String value;
+
+    @Option(names = "--tag-add", paramLabel = "TAG", description = "Add a tag; may be repeated.")
+    List<String> tagsToAdd = new ArrayList<>();
+
+    @Option(names = "--tag-del", paramLabel = "TAG", description = "Remove a tag; may be repeated.")
+    List<String> tagsToRemove = new ArrayList<>();
+
+    @Override
+    public Integer call() throws IOException {
+        boolean tagChange = !tagsToAdd.isEmpty() || !tagsToRemove.isEmpty();
+        if (tagChange && key != null) {
+            return PolicyCommand.usageError(spec, "--tag-add and --tag-del cannot be combined with KEY");
+        }
+        if (key != null && !KEYS.contains(key)) {
+            return PolicyCommand.usageError(spec, "no such property: " + key + " (properties: "
+                    + String.join(", ", KEYS) + ")");
+        }
+        if (value != null && !SETTABLE.contains(key)) {
+            return PolicyCommand.usageError(spec, "property " + key + " cannot be set"
+                    + (key.equals("tags") ? "; use --tag-add and --tag-del" : ""));
+        }
+        if (tagChange) {
+            homeOption.registry().update(all -> {
+                Domain d = all.require(name);
+                TreeSet<String> tags = new TreeSet<>(d.tags());
+                tags.addAll(tagsToAdd);
+                tags.removeAll(tagsToRemove);
+                return all.replace(d.withTags(tags));
+            });
+        } else if (value != null) {
+            homeOption.registry().update(all -> all.replace(changed(all.require(name))));
+        } else {
+            Map<String, String> props = properties(homeOption.registry().read(all -> all.require(name)));
+            PrintWriter out = spec.commandLine().getOut();
+            if (key != null) {
+                out.println(props.get(key));
+            } else {
+                int width = props.keySet().stream().mapToInt(String::length).max().orElse(0);
+                props.forEach((k, v) -> out.println((k + " ".repeat(width - k.length() + 2) + v).stripTrailing()));
+            }
+            out.flush();
+        }
+        return 0;
+    }
+
+    private Domain changed(Domain d) {
+        String none = value.isEmpty() || value.equals("none") ? null : value;
+        return switch (key) {
+            case "label" -> d.withLabel(Label.of(value));
+            case "template" -> d.withTemplate(none);
+            case "default_dispvm" -> d.withDefaultDispvm(none);
+            case "autostart" -> d.withAutostart(bool(value));
+            case "template_for_dispvms" -> d.withTemplateForDispvms(bool(value));
+            default -> throw new IllegalStateException(key);
+        };
+    }
+
+    private static boolean bool(String v) {
+        return switch (v.toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on", "1" -> true;
+            case "false", "no", "off", "0" -> false;
+            default -> throw new IllegalArgumentException("expected true or false, found \"" + v + "\"");
+        };
+    }
+
+    /** The properties by {@link #KEYS}; a missing value is the empty string. */
+    private static Map<String, String> properties(Domain d) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (String k : KEYS) {
+            m.put(k, switch (k) {
+                case "autostart" -> String.valueOf(d.autostart());
+                case "class" -> d.domainClass().typeName();
+                case "default_dispvm" -> Objects.requireNonNullElse(d.defaultDispvm(), "");
+                case "label" -> d.label().labelName();
+                case "name" -> d.name();
+                case "tags" -> String.join(" ", d.tags());
+                case "template" -> Objects.requireNonNullElse(d.template(), "");
+                case "template_for_dispvms" -> String.valueOf(d.templateForDispvms());
+                default -> throw new IllegalStateException(k);
+            });
+        }
+        return m;
+    }
+}

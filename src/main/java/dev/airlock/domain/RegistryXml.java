@@ -1,0 +1,305 @@
+package dev.airlock.domain;
+
+import org.w3c.dom.Element;
+import org.w3c.dom.NamedNodeMap;
+import org.w3c.dom.Node;
+import org.xml.sax.ErrorHandler;
+import org.xml.sax.InputSource;
+import org.xml.sax.SAXException;
+import org.xml.sax.SAXParseException;
+
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilder;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The registry's file format: one {@code <domain>} element per domain, sorted by name, one value per line, so
+ * that the file reads well and two versions diff well:
+ * <pre>{@code
+ * <domains version="1">
+ *   <domain name="work" class="AppVM">
+ *     <label>blue</label>
+ *     <template>fedora</template>
+ *     <default_dispvm>dvm</default_dispvm>
+ *     <template_for_dispvms>true</template_for_dispvms>
+ *     <autostart>true</autostart>
+ *     <tag>projects</tag>
+ *   </domain>
+ * </domains>
+ * }</pre>
+ * Absent values are omitted (booleans when false). Reading treats the file as untrusted: no DTD, no entities,
+ * no XInclude, nothing unknown, every value checked as input from the user would be.
+ */
+final class RegistryXml {
+
+    static final String VERSION = "1";
+
+    private static final String HEADER = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <!-- The airlock domain registry. airlock rewrites this file whole; change it with airlock prefs. -->
+            """;
+
+    private RegistryXml() {
+    }
+
+    static byte[] write(Domains domains) {
+        StringBuilder b = new StringBuilder(HEADER);
+        b.append("<domains version=\"").append(VERSION).append("\">\n");
+        for (Domain d : domains.all()) {
+            b.append("  <domain name=\"").append(escape(d.name())).append("\" class=\"")
+                    .append(escape(d.domainClass().typeName())).append("\">\n");
+            element(b, "label", d.label().labelName());
+            element(b, "template", d.template());
+            element(b, "default_dispvm", d.defaultDispvm());
+            element(b, "template_for_dispvms", d.templateForDispvms() ? "true" : null);
+            element(b, "autostart", d.autostart() ? "true" : null);
+            for (String tag : d.tags()) {
+                element(b, "tag", tag);
+            }
+            b.append("  </domain>\n");
+        }
+        b.append("</domains>\n");
+        return b.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void element(StringBuilder b, String name, String value) {
+        if (value != null) {
+            b.append("    <").append(name).append('>').append(escape(value)).append("</").append(name).append(">\n");
+        }
+    }
+
+    /** Escapes for both text and double-quoted attributes. */
+    static String escape(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '&' -> b.append("&amp;");
+                case '<' -> b.append("&lt;");
+                case '>' -> b.append("&gt;");
+                case '"' -> b.append("&quot;");
+                case '\'' -> b.append("&apos;");
+                default -> b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    /**
+     * Reads a registry.
+     *
+     * @throws IOException if it is not a valid registry; the message says what is wrong and where, without
+     *                     the file's name (the caller adds it)
+     */
+    static Domains parse(byte[] xml) throws IOException {
+        Element root;
+        try {
+            root = newBuilder().parse(new InputSource(new ByteArrayInputStream(xml))).getDocumentElement();
+        } catch (SAXParseException e) {
+            throw new IOException("not valid XML (line " + e.getLineNumber() + ", column " + e.getColumnNumber()
+                    + "): " + e.getMessage(), e);
+        } catch (SAXException e) {
+            throw new IOException("not valid XML: " + e.getMessage(), e);
+        }
+        if (!root.getTagName().equals("domains")) {
+            throw new IOException("the root element is <" + root.getTagName() + ">, expected <domains>");
+        }
+        checkAttributes(root, "<domains>", Set.of("version"));
+        if (!root.getAttribute("version").equals(VERSION)) {
+            throw new IOException("unsupported registry version \"" + root.getAttribute("version")
+                    + "\" (this airlock reads version " + VERSION + ")");
+        }
+        List<Domain> list = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        int index = 0;
+        for (Element e : children(root, "<domains>")) {
+            index++;
+            if (index > Domains.MAX_DOMAINS) {
+                throw new IOException("more than " + Domains.MAX_DOMAINS + " domains");
+            }
+            Domain d = domain(e, index);
+            if (!seen.add(d.name())) {
+                throw new IOException("domain " + d.name() + " is listed twice");
+            }
+            list.add(d);
+        }
+        try {
+            return Domains.of(list);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    private static Domain domain(Element e, int index) throws IOException {
+        String where = "domain #" + index;
+        if (!e.getTagName().equals("domain")) {
+            throw new IOException(where + ": unknown element <" + e.getTagName() + ">, expected <domain>");
+        }
+        checkAttributes(e, where, Set.of("name", "class"));
+        String name = e.getAttribute("name");
+        String problem = DomainNames.nameProblem(name);
+        if (problem != null) {
+            throw new IOException(where + ": invalid domain name \"" + name + "\": " + problem);
+        }
+        where = "domain " + name;
+        try {
+            DomainClass domainClass = DomainClass.of(e.getAttribute("class"));
+            Label label = null;
+            String template = null;
+            String defaultDispvm = null;
+            boolean templateForDispvms = false;
+            boolean autostart = false;
+            Set<String> seen = new HashSet<>();
+            TreeSet<String> tags = new TreeSet<>();
+            for (Element p : children(e, where)) {
+                String key = p.getTagName();
+                checkAttributes(p, where + ": <" + key + ">", Set.of());
+                String value = text(p, where);
+                if (!key.equals("tag") && !seen.add(key)) {
+                    throw new IOException("<" + key + "> is given twice");
+                }
+                switch (key) {
+                    case "label" -> label = Label.of(value);
+                    case "template" -> template = DomainNames.requireName("template", value);
+                    case "default_dispvm" -> defaultDispvm = DomainNames.requireName("default_dispvm", value);
+                    case "template_for_dispvms" -> templateForDispvms = bool(key, value);
+                    case "autostart" -> autostart = bool(key, value);
+                    case "tag" -> {
+                        if (!tags.add(value)) {
+                            throw new IOException("tag \"" + value + "\" is given twice");
+                        }
+                    }
+                    default -> throw new IOException("unknown element <" + key + ">");
+                }
+            }
+            if (label == null) {
+                throw new IOException("no <label>");
+            }
+            return new Domain(name, domainClass, label, template, defaultDispvm, templateForDispvms, autostart, tags);
+        } catch (IOException | IllegalArgumentException x) {
+            String msg = x.getMessage();
+            throw new IOException(msg.startsWith(where) ? msg : where + ": " + msg, x);
+        }
+    }
+
+    private static boolean bool(String key, String value) {
+        return switch (value) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("<" + key + ">: expected true or false, found \""
+                    + value + "\"");
+        };
+    }
+
+    private static void checkAttributes(Element e, String where, Set<String> allowed) throws IOException {
+        NamedNodeMap attributes = e.getAttributes();
+        for (int i = 0; i < attributes.getLength(); i++) {
+            String a = attributes.item(i).getNodeName();
+            if (!allowed.contains(a)) {
+                throw new IOException(where + ": unknown attribute \"" + a + "\"");
+            }
+        }
+        for (String a : allowed) {
+            if (!e.hasAttribute(a)) {
+                throw new IOException(where + ": no attribute \"" + a + "\"");
+            }
+        }
+    }
+
+    /** The child elements; anything else but blank text (comments are dropped by the parser) is an error. */
+    private static List<Element> children(Element parent, String where) throws IOException {
+        List<Element> out = new ArrayList<>();
+        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+            switch (n) {
+                case Element e -> out.add(e);
+                case org.w3c.dom.Text t when t.getData().isBlank() -> {
+                }
+                default -> throw new IOException(where + ": unexpected content \""
+                        + abbreviate(n.getTextContent()) + "\"");
+            }
+        }
+        return out;
+    }
+
+    private static String text(Element e, String where) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (Node n = e.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (!(n instanceof org.w3c.dom.Text t)) {
+                throw new IOException(where + ": <" + e.getTagName() + "> may contain only text");
+            }
+            b.append(t.getData());
+        }
+        return b.toString();
+    }
+
+    private static String abbreviate(String s) {
+        String t = s == null ? "" : s.strip();
+        return t.length() <= 40 ? t : t.substring(0, 40) + "...";
+    }
+
+    /** Configured once: finding and configuring the JDK's parser costs more than parsing a registry. */
+    private static final DocumentBuilderFactory FACTORY = hardenedFactory();
+
+    private static DocumentBuilderFactory hardenedFactory() {
+        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+        try {
+            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            // No DOCTYPE at all: this alone rules out entity expansion ("billion laughs") and external entities.
+            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            f.setFeature("http://xml.org/sax/features/external-general-entities", false);
+            f.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
+            f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+        } catch (ParserConfigurationException e) {
+            throw new IllegalStateException("the XML parser cannot be hardened: " + e.getMessage(), e);
+        }
+        f.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
+        f.setAttribute(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
+        f.setXIncludeAware(false);
+        f.setExpandEntityReferences(false);
+        f.setNamespaceAware(false);
+        f.setIgnoringComments(true);
+        f.setCoalescing(true);
+        return f;
+    }
+
+    private static DocumentBuilder newBuilder() throws IOException {
+        DocumentBuilder builder;
+        try {
+            // A factory is not thread-safe; the builders it makes are used by one thread each.
+            synchronized (FACTORY) {
+                builder = FACTORY.newDocumentBuilder();
+            }
+        } catch (ParserConfigurationException e) {
+            throw new IOException("no XML parser: " + e.getMessage(), e);
+        }
+        builder.setErrorHandler(THROWING);
+        return builder;
+    }
+
+    /** The default handler prints to stderr; errors must reach the caller as exceptions instead. */
+    private static final ErrorHandler THROWING = new ErrorHandler() {
+        @Override
+        public void warning(SAXParseException e) throws SAXException {
+            throw e;
+        }
+
+        @Override
+        public void error(SAXParseException e) throws SAXException {
+            throw e;
+        }
+
+        @Override
+        public void fatalError(SAXParseException e) throws SAXException {
+            throw e;
+        }
+    };
+}

@@ -1,0 +1,194 @@
+package dev.airlock.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** create, ls, prefs and remove working on the registry directly (offline mode: no broker runs). */
+@Timeout(60)
+class DomainCommandsTest {
+
+    @TempDir
+    Path home;
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private Run run(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add(1, "--home=" + home);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), all.toArray(String[]::new));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private void ok(String... args) {
+        Run r = run(args);
+        assertThat(r.code()).as(String.join(" ", args) + ": " + r.err()).isZero();
+        assertThat(r.err()).isEmpty();
+    }
+
+    private void fails(String message, String... args) {
+        Run r = run(args);
+        assertThat(r.code()).as(String.join(" ", args)).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("ERROR: " + message + "\n");
+    }
+
+    private void sample() {
+        ok("create", "fedora", "--class", "TemplateVM", "--label", "black");
+        ok("create", "dvm", "--class", "DispVM-template", "--template", "fedora");
+        ok("create", "work", "-t", "fedora", "--default-dispvm", "dvm", "--tag", "projects", "--tag", "b",
+                "-l", "blue");
+        ok("create", "disp1", "--class", "DispVM", "--template", "dvm");
+    }
+
+    @Test
+    void lsShowsTheHostFirstThenTheDomainsByName() {
+        sample();
+        Run r = run("ls");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).isEqualTo("""
+                NAME    CLASS       STATE    LABEL  TEMPLATE
+                dom0    AdminVM     Running  black  -
+                disp1   DispVM      Halted   red    dvm
+                dvm     AppVM       Halted   red    fedora
+                fedora  TemplateVM  Halted   black  -
+                work    AppVM       Halted   blue   fedora
+                """);
+        assertThat(home.resolve("domains/work/home")).isEmptyDirectory();
+    }
+
+    @Test
+    void prefsShowsAllOneAndSetsAndChangesTags() {
+        sample();
+        Run all = run("prefs", "work");
+        assertThat(all.out()).isEqualTo("""
+                autostart             false
+                class                 AppVM
+                default_dispvm        dvm
+                label                 blue
+                name                  work
+                tags                  b projects
+                template              fedora
+                template_for_dispvms  false
+                """);
+        ok("prefs", "work", "label", "green");
+        ok("prefs", "work", "autostart", "true");
+        ok("prefs", "work", "default_dispvm", "");
+        ok("prefs", "work", "--tag-add", "x", "--tag-del", "b");
+        assertThat(run("prefs", "work", "label").out()).isEqualTo("green\n");
+        assertThat(run("prefs", "work", "autostart").out()).isEqualTo("true\n");
+        assertThat(run("prefs", "work", "default_dispvm").out()).isEqualTo("\n");
+        assertThat(run("prefs", "work", "tags").out()).isEqualTo("projects x\n");
+        ok("prefs", "work", "template", "none");
+        assertThat(run("prefs", "work", "template").out()).isEqualTo("\n");
+    }
+
+    @Test
+    void refusalsAreOneErrorLineAndExitOne() {
+        sample();
+        fails("domain work already exists", "create", "work");
+        fails("cannot remove dvm: it is the template or default_dispvm of disp1, work", "remove", "-f", "dvm");
+        fails("no such domain: ghost", "prefs", "ghost");
+        fails("no such domain: ghost", "remove", "--force", "ghost");
+        fails("domain x: its template nope does not exist", "create", "x", "-t", "nope");
+        fails("domain work: its template dvm is not a TemplateVM", "prefs", "work", "template", "dvm");
+        fails("domain disp1: its template dvm is not a disposable template (template_for_dispvms)",
+                "prefs", "dvm", "template_for_dispvms", "false");
+        fails("unknown label \"pink\" (expected one of red, orange, yellow, green, gray, blue, purple, black)",
+                "prefs", "work", "label", "pink");
+        fails("expected true or false, found \"maybe\"", "prefs", "work", "autostart", "maybe");
+        fails("domain disp1: a DispVM needs a template (the disposable template it is made from)",
+                "prefs", "disp1", "template", "");
+    }
+
+    @Test
+    void badUsageExitsTwo() {
+        for (String[] args : List.of(new String[] {"create", "0day"}, new String[] {"create", "dom0"},
+                new String[] {"create", "x", "--class", "StandaloneVM"}, new String[] {"create", "x", "-l", "pink"},
+                new String[] {"create", "x", "--tag", "a.b"}, new String[] {"prefs", "x", "netvm"},
+                new String[] {"prefs", "x", "name", "y"}, new String[] {"prefs", "x", "tags", "y"},
+                new String[] {"prefs", "x", "label", "--tag-add", "t"}, new String[] {"remove"})) {
+            Run r = run(args);
+            assertThat(r.code()).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(r.err()).startsWith("ERROR: ").contains("Usage:");
+        }
+    }
+
+    @Test
+    void removeDeletesTheFolderWithoutFollowingLinks() throws IOException {
+        sample();
+        Path outside = Files.createDirectories(home.resolveSibling(home.getFileName() + "-outside"));
+        Path precious = Files.writeString(outside.resolve("precious"), "keep");
+        Path workHome = home.resolve("domains/work/home");
+        Files.writeString(workHome.resolve("notes"), "x");
+        Files.createSymbolicLink(workHome.resolve("link"), outside);
+        ok("remove", "--force", "work");
+        assertThat(home.resolve("domains/work")).doesNotExist();
+        assertThat(precious).hasContent("keep");
+        assertThat(run("ls").out()).doesNotContain("work");
+        Files.delete(precious);
+        Files.delete(outside);
+    }
+
+    @Test
+    void createRefusesFilesLeftFromAnEarlierDomain() throws IOException {
+        Files.createDirectories(home.resolve("domains/work/home"));
+        fails(home.toRealPath().resolve("domains/work") + ": the folder exists already, left from an earlier "
+                + "domain of that name; remove it or choose another name", "create", "work");
+        assertThat(run("ls").out()).doesNotContain("work");
+    }
+
+    @Test
+    void aBrokenRegistryIsReportedNotRepaired() throws IOException {
+        Files.writeString(home.resolve("domains.xml"), "<domains version=\"1\"><domain name=\"-x\" class=\"AppVM\">"
+                + "<label>red</label></domain></domains>");
+        Run r = run("ls");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("ERROR: " + home.toRealPath().resolve("domains.xml")
+                + ": domain #1: invalid domain name \"-x\": must start with a letter\n");
+    }
+
+    /** As a user runs it: a separate process, the home folder from AIRLOCK_HOME, the question on stdin. */
+    @Test
+    void removeAsksFirstAndAirlockHomeIsHonoured() throws Exception {
+        sample();
+        assertThat(airlock("n\n", "remove", "work").code()).isEqualTo(1);
+        assertThat(run("ls").out()).contains("work");
+        Run yes = airlock("y\n", "remove", "work");
+        assertThat(yes.code()).as(yes.err()).isZero();
+        assertThat(yes.out()).contains("Remove domain work and delete its files in").endsWith("? [y/N] ");
+        assertThat(airlock("", "ls").out()).doesNotContain("work").contains("disp1");
+    }
+
+    private Run airlock(String input, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("AIRLOCK_HOME", home.toString());
+        Process p = pb.start();
+        try (OutputStream in = p.getOutputStream()) {
+            in.write(input.getBytes(StandardCharsets.UTF_8));
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return new Run(p.exitValue(), out, err);
+    }
+}
