@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         description = "Secure file exchange between isolated compartments (Qubes OS compatible).",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                AgentCommand.class,
                 CopyLocalCommand.class,
                 CreateCommand.class,
                 DaemonCommand.class,
@@ -24,7 +25,11 @@ import picocli.CommandLine.Command;
                 PrefsCommand.class,
                 QfileAgentCommand.class,
                 QfileUnpackerCommand.class,
+                QrexecClientVmCommand.class,
                 RemoveCommand.class,
+                RunCommand.class,
+                ShutdownCommand.class,
+                StartCommand.class,
                 UpCommand.class,
         })
 public final class Main {
