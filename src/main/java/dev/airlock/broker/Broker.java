@@ -17,6 +17,7 @@ import java.net.URISyntaxException;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,6 +32,8 @@ import java.util.function.Function;
  */
 public final class Broker implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How long a call waits for the user's answer when the policy says ask; then it is denied. */
+    private static final Duration ASK_TIMEOUT = Duration.ofSeconds(60);
 
     /**
      * Where the broker finds what it needs.
@@ -64,6 +67,7 @@ public final class Broker implements AutoCloseable {
     private final DomainRunner domains;
     private final CallRouter router;
     private final AuditLog audit;
+    private final AskQueue asks = new AskQueue(ASK_TIMEOUT);
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private Broker(Settings settings) throws IOException {
@@ -75,7 +79,7 @@ public final class Broker implements AutoCloseable {
         CallRouter[] routerRef = new CallRouter[1];
         this.domains = new DomainRunner(home, registry, settings.installDir().toAbsolutePath().normalize(),
                 settings.jdkHome().toRealPath(), (domain, ch) -> routerRef[0].serve(domain, ch));
-        this.router = new CallRouter(domains, policy, () -> registry.view(domains::isReady), audit);
+        this.router = new CallRouter(domains, policy, () -> registry.view(domains::isReady), audit, asks);
         routerRef[0] = router;
         Map<String, Function<JsonNode, ObjectNode>> handlers = new HashMap<>();
         handlers.put("ping", r -> AdminServer.ok().put("pid", ProcessHandle.current().pid()));
@@ -91,6 +95,19 @@ public final class Broker implements AutoCloseable {
         handlers.put("shutdown", r -> {
             String name = domainOf(r);
             run(() -> domains.shutdown(name));
+            return AdminServer.ok();
+        });
+        handlers.put("pending", r -> {
+            ObjectNode answer = AdminServer.ok();
+            answer.set("calls", asks.list());
+            return answer;
+        });
+        handlers.put("approve", r -> {
+            asks.approve(r.path("id").asInt(-1), r.hasNonNull("target") ? r.get("target").asText() : null);
+            return AdminServer.ok();
+        });
+        handlers.put("deny", r -> {
+            asks.deny(r.path("id").asInt(-1));
             return AdminServer.ok();
         });
         this.admin = AdminServer.start(home, handlers, Map.of("run", this::runCommand));

@@ -58,17 +58,19 @@ final class CallRouter {
     private final PolicyStore policy;
     private final DomainViews views;
     private final AuditLog audit;
+    private final AskQueue asks;
 
     /** The domains as the policy sees them, the running ones marked. */
     interface DomainViews {
         DomainView view() throws IOException;
     }
 
-    CallRouter(DomainRunner domains, PolicyStore policy, DomainViews views, AuditLog audit) {
+    CallRouter(DomainRunner domains, PolicyStore policy, DomainViews views, AuditLog audit, AskQueue asks) {
         this.domains = domains;
         this.policy = policy;
         this.views = views;
         this.audit = audit;
+        this.asks = asks;
     }
 
     /** Serves one connection that came in on {@code domain}'s socket, to its end. */
@@ -181,25 +183,29 @@ final class CallRouter {
                     + e.getMessage());
         }
         String rule = d.rule() == null ? null : d.rule().location();
-        return switch (d) {
-            case Decision.Deny deny -> throw refuse(source, requested, call, rule, Wire.EXIT_REFUSED,
-                    "refused by policy: " + deny.reason());
-            case Decision.Ask ask -> throw refuse(source, requested, call, rule, Wire.EXIT_REFUSED,
-                    "policy says ask, and asking the user is not implemented yet: refused");
-            case Decision.Allow allow -> {
-                String target = allow.target();
-                if (!QrexecNames.isDomainName(target) || target.equals(HOST)) {
-                    throw refuse(source, target, call, rule, Wire.EXIT_MACHINERY, "calls to " + target
-                            + " are not supported yet");
-                }
-                if (!domains.isReady(target)) {
-                    throw refuse(source, target, call, rule, Wire.EXIT_MACHINERY, "target " + target
-                            + " is not running (start it with: airlock start " + target + ")");
-                }
-                record(source, target, call, rule, "allow", allow.reason());
-                yield target;
+        if (d instanceof Decision.Ask ask) {
+            record(source, requested, call, rule, "ask", "waiting for the user: airlock pending, approve, deny");
+            try {
+                d = asks.await(source, call, ask);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw refuse(source, requested, call, rule, Wire.EXIT_MACHINERY, "the broker is stopping");
             }
-        };
+        }
+        if (!(d instanceof Decision.Allow allow)) {
+            throw refuse(source, requested, call, rule, Wire.EXIT_REFUSED, "refused by policy: " + d.reason());
+        }
+        String target = allow.target();
+        if (!QrexecNames.isDomainName(target) || target.equals(HOST)) {
+            throw refuse(source, target, call, rule, Wire.EXIT_MACHINERY, "calls to " + target
+                    + " are not supported yet");
+        }
+        if (!domains.isReady(target)) {
+            throw refuse(source, target, call, rule, Wire.EXIT_MACHINERY, "target " + target
+                    + " is not running (start it with: airlock start " + target + ")");
+        }
+        record(source, target, call, rule, "allow", allow.reason());
+        return target;
     }
 
     /**

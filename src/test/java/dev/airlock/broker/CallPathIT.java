@@ -3,6 +3,7 @@ package dev.airlock.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.airlock.agent.Caller;
 import dev.airlock.domain.Domain;
 import dev.airlock.domain.DomainClass;
@@ -21,6 +22,7 @@ import dev.airlock.sandbox.BwrapCheck;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -34,6 +36,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -56,6 +59,7 @@ class CallPathIT {
             test.Whoami  *  work  personal  allow
             test.Missing *  work  personal  allow
             test.Marker  *  @anyvm @anyvm   deny
+            test.Asked   *  work  personal  ask
             """;
 
     private AirlockHome home;
@@ -88,6 +92,7 @@ class CallPathIT {
         service(services, "test.True", "exit 0");
         service(services, "test.Whoami", "echo $QREXEC_REMOTE_DOMAIN");
         service(services, "test.Marker", "touch $HOME/marker");
+        service(services, "test.Asked", "echo asked");
         broker = Broker.start(new Broker.Settings(home, policy, install, Path.of(System.getProperty("java.home"))));
         new AdminClient(home).call(AdminClient.request("start").put("domain", "work"));
         new AdminClient(home).call(AdminClient.request("start").put("domain", "personal"));
@@ -209,6 +214,40 @@ class CallPathIT {
         }
         assertThat(new AuditLog(home.auditLog()).read(e -> "work".equals(e.source())
                 && "refused".equals(e.outcome()) && e.detail().contains("service name"))).isNotEmpty();
+    }
+
+    @Test
+    void askedCallWaitsForTheUsersAnswer() throws Exception {
+        CompletableFuture<Caller.Outcome> approved = askInBackground();
+        new AdminClient(home).call(AdminClient.request("approve").put("id", waitingCallId()));
+        assertThat(approved.get().exitCode()).isZero();
+        CompletableFuture<Caller.Outcome> denied = askInBackground();
+        new AdminClient(home).call(AdminClient.request("deny").put("id", waitingCallId()));
+        assertThat(denied.get().exitCode()).isEqualTo(Wire.EXIT_REFUSED);
+    }
+
+    private CompletableFuture<Caller.Outcome> askInBackground() {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return Caller.call(socketOf("work"), "personal", new ServiceCall("test.Asked", ""),
+                        new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(),
+                        new ByteArrayOutputStream());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    private int waitingCallId() throws Exception {
+        for (int i = 0; i < 500; i++) {
+            JsonNode calls = new AdminClient(home).call(AdminClient.request("pending")).path("calls");
+            if (!calls.isEmpty()) {
+                assertThat(calls.get(0).path("source").asText()).isEqualTo("work");
+                return calls.get(0).path("id").asInt();
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no call is waiting");
     }
 
     @Test
