@@ -35,17 +35,39 @@ public final class Caller {
     /** Asks the broker behind {@code socket} for a call and runs it to its end. */
     public static Outcome call(Path socket, String target, ServiceCall call, InputStream stdin, OutputStream stdout,
                                OutputStream stderr) throws IOException {
+        try (Connections.Link data = connect(socket, target, call)) {
+            return new Outcome(exchange(data.channel(), data.in(), stdin, stdout, stderr), Optional.empty());
+        } catch (Refused r) {
+            return new Outcome(r.exitCode(), Optional.of(r.getMessage()));
+        }
+    }
+
+    /** The broker refused the call. */
+    public static final class Refused extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final int exitCode;
+
+        Refused(int exitCode, String reason) {
+            super(reason, null, false, false);
+            this.exitCode = exitCode;
+        }
+
+        /** 126 refused, 127 no such service, 125 failure of the call machinery. */
+        public int exitCode() {
+            return exitCode;
+        }
+    }
+
+    /** Asks for a call and returns its data connection, past the HELLO exchange. */
+    public static Connections.Link connect(Path socket, String target, ServiceCall call)
+            throws IOException, Refused {
         Message answer;
         try (Connections.Link request = Connections.open(socket, new CallRequest(1, target, call))) {
             answer = request.in().require();
         }
         return switch (answer) {
-            case CallRefused r -> new Outcome(r.exitCode(), Optional.of(r.reason()));
-            case CallAccepted a -> {
-                try (Connections.Link data = Connections.open(socket, new Connect(a.token()))) {
-                    yield new Outcome(exchange(data.channel(), data.in(), stdin, stdout, stderr), Optional.empty());
-                }
-            }
+            case CallRefused r -> throw new Refused(r.exitCode(), r.reason());
+            case CallAccepted a -> Connections.open(socket, new Connect(a.token()));
             default -> throw new IOException("unexpected answer from the broker: " + answer.getClass().getSimpleName());
         };
     }

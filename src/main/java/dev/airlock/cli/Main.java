@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
                 QfileAgentCommand.class,
                 QfileUnpackerCommand.class,
                 QrexecClientVmCommand.class,
+                QvmCopyToVmCommand.class,
                 RemoveCommand.class,
                 RunCommand.class,
                 ShutdownCommand.class,

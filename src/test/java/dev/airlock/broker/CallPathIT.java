@@ -60,6 +60,7 @@ class CallPathIT {
             test.Missing *  work  personal  allow
             test.Marker  *  @anyvm @anyvm   deny
             test.Asked   *  work  personal  ask
+            qubes.Filecopy * work personal allow
             """;
 
     private AirlockHome home;
@@ -214,6 +215,17 @@ class CallPathIT {
         }
         assertThat(new AuditLog(home.auditLog()).read(e -> "work".equals(e.source())
                 && "refused".equals(e.outcome()) && e.detail().contains("service name"))).isNotEmpty();
+    }
+
+    @Test
+    void qvmCopyToVmPutsTheFilesInTheTargetsIncomingFolder() throws IOException {
+        Result r = run("work", "", "sh", "-c", "mkdir -p d && echo data > d/f.txt && $JAVA_HOME/bin/java -jar"
+                + " /opt/airlock/airlock.jar qvm-copy-to-vm personal d");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(run("personal", "", "cat", "/home/user/QubesIncoming/work/d/f.txt").out()).isEqualTo("data\n");
+        Result refused = run("personal", "", "sh", "-c", "echo x > g && $JAVA_HOME/bin/java -jar"
+                + " /opt/airlock/airlock.jar qvm-copy-to-vm work g");
+        assertThat(refused.code()).isEqualTo(Wire.EXIT_REFUSED);
     }
 
     @Test
