@@ -79,7 +79,7 @@ public final class Broker implements AutoCloseable {
         CallRouter[] routerRef = new CallRouter[1];
         this.domains = new DomainRunner(home, registry, settings.installDir().toAbsolutePath().normalize(),
                 settings.jdkHome().toRealPath(), (domain, ch) -> routerRef[0].serve(domain, ch));
-        this.router = new CallRouter(domains, policy, () -> registry.view(domains::isReady), audit, asks);
+        this.router = new CallRouter(domains, policy, new RegistryViews(registry, domains::isReady), audit, asks);
         routerRef[0] = router;
         Map<String, Function<JsonNode, ObjectNode>> handlers = new HashMap<>();
         handlers.put("ping", r -> AdminServer.ok().put("pid", ProcessHandle.current().pid()));
