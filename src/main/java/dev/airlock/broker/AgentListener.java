@@ -37,10 +37,6 @@ final class AgentListener implements AutoCloseable {
         return l;
     }
 
-    Path socket() {
-        return socket;
-    }
-
     private void acceptLoop(BiConsumer<String, SocketChannel> serve) {
         while (server.isOpen()) {
             try {

@@ -81,6 +81,10 @@ final class DomainRunner implements AutoCloseable {
             case BwrapCheck.Result other -> throw new IOException("cannot start domain " + name + ": "
                     + other.message());
         };
+        if (!Files.isRegularFile(installDir.resolve("airlock.jar"))) {
+            throw new IOException("cannot start domain " + name + ": no airlock.jar in " + installDir
+                    + " (build it with: ./mvnw package)");
+        }
         Path folder = registry.domainFolder(name);
         Path domainHome = folder.resolve("home");
         Path services = folder.resolve("qubes-rpc");
@@ -125,9 +129,11 @@ final class DomainRunner implements AutoCloseable {
         try {
             r.ready().get(READY_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException | ExecutionException e) {
+            boolean exited = !r.process().isAlive();
             stop(name, r);
-            throw new IOException("domain " + name + " did not start within " + READY_SECONDS + " s; its output: "
-                    + tail(r.console()));
+            throw new IOException("domain " + name + (exited ? " exited while starting (status "
+                    + r.process().exitValue() + ")" : " did not start within " + READY_SECONDS + " s")
+                    + "; its output: " + tail(r.console()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             stop(name, r);
