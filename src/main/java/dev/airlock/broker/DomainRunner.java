@@ -11,14 +11,17 @@ import dev.airlock.sandbox.SandboxSpec;
 import java.io.File;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -33,10 +36,10 @@ import java.util.function.BiConsumer;
  */
 final class DomainRunner implements AutoCloseable {
     /**
-     * The host user and group of domains when the broker runs as root: never root itself (see {@link HostUser}),
-     * and no account of a person.
+     * The first host uid and gid of domains when the broker runs as root: each domain gets its own from here on,
+     * never root itself (see {@link HostUser}), and no account of a person.
      */
-    static final int DOMAIN_ID = 61000;
+    static final int FIRST_DOMAIN_ID = 61000;
     private static final long READY_SECONDS = 30;
     private static final long STOP_SECONDS = 3;
 
@@ -93,14 +96,12 @@ final class DomainRunner implements AutoCloseable {
         Files.createDirectories(services);
         Files.createDirectories(sockets);
         boolean root = isRoot();
-        if (root) {
-            openForDomainUser(folder, domainHome, sockets);
-        }
+        int id = root ? openForDomainUser(folder, domainHome, sockets) : -1;
         Path console = sockets.resolve("console.log");
         Path socket = sockets.resolve("agent.sock");
         AgentListener listener = AgentListener.start(name, socket, serve);
         if (root) {
-            Files.setAttribute(socket, "unix:gid", DOMAIN_ID);
+            Files.setAttribute(socket, "unix:gid", id);
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
         }
         SandboxSpec spec = new SandboxSpec(name, new HomeMount.Bound(domainHome), socket, installDir, jdkHome,
@@ -227,24 +228,46 @@ final class DomainRunner implements AutoCloseable {
     }
 
     /**
-     * As root, domains run as {@link #DOMAIN_ID}: it must pass through airlock's folders to its home and socket
-     * (search permission only, no listing), own its home, and read the installation and the JDK.
+     * As root, a domain runs as the owner of its home, a host user of its own given to the home at its first start:
+     * it must pass through airlock's folders to its home and socket (search permission only, no listing), and
+     * read the installation and the JDK. Returns that user's id, which is also its group's.
      */
-    private void openForDomainUser(Path folder, Path domainHome, Path sockets) throws IOException {
+    private int openForDomainUser(Path folder, Path domainHome, Path sockets) throws IOException {
         for (Path p : List.of(home.root(), home.run(), home.run().resolve("domains"), folder.getParent(), folder)) {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx--x--x"));
         }
-        if ((Integer) Files.getAttribute(domainHome, "unix:uid", LinkOption.NOFOLLOW_LINKS) == 0) {
-            Files.setAttribute(domainHome, "unix:uid", DOMAIN_ID, LinkOption.NOFOLLOW_LINKS);
-            Files.setAttribute(domainHome, "unix:gid", DOMAIN_ID, LinkOption.NOFOLLOW_LINKS);
+        int id = (Integer) Files.getAttribute(domainHome, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        if (id == 0) {
+            id = freeId(folder.getParent());
+            Files.setAttribute(domainHome, "unix:uid", id, LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(domainHome, "unix:gid", id, LinkOption.NOFOLLOW_LINKS);
         }
-        Files.setAttribute(sockets, "unix:gid", DOMAIN_ID, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(sockets, "unix:gid", id, LinkOption.NOFOLLOW_LINKS);
         Files.setPosixFilePermissions(sockets, PosixFilePermissions.fromString("rwx--x---"));
         Path jar = installDir.resolve("airlock.jar");
         if (!worldReadable(jar) || !worldReadable(jdkHome.resolve("bin/java"))) {
-            throw new IOException("domains run as uid " + DOMAIN_ID + ", which cannot read " + jar + " or "
-                    + jdkHome + ": make them and every folder above them world-readable (chmod o+rx)");
+            throw new IOException("domains run as their own host users (uid " + id + " here), which cannot read "
+                    + jar + " or " + jdkHome + ": make them and every folder above them world-readable (chmod o+rx)");
         }
+        return id;
+    }
+
+    /** The lowest id from {@link #FIRST_DOMAIN_ID} that owns no domain's home. */
+    private static int freeId(Path domains) throws IOException {
+        Set<Integer> used = new HashSet<>();
+        try (DirectoryStream<Path> all = Files.newDirectoryStream(domains)) {
+            for (Path d : all) {
+                Path h = d.resolve("home");
+                if (Files.isDirectory(h, LinkOption.NOFOLLOW_LINKS)) {
+                    used.add((Integer) Files.getAttribute(h, "unix:uid", LinkOption.NOFOLLOW_LINKS));
+                }
+            }
+        }
+        int id = FIRST_DOMAIN_ID;
+        while (used.contains(id)) {
+            id++;
+        }
+        return id;
     }
 
     private static boolean worldReadable(Path file) throws IOException {

@@ -146,6 +146,17 @@ class CallPathIT {
     }
 
     @Test
+    void asRootEachDomainRunsAsAHostUserOfItsOwn() throws IOException {
+        assumeTrue(ProcessHandle.current().info().user().orElse("").equals("root"), "only as root");
+        assertThat(run("work", "", "touch", "probe").code()).isZero();
+        assertThat(run("personal", "", "touch", "probe").code()).isZero();
+        Path domains = home.root().resolve("domains");
+        Object work = Files.getAttribute(domains.resolve("work/home/probe"), "unix:uid");
+        Object personal = Files.getAttribute(domains.resolve("personal/home/probe"), "unix:uid");
+        assertThat(work).isNotEqualTo(0).isNotEqualTo(personal);
+    }
+
+    @Test
     void allowedCallRunsTheServiceOfTheTargetAndReturnsItsOutputAndExitCode() throws IOException {
         Result r = callFromWork("personal", "test.Echo+abc", "ping\n");
         assertThat(r.out()).isEqualTo("from work arg=abc on personal\nping\n");
