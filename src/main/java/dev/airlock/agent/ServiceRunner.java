@@ -99,11 +99,15 @@ public final class ServiceRunner {
         if (!call.argument().isEmpty()) {
             cmd.add(call.argument());
         }
+        return runProcess(cmd, Map.of("QREXEC_REMOTE_DOMAIN", call.source(),
+                "QREXEC_SERVICE_FULL_NAME", call.fullName(),
+                "QREXEC_SERVICE_ARGUMENT", call.argument()), io);
+    }
+
+    /** Runs {@code cmd} in the home folder with {@code env} added, its three streams joined to {@code io}. */
+    int runProcess(List<String> cmd, Map<String, String> extraEnv, Io io) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(home.toFile());
-        Map<String, String> env = pb.environment();
-        env.put("QREXEC_REMOTE_DOMAIN", call.source());
-        env.put("QREXEC_SERVICE_FULL_NAME", call.fullName());
-        env.put("QREXEC_SERVICE_ARGUMENT", call.argument());
+        pb.environment().putAll(extraEnv);
         Process p = pb.start();
         Thread in = pump(io.stdin(), p.getOutputStream());
         Thread out = pump(p.getInputStream(), io.stdout());

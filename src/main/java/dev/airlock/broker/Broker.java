@@ -1,49 +1,187 @@
 package dev.airlock.broker;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.airlock.domain.Registry;
+import dev.airlock.policy.PolicyLocation;
+import dev.airlock.policy.PolicyStore;
+import dev.airlock.qrexec.DataStream;
+import dev.airlock.qrexec.Message;
+import dev.airlock.qrexec.MessageEncoder;
+import dev.airlock.qrexec.QrexecNames;
+import dev.airlock.qrexec.ServiceCall;
 
 import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
 
 /**
  * The broker ({@code airlockd}, the host's "dom0" role): one long-running process per user that owns the admin
- * socket. This stage serves the admin plane (ping and stop); domains and calls attach to it.
+ * socket, starts and stops domains and routes the calls between them.
  */
 public final class Broker implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** How long a call waits for the user's answer when the policy says ask; then it is denied. */
+    private static final Duration ASK_TIMEOUT = Duration.ofSeconds(60);
+
+    /**
+     * Where the broker finds what it needs.
+     *
+     * @param policyDirectory the policy files ({@code policy.d}); the default policy is installed if it is missing
+     * @param installDir      the folder holding {@code airlock.jar} and {@code lib/}, which domains run
+     * @param jdkHome         the JDK that domains run on
+     */
+    public record Settings(AirlockHome home, Path policyDirectory, Path installDir, Path jdkHome) {
+
+        /** The settings of this process: policy from the environment, this jar's folder and JDK. */
+        public static Settings defaults(AirlockHome home) {
+            return new Settings(home, PolicyLocation.directory(System.getenv()), ownFolder(),
+                    Path.of(System.getProperty("java.home")));
+        }
+
+        private static Path ownFolder() {
+            try {
+                Path p = Path.of(Broker.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+                // target/airlock.jar, or target/classes when run from a build: both sit beside the jar.
+                return p.toAbsolutePath().normalize().getParent();
+            } catch (URISyntaxException e) {
+                throw new IllegalStateException("cannot tell where airlock is installed", e);
+            }
+        }
+    }
+
     private final AirlockHome home;
     private final AdminServer admin;
+    private final PolicyStore policy;
+    private final DomainRunner domains;
+    private final CallRouter router;
+    private final AuditLog audit;
+    private final AskQueue asks = new AskQueue(ASK_TIMEOUT);
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private Broker(AirlockHome home, Map<String, Function<JsonNode, ObjectNode>> handlers) throws IOException {
-        this.home = home;
+    private Broker(Settings settings) throws IOException {
+        this.home = settings.home();
+        PolicyLocation.installDefaultIfMissing(settings.policyDirectory());
+        this.policy = PolicyStore.open(settings.policyDirectory());
+        Registry registry = Registry.open(home.root());
+        this.audit = new AuditLog(home.auditLog());
+        CallRouter[] routerRef = new CallRouter[1];
+        this.domains = new DomainRunner(home, registry, settings.installDir().toAbsolutePath().normalize(),
+                settings.jdkHome().toRealPath(), (domain, ch) -> routerRef[0].serve(domain, ch));
+        this.router = new CallRouter(domains, policy, new RegistryViews(registry, domains::isReady), audit, asks);
+        routerRef[0] = router;
+        Map<String, Function<JsonNode, ObjectNode>> handlers = new HashMap<>();
         handlers.put("ping", r -> AdminServer.ok().put("pid", ProcessHandle.current().pid()));
         handlers.put("stop", r -> {
             Thread.ofPlatform().start(this::close);
             return AdminServer.ok();
         });
-        this.admin = AdminServer.start(home, handlers);
+        handlers.put("start", r -> {
+            String name = domainOf(r);
+            run(() -> domains.start(name));
+            return AdminServer.ok();
+        });
+        handlers.put("shutdown", r -> {
+            String name = domainOf(r);
+            run(() -> domains.shutdown(name));
+            return AdminServer.ok();
+        });
+        handlers.put("pending", r -> {
+            ObjectNode answer = AdminServer.ok();
+            answer.set("calls", asks.list());
+            return answer;
+        });
+        handlers.put("approve", r -> {
+            asks.approve(r.path("id").asInt(-1), r.hasNonNull("target") ? r.get("target").asText() : null);
+            return AdminServer.ok();
+        });
+        handlers.put("deny", r -> {
+            asks.deny(r.path("id").asInt(-1));
+            return AdminServer.ok();
+        });
+        this.admin = AdminServer.start(home, handlers, Map.of("run", this::runCommand));
     }
 
     /**
-     * Starts a broker for {@code home}. Refuses when another broker already answers there; a socket left by a
-     * broker that died is replaced.
+     * Starts a broker for {@code home} with the {@linkplain Settings#defaults default settings}. Refuses when
+     * another broker already answers there; a socket left by a broker that died is replaced.
      */
     public static Broker start(AirlockHome home) throws IOException {
-        home.ensureCreated();
-        if (new AdminClient(home).isRunning()) {
-            throw new IOException("a broker is already running for " + home.root());
+        return start(Settings.defaults(home));
+    }
+
+    /** Starts a broker with {@code settings}. */
+    public static Broker start(Settings settings) throws IOException {
+        settings.home().ensureCreated();
+        if (new AdminClient(settings.home()).isRunning()) {
+            throw new IOException("a broker is already running for " + settings.home().root());
         }
-        return new Broker(home, new HashMap<>());
+        return new Broker(settings);
     }
 
     /** Blocks until the broker stops (a {@code stop} request or {@link #close}). */
     public void awaitStop() throws InterruptedException {
         stopped.await();
+    }
+
+    /**
+     * {@code airlock run}: the command runs in the domain (started if need be) through the broker's own service,
+     * which no domain may call; the admin connection becomes the caller's side of that call.
+     */
+    private void runCommand(JsonNode request, SocketChannel ch) throws IOException {
+        SocketChannel service;
+        byte[] argv;
+        String name;
+        try {
+            name = domainOf(request);
+            List<String> command = new ArrayList<>();
+            request.path("argv").forEach(a -> command.add(a.asText()));
+            if (command.isEmpty()) {
+                throw new IllegalArgumentException("no command to run");
+            }
+            argv = JSON.writeValueAsBytes(command);
+            domains.start(name);
+            audit.append(new AuditLog.Entry(Instant.now(), CallRouter.HOST, name, CallRouter.RUN_SERVICE, "",
+                    null, "allow", "airlock run " + String.join(" ", command)));
+            service = router.startService(CallRouter.HOST, name, new ServiceCall(CallRouter.RUN_SERVICE, ""));
+        } catch (IOException | RuntimeException | CallRefusal e) {
+            AdminServer.answer(ch, AdminServer.error(e.getMessage()));
+            return;
+        }
+        MessageEncoder.write(new Message.Data(DataStream.STDIN, argv), service);
+        AdminServer.answer(ch, AdminServer.ok());
+        Splice.join(ch, service);
+    }
+
+    private static String domainOf(JsonNode request) {
+        String name = request.path("domain").asText("");
+        if (!QrexecNames.isDomainName(name)) {
+            throw new IllegalArgumentException("invalid domain name \"" + name + "\"");
+        }
+        return name;
+    }
+
+    private interface IoAction {
+        void run() throws IOException;
+    }
+
+    private static void run(IoAction action) {
+        try {
+            action.run();
+        } catch (IOException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
     }
 
     @Override
@@ -54,6 +192,8 @@ public final class Broker implements AutoCloseable {
         } catch (IOException e) {
             // Stopping anyway: a leftover socket file is replaced by the next broker.
         } finally {
+            domains.close();
+            policy.close();
             stopped.countDown();
         }
     }

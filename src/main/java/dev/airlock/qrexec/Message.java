@@ -164,4 +164,12 @@ public sealed interface Message {
      */
     record Connect(long token) implements Message {
     }
+
+    /**
+     * Agent to broker, right after {@link Hello} on a new connection: this connection is the domain's long-lived
+     * control channel, on which the broker sends {@link ServiceStart}. A newer control channel of the same domain
+     * replaces the older one, so an agent reconnects simply by connecting again.
+     */
+    record AgentReady() implements Message {
+    }
 }

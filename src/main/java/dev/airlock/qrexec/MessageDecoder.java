@@ -1,5 +1,6 @@
 package dev.airlock.qrexec;
 
+import dev.airlock.qrexec.Message.AgentReady;
 import dev.airlock.qrexec.Message.CallAccepted;
 import dev.airlock.qrexec.Message.CallRefused;
 import dev.airlock.qrexec.Message.CallRequest;
@@ -156,6 +157,7 @@ public final class MessageDecoder {
                 case Wire.SERVICE_REFUSED -> new ServiceRefused(p.getLong(), p.getInt(),
                         string(p, Wire.MAX_REASON_BYTES, "reason"));
                 case Wire.CONNECT -> new Connect(p.getLong());
+                case Wire.AGENT_READY -> new AgentReady();
                 default -> throw new IllegalStateException("type 0x" + Integer.toHexString(type)
                         + " passed the header check");
             };

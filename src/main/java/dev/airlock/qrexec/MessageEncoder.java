@@ -1,5 +1,6 @@
 package dev.airlock.qrexec;
 
+import dev.airlock.qrexec.Message.AgentReady;
 import dev.airlock.qrexec.Message.CallAccepted;
 import dev.airlock.qrexec.Message.CallRefused;
 import dev.airlock.qrexec.Message.CallRequest;
@@ -99,6 +100,7 @@ public final class MessageEncoder {
             case ServiceStart s -> Wire.SERVICE_START;
             case ServiceRefused r -> Wire.SERVICE_REFUSED;
             case Connect c -> Wire.CONNECT;
+            case AgentReady a -> Wire.AGENT_READY;
         };
     }
 
@@ -113,6 +115,7 @@ public final class MessageEncoder {
             case ServiceStart s -> 8 + string(s.source()) + serviceCall(s.call());
             case ServiceRefused r -> 8 + 4 + string(r.reason());
             case Connect c -> 8;
+            case AgentReady a -> 0;
         };
     }
 
@@ -150,6 +153,8 @@ public final class MessageEncoder {
                 putString(out, r.reason());
             }
             case Connect c -> out.putLong(c.token());
+            case AgentReady a -> {
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.airlock.qrexec;
 
+import dev.airlock.qrexec.Message.AgentReady;
 import dev.airlock.qrexec.Message.CallAccepted;
 import dev.airlock.qrexec.Message.CallRefused;
 import dev.airlock.qrexec.Message.CallRequest;
@@ -19,8 +20,10 @@ import java.util.Set;
  * passes every decoded message to {@link #accept} before acting on it; a sender may do the same with what it sends,
  * to catch its own mistakes. The first refusal is final.
  *
- * <p>A new connection to the broker is {@link Direction#AGENT_TO_BROKER} until its first message after HELLO: a
- * {@link Connect} makes it a data connection, and the broker goes on with {@link #joinedAs}.
+ * <p>A new connection to the broker is {@link Direction#AGENT_TO_BROKER}, and its first message after HELLO
+ * decides its role: {@link AgentReady} makes it an agent's control channel, on which only {@link ServiceRefused}
+ * may follow; a {@link CallRequest} is a one-shot call after which nothing may follow; a {@link Connect} makes it a
+ * data connection, and the broker goes on with {@link #joinedAs}.
  */
 public final class Session {
 
@@ -32,7 +35,7 @@ public final class Session {
         IGNORE
     }
 
-    private enum State { AWAIT_HELLO, OPEN, CONTROL, CONNECTED, EXITED }
+    private enum State { AWAIT_HELLO, OPEN, AGENT, CALLING, CONNECTED, EXITED }
 
     private final Direction direction;
     private final Set<DataStream> ended = EnumSet.noneOf(DataStream.class);
@@ -125,6 +128,9 @@ public final class Session {
         if (state == State.CONNECTED) {
             throw outOfOrder(name(m) + " after CONNECT on the same session");
         }
+        if (state == State.CALLING) {
+            throw outOfOrder(name(m) + " after the CALL_REQUEST of a one-shot call");
+        }
         if (m instanceof Hello) {
             throw outOfOrder("a second HELLO");
         }
@@ -143,15 +149,27 @@ public final class Session {
                 }
             }
             case ExitCode e -> state = State.EXITED;
-            case Connect c -> {
-                if (state != State.OPEN) {
-                    throw outOfOrder("CONNECT on a control channel already in use");
+            case Connect c -> state = firstOnly(State.CONNECTED, "CONNECT");
+            case AgentReady a -> state = firstOnly(State.AGENT, "AGENT_READY");
+            case CallRequest r -> state = firstOnly(State.CALLING, "CALL_REQUEST");
+            case ServiceRefused r -> {
+                if (state != State.AGENT) {
+                    throw outOfOrder("SERVICE_REFUSED outside an agent's control channel");
                 }
-                state = State.CONNECTED;
             }
-            default -> state = State.CONTROL;
+            default -> {
+                // Broker to agent: any number of answers and service starts.
+            }
         }
         return Verdict.DELIVER;
+    }
+
+    /** The messages that decide a connection's role come first or not at all. */
+    private State firstOnly(State next, String what) throws ProtocolException {
+        if (state != State.OPEN) {
+            throw outOfOrder(what + " on a connection whose role is already decided");
+        }
+        return next;
     }
 
     private boolean allowedInDirection(Message m) {
@@ -161,7 +179,7 @@ public final class Session {
             case SERVICE_TO_CALLER -> m instanceof Hello || m instanceof ExitCode
                     || m instanceof Data d && d.stream() != DataStream.STDIN;
             case AGENT_TO_BROKER -> m instanceof Hello || m instanceof CallRequest || m instanceof ServiceRefused
-                    || m instanceof Connect;
+                    || m instanceof Connect || m instanceof AgentReady;
             case BROKER_TO_AGENT -> m instanceof Hello || m instanceof CallAccepted || m instanceof CallRefused
                     || m instanceof ServiceStart;
         };

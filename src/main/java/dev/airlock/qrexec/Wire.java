@@ -22,6 +22,8 @@ public final class Wire {
     public static final int SERVICE_START = 0x410;
     public static final int SERVICE_REFUSED = 0x411;
     public static final int CONNECT = 0x420;
+    /** Agent to broker, first after HELLO: this connection is the domain's control channel. */
+    public static final int AGENT_READY = 0x430;
 
     /** The call machinery failed. */
     public static final int EXIT_MACHINERY = 125;
@@ -50,6 +52,7 @@ public final class Wire {
             case SERVICE_START -> 8 + string(QrexecNames.MAX_DOMAIN_CHARS) + serviceCall();
             case SERVICE_REFUSED -> 8 + 4 + string(MAX_REASON_BYTES);
             case CONNECT -> 8;
+            case AGENT_READY -> 0;
             default -> -1;
         };
     }

@@ -21,6 +21,7 @@
  * <tr><td>0x410</td><td>SERVICE_START</td><td>{@code u64 token; str source; str service; str argument}</td></tr>
  * <tr><td>0x411</td><td>SERVICE_REFUSED</td><td>{@code u64 token; u32 exitCode; str reason}</td></tr>
  * <tr><td>0x420</td><td>CONNECT</td><td>{@code u64 token}</td></tr>
+ * <tr><td>0x430</td><td>AGENT_READY</td><td>(empty)</td></tr>
  * </table>
  *
  * <p>{@code str} is {@code u16 len} and {@code len} bytes of UTF-8, which every valid value keeps to ASCII:
@@ -31,12 +32,16 @@
  *
  * <h2>Connections</h2>
  * Every connection starts with a HELLO from each side. A peer announcing a version older than 3 is refused; a newer
- * one is spoken to in version 3.
+ * one is spoken to in version 3. A domain reaches the broker through one socket of its own, and the broker knows
+ * the source of everything that arrives there by that socket alone; the first message after HELLO decides what
+ * the connection is:
  * <ul>
- * <li>Control channel, agent to broker: CALL_REQUEST (a process in the domain asks for a call, naming no source),
- *     SERVICE_REFUSED (the target's agent cannot start a service). Broker to agent: CALL_ACCEPTED or CALL_REFUSED
- *     (the answer to a request, matched by {@code requestId}), SERVICE_START (run a service for a caller).</li>
- * <li>Data connection: an agent opens a new connection to the broker and sends HELLO, CONNECT with the token it got
+ * <li>AGENT_READY: the domain agent's control channel, for as long as the agent lives (a new one replaces the old).
+ *     Broker to agent: SERVICE_START (run a service for a caller). Agent to broker: SERVICE_REFUSED (the service
+ *     cannot be started).</li>
+ * <li>CALL_REQUEST: a one-shot call from a process in the domain, naming no source. The broker answers
+ *     CALL_ACCEPTED or CALL_REFUSED on the same connection, and nothing more is said on it.</li>
+ * <li>CONNECT: a data connection. A process opens a new connection to the broker and sends HELLO, CONNECT with the token it got
  *     in CALL_ACCEPTED (caller) or SERVICE_START (service); the broker draws one random token per side per call and
  *     accepts it only from the domain it gave it to. Then the caller sends DATA_STDIN and the service DATA_STDOUT,
  *     DATA_STDERR and at most one DATA_EXIT_CODE, which is the last message of its direction. STDERR and EXIT_CODE

@@ -54,6 +54,11 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
     public static final String HOME = "/home/user";
     /** Where the domain's channel to the broker appears. */
     public static final String AGENT_SOCKET = "/run/airlock/agent.sock";
+    /**
+     * Where the domain's own service folder appears. Not {@code /usr/local/etc/qubes-rpc} as in Qubes: the system
+     * folders are read-only binds of the host's, in which bubblewrap cannot make a mount point.
+     */
+    public static final String SERVICES = "/run/airlock/qubes-rpc";
     /** Where the installation folder appears. */
     public static final String INSTALL = "/opt/airlock";
 
@@ -83,6 +88,7 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
         a.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"));
         a.addAll(List.of("--tmpfs", "/run", "--dir", "/run/airlock"));
         a.addAll(List.of("--ro-bind", spec.agentSocket().toString(), AGENT_SOCKET));
+        spec.services().ifPresent(s -> a.addAll(List.of("--ro-bind", s.toString(), SERVICES)));
         a.addAll(List.of("--ro-bind", spec.installDir().toString(), INSTALL));
         switch (spec.home()) {
             case HomeMount.Bound b -> a.addAll(List.of("--bind", b.folder().toString(), HOME));

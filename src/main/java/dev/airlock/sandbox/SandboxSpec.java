@@ -3,6 +3,7 @@ package dev.airlock.sandbox;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Everything the launcher needs to build one domain's sandbox. All host paths are absolute and normalised; the
@@ -18,9 +19,11 @@ import java.util.Objects;
  * @param jdkHome       the JDK the agent runs on; visible read-only at its host path (already so under {@code /usr})
  * @param extraReadOnly further host folders or files made visible read-only at their host paths; the caller
  *                      keeps them clear of {@code $AIRLOCK_HOME}, whose other homes and sockets they would show
+ * @param services      the domain's own service folder, kept by the host, seen read-only at
+ *                      {@value Bwrap#SERVICES}; empty for none
  */
 public record SandboxSpec(String name, HomeMount home, Path agentSocket, Path installDir, Path jdkHome,
-                          List<Path> extraReadOnly) {
+                          List<Path> extraReadOnly, Optional<Path> services) {
 
     static final int MAX_NAME_CHARS = 31;
 
@@ -40,6 +43,13 @@ public record SandboxSpec(String name, HomeMount home, Path agentSocket, Path in
                 throw new IllegalArgumentException("the host's root cannot be made visible to a domain");
             }
         }
+        services.ifPresent(p -> requireAbsolute("service folder", p));
+    }
+
+    /** A sandbox without a service folder of its own. */
+    public SandboxSpec(String name, HomeMount home, Path agentSocket, Path installDir, Path jdkHome,
+                       List<Path> extraReadOnly) {
+        this(name, home, agentSocket, installDir, jdkHome, extraReadOnly, Optional.empty());
     }
 
     /** A domain with its own home folder and no extra read-only paths. */

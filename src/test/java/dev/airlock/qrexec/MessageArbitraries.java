@@ -1,5 +1,6 @@
 package dev.airlock.qrexec;
 
+import dev.airlock.qrexec.Message.AgentReady;
 import dev.airlock.qrexec.Message.CallAccepted;
 import dev.airlock.qrexec.Message.CallRefused;
 import dev.airlock.qrexec.Message.CallRequest;
@@ -68,6 +69,7 @@ final class MessageArbitraries {
                 Combinators.combine(ints, Arbitraries.of(125, 126, 127), reasons()).as(CallRefused::new),
                 Combinators.combine(longs, domainNames(), serviceCalls()).as(ServiceStart::new),
                 Combinators.combine(longs, Arbitraries.of(125, 127), reasons()).as(ServiceRefused::new),
-                longs.map(Connect::new));
+                longs.map(Connect::new),
+                Arbitraries.just(new AgentReady()));
     }
 }

@@ -3,6 +3,7 @@ package dev.airlock.qrexec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.airlock.qrexec.Message.AgentReady;
 import dev.airlock.qrexec.Message.CallAccepted;
 import dev.airlock.qrexec.Message.CallRefused;
 import dev.airlock.qrexec.Message.CallRequest;
@@ -49,7 +50,8 @@ class MessageCodecTest {
             new CallRefused(9, 127, "~".repeat(255)),
             new ServiceStart(Long.MIN_VALUE, "work", FILECOPY),
             new ServiceRefused(42, 127, "no such service"),
-            new Connect(-2));
+            new Connect(-2),
+            new AgentReady());
 
     @Test
     void everyMessageTypeSurvivesARoundTrip() throws ProtocolException {

@@ -4,6 +4,7 @@ import static dev.airlock.qrexec.HostileFrameTest.open;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.airlock.qrexec.Message.AgentReady;
 import dev.airlock.qrexec.Message.CallAccepted;
 import dev.airlock.qrexec.Message.CallRefused;
 import dev.airlock.qrexec.Message.CallRequest;
@@ -45,15 +46,29 @@ class SessionTest {
     }
 
     @Test
-    void controlChannelCarriesManyCalls() throws ProtocolException {
+    void controlChannelCarriesManyServiceStarts() throws ProtocolException {
         Session toBroker = open(Direction.AGENT_TO_BROKER);
-        toBroker.accept(new CallRequest(1, "@default", CALL));
-        toBroker.accept(new CallRequest(2, "@dispvm", CALL));
+        toBroker.accept(new AgentReady());
         toBroker.accept(new ServiceRefused(9, 127, "no such service"));
+        toBroker.accept(new ServiceRefused(10, 125, "cannot start"));
         Session toAgent = open(Direction.BROKER_TO_AGENT);
         toAgent.accept(new CallAccepted(1, 77));
         toAgent.accept(new CallRefused(2, 126, "refused by policy"));
         toAgent.accept(new ServiceStart(88, "work", CALL));
+    }
+
+    @Test
+    void theFirstMessageAfterHelloDecidesTheRoleOnce() throws ProtocolException {
+        Session call = open(Direction.AGENT_TO_BROKER);
+        call.accept(new CallRequest(1, "@default", CALL));
+        assertThatThrownBy(() -> call.accept(new CallRequest(2, "@default", CALL)))
+                .isInstanceOf(ProtocolException.class);
+        Session agent = open(Direction.AGENT_TO_BROKER);
+        agent.accept(new AgentReady());
+        assertThatThrownBy(() -> agent.accept(new Connect(5))).isInstanceOf(ProtocolException.class);
+        Session fresh = open(Direction.AGENT_TO_BROKER);
+        assertThatThrownBy(() -> fresh.accept(new ServiceRefused(9, 127, "no such service")))
+                .isInstanceOf(ProtocolException.class);
     }
 
     @Test

@@ -150,6 +150,18 @@ class BwrapArgvTest {
     }
 
     @Test
+    void domainServicesAreReadOnlyUnderTheFreshRun() {
+        SandboxSpec spec = new SandboxSpec("work", WORK.home(), WORK.agentSocket(), WORK.installDir(), JDK,
+                List.of(), java.util.Optional.of(Path.of("/srv/airlock/domains/work/qubes-rpc")));
+        List<String> argv = LAUNCHER.argv(spec, new HostUser.Caller(), List.of("true"));
+        int bind = argv.indexOf(Bwrap.SERVICES);
+        assertThat(argv.subList(bind - 2, bind + 1))
+                .containsExactly("--ro-bind", "/srv/airlock/domains/work/qubes-rpc", Bwrap.SERVICES);
+        assertThat(bind).isGreaterThan(argv.indexOf("/run/airlock"));
+        assertThat(ARGV).doesNotContain(Bwrap.SERVICES);
+    }
+
+    @Test
     void hostRootCannotBeAnExtraReadOnlyPath() {
         assertThatThrownBy(() -> new SandboxSpec("work", new HomeMount.Bound(Path.of("/h")), Path.of("/s"),
                 Path.of("/i"), JDK, List.of(Path.of("/")))).hasMessageContaining("root");

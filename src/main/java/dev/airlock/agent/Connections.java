@@ -1,0 +1,60 @@
+package dev.airlock.agent;
+
+import dev.airlock.qrexec.Message;
+import dev.airlock.qrexec.MessageEncoder;
+import dev.airlock.qrexec.MessageReader;
+import dev.airlock.sandbox.Bwrap;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** New connections to the broker from inside a domain, each opened with the HELLO exchange. */
+public final class Connections {
+    /** The domain's socket to the broker, as the sandbox shows it. */
+    public static final Path AGENT_SOCKET = Path.of(Bwrap.AGENT_SOCKET);
+
+    /** An open connection and the reader of what the broker sends on it. */
+    public record Link(SocketChannel channel, MessageReader in) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
+
+    private Connections() {
+    }
+
+    /** True inside a domain. */
+    public static boolean insideDomain() {
+        return Files.exists(AGENT_SOCKET);
+    }
+
+    /** Connects, exchanges HELLO and sends {@code first}, which decides what the connection is. */
+    public static Link open(Path socket, Message first) throws IOException {
+        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            MessageEncoder.write(Message.Hello.current(), ch);
+            MessageEncoder.write(first, ch);
+            MessageReader in = new MessageReader(ch);
+            expect(in, Message.Hello.class);
+            return new Link(ch, in);
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /** Reads the next message, which must be a {@code type}. */
+    static <T extends Message> T expect(MessageReader in, Class<T> type) throws IOException {
+        Message m = in.require();
+        if (!type.isInstance(m)) {
+            throw new IOException("unexpected " + m.getClass().getSimpleName() + " from the broker");
+        }
+        return type.cast(m);
+    }
+}

@@ -1,0 +1,96 @@
+package dev.airlock.agent;
+
+import dev.airlock.filecopy.Packer;
+import dev.airlock.filecopy.TransferException;
+import dev.airlock.qrexec.DataStream;
+import dev.airlock.qrexec.Message;
+import dev.airlock.qrexec.Message.Data;
+import dev.airlock.qrexec.ServiceCall;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Pipe;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * {@code qvm-copy-to-vm}: the packer of {@code qubes.Filecopy} over a call to another domain, whose unpacker's reply
+ * comes back as the call's stdout. Success is the receiver's confirmation with a matching checksum and its exit 0.
+ */
+public final class CopyToDomain {
+    private static final String FILECOPY = "qubes.Filecopy";
+    private static final String ALLOW_ALL_NAMES = "allow-all-names";
+
+    private CopyToDomain() {
+    }
+
+    /**
+     * Sends {@code paths} to {@code target}.
+     *
+     * @throws Caller.Refused     when the broker refuses the call
+     * @throws TransferException  when the transfer did not complete, with what went wrong
+     */
+    public static Packer.Result send(Path socket, String target, List<String> paths, Packer.Survey survey,
+                                     Packer.Options options, OutputStream stderr)
+            throws IOException, Caller.Refused {
+        ServiceCall call = new ServiceCall(FILECOPY, survey.needsAllowAllNames() ? ALLOW_ALL_NAMES : "");
+        try (Connections.Link data = Caller.connect(socket, target, call)) {
+            Pipe reply = Pipe.open();
+            CompletableFuture<Integer> exit = new CompletableFuture<>();
+            Thread.ofVirtual().name("airlock-copy-reply").start(() -> receive(data, reply.sink(), stderr, exit));
+            FrameOutput stream = new FrameOutput(data.channel(), DataStream.STDIN, new Object());
+            Packer.Result result = Packer.send(paths, survey, stream, reply.source(), options);
+            int code = exitCode(exit);
+            if (code != 0) {
+                throw new TransferException("the receiver in " + target + " exited with " + code);
+            }
+            return result;
+        }
+    }
+
+    private static int exitCode(CompletableFuture<Integer> exit) throws TransferException {
+        try {
+            return exit.get();
+        } catch (ExecutionException e) {
+            throw new TransferException("the call ended without the receiver's exit code", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TransferException("interrupted", e);
+        }
+    }
+
+    /** The service's stdout is the unpacker's reply; its stderr is shown; its exit code ends the call. */
+    private static void receive(Connections.Link data, Pipe.SinkChannel reply, OutputStream stderr,
+                                CompletableFuture<Integer> exit) {
+        try (reply) {
+            for (Optional<Message> m = data.in().read(); m.isPresent(); m = data.in().read()) {
+                switch (m.get()) {
+                    case Data d when d.stream() == DataStream.STDOUT && !d.isEof() -> {
+                        ByteBuffer b = d.view();
+                        while (b.hasRemaining()) {
+                            reply.write(b);
+                        }
+                    }
+                    case Data d when d.stream() == DataStream.STDERR -> {
+                        stderr.write(d.bytes());
+                        stderr.flush();
+                    }
+                    case Message.ExitCode e -> {
+                        exit.complete(e.code());
+                        return;
+                    }
+                    default -> {
+                        // Nothing else flows to the caller.
+                    }
+                }
+            }
+            exit.completeExceptionally(new IOException("no exit code"));
+        } catch (IOException e) {
+            exit.completeExceptionally(e);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.airlock.agent;
+
+import dev.airlock.qrexec.DataStream;
+import dev.airlock.qrexec.Message;
+import dev.airlock.qrexec.MessageEncoder;
+import dev.airlock.qrexec.Wire;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
+
+/**
+ * One stream of a call (stdin, stdout or stderr) as a channel: what is written goes out in data frames of at most
+ * 64 KiB. Closing sends the stream's EOF. Streams of one connection share {@code lock}, so frames never interleave.
+ */
+final class FrameOutput implements WritableByteChannel {
+    private final WritableByteChannel out;
+    private final DataStream stream;
+    private final Object lock;
+    private boolean open = true;
+
+    FrameOutput(WritableByteChannel out, DataStream stream, Object lock) {
+        this.out = out;
+        this.stream = stream;
+        this.lock = lock;
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        int n = Math.min(src.remaining(), Wire.MAX_LENGTH);
+        if (n == 0) {
+            // An empty frame would be read as EOF.
+            return 0;
+        }
+        byte[] chunk = new byte[n];
+        src.get(chunk);
+        send(new Message.Data(stream, chunk));
+        return n;
+    }
+
+    void send(Message m) throws IOException {
+        synchronized (lock) {
+            if (!open) {
+                throw new IOException(stream + " is closed");
+            }
+            MessageEncoder.write(m, out);
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        synchronized (lock) {
+            return open;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        synchronized (lock) {
+            if (open) {
+                MessageEncoder.write(Message.Data.eof(stream), out);
+                open = false;
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.airlock.broker;
+
+import dev.airlock.domain.Domains;
+import dev.airlock.domain.Registry;
+import dev.airlock.policy.DomainView;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.Objects;
+import java.util.function.Predicate;
+
+/**
+ * The registry as the policy sees it, for every call: parsed again only when {@code domains.xml} changed (a save
+ * replaces the file, so its identity, time or size moves), since parsing it costs more than the rest of a call's
+ * decision.
+ */
+final class RegistryViews implements CallRouter.DomainViews {
+    /** The file as it was just before {@code domains} were read from it. */
+    private record Snapshot(Object fileKey, FileTime modified, long size, Domains domains) {
+        boolean matches(BasicFileAttributes a) {
+            return Objects.equals(fileKey, a.fileKey()) && modified.equals(a.lastModifiedTime()) && size == a.size();
+        }
+    }
+
+    private final Registry registry;
+    private final Predicate<String> running;
+    private volatile Snapshot snapshot;
+
+    RegistryViews(Registry registry, Predicate<String> running) {
+        this.registry = registry;
+        this.running = running;
+    }
+
+    @Override
+    public DomainView view() throws IOException {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(registry.file(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return Domains.empty().asView(running);
+        }
+        Snapshot s = snapshot;
+        if (s == null || !s.matches(a)) {
+            // Read after the attributes: a change in between is newer than the key and is read again next time.
+            s = new Snapshot(a.fileKey(), a.lastModifiedTime(), a.size(), registry.read(d -> d));
+            snapshot = s;
+        }
+        return s.domains().asView(running);
+    }
+}

@@ -1,0 +1,40 @@
+package dev.airlock.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.airlock.broker.AdminClient;
+import dev.airlock.broker.AirlockHome;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code airlock pending}: the calls waiting for the user's answer. */
+@Command(name = "pending",
+        description = "List the calls waiting for your answer (policy says ask): ID, source, requested target, "
+                + "service and the targets you may choose. Answer with airlock approve or airlock deny; "
+                + "unanswered calls are denied after 60 s.",
+        mixinStandardHelpOptions = true)
+final class PendingCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        JsonNode answer = new AdminClient(AirlockHome.fromEnvironment()).call(AdminClient.request("pending"));
+        var out = spec.commandLine().getOut();
+        for (JsonNode c : answer.path("calls")) {
+            List<String> targets = new ArrayList<>();
+            c.path("targets").forEach(t -> targets.add(t.asText()));
+            String argument = c.path("argument").asText();
+            out.println(c.path("id").asInt() + "  " + c.path("source").asText() + " -> " + c.path("target").asText()
+                    + "  " + c.path("service").asText() + (argument.isEmpty() ? "" : "+" + argument)
+                    + "  targets: " + String.join(",", targets)
+                    + (c.hasNonNull("default") ? " (default " + c.get("default").asText() + ")" : ""));
+        }
+        return 0;
+    }
+}

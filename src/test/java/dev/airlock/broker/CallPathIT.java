@@ -1,0 +1,324 @@
+package dev.airlock.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.airlock.agent.Caller;
+import dev.airlock.domain.Domain;
+import dev.airlock.domain.DomainClass;
+import dev.airlock.domain.DomainFolder;
+import dev.airlock.domain.Label;
+import dev.airlock.domain.Registry;
+import dev.airlock.qrexec.Message;
+import dev.airlock.qrexec.Message.CallAccepted;
+import dev.airlock.qrexec.Message.CallRefused;
+import dev.airlock.qrexec.Message.CallRequest;
+import dev.airlock.qrexec.MessageEncoder;
+import dev.airlock.qrexec.MessageReader;
+import dev.airlock.qrexec.ServiceCall;
+import dev.airlock.qrexec.Wire;
+import dev.airlock.sandbox.BwrapCheck;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The call path end to end: a broker in this process, two real domains ({@code work} and {@code personal}) in
+ * bubblewrap sandboxes running the packaged {@code target/airlock.jar}, calls between them under a test policy.
+ * Runs after {@code package} (failsafe). As root, the domains run as uid 61000, which must be able to read
+ * {@code target/} and the JDK.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CallPathIT {
+    private static final String CLIENT = "$JAVA_HOME/bin/java -XX:TieredStopAtLevel=1 -jar /opt/airlock/airlock.jar"
+            + " qrexec-client-vm";
+    private static final String POLICY = """
+            test.Echo    *  work  personal  allow
+            test.True    *  work  personal  allow
+            test.Whoami  *  work  personal  allow
+            test.Missing *  work  personal  allow
+            test.Marker  *  @anyvm @anyvm   deny
+            test.Asked   *  work  personal  ask
+            qubes.Filecopy * work personal allow
+            """;
+
+    private AirlockHome home;
+    private Broker broker;
+
+    /** What a call ended with. */
+    private record Result(int code, String out, String err) {
+    }
+
+    @BeforeAll
+    void startDomains(@TempDir Path tmp) throws IOException {
+        BwrapCheck.Result check = BwrapCheck.check();
+        assumeTrue(check instanceof BwrapCheck.Ready, "sandboxes cannot run here: " + check.message());
+        Path install = Path.of("target").toAbsolutePath().normalize();
+        assumeTrue(Files.isRegularFile(install.resolve("airlock.jar")), "target/airlock.jar is not built yet");
+        // The domains' host user passes through the temporary folder to reach its home and socket.
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+        home = new AirlockHome(tmp.resolve("home"));
+        Path policy = tmp.resolve("config/policy.d");
+        Files.createDirectories(policy);
+        Files.writeString(policy.resolve("30-test.policy"), POLICY);
+        Registry registry = Registry.open(home.root());
+        registry.update(d -> d.add(Domain.of("work", DomainClass.APP_VM, Label.RED))
+                .add(Domain.of("personal", DomainClass.APP_VM, Label.GREEN)));
+        DomainFolder.create(registry.domainFolder("work"));
+        DomainFolder.create(registry.domainFolder("personal"));
+        Path services = registry.domainFolder("personal").resolve("qubes-rpc");
+        Files.createDirectories(services);
+        service(services, "test.Echo", "echo \"from $QREXEC_REMOTE_DOMAIN arg=$1 on $(hostname)\"; cat; exit 7");
+        service(services, "test.True", "exit 0");
+        service(services, "test.Whoami", "echo $QREXEC_REMOTE_DOMAIN");
+        service(services, "test.Marker", "touch $HOME/marker");
+        service(services, "test.Asked", "echo asked");
+        broker = Broker.start(new Broker.Settings(home, policy, install, Path.of(System.getProperty("java.home"))));
+        new AdminClient(home).call(AdminClient.request("start").put("domain", "work"));
+        new AdminClient(home).call(AdminClient.request("start").put("domain", "personal"));
+    }
+
+    @AfterAll
+    void stop() {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    private static void service(Path folder, String name, String script) throws IOException {
+        Path p = folder.resolve(name);
+        Files.writeString(p, "#!/bin/sh\n" + script + "\n");
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    /** {@code airlock run DOMAIN -- CMD...} as the CLI does it, through the admin socket. */
+    private Result run(String domain, String stdin, String... command) throws IOException {
+        var request = AdminClient.request("run").put("domain", domain);
+        var argv = request.putArray("argv");
+        for (String c : command) {
+            argv.add(c);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (SocketChannel ch = new AdminClient(home).openStream(request)) {
+            int code = Caller.exchange(ch, new MessageReader(ch),
+                    new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), out, err);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** {@code qrexec-client-vm TARGET SERVICE} run by a process inside {@code work}. */
+    private Result callFromWork(String target, String service, String stdin) throws IOException {
+        return run("work", stdin, "sh", "-c", CLIENT + " " + target + " " + service);
+    }
+
+    private Path socketOf(String domain) {
+        return home.run().resolve("domains").resolve(domain).resolve("agent.sock");
+    }
+
+    @Test
+    void runPrintsTheDomainsHostname() throws IOException {
+        Result r = run("work", "", "hostname");
+        assertThat(r.out()).isEqualTo("work\n");
+        assertThat(r.code()).isZero();
+        assertThat(run("work", "", "sh", "-c", "echo oops >&2; exit 3")).isEqualTo(new Result(3, "", "oops\n"));
+    }
+
+    @Test
+    void asRootEachDomainRunsAsAHostUserOfItsOwn() throws IOException {
+        assumeTrue(ProcessHandle.current().info().user().orElse("").equals("root"), "only as root");
+        assertThat(run("work", "", "touch", "probe").code()).isZero();
+        assertThat(run("personal", "", "touch", "probe").code()).isZero();
+        Path domains = home.root().resolve("domains");
+        Object work = Files.getAttribute(domains.resolve("work/home/probe"), "unix:uid");
+        Object personal = Files.getAttribute(domains.resolve("personal/home/probe"), "unix:uid");
+        assertThat(work).isNotEqualTo(0).isNotEqualTo(personal);
+    }
+
+    @Test
+    void allowedCallRunsTheServiceOfTheTargetAndReturnsItsOutputAndExitCode() throws IOException {
+        Result r = callFromWork("personal", "test.Echo+abc", "ping\n");
+        assertThat(r.out()).isEqualTo("from work arg=abc on personal\nping\n");
+        assertThat(r.code()).isEqualTo(7);
+    }
+
+    @Test
+    void deniedCallIsRefusedWith126AndNothingRuns() throws IOException {
+        Result r = callFromWork("personal", "test.Marker", "");
+        assertThat(r.code()).isEqualTo(Wire.EXIT_REFUSED);
+        assertThat(r.err()).contains("refused by policy");
+        assertThat(run("personal", "", "ls", "-A", "/home/user").out()).doesNotContain("marker");
+    }
+
+    @Test
+    void serviceThatDoesNotExistIs127() throws IOException {
+        Result r = callFromWork("personal", "test.Missing", "");
+        assertThat(r.code()).isEqualTo(Wire.EXIT_NO_SERVICE);
+        assertThat(r.err()).contains("no such service");
+    }
+
+    @Test
+    void callToOneselfIsRefused() throws IOException {
+        assertThat(callFromWork("work", "test.Echo", "").code()).isEqualTo(Wire.EXIT_REFUSED);
+    }
+
+    @Test
+    void hostRunServiceCannotBeCalledByADomain() throws IOException {
+        Message answer = request(socketOf("work"), new CallRequest(1, "personal", new ServiceCall("airlock.Run", "")));
+        assertThat(answer).isInstanceOfSatisfying(CallRefused.class,
+                r -> assertThat(r.exitCode()).isEqualTo(Wire.EXIT_REFUSED));
+    }
+
+    @Test
+    void claimingToBeAnotherDomainIsImpossible() throws IOException {
+        // The source is the socket the call came in on: personal's own service sees work, whatever work says.
+        Caller.Outcome o = Caller.call(socketOf("work"), "personal", new ServiceCall("test.Whoami", ""),
+                new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(), new ByteArrayOutputStream());
+        assertThat(o.exitCode()).isZero();
+        assertThat(run("work", "", "sh", "-c", CLIENT + " personal test.Whoami").out()).isEqualTo("work\n");
+        // A token given to work is worth nothing on another domain's socket, and is spent by the attempt.
+        Message accepted = request(socketOf("work"), new CallRequest(1, "personal", new ServiceCall("test.True", "")));
+        long token = ((CallAccepted) accepted).token();
+        assertThat(dataAfterConnect(socketOf("personal"), token)).isEmpty();
+        assertThat(dataAfterConnect(socketOf("work"), token)).isEmpty();
+    }
+
+    @Test
+    void serviceNameWithForbiddenCharactersIsRefused() throws IOException {
+        byte[] service = "test.Echo;id".getBytes(StandardCharsets.US_ASCII);
+        byte[] target = "personal".getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer payload = ByteBuffer.allocate(4 + 2 + target.length + 2 + service.length + 2)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        payload.putInt(1).putShort((short) target.length).put(target).putShort((short) service.length).put(service)
+                .putShort((short) 0);
+        ByteBuffer frame = ByteBuffer.allocate(8 + payload.capacity()).order(ByteOrder.LITTLE_ENDIAN);
+        frame.putInt(Wire.CALL_REQUEST).putInt(payload.capacity()).put(payload.array()).flip();
+        try (SocketChannel ch = connect(socketOf("work"))) {
+            MessageEncoder.write(Message.Hello.current(), ch);
+            while (frame.hasRemaining()) {
+                ch.write(frame);
+            }
+            MessageReader in = new MessageReader(ch);
+            in.require();
+            assertThat(in.require()).isInstanceOfSatisfying(CallRefused.class,
+                    r -> assertThat(r.exitCode()).isEqualTo(Wire.EXIT_REFUSED));
+        }
+        assertThat(new AuditLog(home.auditLog()).read(e -> "work".equals(e.source())
+                && "refused".equals(e.outcome()) && e.detail().contains("service name"))).isNotEmpty();
+    }
+
+    @Test
+    void qvmCopyToVmPutsTheFilesInTheTargetsIncomingFolder() throws IOException {
+        Result r = run("work", "", "sh", "-c", "mkdir -p d && echo data > d/f.txt && $JAVA_HOME/bin/java -jar"
+                + " /opt/airlock/airlock.jar qvm-copy-to-vm personal d");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(run("personal", "", "cat", "/home/user/QubesIncoming/work/d/f.txt").out()).isEqualTo("data\n");
+        Result refused = run("personal", "", "sh", "-c", "echo x > g && $JAVA_HOME/bin/java -jar"
+                + " /opt/airlock/airlock.jar qvm-copy-to-vm work g");
+        assertThat(refused.code()).isEqualTo(Wire.EXIT_REFUSED);
+    }
+
+    @Test
+    void askedCallWaitsForTheUsersAnswer() throws Exception {
+        CompletableFuture<Caller.Outcome> approved = askInBackground();
+        new AdminClient(home).call(AdminClient.request("approve").put("id", waitingCallId()));
+        assertThat(approved.get().exitCode()).isZero();
+        CompletableFuture<Caller.Outcome> denied = askInBackground();
+        new AdminClient(home).call(AdminClient.request("deny").put("id", waitingCallId()));
+        assertThat(denied.get().exitCode()).isEqualTo(Wire.EXIT_REFUSED);
+    }
+
+    private CompletableFuture<Caller.Outcome> askInBackground() {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return Caller.call(socketOf("work"), "personal", new ServiceCall("test.Asked", ""),
+                        new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(),
+                        new ByteArrayOutputStream());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    private int waitingCallId() throws Exception {
+        for (int i = 0; i < 500; i++) {
+            JsonNode calls = new AdminClient(home).call(AdminClient.request("pending")).path("calls");
+            if (!calls.isEmpty()) {
+                assertThat(calls.get(0).path("source").asText()).isEqualTo("work");
+                return calls.get(0).path("id").asInt();
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no call is waiting");
+    }
+
+    @Test
+    void trivialCallLatencyWithAWarmBroker() throws IOException {
+        // Warm means the broker's and the agent's code is compiled: 200 calls first, then 50 measured.
+        List<Long> nanos = new ArrayList<>();
+        for (int i = 0; i < 250; i++) {
+            long t0 = System.nanoTime();
+            Caller.Outcome o = Caller.call(socketOf("work"), "personal", new ServiceCall("test.True", ""),
+                    new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(), new ByteArrayOutputStream());
+            long t = System.nanoTime() - t0;
+            assertThat(o.exitCode()).as("call %d: %s", i, o.refusal()).isZero();
+            if (i >= 200) {
+                nanos.add(t);
+            }
+        }
+        Collections.sort(nanos);
+        double median = nanos.get(nanos.size() / 2) / 1e6;
+        System.out.printf("CallPathIT: trivial call, warm broker: median %.2f ms, min %.2f ms, max %.2f ms"
+                + " over %d calls (target 5 ms)%n", median, nanos.getFirst() / 1e6, nanos.getLast() / 1e6,
+                nanos.size());
+        assertThat(median).isLessThan(250.0);
+    }
+
+    private static SocketChannel connect(Path socket) throws IOException {
+        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        ch.connect(UnixDomainSocketAddress.of(socket));
+        return ch;
+    }
+
+    private static Message request(Path socket, Message first) throws IOException {
+        try (SocketChannel ch = connect(socket)) {
+            MessageEncoder.write(Message.Hello.current(), ch);
+            MessageEncoder.write(first, ch);
+            MessageReader in = new MessageReader(ch);
+            in.require();
+            return in.require();
+        }
+    }
+
+    /** What the broker sends after HELLO on a data connection with {@code token}: nothing when refused. */
+    private static Optional<Message> dataAfterConnect(Path socket, long token) throws IOException {
+        try (SocketChannel ch = connect(socket)) {
+            MessageEncoder.write(Message.Hello.current(), ch);
+            MessageEncoder.write(new Message.Connect(token), ch);
+            MessageReader in = new MessageReader(ch);
+            in.require();
+            return in.read();
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.airlock.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.airlock.domain.Domain;
+import dev.airlock.domain.DomainClass;
+import dev.airlock.domain.Label;
+import dev.airlock.domain.Registry;
+import dev.airlock.policy.DomainFacts;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RegistryViewsTest {
+
+    @Test
+    void everyChangeOfTheRegistryAndOfTheRunningSetIsSeen(@TempDir Path tmp) throws Exception {
+        Registry registry = Registry.open(tmp);
+        Set<String> running = ConcurrentHashMap.newKeySet();
+        RegistryViews views = new RegistryViews(registry, running::contains);
+        assertThat(views.view().find("work")).isEmpty();
+        registry.update(d -> d.add(Domain.of("work", DomainClass.APP_VM, Label.RED)));
+        assertThat(views.view().find("work")).map(DomainFacts::running).contains(false);
+        running.add("work");
+        assertThat(views.view().find("work")).map(DomainFacts::running).contains(true);
+        registry.update(d -> d.add(Domain.of("personal", DomainClass.APP_VM, Label.GREEN)));
+        registry.update(d -> d.remove("work"));
+        assertThat(views.view().find("work")).isEmpty();
+        assertThat(views.view().find("personal")).isPresent();
+    }
+}
