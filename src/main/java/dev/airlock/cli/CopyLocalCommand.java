@@ -71,7 +71,7 @@ final class CopyLocalCommand implements Callable<Integer> {
         });
         ProgressMode mode = progress != null ? progress : ProgressMode.byDefault();
         try (var replyIn = replies.source()) {
-            Packer.Result r = Packer.send(sources, data.sink(), replyIn,
+            Packer.Result r = Packer.send(sources, survey, data.sink(), replyIn,
                     new Packer.Options(ignoreSymlinks, mode.create(System.err), w -> err.println("airlock: " + w)));
             receiver.join();
             Reply reply = r.reply();

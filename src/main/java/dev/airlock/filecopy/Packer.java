@@ -139,7 +139,15 @@ public final class Packer {
      */
     public static Result send(List<String> args, WritableByteChannel out, ReadableByteChannel replyIn,
                               Options options) throws TransferException {
-        Survey survey = survey(args, options.ignoreSymlinks());
+        return send(args, survey(args, options.ignoreSymlinks()), out, replyIn, options);
+    }
+
+    /**
+     * {@link #send(List, WritableByteChannel, ReadableByteChannel, Options)} for a caller that has surveyed
+     * {@code args} already (with the same {@code ignoreSymlinks}): one walk of a large tree fewer.
+     */
+    public static Result send(List<String> args, Survey survey, WritableByteChannel out, ReadableByteChannel replyIn,
+                              Options options) throws TransferException {
         Progress progress = options.progress();
         CompletableFuture<Reply> reply = watchReply(replyIn);
         StreamWriter writer = new StreamWriter(out, progress::sent);
