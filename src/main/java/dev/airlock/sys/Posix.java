@@ -47,6 +47,7 @@ public final class Posix {
     public static final int SEEK_SET = 0;
     public static final int SEEK_CUR = 1;
     public static final int PR_SET_NO_NEW_PRIVS = 38;
+    private static final int F_SETPIPE_SZ = 1031;
 
     private static final long SYS_GETDENTS64;
     private static final int STATX_BASIC_STATS = 0x7ff;
@@ -65,6 +66,8 @@ public final class Posix {
     private static final MethodHandle WRITE;
     private static final MethodHandle LSEEK;
     private static final MethodHandle FTRUNCATE;
+    private static final MethodHandle PIPE2;
+    private static final MethodHandle FCNTL;
     private static final MethodHandle STATX;
     private static final MethodHandle MKDIRAT;
     private static final MethodHandle SYMLINKAT;
@@ -104,6 +107,9 @@ public final class Posix {
         WRITE = fn("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
         LSEEK = fn("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
         FTRUNCATE = fn("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+        PIPE2 = fn("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        FCNTL = fn("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+                Linker.Option.firstVariadicArg(2));
         STATX = fn("statx", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
         MKDIRAT = fn("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
         SYMLINKAT = fn("symlinkat", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
@@ -261,6 +267,35 @@ public final class Posix {
         MemorySegment state = STATE.get();
         try {
             check("ftruncate", (int) FTRUNCATE.invokeExact(state, fd, length), state);
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** A new pipe (close-on-exec): {@code {readFd, writeFd}}. */
+    public static int[] pipe() throws ErrnoException {
+        MemorySegment state = STATE.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fds = a.allocate(JAVA_INT, 2);
+            check("pipe2", (int) PIPE2.invokeExact(state, fds, O_CLOEXEC), state);
+            return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        } catch (ErrnoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /**
+     * Asks for a pipe buffer of {@code bytes} ({@code F_SETPIPE_SZ}); returns the size granted, which the kernel
+     * rounds up to a power of two pages. Unprivileged callers are refused above /proc/sys/fs/pipe-max-size.
+     */
+    public static int setPipeSize(int fd, int bytes) throws ErrnoException {
+        MemorySegment state = STATE.get();
+        try {
+            return (int) check("fcntl", (int) FCNTL.invokeExact(state, fd, F_SETPIPE_SZ, bytes), state);
         } catch (ErrnoException e) {
             throw e;
         } catch (Throwable t) {
