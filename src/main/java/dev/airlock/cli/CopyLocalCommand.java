@@ -57,7 +57,7 @@ final class CopyLocalCommand implements Callable<Integer> {
                     + " allow-all-names");
         }
         ProgressMode mode = progress != null ? progress : ProgressMode.byDefault();
-        Packer.Result r = LocalCopy.run(sources, dest, new Unpacker.Options(survey.needsAllowAllNames(), 0, 0),
+        Packer.Result r = LocalCopy.run(sources, survey, dest, new Unpacker.Options(survey.needsAllowAllNames(), 0, 0),
                 new Packer.Options(ignoreSymlinks, mode.create(System.err), w -> err.println("airlock: " + w)));
         if (mode != ProgressMode.none) {
             err.println("copied " + r.entries() + " entries, " + ProgressBar.human(r.contentBytes()) + " into "

@@ -1,5 +1,9 @@
 package dev.airlock.filecopy;
 
+import dev.airlock.sys.ErrnoException;
+import dev.airlock.sys.FdChannel;
+import dev.airlock.sys.Posix;
+
 import java.io.IOException;
 import java.nio.channels.Pipe;
 import java.nio.file.Path;
@@ -11,6 +15,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * thread, joined by two OS pipes (data one way, the reply the other), exactly as two domains would be.
  */
 public final class LocalCopy {
+    /**
+     * The data pipe's buffer: the packer's whole 1 MiB buffer in one write, instead of sixteen rounds of write,
+     * wake-up and read through the default 64 KiB (measured: 1 GiB in 1.86 s instead of 2.11 s).
+     */
+    private static final int PIPE_BUFFER = 1 << 20;
+
     private LocalCopy() {
     }
 
@@ -20,10 +30,24 @@ public final class LocalCopy {
      */
     public static Packer.Result run(List<String> sources, Path destination, Unpacker.Options receiver,
                                     Packer.Options sender) throws TransferException {
-        Pipe data;
+        return run(sources, Packer.survey(sources, sender.ignoreSymlinks()), destination, receiver, sender);
+    }
+
+    /** {@link #run(List, Path, Unpacker.Options, Packer.Options)} for sources already surveyed. */
+    public static Packer.Result run(List<String> sources, Packer.Survey survey, Path destination,
+                                    Unpacker.Options receiver, Packer.Options sender) throws TransferException {
+        FdChannel dataIn;
+        FdChannel dataOut;
         Pipe replies;
         try {
-            data = Pipe.open();
+            int[] fds = Posix.pipe();
+            dataIn = new FdChannel(fds[0]);
+            dataOut = new FdChannel(fds[1]);
+            try {
+                Posix.setPipeSize(fds[1], PIPE_BUFFER);
+            } catch (ErrnoException e) {
+                // The default (64 KiB) only costs speed.
+            }
             replies = Pipe.open();
         } catch (IOException e) {
             throw new TransferException("cannot create a pipe: " + e.getMessage(), e);
@@ -31,14 +55,14 @@ public final class LocalCopy {
         AtomicReference<Throwable> receiverFailure = new AtomicReference<>();
         Thread receiverThread = Thread.ofPlatform().name("airlock-local-receiver").start(() -> {
             // Closing both ends tells the sender at once when the receiver stops, whatever the reason.
-            try (var in = data.source(); var out = replies.sink()) {
+            try (var in = dataIn; var out = replies.sink()) {
                 Unpacker.receive(destination, in, out, receiver);
             } catch (Throwable t) {
                 receiverFailure.set(t);
             }
         });
         try (var replyIn = replies.source()) {
-            Packer.Result result = Packer.send(sources, data.sink(), replyIn, sender);
+            Packer.Result result = Packer.send(sources, survey, dataOut, replyIn, sender);
             join(receiverThread);
             return result;
         } catch (TransferException e) {

@@ -6,6 +6,7 @@ import dev.airlock.sys.Stat;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.nio.channels.InterruptibleChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.ArrayList;
@@ -294,8 +295,8 @@ public final class Packer {
 
     /**
      * Reads the reply on its own thread. A reply (or the receiver going away) before the stream is complete closes
-     * {@code out}: a sender blocked writing into a full pipe that nobody reads any more wakes up at once, even when
-     * something between the two ends still holds the pipe open.
+     * an interruptible {@code out}: a sender blocked writing into a full pipe that nobody reads any more wakes up at
+     * once, even when something between the two ends still holds the pipe open.
      */
     private static CompletableFuture<Reply> watchReply(ReadableByteChannel in, WritableByteChannel out,
                                                        AtomicBoolean streamComplete) {
@@ -306,7 +307,10 @@ public final class Packer {
             } catch (Throwable e) {
                 f.completeExceptionally(e);
             }
-            if (!streamComplete.get()) {
+            // Only the JDK's interruptible channels may be closed under a blocked writer: they wake it and keep
+            // the descriptor number until it has left. A plain descriptor closed here could be reused by the time
+            // the writer's next write runs; such channels rely on the receiver closing its end instead.
+            if (!streamComplete.get() && out instanceof InterruptibleChannel) {
                 closeQuietly(out);
             }
         });

@@ -46,6 +46,7 @@ public final class Posix {
     public static final int AT_EMPTY_PATH = 0x1000;
     public static final int SEEK_CUR = 1;
     public static final int PR_SET_NO_NEW_PRIVS = 38;
+    private static final int F_SETPIPE_SZ = 1031;
 
     private static final long SYS_GETDENTS64;
     private static final int STATX_BASIC_STATS = 0x7ff;
@@ -64,6 +65,8 @@ public final class Posix {
     private static final MethodHandle WRITE;
     private static final MethodHandle LSEEK;
     private static final MethodHandle FTRUNCATE;
+    private static final MethodHandle PIPE2;
+    private static final MethodHandle FCNTL;
     private static final MethodHandle STATX;
     private static final MethodHandle MKDIRAT;
     private static final MethodHandle SYMLINKAT;
@@ -102,6 +105,9 @@ public final class Posix {
         WRITE = fn("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
         LSEEK = fn("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
         FTRUNCATE = fn("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+        PIPE2 = fn("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        FCNTL = fn("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+                Linker.Option.firstVariadicArg(2));
         STATX = fn("statx", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
         MKDIRAT = fn("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
         SYMLINKAT = fn("symlinkat", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
@@ -196,6 +202,11 @@ public final class Posix {
         }
     }
 
+    /** Closes {@code fd} and reports a failure (a close can report a write error of a pipe or file). */
+    public static void close(int fd) throws ErrnoException {
+        invoke("close", st -> (int) CLOSE.invokeExact(st, fd));
+    }
+
     /** One {@code read(2)} into {@code buf}; returns the count, 0 at end of file. Retries on EINTR. */
     public static long read(int fd, MemorySegment buf) throws ErrnoException {
         for (;;) {
@@ -231,6 +242,23 @@ public final class Posix {
 
     public static void ftruncate(int fd, long length) throws ErrnoException {
         invoke("ftruncate", st -> (int) FTRUNCATE.invokeExact(st, fd, length));
+    }
+
+    /** A new pipe (close-on-exec): {@code {readFd, writeFd}}. */
+    public static int[] pipe() throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fds = a.allocate(JAVA_INT, 2);
+            invoke("pipe2", st -> (int) PIPE2.invokeExact(st, fds, O_CLOEXEC));
+            return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        }
+    }
+
+    /**
+     * Asks for a pipe buffer of {@code bytes} ({@code F_SETPIPE_SZ}); returns the size granted, which the kernel
+     * rounds up to a power of two pages. Unprivileged callers are refused above /proc/sys/fs/pipe-max-size.
+     */
+    public static int setPipeSize(int fd, int bytes) throws ErrnoException {
+        return (int) invoke("fcntl", st -> (int) FCNTL.invokeExact(st, fd, F_SETPIPE_SZ, bytes));
     }
 
     /** {@code statx(dirFd, path, flags)}; pass {@link #AT_SYMLINK_NOFOLLOW} to describe a link itself. */
