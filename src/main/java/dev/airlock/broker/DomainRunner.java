@@ -233,6 +233,13 @@ final class DomainRunner implements AutoCloseable {
      * read the installation and the JDK. Returns that user's id, which is also its group's.
      */
     private int openForDomainUser(Path folder, Path domainHome, Path sockets) throws IOException {
+        for (Path p = home.root().toRealPath().getParent(); p != null; p = p.getParent()) {
+            if (!Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                throw new IOException("domains run as their own host users, which cannot pass through " + p
+                        + " to reach " + home.root() + ": set AIRLOCK_HOME to a folder outside it (for example "
+                        + Registry.ROOT_HOME + ") or allow passing through it (chmod o+x " + p + ")");
+            }
+        }
         for (Path p : List.of(home.root(), home.run(), home.run().resolve("domains"), folder.getParent(), folder)) {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx--x--x"));
         }

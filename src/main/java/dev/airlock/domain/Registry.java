@@ -74,6 +74,9 @@ public final class Registry {
         this.checkIdentity = checkIdentity;
     }
 
+    /** Root's default home: outside /root, which the domains' host users cannot pass through. */
+    public static final Path ROOT_HOME = Path.of("/var/lib/airlock");
+
     /**
      * The registry in {@code home}, which is created (readable by the user only) if it does not exist. The
      * file itself is created by the first {@link #update}.
@@ -84,7 +87,8 @@ public final class Registry {
 
     /**
      * airlock's home folder: {@code $AIRLOCK_HOME} if set, otherwise {@code $XDG_DATA_HOME/airlock}, with
-     * {@code ~/.local/share} when {@code XDG_DATA_HOME} is unset or not absolute (the XDG base directory rules).
+     * {@code ~/.local/share} when {@code XDG_DATA_HOME} is unset or not absolute (the XDG base directory rules);
+     * for root, {@code /var/lib/airlock} instead of the latter.
      */
     public static Path defaultHome(Map<String, String> env) {
         String airlock = env.get("AIRLOCK_HOME");
@@ -94,6 +98,10 @@ public final class Registry {
         String xdg = env.get("XDG_DATA_HOME");
         if (xdg != null && Path.of(xdg).isAbsolute()) {
             return Path.of(xdg, "airlock");
+        }
+        if ("root".equals(System.getProperty("user.name"))) {
+            // Root's domains run as unprivileged host users, who cannot pass through /root (0700).
+            return ROOT_HOME;
         }
         String userHome = env.get("HOME");
         if (userHome == null || userHome.isEmpty()) {

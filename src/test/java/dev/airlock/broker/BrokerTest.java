@@ -91,8 +91,9 @@ class BrokerTest {
     void homeFollowsAirlockHomeThenXdgDataHome() {
         assertThat(AirlockHome.fromEnvironment(Map.of("AIRLOCK_HOME", "/x/y")).root()).isEqualTo(Path.of("/x/y"));
         assertThat(AirlockHome.fromEnvironment(Map.of("XDG_DATA_HOME", "/d")).root()).isEqualTo(Path.of("/d/airlock"));
-        assertThat(AirlockHome.fromEnvironment(Map.of()).root())
-                .isEqualTo(Path.of(System.getProperty("user.home"), ".local/share/airlock"));
+        assertThat(AirlockHome.fromEnvironment(Map.of("HOME", "/home/u")).root())
+                .isEqualTo("root".equals(System.getProperty("user.name")) ? Path.of("/var/lib/airlock")
+                        : Path.of("/home/u/.local/share/airlock"));
     }
 
     @Test
@@ -105,6 +106,8 @@ class BrokerTest {
         log.append(new AuditLog.Entry(t.plusSeconds(1), "work", "personal", "qubes.Filecopy", "", null, "allow",
                 "approved by the user"));
         assertThat(log.read(e -> true)).extracting(AuditLog.Entry::outcome).containsExactly("ask", "allow");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve("audit.jsonl"))))
+                .as("other users cannot read which calls were made").isEqualTo("rw-------");
         assertThat(log.read(e -> "allow".equals(e.outcome())).getFirst().detail()).isEqualTo("approved by the user");
     }
 
