@@ -9,11 +9,10 @@ import java.io.PrintStream;
  * second, and always the final count.
  */
 final class ByteCountProgress implements Packer.Progress {
-    private static final long INTERVAL_NANOS = 100_000_000L;
+    private final Throttle interval = new Throttle(100_000_000L);
 
     private final PrintStream err;
     private long lastPrinted = -1;
-    private long lastNanos;
     private long sent;
 
     ByteCountProgress(PrintStream err) {
@@ -22,16 +21,13 @@ final class ByteCountProgress implements Packer.Progress {
 
     @Override
     public void start(long totalBytes) {
-        lastNanos = System.nanoTime() - INTERVAL_NANOS;
         print(0);
     }
 
     @Override
     public void sent(long bytes) {
         sent = bytes;
-        long now = System.nanoTime();
-        if (now - lastNanos >= INTERVAL_NANOS) {
-            lastNanos = now;
+        if (interval.ready()) {
             print(bytes);
         }
     }

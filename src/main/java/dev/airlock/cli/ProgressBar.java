@@ -8,12 +8,12 @@ import java.util.Locale;
 /** A one-line progress bar on a terminal, redrawn in place at most ten times a second. */
 final class ProgressBar implements Packer.Progress {
     private static final long REDRAW_NANOS = 100_000_000L;
+    private final Throttle redraw = new Throttle(REDRAW_NANOS);
     private static final int WIDTH = 30;
 
     private final PrintStream err;
     private long total;
     private long startNanos;
-    private long lastDraw;
     private long sent;
 
     ProgressBar(PrintStream err) {
@@ -24,16 +24,13 @@ final class ProgressBar implements Packer.Progress {
     public void start(long totalBytes) {
         total = totalBytes;
         startNanos = System.nanoTime();
-        lastDraw = startNanos - REDRAW_NANOS;
     }
 
     @Override
     public void sent(long bytes) {
         sent = bytes;
-        long now = System.nanoTime();
-        if (now - lastDraw >= REDRAW_NANOS) {
-            lastDraw = now;
-            draw(now);
+        if (redraw.ready()) {
+            draw(System.nanoTime());
         }
     }
 
