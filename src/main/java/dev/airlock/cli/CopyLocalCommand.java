@@ -60,7 +60,7 @@ final class CopyLocalCommand implements Callable<Integer> {
         Packer.Result r = LocalCopy.run(sources, survey, dest, new Unpacker.Options(survey.needsAllowAllNames(), 0, 0),
                 new Packer.Options(ignoreSymlinks, mode.create(System.err), w -> err.println("airlock: " + w)));
         if (mode != ProgressMode.none) {
-            err.println("copied " + r.entries() + " entries, " + ProgressBar.human(r.contentBytes()) + " into "
+            err.println("copied " + r.entries() + (r.entries() == 1 ? " entry, " : " entries, ") + ProgressBar.human(r.contentBytes()) + " into "
                     + dest + " (last: " + Messages.safe(r.reply().lastNameText()) + ")");
         }
         return 0;
