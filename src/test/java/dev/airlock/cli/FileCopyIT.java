@@ -18,6 +18,7 @@ import dev.airlock.qrexec.Wire;
 import dev.airlock.sandbox.BwrapCheck;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.SocketChannel;
@@ -38,8 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The file-copy commands end to end, as a user types them: {@code qvm-copy}, {@code qvm-copy-to-vm},
- * {@code qvm-move-to-vm} on the domains' {@code PATH}, in two real domains under a policy that asks, with a 2 s ask
- * timeout.
+ * {@code qvm-move-to-vm} on the domains' {@code PATH}, and the host's {@code airlock copy}, in two real domains under
+ * a policy that asks, with a 2 s ask timeout.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FileCopyIT {
@@ -271,5 +272,39 @@ class FileCopyIT {
         assertThat(left).isEmpty();
         assertThat(sh("work", "rm big copy.pid").code()).isZero();
         qvmCopyToVmAskedAndApprovedDeliversTheFiles();
+    }
+
+    @Test
+    void hostCopyRunsTheCopyInTheSourceAndTellsHowToAnswerWithoutATerminal() throws Exception {
+        assertThat(sh("work", "echo host > h.txt").code()).isZero();
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-jar", install.resolve("airlock.jar").toString(),
+                "copy", "work:h.txt", "personal")
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectErrorStream(true);
+        pb.environment().put("AIRLOCK_HOME", home.root().toString());
+        Process p = pb.start();
+        StringBuffer output = new StringBuffer();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try (var in = new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)) {
+                char[] b = new char[4096];
+                for (int n; (n = in.read(b)) >= 0; ) {
+                    output.append(b, 0, n);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        JsonNode call = waitingCall();
+        assertThat(call.path("source").asText()).isEqualTo("work");
+        // The hint comes once the command has seen the call; the answer waits for it (the timeout is 2 s).
+        for (int i = 0; i < 150 && !output.toString().contains("airlock approve"); i++) {
+            Thread.sleep(10);
+        }
+        approve("personal");
+        assertThat(p.waitFor()).isZero();
+        reader.join();
+        assertThat(output.toString()).contains("work wants to copy files to personal").contains("airlock approve");
+        assertThat(Files.readString(incoming("personal").resolve("h.txt"))).isEqualTo("host\n");
     }
 }
