@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
                 CopyLocalCommand.class,
                 CreateCommand.class,
                 DaemonCommand.class,
+                DemoCommand.class,
                 DenyCommand.class,
                 DownCommand.class,
                 LsCommand.class,
