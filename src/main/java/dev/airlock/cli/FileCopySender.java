@@ -11,6 +11,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,8 +50,15 @@ final class FileCopySender {
             return r.exitCode();
         }
         if (move) {
-            for (String p : paths) {
-                deleteTree(Path.of(p));
+            try {
+                for (String p : paths) {
+                    deleteTree(Path.of(p));
+                }
+            } catch (IOException e) {
+                // The receiver has everything: the user must learn that what is left here is a second copy.
+                throw new IOException("everything was delivered, but the sources could not all be deleted: "
+                        + (e instanceof AccessDeniedException ? e.getMessage() + ": permission denied"
+                        : Messages.describe(e)), e);
             }
         }
         return 0;

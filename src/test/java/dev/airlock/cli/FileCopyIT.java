@@ -209,6 +209,19 @@ class FileCopyIT {
     }
 
     @Test
+    void moveThatCannotDeleteASourceSaysSoAfterTheDelivery() throws Exception {
+        CompletableFuture<Result> move = inBackground("work",
+                "mkdir -p ro && echo kept > ro/k.txt && chmod a-w ro && qvm-move-to-vm personal ro/k.txt");
+        approve("personal");
+        Result r = move.get();
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("ERROR: everything was delivered, but the sources could not all be deleted: "
+                + "ro/k.txt: permission denied\n");
+        assertThat(Files.readString(incoming("personal").resolve("k.txt"))).isEqualTo("kept\n");
+        assertThat(sh("work", "cat ro/k.txt && chmod u+w ro").out()).isEqualTo("kept\n");
+    }
+
+    @Test
     void moveRefusedByPolicyKeepsTheSources() throws Exception {
         Result r = sh("personal", "echo keep > p.txt && qvm-move-to-vm work p.txt");
         assertThat(r.code()).isEqualTo(Wire.EXIT_REFUSED);
