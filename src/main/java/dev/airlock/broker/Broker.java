@@ -32,8 +32,10 @@ import java.util.function.Function;
  */
 public final class Broker implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** How long a call waits for the user's answer when the policy says ask; then it is denied. */
-    private static final Duration ASK_TIMEOUT = Duration.ofSeconds(60);
+    /** How long a call waits for the user's answer when the policy says ask, unless told otherwise. */
+    public static final Duration DEFAULT_ASK_TIMEOUT = Duration.ofSeconds(60);
+    /** The environment variable that sets the ask timeout, in whole seconds. */
+    public static final String ASK_TIMEOUT_VARIABLE = "AIRLOCK_ASK_TIMEOUT";
 
     /**
      * Where the broker finds what it needs.
@@ -41,13 +43,41 @@ public final class Broker implements AutoCloseable {
      * @param policyDirectory the policy files ({@code policy.d}); the default policy is installed if it is missing
      * @param installDir      the folder holding {@code airlock.jar} and {@code lib/}, which domains run
      * @param jdkHome         the JDK that domains run on
+     * @param askTimeout      how long a call waits for the user's answer when the policy says ask; then it is denied
      */
-    public record Settings(AirlockHome home, Path policyDirectory, Path installDir, Path jdkHome) {
+    public record Settings(AirlockHome home, Path policyDirectory, Path installDir, Path jdkHome,
+                           Duration askTimeout) {
 
-        /** The settings of this process: policy from the environment, this jar's folder and JDK. */
+        public Settings {
+            if (askTimeout.isNegative() || askTimeout.isZero()) {
+                throw new IllegalArgumentException("the ask timeout must be positive");
+            }
+        }
+
+        /** Settings with the {@linkplain #DEFAULT_ASK_TIMEOUT default ask timeout}. */
+        public Settings(AirlockHome home, Path policyDirectory, Path installDir, Path jdkHome) {
+            this(home, policyDirectory, installDir, jdkHome, DEFAULT_ASK_TIMEOUT);
+        }
+
+        /**
+         * The settings of this process: policy and ask timeout ({@value #ASK_TIMEOUT_VARIABLE}) from the
+         * environment, this jar's folder and JDK.
+         */
         public static Settings defaults(AirlockHome home) {
             return new Settings(home, PolicyLocation.directory(System.getenv()), ownFolder(),
-                    Path.of(System.getProperty("java.home")));
+                    Path.of(System.getProperty("java.home")), askTimeout(System.getenv(ASK_TIMEOUT_VARIABLE)));
+        }
+
+        static Duration askTimeout(String seconds) {
+            if (seconds == null || seconds.isBlank()) {
+                return DEFAULT_ASK_TIMEOUT;
+            }
+            try {
+                return Duration.ofSeconds(Long.parseLong(seconds.strip()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(ASK_TIMEOUT_VARIABLE + " must be a number of seconds, not \""
+                        + seconds + "\"");
+            }
         }
 
         private static Path ownFolder() {
@@ -67,11 +97,12 @@ public final class Broker implements AutoCloseable {
     private final DomainRunner domains;
     private final CallRouter router;
     private final AuditLog audit;
-    private final AskQueue asks = new AskQueue(ASK_TIMEOUT);
+    private final AskQueue asks;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private Broker(Settings settings) throws IOException {
         this.home = settings.home();
+        this.asks = new AskQueue(settings.askTimeout());
         PolicyLocation.installDefaultIfMissing(settings.policyDirectory());
         this.policy = PolicyStore.open(settings.policyDirectory());
         Registry registry = Registry.open(home.root());

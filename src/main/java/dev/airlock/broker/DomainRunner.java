@@ -6,6 +6,7 @@ import dev.airlock.sandbox.Bwrap;
 import dev.airlock.sandbox.BwrapCheck;
 import dev.airlock.sandbox.HomeMount;
 import dev.airlock.sandbox.HostUser;
+import dev.airlock.sandbox.DomainTools;
 import dev.airlock.sandbox.SandboxSpec;
 
 import java.io.File;
@@ -105,7 +106,7 @@ final class DomainRunner implements AutoCloseable {
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
         }
         SandboxSpec spec = new SandboxSpec(name, new HomeMount.Bound(domainHome), socket, installDir, jdkHome,
-                List.of(), Optional.of(services));
+                List.of(), Optional.of(services), Optional.of(DomainTools.write(home.run().resolve("bin"))));
         List<String> agent = List.of(jdkHome.resolve("bin/java").toString(), "--enable-native-access=ALL-UNNAMED",
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-jar", Bwrap.INSTALL + "/airlock.jar",
                 "agent");

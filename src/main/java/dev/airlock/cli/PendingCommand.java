@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
 @Command(name = "pending",
         description = "List the calls waiting for your answer (policy says ask): ID, source, requested target, "
                 + "service and the targets you may choose. Answer with airlock approve or airlock deny; "
-                + "unanswered calls are denied after 60 s.",
+                + "unanswered calls are denied after 60 s (the broker's AIRLOCK_ASK_TIMEOUT, in seconds).",
         mixinStandardHelpOptions = true)
 final class PendingCommand implements Callable<Integer> {
     @Spec

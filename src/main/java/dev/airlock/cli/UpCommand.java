@@ -9,6 +9,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,13 +31,18 @@ final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        AirlockHome home = AirlockHome.fromEnvironment();
+        ensureRunning(AirlockHome.fromEnvironment(), waitSeconds, spec.commandLine().getErr());
+        return 0;
+    }
+
+    /** Starts the broker of {@code home} unless it runs, and waits until it answers. */
+    static void ensureRunning(AirlockHome home, int waitSeconds, PrintWriter err)
+            throws IOException, InterruptedException {
         AdminClient client = new AdminClient(home);
-        var err = spec.commandLine().getErr();
         if (client.isRunning()) {
             err.println("airlock: the broker is already running (pid "
                     + client.call(AdminClient.request("ping")).get("pid").asLong() + ")");
-            return 0;
+            return;
         }
         home.ensureCreated();
         List<String> cmd = new ArrayList<>();
@@ -60,7 +66,7 @@ final class UpCommand implements Callable<Integer> {
         while (System.nanoTime() < deadline) {
             if (client.isRunning()) {
                 err.println("airlock: broker started (pid " + p.pid() + ")");
-                return 0;
+                return;
             }
             if (!p.isAlive() && !client.isRunning()) {
                 throw new IOException("the broker exited at once; its log says: " + tail(home.brokerLog()));

@@ -59,11 +59,13 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
      * folders are read-only binds of the host's, in which bubblewrap cannot make a mount point.
      */
     public static final String SERVICES = "/run/airlock/qubes-rpc";
+    /** Where the in-domain commands appear; the last folder on {@code PATH}. */
+    public static final String TOOLS = "/run/airlock/bin";
     /** Where the installation folder appears. */
     public static final String INSTALL = "/opt/airlock";
 
     static final List<String> SYSTEM = List.of("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64");
-    private static final String PATH = "/usr/local/bin:/usr/bin:/bin";
+    private static final String PATH = "/usr/local/bin:/usr/bin:/bin:" + TOOLS;
 
     /**
      * The full command line: {@code setpriv} when switching users, bubblewrap and its options, then {@code command}.
@@ -89,6 +91,7 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
         a.addAll(List.of("--tmpfs", "/run", "--dir", "/run/airlock"));
         a.addAll(List.of("--ro-bind", spec.agentSocket().toString(), AGENT_SOCKET));
         spec.services().ifPresent(s -> a.addAll(List.of("--ro-bind", s.toString(), SERVICES)));
+        spec.tools().ifPresent(t -> a.addAll(List.of("--ro-bind", t.toString(), TOOLS)));
         a.addAll(List.of("--ro-bind", spec.installDir().toString(), INSTALL));
         switch (spec.home()) {
             case HomeMount.Bound b -> a.addAll(List.of("--bind", b.folder().toString(), HOME));

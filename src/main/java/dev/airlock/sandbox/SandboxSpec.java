@@ -21,9 +21,11 @@ import java.util.Optional;
  *                      keeps them clear of {@code $AIRLOCK_HOME}, whose other homes and sockets they would show
  * @param services      the domain's own service folder, kept by the host, seen read-only at
  *                      {@value Bwrap#SERVICES}; empty for none
+ * @param tools         the folder of the in-domain commands ({@code qvm-copy}...), see {@link DomainTools}; seen
+ *                      read-only at {@value Bwrap#TOOLS}, which is on the domain's {@code PATH}; empty for none
  */
 public record SandboxSpec(String name, HomeMount home, Path agentSocket, Path installDir, Path jdkHome,
-                          List<Path> extraReadOnly, Optional<Path> services) {
+                          List<Path> extraReadOnly, Optional<Path> services, Optional<Path> tools) {
 
     static final int MAX_NAME_CHARS = 31;
 
@@ -44,12 +46,13 @@ public record SandboxSpec(String name, HomeMount home, Path agentSocket, Path in
             }
         }
         services.ifPresent(p -> requireAbsolute("service folder", p));
+        tools.ifPresent(p -> requireAbsolute("tools folder", p));
     }
 
-    /** A sandbox without a service folder of its own. */
+    /** A sandbox without a service folder or tools of its own. */
     public SandboxSpec(String name, HomeMount home, Path agentSocket, Path installDir, Path jdkHome,
                        List<Path> extraReadOnly) {
-        this(name, home, agentSocket, installDir, jdkHome, extraReadOnly, Optional.empty());
+        this(name, home, agentSocket, installDir, jdkHome, extraReadOnly, Optional.empty(), Optional.empty());
     }
 
     /** A domain with its own home folder and no extra read-only paths. */

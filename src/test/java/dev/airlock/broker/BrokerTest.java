@@ -24,6 +24,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class BrokerTest {
 
     @Test
+    void askTimeoutComesFromTheEnvironmentInSeconds() {
+        assertThat(Broker.Settings.askTimeout(null)).isEqualTo(Broker.DEFAULT_ASK_TIMEOUT);
+        assertThat(Broker.Settings.askTimeout(" 2 ")).isEqualTo(java.time.Duration.ofSeconds(2));
+        assertThatThrownBy(() -> Broker.Settings.askTimeout("2s")).hasMessageContaining("AIRLOCK_ASK_TIMEOUT");
+        assertThatThrownBy(() -> new Broker.Settings(new AirlockHome(Path.of("/h")), Path.of("/p"), Path.of("/i"),
+                Path.of("/j"), java.time.Duration.ZERO)).hasMessageContaining("positive");
+    }
+
+    @Test
     void brokerAnswersOnAPrivateAdminSocket(@TempDir Path tmp) throws Exception {
         AirlockHome home = new AirlockHome(tmp.resolve("home"));
         try (Broker b = Broker.start(home)) {

@@ -152,13 +152,26 @@ class BwrapArgvTest {
     @Test
     void domainServicesAreReadOnlyUnderTheFreshRun() {
         SandboxSpec spec = new SandboxSpec("work", WORK.home(), WORK.agentSocket(), WORK.installDir(), JDK,
-                List.of(), java.util.Optional.of(Path.of("/srv/airlock/domains/work/qubes-rpc")));
+                List.of(), java.util.Optional.of(Path.of("/srv/airlock/domains/work/qubes-rpc")), Optional.empty());
         List<String> argv = LAUNCHER.argv(spec, new HostUser.Caller(), List.of("true"));
         int bind = argv.indexOf(Bwrap.SERVICES);
         assertThat(argv.subList(bind - 2, bind + 1))
                 .containsExactly("--ro-bind", "/srv/airlock/domains/work/qubes-rpc", Bwrap.SERVICES);
         assertThat(bind).isGreaterThan(argv.indexOf("/run/airlock"));
         assertThat(ARGV).doesNotContain(Bwrap.SERVICES);
+    }
+
+    @Test
+    void domainToolsAreReadOnlyUnderTheFreshRunAndOnThePath() {
+        SandboxSpec spec = new SandboxSpec("work", WORK.home(), WORK.agentSocket(), WORK.installDir(), JDK,
+                List.of(), Optional.empty(), Optional.of(Path.of("/srv/airlock/run/bin")));
+        List<String> argv = LAUNCHER.argv(spec, new HostUser.Caller(), List.of("true"));
+        int bind = argv.indexOf(Bwrap.TOOLS);
+        assertThat(argv.subList(bind - 2, bind + 1)).containsExactly("--ro-bind", "/srv/airlock/run/bin", Bwrap.TOOLS);
+        assertThat(bind).isGreaterThan(argv.indexOf("/run/airlock"));
+        int path = argv.indexOf("PATH");
+        assertThat(argv.get(path - 1)).isEqualTo("--setenv");
+        assertThat(argv.get(path + 1).split(":")).startsWith("/usr/local/bin").endsWith(Bwrap.TOOLS);
     }
 
     @Test

@@ -1,0 +1,86 @@
+package dev.airlock.cli;
+
+import dev.airlock.agent.Caller;
+import dev.airlock.agent.Connections;
+import dev.airlock.agent.CopyToDomain;
+import dev.airlock.filecopy.Packer;
+import dev.airlock.filecopy.TransferException;
+import dev.airlock.qrexec.QrexecNames;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
+
+/**
+ * What {@code qvm-copy}, {@code qvm-copy-to-vm}, {@code qvm-move} and {@code qvm-move-to-vm} share: checks the
+ * files as the receiver will, sends them, and for a move deletes them once the receiver confirmed everything.
+ */
+final class FileCopySender {
+    /** The target of {@code qvm-copy} and {@code qvm-move}: the user picks it in the broker's trusted prompt. */
+    static final String DEFAULT_TARGET = "@default";
+
+    private FileCopySender() {
+    }
+
+    /** Sends {@code paths} to {@code target}; returns the exit code, or throws with what went wrong. */
+    static int send(String target, List<String> paths, boolean move, PrintWriter err) throws IOException {
+        if (!Connections.insideDomain()) {
+            throw new IOException("not inside an airlock domain (no " + Connections.AGENT_SOCKET + ")");
+        }
+        QrexecNames.requireTarget(target);
+        Packer.Survey survey = Packer.survey(paths, false);
+        if (!survey.unsafeLinks().isEmpty()) {
+            throw new TransferException("nothing was sent: the receiver would refuse these links, which could point"
+                    + " outside the sent files: " + String.join(", ", survey.unsafeLinks()));
+        }
+        try {
+            CopyToDomain.send(Connections.AGENT_SOCKET, target, paths, survey,
+                    new Packer.Options(false, Packer.Progress.NONE, w -> err.println("airlock: " + w)),
+                    new FileOutputStream(FileDescriptor.err));
+        } catch (Caller.Refused r) {
+            err.println("ERROR: " + target + " qubes.Filecopy: " + r.getMessage());
+            return r.exitCode();
+        }
+        if (move) {
+            try {
+                for (String p : paths) {
+                    deleteTree(Path.of(p));
+                }
+            } catch (IOException e) {
+                // The receiver has everything: the user must learn that what is left here is a second copy.
+                throw new IOException("everything was delivered, but the sources could not all be deleted: "
+                        + (e instanceof AccessDeniedException ? e.getMessage() + ": permission denied"
+                        : Messages.describe(e)), e);
+            }
+        }
+        return 0;
+    }
+
+    /** Deletes a sent file or folder; links are deleted, never followed. */
+    private static void deleteTree(Path root) throws IOException {
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                if (e != null) {
+                    throw e;
+                }
+                Files.delete(dir);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}

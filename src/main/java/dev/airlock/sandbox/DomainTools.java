@@ -1,0 +1,42 @@
+package dev.airlock.sandbox;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+
+/**
+ * The Qubes commands a domain's user types ({@code qvm-copy}, {@code qvm-move-to-vm}...): one small script each,
+ * running the installed jar, so that they are on the domain's {@code PATH} under their Qubes names.
+ */
+public final class DomainTools {
+    /** The commands, each an {@code airlock} subcommand of the same name. */
+    static final List<String> COMMANDS = List.of("qvm-copy", "qvm-copy-to-vm", "qvm-move", "qvm-move-to-vm",
+            "qrexec-client-vm");
+
+    private DomainTools() {
+    }
+
+    /** Writes the scripts into {@code folder} (created if need be) and returns it. */
+    public static Path write(Path folder) throws IOException {
+        Files.createDirectories(folder);
+        Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwxr-xr-x"));
+        for (String command : COMMANDS) {
+            // Replaced whole, never rewritten in place: a running domain may be starting the old one.
+            Path tmp = folder.resolve("." + command + ".tmp");
+            Files.writeString(tmp, script(command));
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.move(tmp, folder.resolve(command), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+        }
+        return folder;
+    }
+
+    static String script(String command) {
+        return "#!/bin/sh\nexec \"$JAVA_HOME/bin/java\" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC"
+                + " -XX:TieredStopAtLevel=1 -Xshare:auto -jar " + Bwrap.INSTALL + "/airlock.jar " + command
+                + " \"$@\"\n";
+    }
+}

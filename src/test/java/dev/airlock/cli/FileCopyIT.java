@@ -1,0 +1,323 @@
+package dev.airlock.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.airlock.agent.Caller;
+import dev.airlock.broker.AdminClient;
+import dev.airlock.broker.AirlockHome;
+import dev.airlock.broker.Broker;
+import dev.airlock.domain.Domain;
+import dev.airlock.domain.DomainClass;
+import dev.airlock.domain.DomainFolder;
+import dev.airlock.domain.Label;
+import dev.airlock.domain.Registry;
+import dev.airlock.qrexec.MessageReader;
+import dev.airlock.qrexec.Wire;
+import dev.airlock.sandbox.BwrapCheck;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The file-copy commands end to end, as a user types them: {@code qvm-copy}, {@code qvm-copy-to-vm},
+ * {@code qvm-move-to-vm} on the domains' {@code PATH}, and the host's {@code airlock copy}, in two real domains under
+ * a policy that asks, with a 2 s ask timeout.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FileCopyIT {
+    private static final String POLICY = """
+            qubes.Filecopy * personal work   deny
+            qubes.Filecopy * work     @anyvm ask default_target=personal
+            """;
+
+    private Path install;
+    private AirlockHome home;
+    private Broker broker;
+
+    /** What a command ended with. */
+    private record Result(int code, String out, String err) {
+    }
+
+    @BeforeAll
+    void startDomains(@TempDir Path tmp) throws IOException {
+        BwrapCheck.Result check = BwrapCheck.check();
+        assumeTrue(check instanceof BwrapCheck.Ready, "sandboxes cannot run here: " + check.message());
+        install = Path.of("target").toAbsolutePath().normalize();
+        assumeTrue(Files.isRegularFile(install.resolve("airlock.jar")), "target/airlock.jar is not built yet");
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+        home = new AirlockHome(tmp.resolve("home"));
+        Path policy = tmp.resolve("config/policy.d");
+        Files.createDirectories(policy);
+        Files.writeString(policy.resolve("30-test.policy"), POLICY);
+        Registry registry = Registry.open(home.root());
+        registry.update(d -> d.add(Domain.of("work", DomainClass.APP_VM, Label.RED))
+                .add(Domain.of("personal", DomainClass.APP_VM, Label.GREEN)));
+        DomainFolder.create(registry.domainFolder("work"));
+        DomainFolder.create(registry.domainFolder("personal"));
+        broker = Broker.start(new Broker.Settings(home, policy, install, Path.of(System.getProperty("java.home")),
+                Duration.ofSeconds(2)));
+        new AdminClient(home).call(AdminClient.request("start").put("domain", "work"));
+        new AdminClient(home).call(AdminClient.request("start").put("domain", "personal"));
+    }
+
+    @AfterAll
+    void stop() {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @BeforeEach
+    void emptyIncoming() throws IOException {
+        assertThat(run("personal", "rm", "-rf", "QubesIncoming").code()).isZero();
+        assertThat(run("work", "rm", "-rf", "QubesIncoming").code()).isZero();
+    }
+
+    /** {@code airlock run DOMAIN -- CMD...}, through the admin socket as the CLI does it. */
+    private Result run(String domain, String... command) throws IOException {
+        var request = AdminClient.request("run").put("domain", domain);
+        var argv = request.putArray("argv");
+        for (String c : command) {
+            argv.add(c);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (SocketChannel ch = new AdminClient(home).openStream(request)) {
+            int code = Caller.exchange(ch, new MessageReader(ch), new ByteArrayInputStream(new byte[0]), out, err);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    private Result sh(String domain, String script) throws IOException {
+        return run(domain, "sh", "-c", script);
+    }
+
+    private CompletableFuture<Result> inBackground(String domain, String script) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return sh(domain, script);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    /** The call waiting for the user's answer; fails when none comes within 10 s. */
+    private JsonNode waitingCall() throws Exception {
+        for (int i = 0; i < 1000; i++) {
+            JsonNode calls = new AdminClient(home).call(AdminClient.request("pending")).path("calls");
+            if (!calls.isEmpty()) {
+                return calls.get(0);
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no call is waiting");
+    }
+
+    private void approve(String target) throws Exception {
+        int id = waitingCall().path("id").asInt();
+        new AdminClient(home).call(AdminClient.request("approve").put("id", id).put("target", target));
+    }
+
+    private Path incoming(String domain) {
+        return home.root().resolve("domains").resolve(domain).resolve("home/QubesIncoming/work");
+    }
+
+    private List<String> incomingNames() throws IOException {
+        Path dir = incoming("personal");
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (var files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void qvmCopyToVmAskedAndApprovedDeliversTheFiles() throws Exception {
+        CompletableFuture<Result> copy = inBackground("work", "echo data > a.txt && qvm-copy-to-vm personal a.txt");
+        JsonNode call = waitingCall();
+        assertThat(call.path("target").asText()).isEqualTo("personal");
+        assertThat(call.path("service").asText()).isEqualTo("qubes.Filecopy");
+        approve("personal");
+        Result r = copy.get();
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readString(incoming("personal").resolve("a.txt"))).isEqualTo("data\n");
+    }
+
+    @Test
+    void qvmCopyLetsTheUserChooseTheTargetOnTheHost() throws Exception {
+        CompletableFuture<Result> copy = inBackground("work", "echo data > b.txt && qvm-copy b.txt");
+        JsonNode call = waitingCall();
+        assertThat(call.path("target").asText()).isEqualTo("@default");
+        assertThat(call.path("default").asText()).isEqualTo("personal");
+        assertThat(call.path("targets").toString()).contains("personal");
+        approve("personal");
+        Result r = copy.get();
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readString(incoming("personal").resolve("b.txt"))).isEqualTo("data\n");
+    }
+
+    @Test
+    void unansweredAskTimesOutWith126AndDeliversNothing() throws Exception {
+        Result r = sh("work", "echo data > c.txt && qvm-copy-to-vm personal c.txt");
+        assertThat(r.code()).isEqualTo(Wire.EXIT_REFUSED);
+        assertThat(r.err()).startsWith("ERROR: ").contains("nobody answered within 2 s");
+        assertThat(incomingNames()).isEmpty();
+    }
+
+    @Test
+    void deniedCopyIs126AndDeliversNothing() throws Exception {
+        CompletableFuture<Result> copy = inBackground("work", "echo data > d.txt && qvm-copy d.txt");
+        int id = waitingCall().path("id").asInt();
+        new AdminClient(home).call(AdminClient.request("deny").put("id", id));
+        Result r = copy.get();
+        assertThat(r.code()).isEqualTo(Wire.EXIT_REFUSED);
+        assertThat(r.err()).contains("the user denied the call");
+        assertThat(incomingNames()).isEmpty();
+    }
+
+    @Test
+    void moveDeletesTheSourcesOnlyAfterTheReceiverConfirmed() throws Exception {
+        CompletableFuture<Result> move = inBackground("work",
+                "mkdir -p m/sub && echo one > m/sub/1 && echo two > m2.txt && qvm-move-to-vm personal m m2.txt");
+        approve("personal");
+        Result r = move.get();
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readString(incoming("personal").resolve("m/sub/1"))).isEqualTo("one\n");
+        assertThat(Files.readString(incoming("personal").resolve("m2.txt"))).isEqualTo("two\n");
+        assertThat(sh("work", "ls -A").out()).doesNotContain("m2.txt").doesNotContainPattern("(?m)^m$");
+    }
+
+    @Test
+    void moveThatCannotDeleteASourceSaysSoAfterTheDelivery() throws Exception {
+        CompletableFuture<Result> move = inBackground("work",
+                "mkdir -p ro && echo kept > ro/k.txt && chmod a-w ro && qvm-move-to-vm personal ro/k.txt");
+        approve("personal");
+        Result r = move.get();
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("ERROR: everything was delivered, but the sources could not all be deleted: "
+                + "ro/k.txt: permission denied\n");
+        assertThat(Files.readString(incoming("personal").resolve("k.txt"))).isEqualTo("kept\n");
+        assertThat(sh("work", "cat ro/k.txt && chmod u+w ro").out()).isEqualTo("kept\n");
+    }
+
+    @Test
+    void moveRefusedByPolicyKeepsTheSources() throws Exception {
+        Result r = sh("personal", "echo keep > p.txt && qvm-move-to-vm work p.txt");
+        assertThat(r.code()).isEqualTo(Wire.EXIT_REFUSED);
+        assertThat(r.err()).startsWith("ERROR: ").contains("refused by policy");
+        assertThat(sh("personal", "cat p.txt").out()).isEqualTo("keep\n");
+    }
+
+    @Test
+    void moveRefusedByTheReceiverKeepsTheSourcesAndTheReceiversFile() throws Exception {
+        assertThat(sh("personal", "mkdir -p QubesIncoming/work && echo old > QubesIncoming/work/x.txt").code())
+                .isZero();
+        CompletableFuture<Result> move = inBackground("work", "echo new > x.txt && qvm-move-to-vm personal x.txt");
+        approve("personal");
+        Result r = move.get();
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("ERROR: ").contains("exists");
+        assertThat(r.err()).doesNotContain("Exception", "\tat ");
+        assertThat(sh("work", "cat x.txt").out()).isEqualTo("new\n");
+        assertThat(incomingNames()).containsExactly("x.txt");
+        assertThat(Files.readString(incoming("personal").resolve("x.txt"))).isEqualTo("old\n");
+    }
+
+    @Test
+    void nameThatNeedsAllowAllNamesAsksForIt() throws Exception {
+        CompletableFuture<Result> copy = inBackground("work", "echo tab > \"$(printf 't\\tb')\" && qvm-copy-to-vm"
+                + " personal \"$(printf 't\\tb')\"");
+        assertThat(waitingCall().path("argument").asText()).isEqualTo("allow-all-names");
+        approve("personal");
+        Result r = copy.get();
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(incomingNames()).containsExactly("t\tb");
+    }
+
+    @Test
+    void linkTheReceiverWouldRefuseStopsTheCopyBeforeAnyCall() throws Exception {
+        Result r = sh("work", "mkdir -p l && ln -sfn /etc/passwd l/out && qvm-copy-to-vm personal l");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("ERROR: nothing was sent");
+        JsonNode calls = new AdminClient(home).call(AdminClient.request("pending")).path("calls");
+        assertThat(calls).isEmpty();
+    }
+
+    @Test
+    void senderKilledMidStreamLeavesNothingOnTheReceiverAndTheBrokerServesTheNextCall() throws Exception {
+        assertThat(sh("work", "head -c 1500000000 /dev/zero > big").code()).isZero();
+        CompletableFuture<Result> copy = inBackground("work",
+                "qvm-copy-to-vm personal big & echo $! > copy.pid; wait $!");
+        approve("personal");
+        Path dir = incoming("personal");
+        for (int i = 0; i < 1000 && !Files.isDirectory(dir); i++) {
+            Thread.sleep(10);
+        }
+        assertThat(dir).isDirectory();
+        assertThat(sh("work", "kill -9 $(cat copy.pid)").code()).isZero();
+        assertThat(copy.get().code()).isEqualTo(128 + 9);
+        List<String> left = new ArrayList<>(incomingNames());
+        for (int i = 0; i < 500 && !left.isEmpty(); i++) {
+            Thread.sleep(20);
+            left = new ArrayList<>(incomingNames());
+        }
+        assertThat(left).isEmpty();
+        assertThat(sh("work", "rm big copy.pid").code()).isZero();
+        qvmCopyToVmAskedAndApprovedDeliversTheFiles();
+    }
+
+    @Test
+    void hostCopyRunsTheCopyInTheSourceAndTellsHowToAnswerWithoutATerminal() throws Exception {
+        assertThat(sh("work", "echo host > h.txt").code()).isZero();
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-jar", install.resolve("airlock.jar").toString(),
+                "copy", "work:h.txt", "personal")
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectErrorStream(true);
+        pb.environment().put("AIRLOCK_HOME", home.root().toString());
+        Process p = pb.start();
+        StringBuffer output = new StringBuffer();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try (var in = new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)) {
+                char[] b = new char[4096];
+                for (int n; (n = in.read(b)) >= 0; ) {
+                    output.append(b, 0, n);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        JsonNode call = waitingCall();
+        assertThat(call.path("source").asText()).isEqualTo("work");
+        // The hint comes once the command has seen the call; the answer waits for it (the timeout is 2 s).
+        for (int i = 0; i < 150 && !output.toString().contains("airlock approve"); i++) {
+            Thread.sleep(10);
+        }
+        approve("personal");
+        assertThat(p.waitFor()).isZero();
+        reader.join();
+        assertThat(output.toString()).contains("work wants to copy files to personal").contains("airlock approve");
+        assertThat(Files.readString(incoming("personal").resolve("h.txt"))).isEqualTo("host\n");
+    }
+}
