@@ -37,6 +37,15 @@ public final class AuditLog {
     }
 
     public synchronized void append(Entry e) throws IOException {
+        byte[] line = (toJson(e) + "\n").getBytes(StandardCharsets.UTF_8);
+        try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
+                StandardOpenOption.WRITE)) {
+            out.write(line);
+        }
+    }
+
+    /** {@code e} as one line of the log, without the line end; control characters are JSON escapes. */
+    public static String toJson(Entry e) {
         ObjectNode o = JSON.createObjectNode();
         o.put("time", e.time().toString());
         putIfSet(o, "source", e.source());
@@ -46,11 +55,7 @@ public final class AuditLog {
         putIfSet(o, "rule", e.rule());
         putIfSet(o, "outcome", e.outcome());
         putIfSet(o, "detail", e.detail());
-        byte[] line = (JSON.writeValueAsString(o) + "\n").getBytes(StandardCharsets.UTF_8);
-        try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-                StandardOpenOption.WRITE)) {
-            out.write(line);
-        }
+        return o.toString();
     }
 
     private static void putIfSet(ObjectNode o, String key, String value) {

@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
                 DaemonCommand.class,
                 DenyCommand.class,
                 DownCommand.class,
+                LogCommand.class,
                 LsCommand.class,
                 PendingCommand.class,
                 PolicyCommand.class,
