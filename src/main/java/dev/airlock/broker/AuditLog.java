@@ -39,16 +39,7 @@ public final class AuditLog {
     }
 
     public synchronized void append(Entry e) throws IOException {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("time", e.time().toString());
-        putIfSet(o, "source", e.source());
-        putIfSet(o, "target", e.target());
-        putIfSet(o, "service", e.service());
-        putIfSet(o, "argument", e.argument());
-        putIfSet(o, "rule", e.rule());
-        putIfSet(o, "outcome", e.outcome());
-        putIfSet(o, "detail", e.detail());
-        byte[] line = (JSON.writeValueAsString(o) + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] line = (toJson(e) + "\n").getBytes(StandardCharsets.UTF_8);
         if (!Files.exists(file)) {
             // Owner-only: airlock's folder lets domain users pass through it, and the log names every call.
             try {
@@ -62,6 +53,20 @@ public final class AuditLog {
                 StandardOpenOption.WRITE)) {
             out.write(line);
         }
+    }
+
+    /** {@code e} as one line of the log, without the line end; control characters are JSON escapes. */
+    public static String toJson(Entry e) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("time", e.time().toString());
+        putIfSet(o, "source", e.source());
+        putIfSet(o, "target", e.target());
+        putIfSet(o, "service", e.service());
+        putIfSet(o, "argument", e.argument());
+        putIfSet(o, "rule", e.rule());
+        putIfSet(o, "outcome", e.outcome());
+        putIfSet(o, "detail", e.detail());
+        return o.toString();
     }
 
     private static void putIfSet(ObjectNode o, String key, String value) {

@@ -200,12 +200,33 @@ final class CallRouter {
             throw refuse(source, target, call, rule, Wire.EXIT_MACHINERY, "calls to " + target
                     + " are not supported yet");
         }
-        if (!domains.isReady(target)) {
-            throw refuse(source, target, call, rule, Wire.EXIT_MACHINERY, "target " + target
-                    + " is not running (start it with: airlock start " + target + ")");
-        }
-        record(source, target, call, rule, "allow", allow.reason());
+        String started = startIfHalted(source, target, call, allow);
+        record(source, target, call, rule, "allow", allow.reason() + started);
         return target;
+    }
+
+    /**
+     * Starts a halted target when the deciding rule lets it ({@code autostart=yes}, the default), as
+     * {@code airlock start} does; what the audit adds to the reason.
+     */
+    private String startIfHalted(String source, String target, ServiceCall call, Decision.Allow allow)
+            throws CallRefusal {
+        if (domains.isReady(target)) {
+            return "";
+        }
+        String rule = allow.rule() == null ? null : allow.rule().location();
+        if (!allow.autostart()) {
+            throw refuse(source, target, call, rule, Wire.EXIT_MACHINERY, "target " + target + " is not running and "
+                    + (rule == null ? "the policy" : rule) + " says autostart=no (start it with: airlock start "
+                    + target + ")");
+        }
+        try {
+            domains.start(target);
+        } catch (IOException e) {
+            throw refuse(source, target, call, rule, Wire.EXIT_MACHINERY, "cannot start target " + target + ": "
+                    + e.getMessage());
+        }
+        return "; " + target + " started for the call (autostart)";
     }
 
     /**

@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
                 DemoCommand.class,
                 DenyCommand.class,
                 DownCommand.class,
+                LogCommand.class,
                 LsCommand.class,
                 PendingCommand.class,
                 PolicyCommand.class,

@@ -61,6 +61,9 @@ class CallPathIT {
             test.Marker  *  @anyvm @anyvm   deny
             test.Asked   *  work  personal  ask
             qubes.Filecopy * work personal allow
+            test.Whoami  *  work  spare     allow
+            test.Halted  *  work  spare     allow autostart=no
+            test.AskSpare * work  spare     ask
             """;
 
     private AirlockHome home;
@@ -84,9 +87,11 @@ class CallPathIT {
         Files.writeString(policy.resolve("30-test.policy"), POLICY);
         Registry registry = Registry.open(home.root());
         registry.update(d -> d.add(Domain.of("work", DomainClass.APP_VM, Label.RED))
-                .add(Domain.of("personal", DomainClass.APP_VM, Label.GREEN)));
+                .add(Domain.of("personal", DomainClass.APP_VM, Label.GREEN))
+                .add(Domain.of("spare", DomainClass.APP_VM, Label.GRAY)));
         DomainFolder.create(registry.domainFolder("work"));
         DomainFolder.create(registry.domainFolder("personal"));
+        DomainFolder.create(registry.domainFolder("spare"));
         Path services = registry.domainFolder("personal").resolve("qubes-rpc");
         Files.createDirectories(services);
         service(services, "test.Echo", "echo \"from $QREXEC_REMOTE_DOMAIN arg=$1 on $(hostname)\"; cat; exit 7");
@@ -94,6 +99,12 @@ class CallPathIT {
         service(services, "test.Whoami", "echo $QREXEC_REMOTE_DOMAIN");
         service(services, "test.Marker", "touch $HOME/marker");
         service(services, "test.Asked", "echo asked");
+        // spare stays halted: only calls start it.
+        Path spareServices = registry.domainFolder("spare").resolve("qubes-rpc");
+        Files.createDirectories(spareServices);
+        for (String name : List.of("test.Whoami", "test.Halted", "test.AskSpare")) {
+            service(spareServices, name, "echo \"$(hostname) for $QREXEC_REMOTE_DOMAIN\"");
+        }
         broker = Broker.start(new Broker.Settings(home, policy, install, Path.of(System.getProperty("java.home"))));
         new AdminClient(home).call(AdminClient.request("start").put("domain", "work"));
         new AdminClient(home).call(AdminClient.request("start").put("domain", "personal"));
@@ -249,10 +260,40 @@ class CallPathIT {
         assertThat(denied.get().exitCode()).isEqualTo(Wire.EXIT_REFUSED);
     }
 
+    @Test
+    void callToAHaltedDomainStartsItUnlessTheRuleSaysAutostartNo() throws Exception {
+        Result refused = callFromWork("spare", "test.Halted", "");
+        assertThat(refused.code()).isEqualTo(Wire.EXIT_MACHINERY);
+        assertThat(refused.err()).contains("target spare is not running and ").contains("30-test.policy:")
+                .contains("says autostart=no");
+        assertThat(socketOf("spare")).doesNotExist();
+        assertThat(new AuditLog(home.auditLog()).read(e -> "test.Halted".equals(e.service())))
+                .singleElement().extracting(AuditLog.Entry::outcome).isEqualTo("failed");
+
+        Result started = callFromWork("spare", "test.Whoami", "");
+        assertThat(started.code()).as(started.err()).isZero();
+        assertThat(started.out()).isEqualTo("spare for work\n");
+        assertThat(new AuditLog(home.auditLog()).read(e -> "spare".equals(e.target())
+                && "allow".equals(e.outcome()))).singleElement().extracting(AuditLog.Entry::detail).asString()
+                .endsWith("spare started for the call (autostart)");
+
+        // An ask the user approves starts the chosen target too.
+        new AdminClient(home).call(AdminClient.request("shutdown").put("domain", "spare"));
+        assertThat(socketOf("spare")).doesNotExist();
+        CompletableFuture<Caller.Outcome> approved = askInBackground("spare", "test.AskSpare");
+        new AdminClient(home).call(AdminClient.request("approve").put("id", waitingCallId()));
+        assertThat(approved.get().exitCode()).as("%s", approved.get().refusal()).isZero();
+        assertThat(socketOf("spare")).exists();
+    }
+
     private CompletableFuture<Caller.Outcome> askInBackground() {
+        return askInBackground("personal", "test.Asked");
+    }
+
+    private CompletableFuture<Caller.Outcome> askInBackground(String target, String service) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return Caller.call(socketOf("work"), "personal", new ServiceCall("test.Asked", ""),
+                return Caller.call(socketOf("work"), target, new ServiceCall(service, ""),
                         new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(),
                         new ByteArrayOutputStream());
             } catch (IOException e) {

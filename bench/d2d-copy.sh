@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Domain-to-domain copy benchmark (issue 4): `qvm-copy-to-vm personal DATA` run in domain work through
+# `airlock run` (broker, two bubblewrap domains, qubes.Filecopy relayed by the broker) against `airlock copy-local`
+# of the same data on the host, for one 1 GiB file and for 10,000 files of 4 KiB, alternating, in the same run.
+# Both are followed by `sync`. Prints medians, throughput, the ratio copy-local/d2d (target >= 0.9), the start-up
+# shares, and the latency of a trivial call with a warm broker (median of MEASURED, target < 5 ms). Needs root
+# (domains run as their own users, page cache dropped). On demand only; not part of the tests.
+#
+# Environment: RUNS (default 5), BENCH_DIR (work folder, default bench/out/d2d-copy; it holds AIRLOCK_HOME, so the
+# domains' homes and thus the data are there), BIG_MIB (default 1024), SMALL_FILES (default 10000), WARMUP (calls
+# before the latency is measured, default 200), MEASURED (default 100), KEEP=1 (keep the work folder).
+set -euo pipefail
+
+here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+repo=$(dirname "$here")
+runs=${RUNS:-5}
+big_mib=${BIG_MIB:-1024}
+small_files=${SMALL_FILES:-10000}
+small_size=4096
+small_dirs=10
+work=${BENCH_DIR:-$repo/bench/out/d2d-copy}
+airlock=$repo/airlock
+# The domain's JVM gets the flags the host launcher uses, so both sides start alike.
+in_domain_java='$JAVA_HOME/bin/java --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:TieredStopAtLevel=1'
+in_domain_java+=' -Xshare:auto'
+
+. "$here/lib.sh"
+
+cleanup() {
+  "$airlock" down >/dev/null 2>&1 || true
+  if [ "${KEEP:-0}" != 1 ]; then
+    rm -rf "$work"
+  else
+    echo "test data kept in $work"
+  fi
+}
+
+bench_header "domain to domain (qvm-copy-to-vm through the broker) vs airlock copy-local"
+"$airlock" --version >/dev/null
+. "$repo/scripts/jdk.sh"
+airlock_find_jdk
+echo "java:      $("$JAVA_HOME/bin/java" -version 2>&1 | sed -n 2p)"
+echo "airlock:   $(git -C "$repo" describe --always --dirty)"
+
+make_work_dir
+trap cleanup EXIT
+export AIRLOCK_HOME=$work/home AIRLOCK_CONFIG=$work/config
+mkdir -p "$AIRLOCK_CONFIG/policy.d"
+cat > "$AIRLOCK_CONFIG/policy.d/30-bench.policy" <<'POLICY'
+qubes.Filecopy  *  work  personal  allow
+test.True       *  work  personal  allow
+POLICY
+"$airlock" create work --label red >/dev/null
+"$airlock" create personal --label green >/dev/null
+mkdir -p "$AIRLOCK_HOME/domains/personal/qubes-rpc"
+printf '#!/bin/sh\nexit 0\n' > "$AIRLOCK_HOME/domains/personal/qubes-rpc/test.True"
+chmod 755 "$AIRLOCK_HOME/domains/personal/qubes-rpc/test.True"
+# The domains' users pass through the work folder to their homes and sockets.
+chmod 711 "$work"
+"$airlock" up >/dev/null
+"$airlock" start work
+"$airlock" start personal
+work_home=$AIRLOCK_HOME/domains/work/home
+incoming=$AIRLOCK_HOME/domains/personal/home/QubesIncoming
+make_datasets "$work_home"
+chown -R "$(stat -c %u:%g "$work_home")" "$work_home"
+
+# Start-up shares: the host's launcher alone, a command in a domain through the broker, a JVM in a domain.
+run_true=() run_java=()
+for _ in $(seq "$runs"); do
+  run_true+=("$(startup "$airlock" run work -- true)")
+  run_java+=("$(startup "$airlock" run work -- sh -c "$in_domain_java -version")")
+done
+
+run_d2d() {
+  "$airlock" run work -- sh -c \
+    "cd src-$1 && $in_domain_java -jar /opt/airlock/airlock.jar qvm-copy-to-vm personal $2" && sync
+}
+run_local() { "$airlock" copy-local --progress=none "$work_home/src-$1/$2" "$3" && sync; }
+
+# One timed run of contender $1 on dataset $2 (big or small), run number $3; prints seconds. The first run of
+# each is checked against the source, outside the timing. Copies are renamed aside, not deleted, until the dataset
+# is done (freshly freed inodes slow ext4's allocation down, see copy-local.sh).
+timed() {
+  local who=$1 label=$2 run=$3 name dest t0 t1
+  name=$([ "$label" = big ] && echo big.bin || echo small)
+  dest="$work/dst-$who-$run"
+  mkdir "$dest"
+  settle
+  t0=$(now)
+  if [ "$who" = d2d ]; then
+    run_d2d "$label" "$name" >&2
+  else
+    run_local "$label" "$name" "$dest" >&2
+  fi
+  t1=$(now)
+  if [ "$who" = d2d ]; then
+    mv "$incoming/work" "$dest/"
+    dest=$dest/work
+  fi
+  if [ "$run" = 1 ] && ! diff -r "$work_home/src-$label/$name" "$dest/$name" >/dev/null; then
+    echo "ERROR: $who produced a copy that differs from the source" >&2
+    exit 1
+  fi
+  echo "$t1 - $t0" | bc
+}
+
+echo "timing (each run: fresh destination, sync, drop caches)..."
+for label in big small; do
+  bench "$label" d2d local
+  rm -rf "$work"/dst-*
+done
+
+echo "latency: $((${WARMUP:-200})) calls to warm up, then ${MEASURED:-100} measured..."
+read -r lat_median lat_min lat_max < <("$JAVA_HOME/bin/java" -cp "$repo/target/airlock.jar" "$here/CallLatency.java" \
+  "$AIRLOCK_HOME/run/domains/work/agent.sock" personal test.True "${WARMUP:-200}" "${MEASURED:-100}")
+
+echo
+echo "load:      $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at end"
+echo
+results_table d2d local
+echo
+for label in big small; do
+  d=$(stat_of "$label-d2d" median)
+  l=$(stat_of "$label-local" median)
+  printf 'ratio %-5s local/d2d = %.2f  (target >= 0.9)\n' "$label" "$(echo "$l / $d" | bc -l)"
+done
+startup_line='start-up (no copy): airlock run work -- true median %.3f s;'
+startup_line+=' java -version in the domain (through run) median %.3f s\n'
+# shellcheck disable=SC2059 # the format is ours
+printf "$startup_line" \
+  "$(printf '%s\n' "${run_true[@]}" | median)" "$(printf '%s\n' "${run_java[@]}" | median)"
+printf 'trivial call, warm broker: median %s ms (min %s, max %s) over %s calls (target < 5 ms)\n' \
+  "$lat_median" "$lat_min" "$lat_max" "${MEASURED:-100}"
