@@ -128,6 +128,12 @@ public final class Broker implements AutoCloseable {
             run(() -> domains.shutdown(name));
             return AdminServer.ok();
         });
+        handlers.put("running", r -> {
+            ObjectNode answer = AdminServer.ok();
+            var names = answer.putArray("domains");
+            domains.names().stream().filter(domains::isReady).forEach(names::add);
+            return answer;
+        });
         handlers.put("pending", r -> {
             ObjectNode answer = AdminServer.ok();
             answer.set("calls", asks.list());

@@ -12,11 +12,16 @@ final class HomeOption {
 
     @Option(names = "--home", paramLabel = "DIR",
             description = "airlock's home folder, which holds domains.xml (default: $AIRLOCK_HOME, else "
-                    + "$XDG_DATA_HOME/airlock, i.e. ~/.local/share/airlock).")
+                    + "$XDG_DATA_HOME/airlock, i.e. ~/.local/share/airlock; /var/lib/airlock for root).")
     Path home;
 
+    /** The home folder: the option, else the environment's. */
+    Path resolved() {
+        return home != null ? home : Registry.defaultHome(System.getenv());
+    }
+
     Registry registry() throws IOException {
-        return Registry.open(home != null ? home : Registry.defaultHome(System.getenv()));
+        return Registry.open(resolved());
     }
 
     /** An I/O step inside a registry update. */

@@ -1,5 +1,7 @@
 package dev.airlock.cli;
 
+import dev.airlock.broker.AdminClient;
+import dev.airlock.broker.AirlockHome;
 import dev.airlock.domain.Domain;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -9,7 +11,9 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code airlock ls}: the domains as a table, as {@code qvm-ls} shows them. */
@@ -23,14 +27,27 @@ final class LsCommand implements Callable<Integer> {
     @Mixin
     HomeOption homeOption;
 
+    /** The domains the broker runs; none when no broker runs (offline, every domain is halted). */
+    private Set<String> running() throws IOException {
+        AdminClient broker = new AdminClient(new AirlockHome(homeOption.resolved()));
+        if (!broker.isRunning()) {
+            return Set.of();
+        }
+        Set<String> names = new HashSet<>();
+        broker.call(AdminClient.request("running")).get("domains").forEach(n -> names.add(n.asText()));
+        return names;
+    }
+
     @Override
     public Integer call() throws IOException {
         List<Domain> domains = homeOption.registry().read(d -> d.all());
+        Set<String> running = running();
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"NAME", "CLASS", "STATE", "LABEL", "TEMPLATE"});
         rows.add(new String[] {"dom0", "AdminVM", "Running", "black", "-"});
         for (Domain d : domains) {
-            rows.add(new String[] {d.name(), d.domainClass().typeName(), "Halted", d.label().labelName(),
+            rows.add(new String[] {d.name(), d.domainClass().typeName(),
+                    running.contains(d.name()) ? "Running" : "Halted", d.label().labelName(),
                     d.template() == null ? "-" : d.template()});
         }
         int[] widths = new int[4];

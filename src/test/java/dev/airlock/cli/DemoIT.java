@@ -53,6 +53,11 @@ class DemoIT {
             Result hello = airlock(home, "run", "work", "--", "cat", "hello.txt");
             assertThat(hello).isEqualTo(new Result(0, "Hello from work.\n"));
             assertThat(airlock(home, "run", "personal", "--", "hostname")).isEqualTo(new Result(0, "personal\n"));
+            assertThat(airlock(home, "ls").output()).as("ls asks the running broker")
+                    .containsPattern("personal +AppVM +Running").containsPattern("work +AppVM +Running");
+            airlock(home, "shutdown", "personal");
+            assertThat(airlock(home, "ls").output()).containsPattern("personal +AppVM +Halted")
+                    .containsPattern("work +AppVM +Running");
         } finally {
             airlock(home, "down");
         }
