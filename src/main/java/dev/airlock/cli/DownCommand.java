@@ -10,7 +10,7 @@ import java.io.IOException;
 import java.util.concurrent.Callable;
 
 /** {@code airlock down}: stops the broker. */
-@Command(name = "down", description = "Stop the broker. Does nothing if it is not running.",
+@Command(name = "down", description = "Stop the broker and the domains it runs. Does nothing if it is not running.",
         mixinStandardHelpOptions = true)
 final class DownCommand implements Callable<Integer> {
     @Spec
