@@ -28,9 +28,12 @@ public final class Connections {
     private Connections() {
     }
 
+    /** The folder of {@link #AGENT_SOCKET}, there even while a restarting broker has no socket in it. */
+    public static final Path CHANNEL = Path.of(Bwrap.CHANNEL);
+
     /** True inside a domain. */
     public static boolean insideDomain() {
-        return Files.exists(AGENT_SOCKET);
+        return Files.isDirectory(CHANNEL);
     }
 
     /** Connects, exchanges HELLO and sends {@code first}, which decides what the connection is. */

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.function.BiConsumer;
 
 /**
- * The socket of one domain ({@code run/domains/NAME/agent.sock}), bound inside that domain's sandbox alone. Every
+ * The socket of one domain ({@code run/domains/NAME/channel/agent.sock}), bound inside that domain's sandbox alone. Every
  * connection that arrives here is the domain's: the broker never takes the source of a call from what a
  * connection says.
  */

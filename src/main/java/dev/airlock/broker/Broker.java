@@ -112,6 +112,7 @@ public final class Broker implements AutoCloseable {
                 settings.jdkHome().toRealPath(), (domain, ch) -> routerRef[0].serve(domain, ch));
         this.router = new CallRouter(domains, policy, new RegistryViews(registry, domains::isReady), audit, asks);
         routerRef[0] = router;
+        domains.adopt();
         Map<String, Function<JsonNode, ObjectNode>> handlers = new HashMap<>();
         handlers.put("ping", r -> AdminServer.ok().put("pid", ProcessHandle.current().pid()));
         handlers.put("stop", r -> {
@@ -223,13 +224,26 @@ public final class Broker implements AutoCloseable {
 
     @Override
     public void close() {
+        close(true);
+    }
+
+    /** Stops as a broker that is killed does, leaving its domains running for the next one to adopt. */
+    void closeLeavingDomains() {
+        close(false);
+    }
+
+    private void close(boolean stopDomains) {
         try {
             admin.close();
             Files.deleteIfExists(home.adminSocket());
         } catch (IOException e) {
             // Stopping anyway: a leftover socket file is replaced by the next broker.
         } finally {
-            domains.close();
+            if (stopDomains) {
+                domains.close();
+            } else {
+                domains.leaveRunning();
+            }
             policy.close();
             stopped.countDown();
         }

@@ -34,6 +34,9 @@ import java.util.function.BiConsumer;
 /**
  * Starts and stops domains: each one a bubblewrap sandbox running {@code airlock agent}, with its own socket to the
  * broker. A domain counts as running once its agent's control channel is up.
+ *
+ * <p>Domains outlive a broker that dies: each runs in a session of its own and its pid is kept in
+ * {@code run/domains/NAME/pid}, so that the next broker adopts it once its agent reconnects.
  */
 final class DomainRunner implements AutoCloseable {
     /**
@@ -43,9 +46,12 @@ final class DomainRunner implements AutoCloseable {
     static final int FIRST_DOMAIN_ID = 61000;
     private static final long READY_SECONDS = 30;
     private static final long STOP_SECONDS = 3;
+    /** How long an adopted domain's agent has to reconnect; it retries at least every 2 s. */
+    private static final long ADOPT_SECONDS = 10;
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
 
-    /** One started sandbox. */
-    private record Running(Process process, AgentListener listener, Path console,
+    /** One started sandbox: bubblewrap's process, the parent of the sandbox's PID namespace. */
+    private record Running(ProcessHandle process, AgentListener listener, Path console,
                            CompletableFuture<Void> ready, AtomicReference<AgentLink> link) {
     }
 
@@ -73,7 +79,9 @@ final class DomainRunner implements AutoCloseable {
 
     /** Starts {@code name} unless it runs, and waits until its agent is connected. */
     synchronized void start(String name) throws IOException {
-        if (isReady(name)) {
+        Running adopted = running.get(name);
+        if (adopted != null && adopted.process().isAlive()) {
+            awaitReady(name, adopted);
             return;
         }
         QrexecNames.requireDomainName(name);
@@ -99,24 +107,23 @@ final class DomainRunner implements AutoCloseable {
         boolean root = isRoot();
         int id = root ? openForDomainUser(folder, domainHome, sockets) : -1;
         Path console = sockets.resolve("console.log");
-        Path socket = sockets.resolve("agent.sock");
-        AgentListener listener = AgentListener.start(name, socket, serve);
-        if (root) {
-            Files.setAttribute(socket, "unix:gid", id);
-            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
-        }
-        SandboxSpec spec = new SandboxSpec(name, new HomeMount.Bound(domainHome), socket, installDir, jdkHome,
+        Path channel = sockets.resolve("channel");
+        AgentListener listener = listen(name, channel);
+        SandboxSpec spec = new SandboxSpec(name, new HomeMount.Bound(domainHome), channel, installDir, jdkHome,
                 List.of(), Optional.of(services), Optional.of(DomainTools.write(home.run().resolve("bin"))));
         List<String> agent = List.of(jdkHome.resolve("bin/java").toString(), "--enable-native-access=ALL-UNNAMED",
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-jar", Bwrap.INSTALL + "/airlock.jar",
                 "agent");
-        Process p;
+        ProcessHandle p;
         try {
-            p = bwrap.processBuilder(spec, HostUser.forHome(domainHome), agent)
+            ProcessBuilder pb = bwrap.processBuilder(spec, HostUser.forHome(domainHome), agent)
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectErrorStream(true)
-                    .redirectOutput(console.toFile())
-                    .start();
+                    .redirectOutput(console.toFile());
+            // A session of its own: a Ctrl-C or hang-up meant for the broker must not reach the domain.
+            pb.command().addFirst(SETSID.toString());
+            p = pb.start().toHandle();
+            Files.writeString(sockets.resolve("pid"), p.pid() + "\n");
         } catch (IOException | RuntimeException e) {
             listener.close();
             throw new IOException("cannot start domain " + name + ": " + e.getMessage());
@@ -133,8 +140,8 @@ final class DomainRunner implements AutoCloseable {
         } catch (TimeoutException | ExecutionException e) {
             boolean exited = !r.process().isAlive();
             stop(name, r);
-            throw new IOException("domain " + name + (exited ? " exited while starting (status "
-                    + r.process().exitValue() + ")" : " did not start within " + READY_SECONDS + " s")
+            throw new IOException("domain " + name + (exited ? " exited while starting"
+                    : " did not start within " + READY_SECONDS + " s")
                     + "; its output: " + tail(r.console()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -187,20 +194,39 @@ final class DomainRunner implements AutoCloseable {
     }
 
     private void stop(String name, Running r) {
-        // bwrap is the sandbox's parent and its processes die with it (--die-with-parent, PID namespace).
-        r.process().destroy();
+        // bwrap's child is the init of the sandbox's PID namespace: killing it kills everything inside, and then
+        // bwrap exits. Killing bwrap alone would leave the sandbox running.
+        r.process().children().forEach(ProcessHandle::destroyForcibly);
+        r.process().destroyForcibly();
         try {
-            if (!r.process().waitFor(STOP_SECONDS, TimeUnit.SECONDS)) {
-                r.process().destroyForcibly().waitFor(STOP_SECONDS, TimeUnit.SECONDS);
-            }
+            r.process().onExit().get(STOP_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // Forgotten anyway: its pid file goes, so no broker adopts it.
         }
-        stopped(name, r);
+        // Not through stopped(): the caller must find the socket gone when this returns.
+        running.remove(name, r);
+        forget(name, r);
     }
 
+    /** The sandbox exited; unless this broker let go of it, its socket and pid file go. */
     private void stopped(String name, Running r) {
-        running.remove(name, r);
+        if (running.remove(name, r)) {
+            forget(name, r);
+        }
+    }
+
+    private void forget(String name, Running r) {
+        try {
+            Files.deleteIfExists(home.run().resolve("domains").resolve(name).resolve("pid"));
+        } catch (IOException e) {
+            // A pid file left behind is checked against the process before anything is adopted.
+        }
+        drop(name, r);
+    }
+
+    private static void drop(String name, Running r) {
         AgentLink link = r.link().getAndSet(null);
         if (link != null) {
             link.close();
@@ -210,6 +236,89 @@ final class DomainRunner implements AutoCloseable {
             r.listener().close();
         } catch (IOException e) {
             // The socket file is replaced at the next start.
+        }
+    }
+
+    /**
+     * Adopts the domains a previous broker left running: each one whose pid file names a live bubblewrap of that
+     * domain gets its socket again and counts as running once its agent reconnects, or is stopped after
+     * {@value #ADOPT_SECONDS} s. Pid files of processes that are gone are removed.
+     */
+    void adopt() throws IOException {
+        Path all = home.run().resolve("domains");
+        if (!Files.isDirectory(all)) {
+            return;
+        }
+        try (DirectoryStream<Path> folders = Files.newDirectoryStream(all)) {
+            for (Path folder : folders) {
+                Path pidFile = folder.resolve("pid");
+                String name = folder.getFileName().toString();
+                if (!Files.isRegularFile(pidFile, LinkOption.NOFOLLOW_LINKS) || !QrexecNames.isDomainName(name)) {
+                    continue;
+                }
+                Optional<ProcessHandle> sandbox = sandboxOf(name, pidFile);
+                if (sandbox.isEmpty()) {
+                    Files.delete(pidFile);
+                    continue;
+                }
+                Running r = new Running(sandbox.get(), listen(name, folder.resolve("channel")),
+                        folder.resolve("console.log"), new CompletableFuture<>(), new AtomicReference<>());
+                running.put(name, r);
+                r.process().onExit().thenRun(() -> stopped(name, r));
+                r.ready().orTimeout(ADOPT_SECONDS, TimeUnit.SECONDS).whenComplete((ok, e) -> {
+                    if (e instanceof TimeoutException) {
+                        stop(name, r);
+                    }
+                });
+            }
+        }
+    }
+
+    /** The live bubblewrap of {@code name} that {@code pidFile} names: a pid may have been reused since. */
+    private static Optional<ProcessHandle> sandboxOf(String name, Path pidFile) throws IOException {
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readString(pidFile).strip());
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+        List<String> argv;
+        try {
+            argv = List.of(Files.readString(Path.of("/proc", Long.toString(pid), "cmdline")).split("\0"));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        int host = argv.indexOf("--hostname");
+        boolean ours = !argv.isEmpty() && argv.getFirst().endsWith("bwrap") && host >= 0 && host + 1 < argv.size()
+                && argv.get(host + 1).equals(name);
+        return ours ? ProcessHandle.of(pid).filter(ProcessHandle::isAlive) : Optional.empty();
+    }
+
+    /**
+     * Binds {@code channel/agent.sock}; as root, the folder's group (the domain's own, see
+     * {@link #openForDomainUser}) may connect to it, and nobody else.
+     */
+    private AgentListener listen(String name, Path channel) throws IOException {
+        Files.createDirectories(channel);
+        Path socket = channel.resolve("agent.sock");
+        AgentListener listener = AgentListener.start(name, socket, serve);
+        if (isRoot()) {
+            Files.setAttribute(socket, "unix:gid", Files.getAttribute(channel, "unix:gid", LinkOption.NOFOLLOW_LINKS));
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+        }
+        return listener;
+    }
+
+    /**
+     * Lets go of every domain without stopping it, as a broker that dies does: their agents lose the control
+     * channel and reconnect to the next broker, which adopts them.
+     */
+    void leaveRunning() {
+        for (String name : names()) {
+            Running r = running.remove(name);
+            if (r != null) {
+                drop(name, r);
+            }
         }
     }
 
@@ -250,8 +359,11 @@ final class DomainRunner implements AutoCloseable {
             Files.setAttribute(domainHome, "unix:uid", id, LinkOption.NOFOLLOW_LINKS);
             Files.setAttribute(domainHome, "unix:gid", id, LinkOption.NOFOLLOW_LINKS);
         }
-        Files.setAttribute(sockets, "unix:gid", id, LinkOption.NOFOLLOW_LINKS);
-        Files.setPosixFilePermissions(sockets, PosixFilePermissions.fromString("rwx--x---"));
+        for (Path p : List.of(sockets, sockets.resolve("channel"))) {
+            Files.createDirectories(p);
+            Files.setAttribute(p, "unix:gid", id, LinkOption.NOFOLLOW_LINKS);
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx--x---"));
+        }
         Path jar = installDir.resolve("airlock.jar");
         if (!worldReadable(jar) || !worldReadable(jdkHome.resolve("bin/java"))) {
             throw new IOException("domains run as their own host users (uid " + id + " here), which cannot read "

@@ -33,7 +33,7 @@ final class FileCopySender {
     /** Sends {@code paths} to {@code target}; returns the exit code, or throws with what went wrong. */
     static int send(String target, List<String> paths, boolean move, PrintWriter err) throws IOException {
         if (!Connections.insideDomain()) {
-            throw new IOException("not inside an airlock domain (no " + Connections.AGENT_SOCKET + ")");
+            throw new IOException("not inside an airlock domain (no " + Connections.CHANNEL + ")");
         }
         QrexecNames.requireTarget(target);
         Packer.Survey survey = Packer.survey(paths, false);

@@ -38,7 +38,7 @@ final class QrexecClientVmCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         var err = spec.commandLine().getErr();
         if (!Connections.insideDomain()) {
-            throw new IOException("not inside an airlock domain (no " + Connections.AGENT_SOCKET + ")");
+            throw new IOException("not inside an airlock domain (no " + Connections.CHANNEL + ")");
         }
         ServiceCall call;
         try {

@@ -20,18 +20,19 @@ import java.util.Optional;
  *     network namespace holds only a loopback of its own, so no network at all; the hostname is the domain's name.
  *     Inside, the domain is uid and gid {@value #INSIDE_ID}, never root; nested user namespaces are refused
  *     ({@code --disable-userns}), which keeps the kernel's user-namespace code out of the domain's reach.</li>
- * <li>{@code --die-with-parent}, so a domain never outlives its launcher, and {@code --new-session}, so it has no
- *     controlling terminal to inject keystrokes into (TIOCSTI); the price is no job control for an interactive
- *     command.</li>
+ * <li>{@code --new-session}, so it has no controlling terminal to inject keystrokes into (TIOCSTI); the price is
+ *     no job control for an interactive command. No {@code --die-with-parent}: a domain outlives a broker that
+ *     dies, whose successor adopts it.</li>
  * <li>{@code --cap-drop ALL}; bubblewrap always sets {@code no_new_privs}.</li>
  * <li>the system read-only: {@code /usr}, {@code /etc} and, where the host has them, {@code /bin}, {@code /sbin},
  *     {@code /lib}, {@code /lib32}, {@code /lib64} (as the same symlinks where the host merged them into
  *     {@code /usr}). Never {@code /} as a whole: {@code /root}, {@code /home}, the other domains' homes and the
  *     broker's admin socket must not exist inside. The JDK is added read-only when it is not under these.</li>
  * <li>a fresh {@code /proc} (only the sandbox's processes) and a minimal {@code /dev}; a private tmpfs on
- *     {@code /tmp}; a tmpfs on {@code /run} holding only {@code /run/airlock/agent.sock}, the domain's channel to
- *     the broker, bound read-only (connecting needs no write access to the mount, and the domain cannot chmod the
- *     host's socket).</li>
+ *     {@code /tmp}; a tmpfs on {@code /run} holding only the folder {@code /run/airlock/channel}, which holds the
+ *     domain's socket to the broker, bound read-only (connecting needs no write access to the mount, and the domain
+ *     cannot chmod the host's socket). The folder, not the socket file, so that a new broker's socket (a new file
+ *     at the same path) shows inside.</li>
  * <li>any extra read-only paths (before the mounts above, which therefore cover them), the installation folder
  *     read-only at {@code /opt/airlock}, then the home at {@code /home/user}; last, the sandbox's own root
  *     folder made read-only.</li>
@@ -52,8 +53,10 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
     public static final int INSIDE_ID = 1000;
     /** Where the domain's home appears. */
     public static final String HOME = "/home/user";
-    /** Where the domain's channel to the broker appears. */
-    public static final String AGENT_SOCKET = "/run/airlock/agent.sock";
+    /** Where the folder of the domain's socket to the broker appears. */
+    public static final String CHANNEL = "/run/airlock/channel";
+    /** The domain's socket to the broker, in {@link #CHANNEL}. */
+    public static final String AGENT_SOCKET = CHANNEL + "/agent.sock";
     /**
      * Where the domain's own service folder appears. Not {@code /usr/local/etc/qubes-rpc} as in Qubes: the system
      * folders are read-only binds of the host's, in which bubblewrap cannot make a mount point.
@@ -89,7 +92,7 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
         }
         a.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"));
         a.addAll(List.of("--tmpfs", "/run", "--dir", "/run/airlock"));
-        a.addAll(List.of("--ro-bind", spec.agentSocket().toString(), AGENT_SOCKET));
+        a.addAll(List.of("--ro-bind", spec.channel().toString(), CHANNEL));
         spec.services().ifPresent(s -> a.addAll(List.of("--ro-bind", s.toString(), SERVICES)));
         spec.tools().ifPresent(t -> a.addAll(List.of("--ro-bind", t.toString(), TOOLS)));
         a.addAll(List.of("--ro-bind", spec.installDir().toString(), INSTALL));
@@ -165,7 +168,7 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
     private static void isolation(List<String> a) {
         a.addAll(List.of("--unshare-all", "--unshare-user", "--disable-userns",
                 "--uid", Integer.toString(INSIDE_ID), "--gid", Integer.toString(INSIDE_ID),
-                "--die-with-parent", "--new-session", "--cap-drop", "ALL"));
+                "--new-session", "--cap-drop", "ALL"));
     }
 
     private static void system(List<String> a) {

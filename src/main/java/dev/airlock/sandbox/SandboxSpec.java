@@ -12,8 +12,8 @@ import java.util.Optional;
  * @param name          the domain's name: 1 to 31 characters of {@code [A-Za-z0-9_.-]}, starting with a letter
  *                      (the registry's and policy's syntax); becomes the hostname and {@code AIRLOCK_DOMAIN}
  * @param home          what appears at {@code /home/user}
- * @param agentSocket   the host path of the Unix socket on which the broker listens for this domain alone; seen
- *                      inside as {@code /run/airlock/agent.sock}
+ * @param channel       the host folder holding only {@code agent.sock}, the Unix socket on which the broker
+ *                      listens for this domain alone; seen read-only as {@value Bwrap#CHANNEL}
  * @param installDir    the folder holding {@code airlock.jar} and {@code lib/}; seen read-only as
  *                      {@code /opt/airlock}
  * @param jdkHome       the JDK the agent runs on; visible read-only at its host path (already so under {@code /usr})
@@ -24,7 +24,7 @@ import java.util.Optional;
  * @param tools         the folder of the in-domain commands ({@code qvm-copy}...), see {@link DomainTools}; seen
  *                      read-only at {@value Bwrap#TOOLS}, which is on the domain's {@code PATH}; empty for none
  */
-public record SandboxSpec(String name, HomeMount home, Path agentSocket, Path installDir, Path jdkHome,
+public record SandboxSpec(String name, HomeMount home, Path channel, Path installDir, Path jdkHome,
                           List<Path> extraReadOnly, Optional<Path> services, Optional<Path> tools) {
 
     static final int MAX_NAME_CHARS = 31;
@@ -34,7 +34,7 @@ public record SandboxSpec(String name, HomeMount home, Path agentSocket, Path in
             throw new IllegalArgumentException("not a valid domain name: " + quoted(name));
         }
         Objects.requireNonNull(home, "home");
-        requireAbsolute("agent socket", agentSocket);
+        requireAbsolute("channel folder", channel);
         requireAbsolute("installation folder", installDir);
         requireAbsolute("JDK home", jdkHome);
         extraReadOnly = List.copyOf(extraReadOnly);
@@ -50,14 +50,14 @@ public record SandboxSpec(String name, HomeMount home, Path agentSocket, Path in
     }
 
     /** A sandbox without a service folder or tools of its own. */
-    public SandboxSpec(String name, HomeMount home, Path agentSocket, Path installDir, Path jdkHome,
+    public SandboxSpec(String name, HomeMount home, Path channel, Path installDir, Path jdkHome,
                        List<Path> extraReadOnly) {
-        this(name, home, agentSocket, installDir, jdkHome, extraReadOnly, Optional.empty(), Optional.empty());
+        this(name, home, channel, installDir, jdkHome, extraReadOnly, Optional.empty(), Optional.empty());
     }
 
     /** A domain with its own home folder and no extra read-only paths. */
-    public static SandboxSpec of(String name, Path home, Path agentSocket, Path installDir, Path jdkHome) {
-        return new SandboxSpec(name, new HomeMount.Bound(home), agentSocket, installDir, jdkHome, List.of());
+    public static SandboxSpec of(String name, Path home, Path channel, Path installDir, Path jdkHome) {
+        return new SandboxSpec(name, new HomeMount.Bound(home), channel, installDir, jdkHome, List.of());
     }
 
     static boolean isDomainName(String s) {

@@ -145,7 +145,7 @@ class CallPathIT {
     }
 
     private Path socketOf(String domain) {
-        return home.run().resolve("domains").resolve(domain).resolve("agent.sock");
+        return home.run().resolve("domains").resolve(domain).resolve("channel/agent.sock");
     }
 
     @Test

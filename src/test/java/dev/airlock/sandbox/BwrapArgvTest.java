@@ -20,7 +20,7 @@ class BwrapArgvTest {
             new Bwrap(Path.of("/usr/bin/bwrap"), Optional.of(Path.of("/usr/bin/setpriv")));
     private static final Path JDK = Path.of(System.getProperty("java.home"));
     private static final SandboxSpec WORK = SandboxSpec.of("work", Path.of("/srv/airlock/domains/work/home"),
-            Path.of("/srv/airlock/run/domains/work/agent.sock"), Path.of("/opt/airlock-install"), JDK);
+            Path.of("/srv/airlock/run/domains/work/channel"), Path.of("/opt/airlock-install"), JDK);
     private static final List<String> ARGV = LAUNCHER.argv(WORK, new HostUser.Caller(), List.of("sh", "-c", "true"));
 
     @Test
@@ -41,23 +41,23 @@ class BwrapArgvTest {
 
     @Test
     void everyNamespaceIsNewAndNothingIsKept() {
-        assertThat(ARGV).contains("--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
+        assertThat(ARGV).contains("--unshare-all", "--unshare-user", "--disable-userns",
                 "--new-session", "--clearenv");
         assertThat(ARGV).containsSubsequence("--cap-drop", "ALL");
         assertThat(ARGV).containsSubsequence("--hostname", "work");
         assertThat(ARGV).containsSubsequence("--uid", "1000", "--gid", "1000");
-        assertThat(ARGV).doesNotContain("--share-net", "--unshare-user-try");
+        assertThat(ARGV).doesNotContain("--share-net", "--unshare-user-try", "--die-with-parent");
     }
 
     @Test
     void tmpfsComesBeforeTheMountsBeneathIt() {
         int run = indexOfPair("--tmpfs", "/run");
         int dir = indexOfPair("--dir", "/run/airlock");
-        int socket = ARGV.indexOf("/run/airlock/agent.sock");
+        int socket = ARGV.indexOf("/run/airlock/channel");
         assertThat(run).isNotNegative().isLessThan(dir);
         assertThat(dir).isLessThan(socket);
         assertThat(ARGV.get(socket - 2)).isEqualTo("--ro-bind");
-        assertThat(ARGV.get(socket - 1)).isEqualTo("/srv/airlock/run/domains/work/agent.sock");
+        assertThat(ARGV.get(socket - 1)).isEqualTo("/srv/airlock/run/domains/work/channel");
         // Remounting the root read-only must come after everything that creates folders or symlinks in it.
         assertThat(indexOfPair("--remount-ro", "/")).isGreaterThan(indexOfPair("--bind",
                 "/srv/airlock/domains/work/home"));
@@ -96,7 +96,7 @@ class BwrapArgvTest {
     @Test
     void disposableHomeIsAThrowawayLayerOverTheTemplate() {
         SandboxSpec spec = new SandboxSpec("disp1234", new HomeMount.Layered(Path.of("/srv/t/home")),
-                WORK.agentSocket(), WORK.installDir(), JDK, List.of());
+                WORK.channel(), WORK.installDir(), JDK, List.of());
         List<String> argv = LAUNCHER.argv(spec, new HostUser.Caller(), List.of("true"));
         assertThat(argv).containsSubsequence("--overlay-src", "/srv/t/home", "--tmp-overlay", "/home/user");
         assertThat(argv).doesNotContain("--bind");
@@ -142,7 +142,7 @@ class BwrapArgvTest {
 
     @Test
     void extraPathsCannotCoverTheFixedMounts() {
-        SandboxSpec spec = new SandboxSpec("work", WORK.home(), WORK.agentSocket(), WORK.installDir(), JDK,
+        SandboxSpec spec = new SandboxSpec("work", WORK.home(), WORK.channel(), WORK.installDir(), JDK,
                 List.of(Path.of("/run"), Path.of("/srv/data")));
         List<String> argv = LAUNCHER.argv(spec, new HostUser.Caller(), List.of("true"));
         assertThat(argv.indexOf("/srv/data")).isLessThan(argv.indexOf("--proc"));
@@ -151,7 +151,7 @@ class BwrapArgvTest {
 
     @Test
     void domainServicesAreReadOnlyUnderTheFreshRun() {
-        SandboxSpec spec = new SandboxSpec("work", WORK.home(), WORK.agentSocket(), WORK.installDir(), JDK,
+        SandboxSpec spec = new SandboxSpec("work", WORK.home(), WORK.channel(), WORK.installDir(), JDK,
                 List.of(), java.util.Optional.of(Path.of("/srv/airlock/domains/work/qubes-rpc")), Optional.empty());
         List<String> argv = LAUNCHER.argv(spec, new HostUser.Caller(), List.of("true"));
         int bind = argv.indexOf(Bwrap.SERVICES);
@@ -163,7 +163,7 @@ class BwrapArgvTest {
 
     @Test
     void domainToolsAreReadOnlyUnderTheFreshRunAndOnThePath() {
-        SandboxSpec spec = new SandboxSpec("work", WORK.home(), WORK.agentSocket(), WORK.installDir(), JDK,
+        SandboxSpec spec = new SandboxSpec("work", WORK.home(), WORK.channel(), WORK.installDir(), JDK,
                 List.of(), Optional.empty(), Optional.of(Path.of("/srv/airlock/run/bin")));
         List<String> argv = LAUNCHER.argv(spec, new HostUser.Caller(), List.of("true"));
         int bind = argv.indexOf(Bwrap.TOOLS);

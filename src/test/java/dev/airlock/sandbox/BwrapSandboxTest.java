@@ -71,18 +71,19 @@ class BwrapSandboxTest {
         Path run = traversable(airlockHome.resolve("run"));
         adminSocket = run.resolve("admin.sock");
         adminListener = listen(adminSocket);
-        Path agentSocket = traversable(run.resolve("domains/work")).resolve("agent.sock");
+        Path channel = Files.createDirectories(traversable(run.resolve("domains/work")).resolve("channel"));
+        Path agentSocket = channel.resolve("agent.sock");
         traversable(run.resolve("domains"));
         agentListener = listen(agentSocket);
         if (Bwrap.launcherIsRoot()) {
-            for (Path p : List.of(workHome, agentSocket)) {
+            for (Path p : List.of(workHome, channel, agentSocket)) {
                 Files.setAttribute(p, "unix:uid", DOMAIN_UID);
                 Files.setAttribute(p, "unix:gid", DOMAIN_UID);
             }
         }
         user = HostUser.forHome(workHome);
         Path install = Path.of(Bwrap.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
-        work = SandboxSpec.of("work", workHome, agentSocket, install, Path.of(System.getProperty("java.home")));
+        work = SandboxSpec.of("work", workHome, channel, install, Path.of(System.getProperty("java.home")));
     }
 
     /** Each test, not the class, is skipped: so the report counts them and shows the reason for each. */
@@ -145,7 +146,7 @@ class BwrapSandboxTest {
     @Test
     void adminSocketIsUnreachable() throws Exception {
         String out = run("test -e " + adminSocket + " && echo ADMIN-EXISTS; ls -A /run; ls -A /run/airlock");
-        assertThat(out.lines()).containsExactly("airlock", "agent.sock");
+        assertThat(out.lines()).containsExactly("airlock", "channel");
     }
 
     @Test
@@ -156,7 +157,7 @@ class BwrapSandboxTest {
         String out = run("shopt -s globstar dotglob nullglob; for top in /*; do [ -L \"$top\" ] && continue;"
                 + " case $top in /proc|/usr) continue;; esac;"
                 + " for f in \"$top\" \"$top\"/**; do [ -S \"$f\" ] && echo \"$f\"; done; done; true");
-        assertThat(out.lines()).containsExactly("/run/airlock/agent.sock");
+        assertThat(out.lines()).containsExactly("/run/airlock/channel/agent.sock");
     }
 
     @Test
