@@ -6,17 +6,14 @@ import dev.airlock.agent.CopyToDomain;
 import dev.airlock.filecopy.Packer;
 import dev.airlock.filecopy.TransferException;
 import dev.airlock.qrexec.QrexecNames;
+import dev.airlock.sys.Trees;
 
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 
 /**
@@ -52,7 +49,7 @@ final class FileCopySender {
         if (move) {
             try {
                 for (String p : paths) {
-                    deleteTree(Path.of(p));
+                    Trees.delete(Path.of(p));
                 }
             } catch (IOException e) {
                 // The receiver has everything: the user must learn that what is left here is a second copy.
@@ -62,25 +59,5 @@ final class FileCopySender {
             }
         }
         return 0;
-    }
-
-    /** Deletes a sent file or folder; links are deleted, never followed. */
-    private static void deleteTree(Path root) throws IOException {
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.delete(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }
