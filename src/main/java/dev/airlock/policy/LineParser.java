@@ -1,5 +1,7 @@
 package dev.airlock.policy;
 
+import dev.airlock.qrexec.QrexecNames;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -228,7 +230,7 @@ final class LineParser {
         }
         if (!Names.isDomainName(s)) {
             throw new IllegalArgumentException("invalid domain name \"" + s + "\" (at most "
-                    + Names.MAX_DOMAIN_CHARS + " of A-Z a-z 0-9 _ . -, starting with a letter)");
+                    + QrexecNames.MAX_DOMAIN_CHARS + " of A-Z a-z 0-9 _ . -, starting with a letter)");
         }
         return new Token.Name(s);
     }

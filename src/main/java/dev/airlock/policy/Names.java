@@ -1,5 +1,7 @@
 package dev.airlock.policy;
 
+import dev.airlock.qrexec.QrexecNames;
+
 /**
  * The syntax of the names that appear in calls and policy files. Checks never rewrite a name: a name is
  * either valid as it stands or rejected, so that what the policy author wrote is what gets matched.
@@ -10,7 +12,6 @@ final class Names {
 
     static final int MAX_SERVICE_BYTES = 255;
     static final int MAX_ARGUMENT_BYTES = 255;
-    static final int MAX_DOMAIN_CHARS = 31;
     static final int MAX_TAG_CHARS = 255;
     static final int MAX_USER_CHARS = 32;
 
@@ -37,11 +38,7 @@ final class Names {
      * {@code .} or {@code -}; so a domain name can never be mistaken for a number, a hidden file or an option.
      */
     static boolean isDomainName(String s) {
-        if (s.isEmpty() || s.length() > MAX_DOMAIN_CHARS || !allServiceChars(s)) {
-            return false;
-        }
-        char first = s.charAt(0);
-        return first >= 'a' && first <= 'z' || first >= 'A' && first <= 'Z';
+        return QrexecNames.isDomainName(s);
     }
 
     /** Tags and domain classes use the same characters as service names. */

@@ -1,5 +1,7 @@
 package dev.airlock.sandbox;
 
+import dev.airlock.qrexec.QrexecNames;
+
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -26,8 +28,6 @@ import java.util.Optional;
  */
 public record SandboxSpec(String name, HomeMount home, Path channel, Path installDir, Path jdkHome,
                           List<Path> extraReadOnly, Optional<Path> services, Optional<Path> tools) {
-
-    static final int MAX_NAME_CHARS = 31;
 
     public SandboxSpec {
         if (!isDomainName(name)) {
@@ -61,18 +61,7 @@ public record SandboxSpec(String name, HomeMount home, Path channel, Path instal
     }
 
     static boolean isDomainName(String s) {
-        if (s == null || s.isEmpty() || s.length() > MAX_NAME_CHARS) {
-            return false;
-        }
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            boolean letter = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z';
-            boolean other = c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-';
-            if (!(letter || i > 0 && other)) {
-                return false;
-            }
-        }
-        return true;
+        return s != null && QrexecNames.isDomainName(s);
     }
 
     static void requireAbsolute(String what, Path p) {
