@@ -12,6 +12,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -20,6 +22,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import dev.airlock.sys.Trees;
@@ -39,6 +42,8 @@ public final class FileEditor {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(24);
     private static final int MAX_HANDLER_OUTPUT = 16 * 1024;
     private static final int FAILED = 1;
+    private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_FOLDER =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
     /**
      * @param timeout    how long the handler may run before its process group is killed
@@ -105,8 +110,7 @@ public final class FileEditor {
             msg.println("vm-file-editor: refused: " + e.getMessage());
             return FAILED;
         }
-        Path folder = Files.createTempDirectory(settings.tempRoot(), "airlock-open-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path folder = Files.createTempDirectory(settings.tempRoot(), "airlock-open-", PRIVATE_FOLDER);
         try {
             return edit(name, in, out, folder, msg);
         } finally {
@@ -116,7 +120,7 @@ public final class FileEditor {
 
     private int edit(NameField name, InputStream in, OutputStream out, Path folder, PrintStream msg)
             throws IOException, InterruptedException {
-        Path files = Files.createDirectory(folder.resolve("file"));
+        Path files = Files.createDirectory(folder.resolve("file"), PRIVATE_FOLDER);
         Path file = files.resolve(name.name());
         byte[] before;
         try (OutputStream f = Files.newOutputStream(Files.createFile(file,
