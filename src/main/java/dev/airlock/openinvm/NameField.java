@@ -37,7 +37,8 @@ public record NameField(String name, boolean viewOnly) {
 
     /**
      * The field a client sends for a file named {@code baseName} (bytes, as the file system has them). A base name
-     * longer than the room left keeps its last bytes.
+     * longer than the room left keeps its last bytes. A file that is not view-only but whose name starts with
+     * {@code view-only-} is sent as {@code view_only-...}, so that the service does not mistake it.
      */
     public static byte[] encode(byte[] baseName, boolean viewOnly) {
         if (baseName.length == 0) {
@@ -57,6 +58,10 @@ public record NameField(String name, boolean viewOnly) {
         int room = SIZE - 1 - at;
         int keep = Math.min(room, baseName.length);
         System.arraycopy(baseName, baseName.length - keep, field, at, keep);
+        if (!viewOnly && keep > PREFIX.length && Arrays.equals(field, 0, PREFIX.length, PREFIX, 0, PREFIX.length)) {
+            // The service would take the name for a view-only request and the edit would be lost.
+            field[4] = '_';
+        }
         return field;
     }
 

@@ -64,6 +64,15 @@ class NameFieldTest {
     }
 
     @Test
+    void fileNamedLikeTheViewOnlyPrefixIsNotMistakenForAViewOnlyRequest() throws Exception {
+        NameField n = NameField.decode(NameField.encode("view-only-draft.txt".getBytes(StandardCharsets.UTF_8),
+                false));
+        assertThat(n).isEqualTo(new NameField("view_only-draft.txt", false));
+        assertThat(NameField.decode(NameField.encode("view-only-draft.txt".getBytes(StandardCharsets.UTF_8),
+                true))).isEqualTo(new NameField("view-only-draft.txt", true));
+    }
+
+    @Test
     void unterminatedFieldIsRefused() {
         byte[] f = new byte[256];
         Arrays.fill(f, (byte) 'a');
