@@ -20,10 +20,10 @@ import java.util.Optional;
 
 /**
  * Runs one service call inside a domain: the built-in {@code qubes.Filecopy} (the unpacker, into
- * {@code ~/QubesIncoming/SOURCE}), the built-in {@code qubes.OpenInVM} ({@code vm-file-editor}), or an executable {@code SERVICE+ARG} / {@code SERVICE} from the qubes-rpc
- * folders (the {@code +ARG} form wins), with the argument as {@code argv[1]} and the environment Qubes gives:
- * {@code QREXEC_REMOTE_DOMAIN} (set by the broker, trusted), {@code QREXEC_SERVICE_FULL_NAME},
- * {@code QREXEC_SERVICE_ARGUMENT}.
+ * {@code ~/QubesIncoming/SOURCE}), the built-in {@code qubes.OpenInVM} ({@code vm-file-editor}), or an executable
+ * {@code SERVICE+ARG} / {@code SERVICE} from the qubes-rpc folders (the {@code +ARG} form wins), with the argument
+ * as {@code argv[1]} and the environment Qubes gives: {@code QREXEC_REMOTE_DOMAIN} (set by the broker, trusted),
+ * {@code QREXEC_SERVICE_FULL_NAME}, {@code QREXEC_SERVICE_ARGUMENT}.
  */
 public final class ServiceRunner {
     /** Exit code when the domain has no such service (the broker passes it to the caller). */

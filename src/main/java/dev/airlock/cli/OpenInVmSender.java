@@ -12,7 +12,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 
-/** What {@code qvm-open-in-vm} and {@code qvm-open-in-dvm} share: one {@code qubes.OpenInVM} call through the broker. */
+/**
+ * What {@code qvm-open-in-vm} and {@code qvm-open-in-dvm} share: one {@code qubes.OpenInVM} call through the broker.
+ */
 final class OpenInVmSender {
     /** The target of {@code qvm-open-in-dvm}: a new disposable, made for this call. */
     static final String DISPVM = "@dispvm";

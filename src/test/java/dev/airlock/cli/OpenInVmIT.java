@@ -77,7 +77,8 @@ class OpenInVmIT {
         new AdminClient(home).call(AdminClient.request("start").put("domain", "work"));
         new AdminClient(home).call(AdminClient.request("start").put("domain", "personal"));
         // Written inside personal, so that the files belong to its user there.
-        Result setup = runWithInput("personal", HANDLER, "sh", "-c", "mkdir -p .config/airlock && cat > .config/airlock/open-handler"
+        Result setup = runWithInput("personal", HANDLER, "sh", "-c",
+                "mkdir -p .config/airlock && cat > .config/airlock/open-handler"
                 + " && chmod 700 .config/airlock/open-handler"
                 + " && echo handler-timeout=3 > .config/airlock/open-in-vm.conf");
         assertThat(setup.code()).as(setup.err()).isZero();

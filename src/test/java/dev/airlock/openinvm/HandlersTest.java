@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -85,13 +88,13 @@ class HandlersTest {
         FileEditor editor = FileEditor.forDomain(home, Map.of());
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         byte[] field = NameField.encode("a.txt".getBytes(), false);
-        assertThat(editor.serve(new java.io.ByteArrayInputStream(concat(field, new byte[11])),
-                java.io.OutputStream.nullOutputStream(), err)).isEqualTo(1);
+        assertThat(editor.serve(new ByteArrayInputStream(concat(field, new byte[11])),
+                OutputStream.nullOutputStream(), err)).isEqualTo(1);
         assertThat(err.toString()).contains("larger than 10 bytes");
         err.reset();
         long start = System.nanoTime();
-        assertThat(editor.serve(new java.io.ByteArrayInputStream(concat(field, new byte[10])),
-                java.io.OutputStream.nullOutputStream(), err)).isEqualTo(1);
+        assertThat(editor.serve(new ByteArrayInputStream(concat(field, new byte[10])),
+                OutputStream.nullOutputStream(), err)).isEqualTo(1);
         assertThat(err.toString()).contains("did not finish within 1 s");
         assertThat(System.nanoTime() - start).isLessThan(20_000_000_000L);
     }
@@ -106,7 +109,7 @@ class HandlersTest {
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
-        byte[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        byte[] r = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);
         return r;
     }

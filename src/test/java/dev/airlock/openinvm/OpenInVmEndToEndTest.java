@@ -16,8 +16,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -106,7 +109,7 @@ class OpenInVmEndToEndTest {
         assertThat(Files.readString(f)).isEqualTo("original");
         long child = Long.parseLong(Files.readString(pidFile).strip());
         Optional<ProcessHandle> ph = ProcessHandle.of(child);
-        ph.ifPresent(p -> p.onExit().orTimeout(5, java.util.concurrent.TimeUnit.SECONDS).join());
+        ph.ifPresent(p -> p.onExit().orTimeout(5, TimeUnit.SECONDS).join());
         assertThat(ProcessHandle.of(child).map(ProcessHandle::isAlive)).isNotEqualTo(Optional.of(true));
         assertThat(h.tempRootEmpty()).isTrue();
     }
@@ -114,7 +117,7 @@ class OpenInVmEndToEndTest {
     @Test
     void viewOnlyFileIsReadOnlyThereAndNothingComesBack() throws Exception {
         Path seen = tmp.resolve("seen");
-        Harness h = harness().handler("stat -c '%a %n' \"$1\" \"$(dirname \"$1\")\" \"$(dirname \"$(dirname \"$1\")\")\""
+        Harness h = harness().handler("d=$(dirname \"$1\"); stat -c '%a %n' \"$1\" \"$d\" \"$(dirname \"$d\")\""
                 + " > " + seen + "; basename \"$1\" >> " + seen);
         Path f = original("photo.jpg", "pixels");
         assertThat(OpenClient.open(f, true, LIMIT, h.transport())).isEqualTo(new OpenClient.Outcome.ViewedOnly(0));
@@ -230,7 +233,7 @@ class OpenInVmEndToEndTest {
     @Test
     void slashInTheNameFromAHostileClientIsRefusedBeforeAnythingIsWritten() throws Exception {
         Harness h = harness().handler("touch " + tmp.resolve("handler-ran"));
-        byte[] field = java.util.Arrays.copyOf("../../escape".getBytes(StandardCharsets.US_ASCII), 256);
+        byte[] field = Arrays.copyOf("../../escape".getBytes(StandardCharsets.US_ASCII), 256);
         ByteArrayOutputStream reply = new ByteArrayOutputStream();
         int code = h.serve(new SequenceInputStream(new ByteArrayInputStream(field),
                 new ByteArrayInputStream("payload".getBytes(StandardCharsets.UTF_8))), reply);
@@ -254,7 +257,7 @@ class OpenInVmEndToEndTest {
 
             @Override
             public int read(byte[] b, int off, int len) {
-                java.util.Arrays.fill(b, off, off + len, (byte) 'z');
+                Arrays.fill(b, off, off + len, (byte) 'z');
                 return len;
             }
         };
@@ -319,12 +322,12 @@ class OpenInVmEndToEndTest {
     void largeFileSurvivesTheRoundTripIntact() throws Exception {
         Harness h = harness().handler("printf 'tail' >> \"$1\"");
         byte[] content = new byte[5 * 1024 * 1024 + 17];
-        new java.util.Random(7).nextBytes(content);
+        new Random(7).nextBytes(content);
         Path f = Files.write(Files.createDirectories(tmp.resolve("client")).resolve("blob.bin"), content);
         OpenClient.open(f, false, LIMIT, h.transport());
         byte[] back = Files.readAllBytes(f);
         assertThat(back).hasSize(content.length + 4);
-        assertThat(java.util.Arrays.copyOf(back, content.length)).isEqualTo(content);
+        assertThat(Arrays.copyOf(back, content.length)).isEqualTo(content);
         assertThat(Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).isTrue();
     }
 }
