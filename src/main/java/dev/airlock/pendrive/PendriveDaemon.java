@@ -334,8 +334,7 @@ public final class PendriveDaemon {
             if (!k.disposable) {
                 return nonMatching(domain + ": killme", k);
             }
-            destroy(k);
-            return served(domain + ": killme: destroyed");
+            return destroy(k);
         }
     }
 
@@ -374,15 +373,16 @@ public final class PendriveDaemon {
         }
     }
 
-    private void destroy(State k) {
-        states.remove(k.name);
+    /** Destroys a disposable; one that survives keeps its state, so it stays bound to its transaction. */
+    private Outcome destroy(State k) {
         release(k);
         try {
             host.destroyDisposable(k.name);
-            log.accept(k.name + ": disposable destroyed");
         } catch (RuntimeException e) {
-            log.accept(k.name + ": destroying the disposable failed: " + e.getMessage());
+            return failed(k.name, "destroying the disposable", e);
         }
+        states.remove(k.name);
+        return served(k.name + ": disposable destroyed");
     }
 
     /** Takes every pendrive away from a domain that leaves, and unties the waits it was part of. Lock held. */

@@ -325,6 +325,41 @@ class PendriveDaemonTest {
     }
 
     @Test
+    void failedDetachAtSendKeepsThePendriveWithTheSenderAndGivesItToNobody() throws Exception {
+        served(req("work", "new"));
+        host.failNext.add("detach");
+        refused(req("work", "send personal"), "failed");
+        assertThat(daemon.state("work").sending()).isEqualTo(Sending.HAS_CLEAN_PENDRIVE);
+        assertThat(daemon.state("personal").receiving()).isEqualTo(Receiving.IDLE);
+        assertThat(host.attached.get(1L)).isEqualTo(new RecordingHost.Place("work", Device.XVDG));
+        daemon.domainGone("work");
+    }
+
+    @Test
+    void failedDeleteAtUmountIsLoggedAndTheReceiverIsFree() throws Exception {
+        loaded("personal");
+        host.failNext.add("deleteImage");
+        served(req("personal", "umount"));
+        assertThat(log).anyMatch(l -> l.contains("deleting pendrive 1 failed"));
+        assertThat(daemon.state("personal").receiving()).isEqualTo(Receiving.IDLE);
+        host.deleteImage(1);
+    }
+
+    @Test
+    void disposableThatSurvivesDestructionStaysBoundToItsTransaction() throws Exception {
+        served(req("work", "new"));
+        served(req("work", "send disposable 4"));
+        host.failNext.add("destroyDisposable");
+        refused(req("disp1", "killme"), "destroying the disposable failed");
+        assertThat(daemon.state("disp1").disposable()).isTrue();
+        assertThat(daemon.state("disp1").allowedDest()).isEqualTo("work");
+        served(req("disp1", "new"));
+        refused(req("disp1", "send personal 4"), "transaction mismatch");
+        served(req("disp1", "killme"));
+        assertThat(host.disposables).isEmpty();
+    }
+
+    @Test
     void globalSequenceNumbersUniqueAndIncreasing() throws Exception {
         for (int round = 0; round < 5; round++) {
             for (String d : List.of("work", "personal", "vault")) {
