@@ -16,6 +16,9 @@ import java.util.TreeMap;
  * holds one lock for as long as it touches the tree, and watchers are only ever handed events through their
  * own bounded queues, so no watcher can hold a writer up.
  *
+ * <p>A domain's subtree holds at most {@link Limits#maxKeysPerDomain()} keys, whoever wrote them; only the host
+ * may write past that (its keys are few and trusted), never the domain.
+ *
  * <p>Keys the host wrote inside a domain's subtree (its {@code name}, a pendrive's {@code qubes_blocksrc}) are
  * read-only for that domain: a domain cannot rename itself in the eyes of a daemon that maps names to ids.
  */

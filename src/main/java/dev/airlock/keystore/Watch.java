@@ -60,7 +60,15 @@ public final class Watch implements AutoCloseable {
      * closed.
      */
     public WatchEvent poll(Duration timeout) throws InterruptedException {
-        long nanos = timeout.toNanos();
+        return next(timeout.toNanos(), false);
+    }
+
+    /** The next event, waiting as long as it takes; {@code null} once the watch is closed. */
+    public WatchEvent take() throws InterruptedException {
+        return next(0, true);
+    }
+
+    private WatchEvent next(long nanos, boolean forever) throws InterruptedException {
         lock.lock();
         try {
             while (!closed) {
@@ -72,35 +80,15 @@ public final class Watch implements AutoCloseable {
                     overflowed = false;
                     return new WatchEvent.Overflow();
                 }
-                if (nanos <= 0) {
+                if (forever) {
+                    changed.await();
+                } else if (nanos <= 0) {
                     return null;
+                } else {
+                    nanos = changed.awaitNanos(nanos);
                 }
-                nanos = changed.awaitNanos(nanos);
             }
             return null;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** The next event, waiting as long as it takes; {@code null} once the watch is closed. */
-    public WatchEvent take() throws InterruptedException {
-        lock.lock();
-        try {
-            while (!closed && queue.isEmpty() && !overflowed) {
-                changed.await();
-            }
-        } finally {
-            lock.unlock();
-        }
-        return poll(Duration.ZERO);
-    }
-
-    /** Whether events were dropped and the overflow is not yet reported. */
-    boolean overflowPending() {
-        lock.lock();
-        try {
-            return overflowed;
         } finally {
             lock.unlock();
         }
