@@ -58,8 +58,7 @@ public final class FatBench {
             });
             measure("extract " + name, runs, () -> delete(out), () -> {
                 try (FileBlockDevice dev = FileBlockDevice.open(image, false)) {
-                    Extractor.extract(FatReader.open(dev, FatReader.Options.defaults()), out,
-                            FatReader.Options.defaults());
+                    Extractor.extract(FatReader.open(dev, FatReader.Options.defaults()), out);
                 }
             });
             delete(out);

@@ -37,11 +37,13 @@ public final class Extractor {
     }
 
     /**
-     * Extracts everything {@code reader} finds into {@code destination} (created if missing). A problem in the
+     * Extracts everything {@code reader} finds into {@code destination} (created if missing), with the reader's
+     * limits given to the unpacker too. A problem in the
      * image ends the extraction with the reader's {@link FatException}; one in the destination (a name that
      * exists, a full disk) with {@link FatException.ExtractionRefused}. What was complete before stays.
      */
-    public static Summary extract(FatReader reader, Path destination, FatReader.Options options) throws IOException {
+    public static Summary extract(FatReader reader, Path destination) throws IOException {
+        FatReader.Options options = reader.options();
         Pipe pipe = Pipe.open();
         AtomicReference<IOException> readFailure = new AtomicReference<>();
         Summary[] summary = new Summary[1];

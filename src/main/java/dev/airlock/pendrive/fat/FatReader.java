@@ -111,6 +111,11 @@ public final class FatReader {
         return new FatReader(device, g, options, printable(boot, 71, 11));
     }
 
+    /** The limits this reader was opened with. */
+    public Options options() {
+        return options;
+    }
+
     /** The volume label of the boot sector, without padding; empty when it is not printable ASCII. */
     public String label() {
         return label;

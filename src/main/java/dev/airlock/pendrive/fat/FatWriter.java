@@ -129,7 +129,12 @@ public final class FatWriter implements AutoCloseable {
             long clusters = (size + g.clusterSize() - 1) / g.clusterSize();
             long first = reserveAndAllocate(n.slots(), clusters);
             if (clusters > 0) {
-                copyContent(name, content, size, first);
+                try {
+                    copyContent(name, content, size, first);
+                } catch (IOException | RuntimeException e) {
+                    release(first, clusters);
+                    throw e;
+                }
             }
             addEntry(n, DirEntry.ATTR_ARCHIVE, first, size, FatTime.encode(modified));
         }
@@ -218,6 +223,14 @@ public final class FatWriter implements AutoCloseable {
         fat.set(first + n - 1, FatTable.END_MARK);
         nextFree += n;
         return first;
+    }
+
+    /** Gives back the clusters of a file that was never entered, the last ones taken, so no cluster is lost. */
+    private void release(long first, long n) throws IOException {
+        for (long c = first; c < first + n; c++) {
+            fat.set(c, FatTable.FREE);
+        }
+        nextFree = first;
     }
 
     private void zeroCluster(long cluster) throws IOException {

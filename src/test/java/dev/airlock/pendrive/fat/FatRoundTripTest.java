@@ -163,6 +163,47 @@ class FatRoundTripTest {
         assertThat(all.get("part3")).isEqualTo(chunk);
     }
 
+    /** A source that delivers fewer bytes than its size said (a file truncated while it is copied). */
+    static ReadableByteChannel endingAfter(int bytes) {
+        return new ReadableByteChannel() {
+            private int left = bytes;
+
+            @Override
+            public int read(ByteBuffer dst) {
+                if (left == 0) {
+                    return -1;
+                }
+                int n = Math.min(left, dst.remaining());
+                dst.position(dst.position() + n);
+                left -= n;
+                return n;
+            }
+
+            @Override
+            public boolean isOpen() {
+                return true;
+            }
+
+            @Override
+            public void close() {
+                // nothing
+            }
+        };
+    }
+
+    @Test
+    void sourceThatEndsEarlyIsAnErrorAndLosesNoCluster() throws IOException {
+        MemoryDevice d = Images.formatted(Images.SMALL, "work");
+        try (FatWriter w = FatWriter.open(d)) {
+            long free = w.freeBytes();
+            assertThatThrownBy(() -> w.root().writeFile("shrinking", endingAfter(10_000), 50_000, 0))
+                    .isInstanceOf(IOException.class).hasMessageContaining("ended after 10000 of 50000 bytes");
+            assertThat(w.freeBytes()).isEqualTo(free);
+            Images.writeFile(w.root(), "after", new byte[] {7});
+        }
+        assertThat(Images.readAll(d)).containsOnlyKeys("after");
+    }
+
     @Test
     void writerRefusesAnImageThatIsNotFresh() throws IOException {
         MemoryDevice d = Images.formatted(Images.SMALL, "work");
@@ -255,8 +296,7 @@ class FatRoundTripTest {
             Images.writeFile(a, "ünï.bin", data);
             Images.writeFile(w.root(), "top", new byte[0]);
         }
-        Extractor.Summary s = Extractor.extract(FatReader.open(d, FatReader.Options.defaults()), dest,
-                FatReader.Options.defaults());
+        Extractor.Summary s = Extractor.extract(FatReader.open(d, FatReader.Options.defaults()), dest);
         assertThat(s).isEqualTo(new Extractor.Summary(3, 5000));
         assertThat(Files.readAllBytes(dest.resolve("a/ünï.bin"))).isEqualTo(data);
         assertThat(Files.size(dest.resolve("top"))).isZero();

@@ -420,7 +420,7 @@ class HostileImageTest {
         setFat(FILE_FIRST + 2, FILE_FIRST);
         Path dest = tmp.resolve("incoming");
         FatReader reader = FatReader.open(d, FatReader.Options.defaults());
-        assertThatThrownBy(() -> Extractor.extract(reader, dest, FatReader.Options.defaults()))
+        assertThatThrownBy(() -> Extractor.extract(reader, dest))
                 .isInstanceOf(FatException.Corrupt.class);
         try (Stream<Path> all = Files.walk(tmp)) {
             assertThat(all.map(p -> tmp.relativize(p).toString()))
@@ -434,7 +434,7 @@ class HostileImageTest {
         Path dest = Files.createDirectory(tmp.resolve("incoming"));
         Files.createSymbolicLink(dest.resolve("DIR"), outside);
         FatReader reader = FatReader.open(d, FatReader.Options.defaults());
-        assertThatThrownBy(() -> Extractor.extract(reader, dest, FatReader.Options.defaults()))
+        assertThatThrownBy(() -> Extractor.extract(reader, dest))
                 .isInstanceOf(FatException.ExtractionRefused.class).hasMessageContaining("DIR");
         try (Stream<Path> inOutside = Files.list(outside)) {
             assertThat(inOutside).isEmpty();
@@ -445,7 +445,7 @@ class HostileImageTest {
     void existingFileInDestinationIsNotOverwritten(@TempDir Path dest) throws IOException {
         Files.writeString(dest.resolve("TOP.TXT"), "mine");
         FatReader reader = FatReader.open(d, FatReader.Options.defaults());
-        assertThatThrownBy(() -> Extractor.extract(reader, dest, FatReader.Options.defaults()))
+        assertThatThrownBy(() -> Extractor.extract(reader, dest))
                 .isInstanceOf(FatException.ExtractionRefused.class).hasMessageContaining("exists");
         assertThat(Files.readString(dest.resolve("TOP.TXT"))).isEqualTo("mine");
     }

@@ -148,6 +148,23 @@ class OracleTest {
     }
 
     @Test
+    void sourceThatEndsEarlyLeavesAnImageThatPassesFsck() throws Exception {
+        Path image = tmp.resolve("shrunk.img");
+        Formatter.createImage(image, 40L << 20, "work");
+        try (FileBlockDevice dev = FileBlockDevice.open(image, true); FatWriter w = FatWriter.open(dev)) {
+            Images.writeFile(w.root(), "before", new byte[3000]);
+            try {
+                w.root().writeFile("shrinking", FatRoundTripTest.endingAfter(5000), 90_000, 0);
+            } catch (IOException expected) {
+                Images.writeFile(w.root(), "after", new byte[3000]);
+            }
+        }
+        assertFsckClean(image);
+        Result dir = run(List.of(tool("mdir"), "-b", "-i", image.toString(), "::/"));
+        assertThat(dir.out()).contains("before", "after").doesNotContain("shrinking");
+    }
+
+    @Test
     void imageMadeByMkfsAndMcopyReadsBack(@TempDir Path src) throws Exception {
         Path image = tmp.resolve("mtools.img");
         Result mkfs = run(List.of(tool("mkfs.fat"), "-F", "32", "-C", "-n", "OTHER", image.toString(), "65536"));
