@@ -3,6 +3,8 @@ package dev.airlock.pendrive.fat;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -162,6 +164,32 @@ class OracleTest {
         assertFsckClean(image);
         Result dir = run(List.of(tool("mdir"), "-b", "-i", image.toString(), "::/"));
         assertThat(dir.out()).contains("before", "after").doesNotContain("shrinking");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"mkfs.fat -F 32 -S 4096", "mkfs.fat -F 32 -s 4", "mkfs.fat -F 32 -f 1",
+            "mkfs.fat -F 32 -s 1 -R 64", "mformat -F"})
+    void otherGeometriesFromOtherFormattersReadBack(String formatter) throws Exception {
+        Path image = tmp.resolve("other.img");
+        List<String> command = new ArrayList<>(List.of(formatter.split(" ")));
+        command.set(0, tool(command.getFirst()));
+        if (formatter.startsWith("mformat")) {
+            try (FileBlockDevice ignored = FileBlockDevice.create(image, 300L << 20)) {
+                command.addAll(List.of("-i", image.toString(), "::"));
+            }
+        } else {
+            command.addAll(List.of("-C", image.toString(), String.valueOf(300 * 1024)));
+        }
+        Result format = run(command);
+        assertThat(format.exit()).as(format.out()).isZero();
+        byte[] data = random(100_000, 13);
+        Path file = tmp.resolve("Some Data.bin");
+        Files.write(file, data);
+        Result copy = run(List.of(tool("mcopy"), "-i", image.toString(), file.toString(), "::/"));
+        assertThat(copy.exit()).as(copy.out()).isZero();
+        try (FileBlockDevice dev = FileBlockDevice.open(image, false)) {
+            assertThat(Images.readAll(dev)).containsOnlyKeys("Some Data.bin").containsEntry("Some Data.bin", data);
+        }
     }
 
     @Test
