@@ -17,7 +17,8 @@ import java.util.stream.Stream;
 /**
  * Times the pendrive FAT code in one JVM (bench/fat.sh runs it): formatting a 1 GiB image, then for each dataset
  * folder given, writing it into a fresh image (cp -a, flushed), reading it back (walk and read every file, image in
- * the page cache), and extracting it into a folder (the receiver's path, ending with syncfs). Prints one line per
+ * the page cache, then, as root, after dropping the page cache), and extracting it into a folder (the receiver's
+ * path, ending with syncfs). Prints one line per
  * measurement: name, median seconds, min, max.
  *
  * <p>Usage: java -cp target/airlock.jar bench/FatBench.java WORK RUNS DATASET...
@@ -56,6 +57,13 @@ public final class FatBench {
                     }
                 }
             });
+            if (dropCaches()) {
+                measure("read cold " + name, runs, () -> dropCaches(), () -> {
+                    try (FileBlockDevice dev = FileBlockDevice.open(image, false)) {
+                        FatReader.open(dev, FatReader.Options.defaults()).walk(new Drain());
+                    }
+                });
+            }
             measure("extract " + name, runs, () -> delete(out), () -> {
                 try (FileBlockDevice dev = FileBlockDevice.open(image, false)) {
                     Extractor.extract(FatReader.open(dev, FatReader.Options.defaults()), out);
@@ -77,6 +85,20 @@ public final class FatBench {
         List<Double> sorted = times.stream().sorted().toList();
         System.out.printf("%-24s median %.4f s  min %.4f  max %.4f%n", what, sorted.get(sorted.size() / 2),
                 sorted.getFirst(), sorted.getLast());
+    }
+
+    /** Syncs and drops the page cache (root only); false when not permitted. */
+    private static boolean dropCaches() throws IOException {
+        try {
+            new ProcessBuilder("sync").inheritIO().start().waitFor();
+            Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "3");
+            return true;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
     }
 
     private static long sizeOf(Path data) throws IOException {

@@ -14,7 +14,17 @@ big_mib=100 small_files=1000 small_size=4096 small_dirs=10
 
 bench_header "pendrive FAT32: format, write, read, extract"
 "$repo/airlock" --version >/dev/null
-make_work_dir
+if [ -e "$work" ]; then
+  echo "ERROR: $work exists; remove it or set BENCH_DIR" >&2
+  exit 1
+fi
+mkdir -p "$work"
+echo "work dir:  $work ($(stat -f -c %T "$work"), $(df -P "$work" | awk 'NR == 2 { print $1 }'))"
+if (sync && echo 3 > /proc/sys/vm/drop_caches) 2>/dev/null; then
+  drop_caches=yes
+fi
+echo "caches:    FatBench drops them only before 'read cold' (root only: $drop_caches); mcopy runs after sync$([ "$drop_caches" = yes ] && echo " and a drop")"
+echo "runs:      $runs per measurement, in one JVM (the first run includes JIT warm-up)"
 make_datasets "$work"
 java=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$repo/target/airlock.jar")
 "${java[@]}" "$here/FatBench.java" "$work" "$runs" "$work/src-big/big.bin" "$work/src-small/small"
