@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Random trees (Unicode names, empty files, nested folders, files over many clusters) read back exactly as written;
  * a few of them also pass {@code fsck.fat -n}.
  */
-class FatRoundTripProperties {
+class FatRoundTripPropertyTest {
     /** One entry to create: a parent chosen among the folders made so far, a name, a folder or a file of a size. */
     record Op(int parent, String name, boolean directory, int size) {
     }
