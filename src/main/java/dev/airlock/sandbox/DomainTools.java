@@ -14,7 +14,7 @@ import java.util.List;
 public final class DomainTools {
     /** The commands, each an {@code airlock} subcommand of the same name. */
     static final List<String> COMMANDS = List.of("qvm-copy", "qvm-copy-to-vm", "qvm-move", "qvm-move-to-vm",
-            "qrexec-client-vm");
+            "qrexec-client-vm", "qvm-open-in-vm", "qvm-open-in-dvm");
 
     private DomainTools() {
     }
@@ -35,8 +35,10 @@ public final class DomainTools {
     }
 
     static String script(String command) {
+        // The JVM's own warnings go to stderr: by default it logs to stdout, which qrexec-client-vm passes on as
+        // the service's input.
         return "#!/bin/sh\nexec \"$JAVA_HOME/bin/java\" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC"
-                + " -XX:TieredStopAtLevel=1 -Xshare:auto -jar " + Bwrap.INSTALL + "/airlock.jar " + command
+                + " -XX:TieredStopAtLevel=1 -Xshare:auto -Xlog:disable -Xlog:all=warning:stderr -jar " + Bwrap.INSTALL + "/airlock.jar " + command
                 + " \"$@\"\n";
     }
 }
