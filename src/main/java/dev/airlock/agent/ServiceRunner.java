@@ -120,13 +120,19 @@ public final class ServiceRunner {
         return code;
     }
 
-    /** Copies the caller's input to the process, closing the process's stdin at the caller's EOF. */
+    /**
+     * Copies the caller's input to the process, closing the process's stdin at the caller's EOF. Pumps are platform
+     * threads: a call's socket blocks in native code, which would hold a virtual thread's carrier.
+     */
     private static Thread pump(ReadableByteChannel from, OutputStream to) {
-        return Thread.ofVirtual().start(() -> {
+        return Thread.ofPlatform().daemon().start(() -> {
             try (to) {
-                ByteBuffer b = ByteBuffer.allocate(64 * 1024);
+                ByteBuffer b = ByteBuffer.allocateDirect(64 * 1024);
+                byte[] chunk = new byte[b.capacity()];
                 while (from.read(b.clear()) >= 0) {
-                    to.write(b.array(), 0, b.position());
+                    int n = b.flip().remaining();
+                    b.get(chunk, 0, n);
+                    to.write(chunk, 0, n);
                     to.flush();
                 }
             } catch (IOException e) {
@@ -137,7 +143,7 @@ public final class ServiceRunner {
 
     /** Copies a process's output to the caller until the process closes it. */
     private static Thread pump(InputStream from, WritableByteChannel to) {
-        return Thread.ofVirtual().start(() -> {
+        return Thread.ofPlatform().daemon().start(() -> {
             try (from) {
                 byte[] b = new byte[64 * 1024];
                 var out = Channels.newOutputStream(to);

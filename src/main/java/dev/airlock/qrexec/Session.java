@@ -2,6 +2,7 @@ package dev.airlock.qrexec;
 
 import dev.airlock.qrexec.Message.AgentReady;
 import dev.airlock.qrexec.Message.CallAccepted;
+import dev.airlock.qrexec.Message.CallChannel;
 import dev.airlock.qrexec.Message.CallRefused;
 import dev.airlock.qrexec.Message.CallRequest;
 import dev.airlock.qrexec.Message.Connect;
@@ -181,7 +182,7 @@ public final class Session {
             case AGENT_TO_BROKER -> m instanceof Hello || m instanceof CallRequest || m instanceof ServiceRefused
                     || m instanceof Connect || m instanceof AgentReady;
             case BROKER_TO_AGENT -> m instanceof Hello || m instanceof CallAccepted || m instanceof CallRefused
-                    || m instanceof ServiceStart;
+                    || m instanceof ServiceStart || m instanceof CallChannel;
         };
     }
 
