@@ -8,6 +8,7 @@ import dev.airlock.qrexec.MessageEncoder;
 import dev.airlock.qrexec.Wire;
 import dev.airlock.sandbox.Bwrap;
 
+import dev.airlock.sys.BlockingThreads;
 import dev.airlock.sys.UnixSocket;
 
 import java.io.IOException;
@@ -49,9 +50,7 @@ public final class Agent {
                 retry = FIRST_RETRY_MILLIS;
                 for (Optional<Message> m = link.in().read(); m.isPresent(); m = link.in().read()) {
                     if (m.get() instanceof ServiceStart start) {
-                        // A platform thread: the call's raw socket blocks in native code.
-                        Thread.ofPlatform().daemon().name("airlock-service")
-                                .start(() -> start(start, link.channel()));
+                        BlockingThreads.start(() -> start(start, link.channel()));
                     }
                 }
             } catch (IOException e) {

@@ -9,6 +9,7 @@ import dev.airlock.qrexec.Message.Data;
 import dev.airlock.qrexec.MessageReader;
 import dev.airlock.qrexec.ServiceCall;
 import dev.airlock.qrexec.Wire;
+import dev.airlock.sys.BlockingThreads;
 import dev.airlock.sys.UnixSocket;
 
 import java.io.IOException;
@@ -114,8 +115,7 @@ public final class Caller {
 
     private static int exchange(WritableByteChannel toService, MessageReader in, InputStream stdin,
                                 OutputStream stdout, OutputStream stderr) throws IOException {
-        // A platform thread: writing to a raw socket blocks in native code, which would hold a virtual carrier.
-        Thread.ofPlatform().daemon().name("airlock-caller-stdin").start(() -> send(stdin, toService));
+        BlockingThreads.start(() -> send(stdin, toService));
         for (Optional<Message> m = in.read(); m.isPresent(); m = in.read()) {
             switch (m.get()) {
                 case Data d when d.stream() == DataStream.STDOUT -> {

@@ -2,6 +2,7 @@ package dev.airlock.agent;
 
 import dev.airlock.filecopy.Reply;
 import dev.airlock.filecopy.Unpacker;
+import dev.airlock.sys.BlockingThreads;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 
 /**
  * Runs one service call inside a domain: the built-in {@code qubes.Filecopy} (the unpacker, into
@@ -109,23 +112,31 @@ public final class ServiceRunner {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(home.toFile());
         pb.environment().putAll(extraEnv);
         Process p = pb.start();
-        Thread in = pump(io.stdin(), p.getOutputStream());
-        Thread out = pump(p.getInputStream(), io.stdout());
-        Thread err = pump(p.getErrorStream(), io.stderr());
+        Future<?> in = pump(io.stdin(), p.getOutputStream());
+        Future<?> out = pump(p.getInputStream(), io.stdout());
+        Future<?> err = pump(p.getErrorStream(), io.stderr());
         int code = p.waitFor();
-        out.join();
-        err.join();
+        finish(out);
+        finish(err);
         // The caller may still be writing; its input is no longer wanted once the service is done.
-        in.interrupt();
+        in.cancel(true);
         return code;
     }
 
+    private static void finish(Future<?> pump) throws InterruptedException {
+        try {
+            pump.get();
+        } catch (ExecutionException e) {
+            // A pump ends its own failures; one that threw anyway has nothing more to pass on.
+        }
+    }
+
     /**
-     * Copies the caller's input to the process, closing the process's stdin at the caller's EOF. Pumps are platform
-     * threads: a call's socket blocks in native code, which would hold a virtual thread's carrier.
+     * Copies the caller's input to the process, closing the process's stdin at the caller's EOF. Pumps run on
+     * platform threads: a call's socket blocks in native code, which would hold a virtual thread's carrier.
      */
-    private static Thread pump(ReadableByteChannel from, OutputStream to) {
-        return Thread.ofPlatform().daemon().start(() -> {
+    private static Future<?> pump(ReadableByteChannel from, OutputStream to) {
+        return BlockingThreads.start(() -> {
             try (to) {
                 ByteBuffer b = ByteBuffer.allocateDirect(64 * 1024);
                 byte[] chunk = new byte[b.capacity()];
@@ -142,8 +153,8 @@ public final class ServiceRunner {
     }
 
     /** Copies a process's output to the caller until the process closes it. */
-    private static Thread pump(InputStream from, WritableByteChannel to) {
-        return Thread.ofPlatform().daemon().start(() -> {
+    private static Future<?> pump(InputStream from, WritableByteChannel to) {
+        return BlockingThreads.start(() -> {
             try (from) {
                 byte[] b = new byte[64 * 1024];
                 var out = Channels.newOutputStream(to);

@@ -1,5 +1,6 @@
 package dev.airlock.broker;
 
+import dev.airlock.sys.BlockingThreads;
 import dev.airlock.sys.UnixListener;
 import dev.airlock.sys.UnixSocket;
 
@@ -39,7 +40,7 @@ final class AgentListener implements AutoCloseable {
         while (server.isOpen()) {
             try {
                 UnixSocket c = server.accept();
-                Thread.ofPlatform().daemon().name("airlock-conn-" + domain).start(() -> serve.accept(domain, c));
+                BlockingThreads.start(() -> serve.accept(domain, c));
             } catch (IOException e) {
                 if (!server.isOpen()) {
                     return;
