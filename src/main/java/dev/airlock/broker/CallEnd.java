@@ -5,6 +5,7 @@ import dev.airlock.qrexec.Message;
 import dev.airlock.qrexec.MessageReader;
 import dev.airlock.qrexec.ProtocolException;
 import dev.airlock.qrexec.Session;
+import dev.airlock.sys.DescriptorRefusedException;
 
 import java.io.IOException;
 import java.util.Optional;
@@ -41,7 +42,7 @@ sealed interface CallEnd {
                 return new Exited(e.code());
             }
             return new Garbled("the agent sent " + m.get().getClass().getSimpleName() + " instead of the exit code");
-        } catch (ProtocolException e) {
+        } catch (ProtocolException | DescriptorRefusedException e) {
             return new Garbled(e.getMessage());
         } catch (IOException e) {
             return new Vanished();

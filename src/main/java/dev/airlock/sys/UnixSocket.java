@@ -141,7 +141,7 @@ public final class UnixSocket implements ByteChannel {
         }
         Posix.closeQuietly(pending);
         pending = -1;
-        failure = new IOException(refusal);
+        failure = new DescriptorRefusedException(refusal);
         throw failure;
     }
 

@@ -56,6 +56,18 @@ class CallEndTest {
     }
 
     @Test
+    void agentThatAttachesADescriptorToItsReportIsRecordedAsBreakingTheProtocol() throws IOException {
+        UnixSocket[] connection = UnixSocket.pair();
+        UnixSocket[] smuggled = UnixSocket.pair();
+        try (UnixSocket broker = connection[0]; UnixSocket agent = connection[1]; UnixSocket s0 = smuggled[0];
+             UnixSocket s1 = smuggled[1]) {
+            agent.sendWithDescriptor(ByteBuffer.wrap(MessageEncoder.encode(new Message.ExitCode(0))), s1);
+            assertThat(CallEnd.read(new MessageReader(broker))).isInstanceOfSatisfying(CallEnd.Garbled.class,
+                    g -> assertThat(g.reason()).contains("none is accepted"));
+        }
+    }
+
+    @Test
     void domainThatSendsADescriptorToTheBrokerHasItClosedAndLosesTheConnection(@TempDir Path tmp)
             throws Exception {
         Path socket = tmp.resolve("agent.sock");
