@@ -97,6 +97,8 @@ public final class Broker implements AutoCloseable {
     private final AdminServer admin;
     private final PolicyStore policy;
     private final DomainRunner domains;
+    /** How long a stopping broker waits for the records of the calls its stopped domains ended. */
+    private static final long CALLS_END_MILLIS = 2000;
     private final CallRouter router;
     private final AuditLog audit;
     private final AskQueue asks;
@@ -215,7 +217,9 @@ public final class Broker implements AutoCloseable {
             }
             AdminServer.answer(ch, AdminServer.ok());
             Splice.join(ch, ours);
-            router.awaitEnd(CallRouter.HOST, name, call, connection);
+            router.awaitEnd(CallRouter.HOST, name, call, service.service());
+        } finally {
+            router.released();
         }
     }
 
@@ -258,6 +262,8 @@ public final class Broker implements AutoCloseable {
         } finally {
             if (stopDomains) {
                 domains.close();
+                // The stopped domains' calls end now: their records are written before the broker is gone.
+                router.awaitCallsEnded(CALLS_END_MILLIS);
             } else {
                 domains.leaveRunning();
             }

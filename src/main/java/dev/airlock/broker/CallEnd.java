@@ -1,6 +1,5 @@
 package dev.airlock.broker;
 
-import dev.airlock.qrexec.Direction;
 import dev.airlock.qrexec.Message;
 import dev.airlock.qrexec.MessageReader;
 import dev.airlock.qrexec.ProtocolException;
@@ -28,11 +27,12 @@ sealed interface CallEnd {
     record Garbled(String reason) implements CallEnd {
     }
 
-    /** Reads the report from {@code in}, a connection past HELLO and CONNECT; at most one message. */
-    static CallEnd read(MessageReader in) {
+    /**
+     * Reads the report from {@code in}, a connection past HELLO and CONNECT whose {@code session} has
+     * {@linkplain Session#joinedAs joined} the service's side; at most one message.
+     */
+    static CallEnd read(MessageReader in, Session s) {
         try {
-            Session s = new Session(Direction.SERVICE_TO_CALLER);
-            s.accept(Message.Hello.current());
             Optional<Message> m = in.read();
             if (m.isEmpty()) {
                 return new Vanished();

@@ -56,16 +56,28 @@ final class CallRouter {
     static final int CALL_BUFFER_BYTES = 1024 * 1024;
 
     /** A service's side of a call, waiting for its CONNECT connection, which only {@code domain} may open. */
-    private record Side(String domain, CompletableFuture<UnixSocket> arrival) {
+    private record Side(String domain, CompletableFuture<Connected> arrival) {
     }
 
-    /** A started service: the call's number and the CONNECT connection of the service's agent. */
-    record Started(long token, UnixSocket connection) {
+    /**
+     * The CONNECT connection of a service's agent, past CONNECT: what the broker reads there next (the service's
+     * report of its end) is checked by {@code session}.
+     */
+    record Connected(UnixSocket connection, MessageReader in, Session session) {
+    }
+
+    /** A started service: the call's number and its agent's CONNECT connection. */
+    record Started(long token, Connected service) {
+        UnixSocket connection() {
+            return service.connection();
+        }
     }
 
     // One generator for the broker's life; created here, on a broker thread, never inside a Landlock domain.
     private final SecureRandom random = new SecureRandom();
     private final ConcurrentMap<Long, Side> waiting = new ConcurrentHashMap<>();
+    /** Started calls not yet {@linkplain #released released}; guarded by this. */
+    private int running;
     private final DomainRunner domains;
     private final PolicyStore policy;
     private final DomainViews views;
@@ -106,7 +118,8 @@ final class CallRouter {
             session.accept(first);
             switch (first) {
                 case AgentReady r -> controlChannel(domain, ch, in, session);
-                case Connect c -> handedOn = arrive(domain, c.token(), ch);
+                case Connect c -> handedOn = arrive(domain, c.token(),
+                        new Connected(ch, in, session.joinedAs(Direction.SERVICE_TO_CALLER)));
                 case CallRequest r -> call(domain, r, ch);
                 default -> {
                     // Session refused every other first message already.
@@ -140,7 +153,7 @@ final class CallRouter {
     }
 
     /** A service's CONNECT connection: accepted only from the domain its token was given to, and only once. */
-    private boolean arrive(String domain, long token, UnixSocket ch) {
+    private boolean arrive(String domain, long token, Connected ch) {
         Side side = waiting.remove(token);
         if (side == null) {
             return false;
@@ -168,19 +181,33 @@ final class CallRouter {
             return;
         }
         try (UnixSocket connection = service.connection()) {
-            UnixSocket[] pair = pair();
-            try (UnixSocket callerEnd = pair[0]; UnixSocket serviceEnd = pair[1]) {
-                connection.sendWithDescriptor(encode(new CallChannel()), serviceEnd);
-                ch.sendWithDescriptor(encode(new CallAccepted(r.requestId(), service.token())), callerEnd);
-            } catch (IOException e) {
-                // One side went away before it had its end; the other sees the end of the call on its own.
-                record(source, target, call, null, "ended", "the call's connection could not be handed over: "
-                        + e.getMessage());
-                return;
-            }
-            ch.close();
-            awaitEnd(source, target, call, connection);
+            handOver(source, target, r, service, ch);
+        } finally {
+            released();
         }
+    }
+
+    /** Hands each side its end of a new socket pair, then waits for the end of the call and records it. */
+    private void handOver(String source, String target, CallRequest r, Started service, UnixSocket ch) {
+        ServiceCall call = r.call();
+        UnixSocket[] pair;
+        try {
+            pair = pair();
+        } catch (IOException e) {
+            record(source, target, call, null, "ended", "no socket pair for the call: " + e.getMessage());
+            return;
+        }
+        try (UnixSocket callerEnd = pair[0]; UnixSocket serviceEnd = pair[1]) {
+            service.connection().sendWithDescriptor(encode(new CallChannel()), serviceEnd);
+            ch.sendWithDescriptor(encode(new CallAccepted(r.requestId(), service.token())), callerEnd);
+        } catch (IOException e) {
+            // One side went away before it had its end; the other sees the end of the call on its own.
+            record(source, target, call, null, "ended", "the call's connection could not be handed over: "
+                    + e.getMessage());
+            return;
+        }
+        ch.close();
+        awaitEnd(source, target, call, service.service());
     }
 
     /** One socket pair for a call, with the larger buffers of {@link #CALL_BUFFER_BYTES}. */
@@ -197,9 +224,27 @@ final class CallRouter {
     }
 
     /** Waits for the service's report of its end on its CONNECT connection and records it. */
-    void awaitEnd(String source, String target, ServiceCall call, UnixSocket connection) {
-        CallEnd end = CallEnd.read(new MessageReader(connection));
+    void awaitEnd(String source, String target, ServiceCall call, Connected service) {
+        CallEnd end = CallEnd.read(service.in(), service.session());
         record(source, target, call, null, "ended", end.detail());
+    }
+
+    /** A call whose service had started is over for the broker: its end is recorded, or it never began. */
+    synchronized void released() {
+        running--;
+        notifyAll();
+    }
+
+    /** Waits at most {@code millis} until no call is running (each one's end recorded). */
+    synchronized void awaitCallsEnded(long millis) {
+        long deadline = System.currentTimeMillis() + millis;
+        try {
+            for (long left = millis; running > 0 && left > 0; left = deadline - System.currentTimeMillis()) {
+                wait(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Policy's answer for the call, audited; the target the call goes to, which runs. */
@@ -266,11 +311,11 @@ final class CallRouter {
 
     /**
      * Asks {@code target}'s agent to start {@code call} for {@code source} and waits for the service's CONNECT
-     * connection.
+     * connection. The caller must {@linkplain #released release} a started call when it is over.
      */
     Started startService(String source, String target, ServiceCall call) throws CallRefusal {
         long token = random.nextLong();
-        CompletableFuture<UnixSocket> arrival = new CompletableFuture<>();
+        CompletableFuture<Connected> arrival = new CompletableFuture<>();
         waiting.put(token, new Side(target, arrival));
         try {
             domains.link(target).send(new ServiceStart(token, source, call));
@@ -278,10 +323,14 @@ final class CallRouter {
             waiting.remove(token);
             throw new CallRefusal(Wire.EXIT_MACHINERY, "cannot reach the agent of " + target + ": " + e.getMessage());
         }
-        return new Started(token, awaitSide(token, arrival));
+        Started started = new Started(token, awaitSide(token, arrival));
+        synchronized (this) {
+            running++;
+        }
+        return started;
     }
 
-    private UnixSocket awaitSide(long token, CompletableFuture<UnixSocket> arrival) throws CallRefusal {
+    private Connected awaitSide(long token, CompletableFuture<Connected> arrival) throws CallRefusal {
         try {
             return arrival.get(CONNECT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {

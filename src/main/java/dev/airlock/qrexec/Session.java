@@ -24,7 +24,8 @@ import java.util.Set;
  * <p>A new connection to the broker is {@link Direction#AGENT_TO_BROKER}, and its first message after HELLO
  * decides its role: {@link AgentReady} makes it an agent's control channel, on which only {@link ServiceRefused}
  * may follow; a {@link CallRequest} is a one-shot call after which nothing may follow; a {@link Connect} makes it a
- * data connection, and the broker goes on with {@link #joinedAs}.
+ * service's connection for one call, on which the broker reads the service's report of its end with
+ * {@link #joinedAs}.
  */
 public final class Session {
 

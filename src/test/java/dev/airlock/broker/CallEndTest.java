@@ -3,9 +3,12 @@ package dev.airlock.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.airlock.qrexec.DataStream;
+import dev.airlock.qrexec.Direction;
 import dev.airlock.qrexec.Message;
 import dev.airlock.qrexec.MessageEncoder;
 import dev.airlock.qrexec.MessageReader;
+import dev.airlock.qrexec.ProtocolException;
+import dev.airlock.qrexec.Session;
 import dev.airlock.sys.UnixSocket;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -62,7 +65,7 @@ class CallEndTest {
         try (UnixSocket broker = connection[0]; UnixSocket agent = connection[1]; UnixSocket s0 = smuggled[0];
              UnixSocket s1 = smuggled[1]) {
             agent.sendWithDescriptor(ByteBuffer.wrap(MessageEncoder.encode(new Message.ExitCode(0))), s1);
-            assertThat(CallEnd.read(new MessageReader(broker))).isInstanceOfSatisfying(CallEnd.Garbled.class,
+            assertThat(CallEnd.read(new MessageReader(broker), joined())).isInstanceOfSatisfying(CallEnd.Garbled.class,
                     g -> assertThat(g.reason()).contains("none is accepted"));
         }
     }
@@ -99,7 +102,19 @@ class CallEndTest {
     }
 
     private static CallEnd read(byte[] wire) {
-        return CallEnd.read(new MessageReader(Channels.newChannel(new ByteArrayInputStream(wire))));
+        return CallEnd.read(new MessageReader(Channels.newChannel(new ByteArrayInputStream(wire))), joined());
+    }
+
+    /** The session of a CONNECT connection as the broker has it when the service's report comes. */
+    private static Session joined() {
+        try {
+            Session s = new Session(Direction.AGENT_TO_BROKER);
+            s.accept(Message.Hello.current());
+            s.accept(new Message.Connect(1));
+            return s.joinedAs(Direction.SERVICE_TO_CALLER);
+        } catch (ProtocolException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static Set<Integer> openDescriptors() throws IOException {
