@@ -36,6 +36,15 @@ public final class Broker implements AutoCloseable {
     public static final Duration DEFAULT_ASK_TIMEOUT = Duration.ofSeconds(60);
     /** The environment variable that sets the ask timeout, in whole seconds. */
     public static final String ASK_TIMEOUT_VARIABLE = "AIRLOCK_ASK_TIMEOUT";
+    /** How many started disposables are kept ready per disposable template, unless told otherwise. */
+    public static final int DEFAULT_POOL_SIZE = 1;
+    /** The environment variable that sets the pool size per disposable template (0 for no pool). */
+    public static final String POOL_SIZE_VARIABLE = "AIRLOCK_DISPVM_POOL";
+    /** The most a disposable may write in its home, unless told otherwise. */
+    public static final long DEFAULT_DISPOSABLE_HOME_BYTES = 256L << 20;
+    /** The environment variable that sets the most a disposable may write in its home, in MiB. */
+    public static final String DISPOSABLE_HOME_VARIABLE = "AIRLOCK_DISPVM_HOME_MB";
+    private static final int MAX_POOL_SIZE = 16;
 
     /**
      * Where the broker finds what it needs.
@@ -44,19 +53,40 @@ public final class Broker implements AutoCloseable {
      * @param installDir      the folder holding {@code airlock.jar} and {@code lib/}, which domains run
      * @param jdkHome         the JDK that domains run on
      * @param askTimeout      how long a call waits for the user's answer when the policy says ask; then it is denied
+     * @param poolSize        how many started disposables are kept ready per disposable template (0 to
+     *                        {@value #MAX_POOL_SIZE})
+     * @param disposableHomeBytes the most a disposable may write in its home (memory on the host), at least 1 MiB
      */
     public record Settings(AirlockHome home, Path policyDirectory, Path installDir, Path jdkHome,
-                           Duration askTimeout) {
+                           Duration askTimeout, int poolSize, long disposableHomeBytes) {
 
         public Settings {
             if (askTimeout.isNegative() || askTimeout.isZero()) {
                 throw new IllegalArgumentException("the ask timeout must be positive");
             }
+            if (poolSize < 0 || poolSize > MAX_POOL_SIZE) {
+                throw new IllegalArgumentException("the pool of disposables holds 0 to " + MAX_POOL_SIZE
+                        + " per template, not " + poolSize);
+            }
+            if (disposableHomeBytes < 1 << 20) {
+                throw new IllegalArgumentException("a disposable's home needs at least 1 MiB");
+            }
         }
 
-        /** Settings with the {@linkplain #DEFAULT_ASK_TIMEOUT default ask timeout}. */
+        /** Settings with the default pool and disposable home size. */
+        public Settings(AirlockHome home, Path policyDirectory, Path installDir, Path jdkHome, Duration askTimeout) {
+            this(home, policyDirectory, installDir, jdkHome, askTimeout, DEFAULT_POOL_SIZE,
+                    DEFAULT_DISPOSABLE_HOME_BYTES);
+        }
+
+        /** Settings with the {@linkplain #DEFAULT_ASK_TIMEOUT default ask timeout}, pool and disposable home size. */
         public Settings(AirlockHome home, Path policyDirectory, Path installDir, Path jdkHome) {
             this(home, policyDirectory, installDir, jdkHome, DEFAULT_ASK_TIMEOUT);
+        }
+
+        /** These settings with another pool size. */
+        public Settings withPoolSize(int size) {
+            return new Settings(home, policyDirectory, installDir, jdkHome, askTimeout, size, disposableHomeBytes);
         }
 
         /**
@@ -65,7 +95,22 @@ public final class Broker implements AutoCloseable {
          */
         public static Settings defaults(AirlockHome home) {
             return new Settings(home, PolicyLocation.directory(System.getenv()), ownFolder(),
-                    Path.of(System.getProperty("java.home")), askTimeout(System.getenv(ASK_TIMEOUT_VARIABLE)));
+                    Path.of(System.getProperty("java.home")), askTimeout(System.getenv(ASK_TIMEOUT_VARIABLE)),
+                    (int) number(POOL_SIZE_VARIABLE, DEFAULT_POOL_SIZE, 1),
+                    number(DISPOSABLE_HOME_VARIABLE, DEFAULT_DISPOSABLE_HOME_BYTES, 1 << 20));
+        }
+
+        /** The whole number in the environment variable times {@code unit}, or {@code otherwise} when unset. */
+        static long number(String variable, long otherwise, long unit) {
+            String value = System.getenv(variable);
+            if (value == null || value.isBlank()) {
+                return otherwise;
+            }
+            try {
+                return Math.multiplyExact(Integer.parseInt(value.strip()), unit);
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw new IllegalArgumentException(variable + " must be a whole number, not \"" + value + "\"");
+            }
         }
 
         static Duration askTimeout(String seconds) {
@@ -95,6 +140,7 @@ public final class Broker implements AutoCloseable {
     private final AdminServer admin;
     private final PolicyStore policy;
     private final DomainRunner domains;
+    private final Disposables disposables;
     private final CallRouter router;
     private final AuditLog audit;
     private final AskQueue asks;
@@ -109,9 +155,17 @@ public final class Broker implements AutoCloseable {
         this.audit = new AuditLog(home.auditLog());
         CallRouter[] routerRef = new CallRouter[1];
         this.domains = new DomainRunner(home, registry, settings.installDir().toAbsolutePath().normalize(),
-                settings.jdkHome().toRealPath(), (domain, ch) -> routerRef[0].serve(domain, ch));
-        this.router = new CallRouter(domains, policy, new RegistryViews(registry, domains::isReady), audit, asks);
+                settings.jdkHome().toRealPath(), (domain, ch) -> routerRef[0].serve(domain, ch),
+                settings.disposableHomeBytes());
+        this.disposables = new Disposables(registry, domains, home.run().resolve("domains"), settings.poolSize());
+        this.router = new CallRouter(domains, disposables, policy, new RegistryViews(registry, domains::isReady),
+                audit, asks);
         routerRef[0] = router;
+        // Before adoption: a disposable outlives neither its call nor the broker that made it.
+        for (String name : disposables.removeLeftovers()) {
+            audit.append(new AuditLog.Entry(Instant.now(), CallRouter.HOST, name, null, null, null, "destroyed",
+                    "disposable left by an earlier broker"));
+        }
         domains.adopt();
         Map<String, Function<JsonNode, ObjectNode>> handlers = new HashMap<>();
         handlers.put("ping", r -> AdminServer.ok().put("pid", ProcessHandle.current().pid()));
@@ -133,6 +187,8 @@ public final class Broker implements AutoCloseable {
             ObjectNode answer = AdminServer.ok();
             var names = answer.putArray("domains");
             domains.names().stream().filter(domains::isReady).forEach(names::add);
+            var pooled = answer.putArray("pooled");
+            disposables.pooled().forEach(pooled::add);
             return answer;
         });
         handlers.put("pending", r -> {
@@ -149,6 +205,7 @@ public final class Broker implements AutoCloseable {
             return AdminServer.ok();
         });
         this.admin = AdminServer.start(home, handlers, Map.of("run", this::runCommand));
+        disposables.fillPools();
     }
 
     /**
@@ -240,8 +297,10 @@ public final class Broker implements AutoCloseable {
             // Stopping anyway: a leftover socket file is replaced by the next broker.
         } finally {
             if (stopDomains) {
+                disposables.close();
                 domains.close();
             } else {
+                disposables.abandon();
                 domains.leaveRunning();
             }
             policy.close();

@@ -44,6 +44,8 @@ final class CallRouter {
     static final String RUN_SERVICE = "airlock.Run";
     /** The host's name as the source of the calls it makes ({@code airlock run}). */
     static final String HOST = QrexecNames.HOST;
+    /** How the policy names a new disposable of a template as a call's target. */
+    static final String DISPVM_PREFIX = "@dispvm:";
     /** How long each side of an accepted call has to open its data connection. */
     private static final long CONNECT_SECONDS = 30;
 
@@ -51,10 +53,15 @@ final class CallRouter {
     private record Side(String domain, CompletableFuture<SocketChannel> arrival) {
     }
 
+    /** Where an allowed call goes: a running domain, made for the call when it is a disposable. */
+    private record Target(String name, boolean disposable) {
+    }
+
     // One generator for the broker's life; created here, on a broker thread, never inside a Landlock domain.
     private final SecureRandom random = new SecureRandom();
     private final ConcurrentMap<Long, Side> waiting = new ConcurrentHashMap<>();
     private final DomainRunner domains;
+    private final Disposables disposables;
     private final PolicyStore policy;
     private final DomainViews views;
     private final AuditLog audit;
@@ -65,8 +72,10 @@ final class CallRouter {
         DomainView view() throws IOException;
     }
 
-    CallRouter(DomainRunner domains, PolicyStore policy, DomainViews views, AuditLog audit, AskQueue asks) {
+    CallRouter(DomainRunner domains, Disposables disposables, PolicyStore policy, DomainViews views, AuditLog audit,
+               AskQueue asks) {
         this.domains = domains;
+        this.disposables = disposables;
         this.policy = policy;
         this.views = views;
         this.audit = audit;
@@ -146,9 +155,10 @@ final class CallRouter {
 
     private void call(String source, CallRequest r, SocketChannel ch) throws IOException {
         ServiceCall call = r.call();
+        Target target = null;
         try {
-            String target = decide(source, r.target(), call);
-            SocketChannel service = startService(source, target, call);
+            target = decide(source, r.target(), call);
+            SocketChannel service = startService(source, target.name(), call);
             long token = random.nextLong();
             CompletableFuture<SocketChannel> caller = new CompletableFuture<>();
             waiting.put(token, new Side(source, caller));
@@ -161,14 +171,21 @@ final class CallRouter {
                 Splice.closeQuietly(service);
                 return;
             }
-            Splice.join(callerData, service);
+            String name = target.name();
+            // A caller closes its data connection only when it is done or dead (the end of its input is a frame):
+            // either way a disposable has nothing more to do, even if its service would go on.
+            Splice.join(callerData, service, target.disposable() ? () -> disposables.destroy(name) : () -> { });
         } catch (CallRefusal e) {
             MessageEncoder.write(new CallRefused(r.requestId(), e.exitCode(), reason(e.getMessage())), ch);
+        } finally {
+            if (target != null && target.disposable()) {
+                disposables.destroy(target.name());
+            }
         }
     }
 
     /** Policy's answer for the call, audited; the target the call goes to, which runs. */
-    private String decide(String source, String requested, ServiceCall call) throws CallRefusal {
+    private Target decide(String source, String requested, ServiceCall call) throws CallRefusal {
         if (call.service().equals(RUN_SERVICE)) {
             throw refuse(source, requested, call, null, Wire.EXIT_REFUSED, RUN_SERVICE + " is reserved to the host");
         }
@@ -196,13 +213,31 @@ final class CallRouter {
             throw refuse(source, requested, call, rule, Wire.EXIT_REFUSED, "refused by policy: " + d.reason());
         }
         String target = allow.target();
+        if (target.startsWith(DISPVM_PREFIX)) {
+            return disposable(source, target.substring(DISPVM_PREFIX.length()), call, rule, allow.reason());
+        }
         if (!QrexecNames.isDomainName(target) || target.equals(HOST)) {
             throw refuse(source, target, call, rule, Wire.EXIT_MACHINERY, "calls to " + target
                     + " are not supported yet");
         }
         String started = startIfHalted(source, target, call, allow);
         record(source, target, call, rule, "allow", allow.reason() + started);
-        return target;
+        return new Target(target, false);
+    }
+
+    /** A disposable of {@code template} for the call, from the pool or started for it; audited by its name. */
+    private Target disposable(String source, String template, ServiceCall call, String rule, String reason)
+            throws CallRefusal {
+        Disposables.Taken d;
+        try {
+            d = disposables.take(template, source);
+        } catch (IOException | RuntimeException e) {
+            throw refuse(source, DISPVM_PREFIX + template, call, rule, Wire.EXIT_MACHINERY,
+                    "cannot make a disposable of " + template + ": " + e.getMessage());
+        }
+        record(source, d.name(), call, rule, "allow", reason + "; disposable " + d.name() + " of " + template
+                + (d.pooled() ? " from the pool" : " started for the call"));
+        return new Target(d.name(), true);
     }
 
     /**

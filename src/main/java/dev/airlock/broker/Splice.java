@@ -19,7 +19,18 @@ final class Splice {
 
     /** Runs until both directions are done, then closes both connections. */
     static void join(SocketChannel caller, SocketChannel service) {
-        Thread up = Thread.ofVirtual().name("airlock-splice-in").start(() -> copy(caller, service));
+        join(caller, service, () -> { });
+    }
+
+    /**
+     * As {@link #join(SocketChannel, SocketChannel)}, and runs {@code callerDone} as soon as the caller's
+     * connection ends (its end of input, or an error).
+     */
+    static void join(SocketChannel caller, SocketChannel service, Runnable callerDone) {
+        Thread up = Thread.ofVirtual().name("airlock-splice-in").start(() -> {
+            copy(caller, service);
+            callerDone.run();
+        });
         copy(service, caller);
         closeQuietly(service);
         closeQuietly(caller);
