@@ -157,7 +157,8 @@ public final class Broker implements AutoCloseable {
         this.domains = new DomainRunner(home, registry, settings.installDir().toAbsolutePath().normalize(),
                 settings.jdkHome().toRealPath(), (domain, ch) -> routerRef[0].serve(domain, ch),
                 settings.disposableHomeBytes());
-        this.disposables = new Disposables(registry, domains, home.run().resolve("domains"), settings.poolSize());
+        this.disposables = new Disposables(registry, domains, home.run().resolve("domains"), settings.poolSize(),
+                name -> routerRef[0].warmUp(name));
         this.router = new CallRouter(domains, disposables, policy, new RegistryViews(registry, domains::isReady),
                 audit, asks);
         routerRef[0] = router;

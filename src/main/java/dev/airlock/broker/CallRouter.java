@@ -4,6 +4,7 @@ import dev.airlock.policy.Decision;
 import dev.airlock.policy.DomainView;
 import dev.airlock.policy.PolicyStore;
 import dev.airlock.policy.Request;
+import dev.airlock.qrexec.DataStream;
 import dev.airlock.qrexec.Direction;
 import dev.airlock.qrexec.Message;
 import dev.airlock.qrexec.Message.AgentReady;
@@ -24,6 +25,7 @@ import dev.airlock.qrexec.Wire;
 
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Optional;
@@ -53,8 +55,11 @@ final class CallRouter {
     private record Side(String domain, CompletableFuture<SocketChannel> arrival) {
     }
 
-    /** Where an allowed call goes: a running domain, made for the call when it is a disposable. */
-    private record Target(String name, boolean disposable) {
+    /** Where an allowed call goes: a running domain, or a disposable made of {@code template} for the call. */
+    private record Target(String name, String template) {
+        boolean disposable() {
+            return template != null;
+        }
     }
 
     // One generator for the broker's life; created here, on a broker thread, never inside a Landlock domain.
@@ -158,7 +163,14 @@ final class CallRouter {
         Target target = null;
         try {
             target = decide(source, r.target(), call);
-            SocketChannel service = startService(source, target.name(), call);
+            SocketChannel service;
+            try {
+                service = startService(source, target.name(), call);
+            } finally {
+                if (target.template() != null) {
+                    disposables.refill(target.template());
+                }
+            }
             long token = random.nextLong();
             CompletableFuture<SocketChannel> caller = new CompletableFuture<>();
             waiting.put(token, new Side(source, caller));
@@ -222,7 +234,7 @@ final class CallRouter {
         }
         String started = startIfHalted(source, target, call, allow);
         record(source, target, call, rule, "allow", allow.reason() + started);
-        return new Target(target, false);
+        return new Target(target, null);
     }
 
     /** A disposable of {@code template} for the call, from the pool or started for it; audited by its name. */
@@ -237,7 +249,7 @@ final class CallRouter {
         }
         record(source, d.name(), call, rule, "allow", reason + "; disposable " + d.name() + " of " + template
                 + (d.pooled() ? " from the pool" : " started for the call"));
-        return new Target(d.name(), true);
+        return new Target(d.name(), template);
     }
 
     /**
@@ -262,6 +274,30 @@ final class CallRouter {
                     + e.getMessage());
         }
         return "; " + target + " started for the call (autostart)";
+    }
+
+    /**
+     * Runs {@code true} in a pooled disposable through {@value #RUN_SERVICE}: the agent's path that starts services
+     * then runs compiled and loaded when the first call comes.
+     */
+    void warmUp(String name) throws IOException {
+        SocketChannel service;
+        try {
+            service = startService(HOST, name, new ServiceCall(RUN_SERVICE, ""));
+        } catch (CallRefusal e) {
+            throw new IOException("cannot warm up " + name + ": " + e.getMessage());
+        }
+        try (service) {
+            MessageEncoder.write(new Message.Data(DataStream.STDIN, "[\"true\"]".getBytes(StandardCharsets.US_ASCII)),
+                    service);
+            MessageEncoder.write(Message.Data.eof(DataStream.STDIN), service);
+            MessageReader in = new MessageReader(service);
+            for (Optional<Message> m = in.read(); m.isPresent(); m = in.read()) {
+                if (m.get() instanceof Message.ExitCode) {
+                    return;
+                }
+            }
+        }
     }
 
     /**

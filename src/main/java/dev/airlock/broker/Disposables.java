@@ -36,6 +36,11 @@ final class Disposables implements AutoCloseable {
     static final String CREATED_BY = "created-by-";
     private static final int MAX_NUMBER = 9999;
 
+    /** Runs something in a started disposable before it joins the pool, so that its first call finds it warm. */
+    interface WarmUp {
+        void run(String name) throws IOException;
+    }
+
     /** A disposable handed to a call, and whether it came from the pool. */
     record Taken(String name, boolean pooled) {
     }
@@ -44,6 +49,7 @@ final class Disposables implements AutoCloseable {
     private final DomainRunner domains;
     private final Path runDomains;
     private final int poolSize;
+    private final WarmUp warmUp;
     /** Ready disposables by template, oldest first; guarded by {@code this}, as is {@link #filling}. */
     private final Map<String, Deque<String>> pools = new HashMap<>();
     private final Map<String, Integer> filling = new HashMap<>();
@@ -54,8 +60,9 @@ final class Disposables implements AutoCloseable {
     /**
      * @param runDomains the folder of the domains' sockets and pid files ({@code run/domains})
      * @param poolSize   how many started disposables to keep ready per template
+     * @param warmUp     what runs in a pooled disposable before a call may take it
      */
-    Disposables(Registry registry, DomainRunner domains, Path runDomains, int poolSize) {
+    Disposables(Registry registry, DomainRunner domains, Path runDomains, int poolSize, WarmUp warmUp) {
         if (poolSize < 0) {
             throw new IllegalArgumentException("the pool size cannot be negative");
         }
@@ -63,6 +70,7 @@ final class Disposables implements AutoCloseable {
         this.domains = domains;
         this.runDomains = runDomains;
         this.poolSize = poolSize;
+        this.warmUp = warmUp;
     }
 
     /**
@@ -105,7 +113,8 @@ final class Disposables implements AutoCloseable {
 
     /**
      * A started disposable of {@code template} for a call from {@code caller}: a pooled one if one is ready, else a
-     * new one; tagged {@code created-by-CALLER}. The pool is refilled in the background.
+     * new one; tagged {@code created-by-CALLER}. The caller refills the pool with {@link #refill} once the call's
+     * service has started: a disposable starting meanwhile would compete with it for the processors.
      *
      * @throws IOException if {@code template} is not a disposable template or no disposable could be started
      */
@@ -138,9 +147,8 @@ final class Disposables implements AutoCloseable {
             if (name != null) {
                 destroy(name);
             }
-            throw e;
-        } finally {
             refill(template);
+            throw e;
         }
         return new Taken(name, pooled);
     }
@@ -219,7 +227,7 @@ final class Disposables implements AutoCloseable {
     }
 
     /** Starts disposables of {@code template} in the background until its pool is full. */
-    private void refill(String template) {
+    void refill(String template) {
         int missing;
         synchronized (this) {
             if (closed) {
@@ -242,7 +250,14 @@ final class Disposables implements AutoCloseable {
         try {
             Domain t = registry.read(all -> all.get(template)).filter(Domain::templateForDispvms).orElse(null);
             if (t != null && !closed) {
-                name = create(t);
+                String made = create(t);
+                try {
+                    warmUp.run(made);
+                } catch (IOException | RuntimeException e) {
+                    destroy(made);
+                    throw e;
+                }
+                name = made;
             }
         } catch (IOException | RuntimeException e) {
             if (!closed) {
