@@ -35,7 +35,9 @@ import java.util.Optional;
  *     at the same path) shows inside.</li>
  * <li>any extra read-only paths (before the mounts above, which therefore cover them), the installation folder
  *     read-only at {@code /opt/airlock}, then the home at {@code /home/user}; last, the sandbox's own root
- *     folder made read-only.</li>
+ *     folder made read-only. A disposable's home ({@link HomeMount.Layered}) is an overlay that a user and mount
+ *     namespace of its own mounts before bubblewrap starts (bubblewrap 0.8 has no overlay option); its
+ *     {@code /tmp} is as limited in size as its home.</li>
  * <li>a cleared environment with only {@code PATH}, {@code HOME}, {@code LANG=C.UTF-8}, {@code JAVA_HOME} and
  *     {@code AIRLOCK_DOMAIN}; the working folder is {@code /home/user}.</li>
  * </ul>
@@ -102,7 +104,12 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
         for (Path p : spec.extraReadOnly()) {
             a.addAll(List.of("--ro-bind", p.toString(), p.toString()));
         }
-        a.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"));
+        a.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
+        if (spec.home() instanceof HomeMount.Layered l) {
+            // A disposable's other scratch space is bounded like its home: both live in the host's memory.
+            a.addAll(List.of("--size", Long.toString(l.maxBytes())));
+        }
+        a.addAll(List.of("--tmpfs", "/tmp"));
         a.addAll(List.of("--tmpfs", "/run", "--dir", "/run/airlock"));
         a.addAll(List.of("--ro-bind", spec.channel().toString(), CHANNEL));
         spec.services().ifPresent(s -> a.addAll(List.of("--ro-bind", s.toString(), SERVICES)));

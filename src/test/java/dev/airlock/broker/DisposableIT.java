@@ -49,9 +49,12 @@ class DisposableIT {
             test.Probe  *  work  @dispvm:dvm  allow
             test.Hold   *  work  @dispvm      allow
             test.Asked  *  work  @dispvm      ask
+            test.Fill   *  work  @dispvm      allow
             test.Probe  *  @anyvm @anyvm      deny
             """;
     private static final String DISP = "disp[0-9]{1,4}";
+    /** What a disposable may write in its home here, and in its /tmp; it may make one file per 4 KiB of it. */
+    private static final long HOME_LIMIT = 32L << 20;
 
     private AirlockHome home;
     private Registry registry;
@@ -82,7 +85,13 @@ class DisposableIT {
         // Holds its disposable until it is killed; "$1" makes its sleep findable on the host.
         service(services, "test.Hold", "hostname; exec sleep \"$1\"");
         service(services, "test.Asked", "hostname");
-        broker = Broker.start(new Broker.Settings(home, policy, install, Path.of(System.getProperty("java.home"))));
+        // "true", not ":": a failed redirection of a special built-in ends the shell.
+        service(services, "test.Fill", "dd if=/dev/zero of=big bs=1M count=64 2>/dev/null; "
+                + "dd if=/dev/zero of=/tmp/big bs=1M count=64 2>/dev/null; "
+                + "echo \"$(stat -c %s big) $(stat -c %s /tmp/big)\"; rm big; i=0; "
+                + "while [ $i -lt 20000 ] && true > f$i 2>/dev/null; do i=$((i+1)); done; echo $i");
+        broker = Broker.start(new Broker.Settings(home, policy, install, Path.of(System.getProperty("java.home")),
+                Broker.DEFAULT_ASK_TIMEOUT, 1, HOME_LIMIT));
         // The template's files are its own user's, as when a person sets it up by running it.
         assertThat(run("dvm", "echo 'from the template' > template.txt").code()).isZero();
         new AdminClient(home).call(AdminClient.request("shutdown").put("domain", "dvm"));
@@ -189,6 +198,17 @@ class DisposableIT {
             assertThat(d.tags()).containsExactly("created-by-work");
             assertThat(name).isEqualTo(pooled);
         }
+    }
+
+    @Test
+    void disposableCannotFillTheHostsMemoryBeyondItsLimits() throws Exception {
+        Result r = callAsWork("@dispvm", "test.Fill", "");
+        List<String> lines = r.out().lines().toList();
+        assertThat(lines).hasSize(2);
+        for (String bytes : lines.get(0).split(" ")) {
+            assertThat(Long.parseLong(bytes)).isPositive().isLessThanOrEqualTo(HOME_LIMIT);
+        }
+        assertThat(Integer.parseInt(lines.get(1))).isPositive().isLessThanOrEqualTo((int) (HOME_LIMIT / 4096));
     }
 
     @Test

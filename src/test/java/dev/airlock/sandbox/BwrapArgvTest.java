@@ -103,6 +103,7 @@ class BwrapArgvTest {
                 "-c", Bwrap.LAYER_SCRIPT, "airlock-layer", "/srv/run/disp1234/stage", "/srv/t/home");
         assertThat(argv.subList(16, 19)).containsExactly(Long.toString(64 << 20), "4096", "/usr/bin/bwrap");
         assertThat(argv).containsSubsequence("--bind", "/srv/run/disp1234/stage/m", "/home/user");
+        assertThat(argv).containsSubsequence("--size", Long.toString(64 << 20), "--tmpfs", "/tmp");
         assertThat(argv).doesNotContain("/srv/t/home/", "--overlay-src");
     }
 
