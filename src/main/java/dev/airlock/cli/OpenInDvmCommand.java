@@ -7,6 +7,7 @@ import dev.airlock.qrexec.MessageReader;
 import dev.airlock.qrexec.QrexecNames;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -40,6 +41,9 @@ final class OpenInDvmCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--view-only", description = "Do not take any changes back into DOMAIN.")
+    boolean viewOnly;
+
     @Parameters(index = "0", paramLabel = "DOMAIN:PATH",
             description = "The file, as DOMAIN:PATH (relative to the domain's home).")
     String file;
@@ -50,7 +54,7 @@ final class OpenInDvmCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Request r = parse(file);
+        Request r = parse(file, viewOnly);
         var request = AdminClient.request("run").put("domain", r.domain());
         var argv = request.putArray("argv");
         r.argv().forEach(argv::add);
@@ -62,7 +66,7 @@ final class OpenInDvmCommand implements Callable<Integer> {
         }
     }
 
-    static Request parse(String file) {
+    static Request parse(String file, boolean viewOnly) {
         Matcher m = FILE.matcher(file);
         if (!m.matches()) {
             throw new IllegalArgumentException("\"" + file + "\" is not DOMAIN:PATH");
@@ -70,6 +74,7 @@ final class OpenInDvmCommand implements Callable<Integer> {
         String domain = QrexecNames.requireDomainName(m.group(1));
         // A path that starts with '-' would read as an option; "./" keeps it a path, relative to the home as before.
         String path = m.group(2).startsWith("-") ? "./" + m.group(2) : m.group(2);
-        return new Request(domain, List.of("qvm-open-in-dvm", path));
+        return new Request(domain, viewOnly ? List.of("qvm-open-in-dvm", "--view-only", path)
+                : List.of("qvm-open-in-dvm", path));
     }
 }
