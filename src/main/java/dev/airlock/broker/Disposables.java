@@ -160,6 +160,11 @@ final class Disposables implements AutoCloseable {
         return all.stream().sorted().toList();
     }
 
+    /** Whether {@code name} is a disposable in the pool, which no call has taken yet. */
+    synchronized boolean isPooled(String name) {
+        return pools.values().stream().anyMatch(p -> p.contains(name));
+    }
+
     private synchronized String pooled(String template) {
         Deque<String> pool = pools.get(template);
         return pool == null ? null : pool.pollFirst();

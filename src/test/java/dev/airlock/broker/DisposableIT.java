@@ -50,6 +50,7 @@ class DisposableIT {
             test.Hold   *  work  @dispvm      allow
             test.Asked  *  work  @dispvm      ask
             test.Fill   *  work  @dispvm      allow
+            test.Named  *  work  @anyvm       allow
             test.Probe  *  @anyvm @anyvm      deny
             """;
     private static final String DISP = "disp[0-9]{1,4}";
@@ -85,6 +86,7 @@ class DisposableIT {
         // Holds its disposable until it is killed; "$1" makes its sleep findable on the host.
         service(services, "test.Hold", "hostname; exec sleep \"$1\"");
         service(services, "test.Asked", "hostname");
+        service(services, "test.Named", "echo planted > planted.txt; hostname");
         // "true", not ":": a failed redirection of a special built-in ends the shell.
         service(services, "test.Fill", "dd if=/dev/zero of=big bs=1M count=64 2>/dev/null; "
                 + "dd if=/dev/zero of=/tmp/big bs=1M count=64 2>/dev/null; "
@@ -209,6 +211,21 @@ class DisposableIT {
             assertThat(Long.parseLong(bytes)).isPositive().isLessThanOrEqualTo(HOME_LIMIT);
         }
         assertThat(Integer.parseInt(lines.get(1))).isPositive().isLessThanOrEqualTo((int) (HOME_LIMIT / 4096));
+    }
+
+    @Test
+    void pooledDisposableCannotBeCalledByNameToPlantSomethingForItsNextCaller() throws Exception {
+        String pooled = awaitPooled();
+        Result r = callAsWork(pooled, "test.Named", "");
+        assertThat(r.code()).isEqualTo(Wire.EXIT_REFUSED);
+        assertThat(r.err()).contains("waiting in the pool");
+        Result taken = callAsWork("@dispvm", "test.Probe", "");
+        assertThat(hostnameIn(taken)).isEqualTo(pooled);
+        // Once given to a call it is a domain like any other, reachable by name where the policy allows it.
+        try (Connections.Link held = Caller.connect(socketOf("work"), "@dispvm", serviceCall("test.Hold+606"))) {
+            String name = firstLine(held);
+            assertThat(callAsWork(name, "test.Named", "").out()).isEqualTo(name + "\n");
+        }
     }
 
     @Test
