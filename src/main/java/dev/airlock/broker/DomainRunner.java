@@ -21,6 +21,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -257,13 +258,21 @@ final class DomainRunner implements AutoCloseable {
         forget(name, r);
     }
 
+    /** Kills the sandbox and waits (a few seconds at most) until every process in it is gone. */
     private static void kill(ProcessHandle bwrap) {
+        List<ProcessHandle> all = new ArrayList<>();
+        all.add(bwrap);
+        bwrap.descendants().forEach(all::add);
         // bwrap's child is the init of the sandbox's PID namespace: killing it kills everything inside, and then
         // bwrap exits. Killing bwrap alone would leave the sandbox running.
         bwrap.children().forEach(ProcessHandle::destroyForcibly);
         bwrap.destroyForcibly();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_SECONDS);
         try {
-            bwrap.onExit().get(STOP_SECONDS, TimeUnit.SECONDS);
+            // The kernel kills the rest of the namespace after its init, not at once: wait for the last of them.
+            for (ProcessHandle p : all) {
+                p.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
