@@ -216,6 +216,11 @@ final class Disposables implements AutoCloseable {
             destroy(name[0]);
             throw e;
         }
+        if (!live.contains(name[0])) {
+            // Destroyed while it started (the broker is stopping): what the start made goes too.
+            remove(name[0]);
+            throw new IOException("disposable " + name[0] + " was destroyed while it started");
+        }
         domains.onExit(name[0]).thenRun(() -> destroy(name[0]));
         return name[0];
     }

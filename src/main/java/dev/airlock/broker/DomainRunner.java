@@ -66,6 +66,8 @@ final class DomainRunner implements AutoCloseable {
     private final BiConsumer<String, SocketChannel> serve;
     private final long disposableHomeBytes;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
+    /** Set once by {@link #close}; read and set under {@code this}, as launches are. */
+    private boolean closed;
 
     /**
      * @param disposableHomeBytes the most bytes a disposable may write in its home (its throwaway layer); it may
@@ -109,6 +111,9 @@ final class DomainRunner implements AutoCloseable {
     }
 
     private Running launch(String name) throws IOException {
+        if (closed) {
+            throw new IOException("cannot start domain " + name + ": the broker is stopping");
+        }
         QrexecNames.requireDomainName(name);
         Domain domain = registry.read(d -> d.get(name)).orElseThrow(() -> new IOException("no such domain: " + name
                 + " (create it with: airlock create " + name + ")"));
@@ -237,7 +242,11 @@ final class DomainRunner implements AutoCloseable {
      */
     void discard(String name) throws IOException {
         QrexecNames.requireDomainName(name);
-        Running r = running.get(name);
+        Running r;
+        synchronized (this) {
+            // A launch in progress holds the lock until its sandbox is listed: this sees it and stops it.
+            r = running.get(name);
+        }
         if (r != null) {
             stop(name, r);
         }
@@ -397,9 +406,15 @@ final class DomainRunner implements AutoCloseable {
         return running.keySet().stream().sorted().toList();
     }
 
+    /** Stops every domain; a start in progress finishes its launch first, and no start launches anything after. */
     @Override
     public void close() {
-        for (String name : names()) {
+        List<String> names;
+        synchronized (this) {
+            closed = true;
+            names = names();
+        }
+        for (String name : names) {
             Running r = running.get(name);
             if (r != null) {
                 stop(name, r);
