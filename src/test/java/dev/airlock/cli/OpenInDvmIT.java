@@ -70,12 +70,13 @@ class OpenInDvmIT {
         DomainFolder.create(registry.domainFolder("work"));
         DomainFolder.create(registry.domainFolder("dvm"));
         broker = Broker.start(new Broker.Settings(home, policy, install, Path.of(System.getProperty("java.home"))));
-        assumeTrue(Files.isRegularFile(home.run().resolve("bin/qvm-open-in-dvm")),
-                "the domains have no qvm-open-in-dvm yet (it comes with the openinvm branch)");
         // The handler is the template's own file, written inside it, as a person sets a template up.
         Result setup = run("dvm", HANDLER, "sh", "-c", "mkdir -p .config/airlock && cat > .config/airlock/open-handler"
                 + " && chmod 700 .config/airlock/open-handler");
         assertThat(setup.code()).as(setup.err()).isZero();
+        // The in-domain commands are written when a domain starts.
+        assumeTrue(Files.isRegularFile(home.run().resolve("bin/qvm-open-in-dvm")),
+                "the domains have no qvm-open-in-dvm yet (it comes with the openinvm branch)");
         new AdminClient(home).call(AdminClient.request("shutdown").put("domain", "dvm"));
         assertThat(run("work", "", "sh", "-c", "printf 'a report' > report.txt").code()).isZero();
     }
