@@ -84,13 +84,9 @@ public final class Broker implements AutoCloseable {
             this(home, policyDirectory, installDir, jdkHome, DEFAULT_ASK_TIMEOUT);
         }
 
-        /** These settings with another pool size. */
-        public Settings withPoolSize(int size) {
-            return new Settings(home, policyDirectory, installDir, jdkHome, askTimeout, size, disposableHomeBytes);
-        }
-
         /**
-         * The settings of this process: policy and ask timeout ({@value #ASK_TIMEOUT_VARIABLE}) from the
+         * The settings of this process: policy, ask timeout ({@value #ASK_TIMEOUT_VARIABLE}), pool size
+         * ({@value #POOL_SIZE_VARIABLE}) and disposable home size ({@value #DISPOSABLE_HOME_VARIABLE}) from the
          * environment, this jar's folder and JDK.
          */
         public static Settings defaults(AirlockHome home) {
@@ -100,9 +96,12 @@ public final class Broker implements AutoCloseable {
                     number(DISPOSABLE_HOME_VARIABLE, DEFAULT_DISPOSABLE_HOME_BYTES, 1 << 20));
         }
 
-        /** The whole number in the environment variable times {@code unit}, or {@code otherwise} when unset. */
-        static long number(String variable, long otherwise, long unit) {
-            String value = System.getenv(variable);
+        private static long number(String variable, long otherwise, long unit) {
+            return number(variable, System.getenv(variable), otherwise, unit);
+        }
+
+        /** The whole number {@code value} (of {@code variable}) times {@code unit}, or {@code otherwise} when unset. */
+        static long number(String variable, String value, long otherwise, long unit) {
             if (value == null || value.isBlank()) {
                 return otherwise;
             }
@@ -159,8 +158,8 @@ public final class Broker implements AutoCloseable {
                 settings.disposableHomeBytes());
         this.disposables = new Disposables(registry, domains, home.run().resolve("domains"), settings.poolSize(),
                 name -> routerRef[0].warmUp(name));
-        this.router = new CallRouter(domains, disposables, policy, new RegistryViews(registry, domains::isReady),
-                audit, asks);
+        this.router = new CallRouter(domains, disposables, policy,
+                new RegistryViews(registry, domains::isReady, disposables::isPooled), audit, asks);
         routerRef[0] = router;
         // Before adoption: a disposable outlives neither its call nor the broker that made it.
         for (String name : disposables.removeLeftovers()) {

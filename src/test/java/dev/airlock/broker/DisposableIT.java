@@ -51,6 +51,7 @@ class DisposableIT {
             test.Asked  *  work  @dispvm      ask
             test.Fill   *  work  @dispvm      allow
             test.Named  *  work  @anyvm       allow
+            test.AskAny *  work  @anyvm       ask
             test.Probe  *  @anyvm @anyvm      deny
             """;
     private static final String DISP = "disp[0-9]{1,4}";
@@ -219,6 +220,18 @@ class DisposableIT {
         Result r = callAsWork(pooled, "test.Named", "");
         assertThat(r.code()).isEqualTo(Wire.EXIT_REFUSED);
         assertThat(r.err()).contains("waiting in the pool");
+        // Nor is it offered when the policy asks about every domain.
+        CompletableFuture<Result> asked = CompletableFuture.supplyAsync(() -> {
+            try {
+                return callAsWork("@default", "test.AskAny", "");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        JsonNode waiting = waitingCall();
+        assertThat(waiting.path("targets")).extracting(JsonNode::asText).contains("dvm").doesNotContain(pooled);
+        new AdminClient(home).call(AdminClient.request("deny").put("id", waiting.path("id").asInt()));
+        assertThat(asked.get().code()).isEqualTo(Wire.EXIT_REFUSED);
         Result taken = callAsWork("@dispvm", "test.Probe", "");
         assertThat(hostnameIn(taken)).isEqualTo(pooled);
         // Once given to a call it is a domain like any other, reachable by name where the policy allows it.
