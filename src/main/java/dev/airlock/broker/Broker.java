@@ -159,7 +159,7 @@ public final class Broker implements AutoCloseable {
         this.disposables = new Disposables(registry, domains, home.run().resolve("domains"), settings.poolSize(),
                 name -> routerRef[0].warmUp(name));
         this.router = new CallRouter(domains, disposables, policy,
-                new RegistryViews(registry, domains::isReady, disposables::isPooled), audit, asks);
+                new RegistryViews(registry, domains::isReady, disposables::isUnbound), audit, asks);
         routerRef[0] = router;
         // Before adoption: a disposable outlives neither its call nor the broker that made it.
         for (String name : disposables.removeLeftovers()) {

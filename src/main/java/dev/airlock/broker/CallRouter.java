@@ -228,10 +228,10 @@ final class CallRouter {
         if (target.startsWith(DISPVM_PREFIX)) {
             return disposable(source, target.substring(DISPVM_PREFIX.length()), call, rule, allow.reason());
         }
-        if (disposables.isPooled(target)) {
+        if (disposables.isUnbound(target)) {
             // Whatever a call left in it would be waiting for the caller it is handed to next.
             throw refuse(source, target, call, rule, Wire.EXIT_REFUSED, "target " + target + " is a disposable "
-                    + "waiting in the pool: calls reach it only through @dispvm");
+                    + "waiting in the pool or starting: calls reach it only through @dispvm");
         }
         if (!QrexecNames.isDomainName(target) || target.equals(HOST)) {
             throw refuse(source, target, call, rule, Wire.EXIT_MACHINERY, "calls to " + target

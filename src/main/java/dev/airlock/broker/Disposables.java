@@ -55,6 +55,8 @@ final class Disposables implements AutoCloseable {
     private final Map<String, Integer> filling = new HashMap<>();
     /** Every disposable of this broker, pooled or in a call. */
     private final Set<String> live = ConcurrentHashMap.newKeySet();
+    /** The disposables not yet given to a call: pooled, starting, or being tagged for their caller. */
+    private final Set<String> unbound = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     /**
@@ -143,6 +145,7 @@ final class Disposables implements AutoCloseable {
                 tags.add(CREATED_BY + caller);
                 return all.replace(d.withTags(tags));
             });
+            unbound.remove(name);
         } catch (IOException | RuntimeException e) {
             if (name != null) {
                 destroy(name);
@@ -160,9 +163,12 @@ final class Disposables implements AutoCloseable {
         return all.stream().sorted().toList();
     }
 
-    /** Whether {@code name} is a disposable in the pool, which no call has taken yet. */
-    synchronized boolean isPooled(String name) {
-        return pools.values().stream().anyMatch(p -> p.contains(name));
+    /**
+     * Whether {@code name} is a disposable of this broker that no call has been given yet (pooled, starting, or
+     * being tagged for its caller): no call may reach it by name.
+     */
+    boolean isUnbound(String name) {
+        return unbound.contains(name);
     }
 
     private synchronized String pooled(String template) {
@@ -178,6 +184,7 @@ final class Disposables implements AutoCloseable {
         if (!live.remove(name)) {
             return;
         }
+        unbound.remove(name);
         synchronized (this) {
             pools.values().forEach(p -> p.remove(name));
         }
@@ -205,11 +212,21 @@ final class Disposables implements AutoCloseable {
     /** Registers and starts a new disposable of {@code template}; it is destroyed when it exits. */
     private String create(Domain template) throws IOException {
         String[] name = new String[1];
-        registry.update(all -> {
-            name[0] = freeName(all);
-            return all.add(Domain.disposable(name[0], template.label(), template.name()));
-        });
-        live.add(name[0]);
+        try {
+            registry.update(all -> {
+                name[0] = freeName(all);
+                // Before it is saved: from then on the policy sees it, and must not let a call reach it by name.
+                unbound.add(name[0]);
+                live.add(name[0]);
+                return all.add(Domain.disposable(name[0], template.label(), template.name()));
+            });
+        } catch (IOException | RuntimeException e) {
+            if (name[0] != null) {
+                unbound.remove(name[0]);
+                live.remove(name[0]);
+            }
+            throw e;
+        }
         try {
             domains.start(name[0]);
         } catch (IOException | RuntimeException e) {
