@@ -290,12 +290,9 @@ public final class Broker implements AutoCloseable {
     }
 
     private void close(boolean stopDomains) {
+        // The admin socket goes last: until it does, the broker answers and `airlock down` waits, so that a new
+        // broker never starts while this one still stops (or lets go of) its domains and would delete their sockets.
         try {
-            admin.close();
-            Files.deleteIfExists(home.adminSocket());
-        } catch (IOException e) {
-            // Stopping anyway: a leftover socket file is replaced by the next broker.
-        } finally {
             if (stopDomains) {
                 disposables.close();
                 domains.close();
@@ -303,8 +300,16 @@ public final class Broker implements AutoCloseable {
                 disposables.abandon();
                 domains.leaveRunning();
             }
-            policy.close();
-            stopped.countDown();
+        } finally {
+            try {
+                admin.close();
+                Files.deleteIfExists(home.adminSocket());
+            } catch (IOException e) {
+                // Stopping anyway: a leftover socket file is replaced by the next broker.
+            } finally {
+                policy.close();
+                stopped.countDown();
+            }
         }
     }
 }
