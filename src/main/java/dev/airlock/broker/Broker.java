@@ -6,11 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.domain.Registry;
 import dev.airlock.policy.PolicyLocation;
 import dev.airlock.policy.PolicyStore;
-import dev.airlock.qrexec.DataStream;
-import dev.airlock.qrexec.Message;
-import dev.airlock.qrexec.MessageEncoder;
 import dev.airlock.qrexec.QrexecNames;
 import dev.airlock.qrexec.ServiceCall;
+import dev.airlock.sys.UnixSocket;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -139,11 +137,14 @@ public final class Broker implements AutoCloseable {
     private final AdminServer admin;
     private final PolicyStore policy;
     private final DomainRunner domains;
+    /** How long a stopping broker waits for the records of the calls its stopped domains ended. */
+    private static final long CALLS_END_MILLIS = 2000;
     private final Disposables disposables;
     private final CallRouter router;
     private final AuditLog audit;
     private final AskQueue asks;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Thread aotTraining;
 
     private Broker(Settings settings) throws IOException {
         this.home = settings.home();
@@ -167,6 +168,13 @@ public final class Broker implements AutoCloseable {
                     "disposable left by an earlier broker"));
         }
         domains.adopt();
+        this.aotTraining = Thread.ofPlatform().daemon().name("airlock-aot-cache").start(() -> {
+            try {
+                domains.refreshAotCache();
+            } catch (IOException e) {
+                // Domains start without the cache, only slower.
+            }
+        });
         Map<String, Function<JsonNode, ObjectNode>> handlers = new HashMap<>();
         handlers.put("ping", r -> AdminServer.ok().put("pid", ProcessHandle.current().pid()));
         handlers.put("stop", r -> {
@@ -232,12 +240,15 @@ public final class Broker implements AutoCloseable {
 
     /**
      * {@code airlock run}: the command runs in the domain (started if need be) through the broker's own service,
-     * which no domain may call; the admin connection becomes the caller's side of that call.
+     * which no domain may call. The admin connection becomes the caller's side of that call, relayed to the broker's
+     * end of the call's socket pair (the admin connection cannot take a passed descriptor); the command goes first,
+     * as one stdin frame that only the broker can write.
      */
     private void runCommand(JsonNode request, SocketChannel ch) throws IOException {
-        SocketChannel service;
+        CallRouter.Started service;
         byte[] argv;
         String name;
+        ServiceCall call = new ServiceCall(CallRouter.RUN_SERVICE, "");
         try {
             name = domainOf(request);
             List<String> command = new ArrayList<>();
@@ -249,14 +260,35 @@ public final class Broker implements AutoCloseable {
             domains.start(name);
             audit.append(new AuditLog.Entry(Instant.now(), CallRouter.HOST, name, CallRouter.RUN_SERVICE, "",
                     null, "allow", "airlock run " + String.join(" ", command)));
-            service = router.startService(CallRouter.HOST, name, new ServiceCall(CallRouter.RUN_SERVICE, ""));
+            service = router.startService(CallRouter.HOST, name, call);
         } catch (IOException | RuntimeException | CallRefusal e) {
             AdminServer.answer(ch, AdminServer.error(e.getMessage()));
             return;
         }
-        MessageEncoder.write(new Message.Data(DataStream.STDIN, argv), service);
-        AdminServer.answer(ch, AdminServer.ok());
-        Splice.join(ch, service);
+        try (UnixSocket connection = service.connection()) {
+            UnixSocket ours;
+            try {
+                ours = CallRouter.runEnd(service, argv);
+            } catch (IOException e) {
+                AdminServer.answer(ch, AdminServer.error("cannot hand the call to " + name + ": " + e.getMessage()));
+                return;
+            }
+            AdminServer.answer(ch, AdminServer.ok());
+            Splice.join(ch, ours, () -> callerGone(name, call));
+            router.awaitEnd(CallRouter.HOST, name, call, service.service());
+        } finally {
+            router.released();
+        }
+    }
+
+    /** The host's caller of {@code airlock run} went away while its command still ran: recorded, as for domains. */
+    private void callerGone(String name, ServiceCall call) {
+        try {
+            audit.append(new AuditLog.Entry(Instant.now(), CallRouter.HOST, name, call.service(), call.argument(),
+                    null, "caller-gone", "the host's caller went away before the command ended"));
+        } catch (IOException e) {
+            System.err.println("airlock: cannot write the audit log: " + e.getMessage());
+        }
     }
 
     private static String domainOf(JsonNode request) {
@@ -296,6 +328,8 @@ public final class Broker implements AutoCloseable {
             if (stopDomains) {
                 disposables.close();
                 domains.close();
+                // The stopped domains' calls end now: their records are written before the broker is gone.
+                router.awaitCallsEnded(CALLS_END_MILLIS);
             } else {
                 disposables.abandon();
                 domains.leaveRunning();
@@ -308,8 +342,19 @@ public final class Broker implements AutoCloseable {
                 // Stopping anyway: a leftover socket file is replaced by the next broker.
             } finally {
                 policy.close();
+                stopTraining();
                 stopped.countDown();
             }
+        }
+    }
+
+    /** A training still running when the broker stops is ended, so that nothing keeps writing under its home. */
+    private void stopTraining() {
+        aotTraining.interrupt();
+        try {
+            aotTraining.join(Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -9,6 +9,7 @@ import dev.airlock.qrexec.Direction;
 import dev.airlock.qrexec.Message;
 import dev.airlock.qrexec.Message.AgentReady;
 import dev.airlock.qrexec.Message.CallAccepted;
+import dev.airlock.qrexec.Message.CallChannel;
 import dev.airlock.qrexec.Message.CallRefused;
 import dev.airlock.qrexec.Message.CallRequest;
 import dev.airlock.qrexec.Message.Connect;
@@ -22,9 +23,10 @@ import dev.airlock.qrexec.QrexecNames;
 import dev.airlock.qrexec.ServiceCall;
 import dev.airlock.qrexec.Session;
 import dev.airlock.qrexec.Wire;
+import dev.airlock.sys.UnixSocket;
 
 import java.io.IOException;
-import java.nio.channels.SocketChannel;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -38,8 +40,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The call path through the broker: what arrives on a domain's socket, a call's policy decision and audit, the start
- * of the service in the target, and the join of the two data connections. The source of a call is the domain whose
- * socket it came in on, never anything the connection says.
+ * of the service in the target, and the hand-over of the call's own connection: one socket pair, an end to each
+ * side, after which the broker only waits for the service's report of its end. The source of a call is the domain
+ * whose socket it came in on, never anything the connection says.
  */
 final class CallRouter {
     /** The service by which the host runs a command in a domain; no domain may ask for it. */
@@ -48,11 +51,32 @@ final class CallRouter {
     static final String HOST = QrexecNames.HOST;
     /** How the policy names a new disposable of a template as a call's target. */
     static final String DISPVM_PREFIX = "@dispvm:";
-    /** How long each side of an accepted call has to open its data connection. */
+    /** How long the target's agent has to answer a service start with its CONNECT connection. */
     private static final long CONNECT_SECONDS = 30;
+    /** How long the end of a disposable call's request connection waits for the service's report of the end. */
+    private static final long CALLER_GONE_GRACE_MILLIS = 1000;
+    /**
+     * Socket buffer of a call's connection each way. The kernel's default (about 208 KiB) makes the sender wait for
+     * the receiver every few hundred KiB; 1 MiB lets a bulk copy run in larger bursts (docs/benchmarks.md).
+     */
+    static final int CALL_BUFFER_BYTES = 1024 * 1024;
 
-    /** One side of a call, waiting for its data connection, which only {@code domain} may open. */
-    private record Side(String domain, CompletableFuture<SocketChannel> arrival) {
+    /** A service's side of a call, waiting for its CONNECT connection, which only {@code domain} may open. */
+    private record Side(String domain, CompletableFuture<Connected> arrival) {
+    }
+
+    /**
+     * The CONNECT connection of a service's agent, past CONNECT: what the broker reads there next (the service's
+     * report of its end) is checked by {@code session}.
+     */
+    record Connected(UnixSocket connection, MessageReader in, Session session) {
+    }
+
+    /** A started service: the call's number and its agent's CONNECT connection. */
+    record Started(long token, Connected service) {
+        UnixSocket connection() {
+            return service.connection();
+        }
     }
 
     /** Where an allowed call goes: a running domain, or a disposable made of {@code template} for the call. */
@@ -65,6 +89,8 @@ final class CallRouter {
     // One generator for the broker's life; created here, on a broker thread, never inside a Landlock domain.
     private final SecureRandom random = new SecureRandom();
     private final ConcurrentMap<Long, Side> waiting = new ConcurrentHashMap<>();
+    /** Started calls not yet {@linkplain #released released}; guarded by this. */
+    private int running;
     private final DomainRunner domains;
     private final Disposables disposables;
     private final PolicyStore policy;
@@ -88,7 +114,7 @@ final class CallRouter {
     }
 
     /** Serves one connection that came in on {@code domain}'s socket, to its end. */
-    void serve(String domain, SocketChannel ch) {
+    void serve(String domain, UnixSocket ch) {
         boolean handedOn = false;
         try {
             MessageEncoder.write(Hello.current(), ch);
@@ -108,8 +134,9 @@ final class CallRouter {
             session.accept(first);
             switch (first) {
                 case AgentReady r -> controlChannel(domain, ch, in, session);
-                case Connect c -> handedOn = arrive(domain, c.token(), ch);
-                case CallRequest r -> call(domain, r, ch);
+                case Connect c -> handedOn = arrive(domain, c.token(),
+                        new Connected(ch, in, session.joinedAs(Direction.SERVICE_TO_CALLER)));
+                case CallRequest r -> call(domain, r, ch, in);
                 default -> {
                     // Session refused every other first message already.
                 }
@@ -118,12 +145,12 @@ final class CallRouter {
             // The peer went away or broke the protocol; its connection ends here.
         } finally {
             if (!handedOn) {
-                Splice.closeQuietly(ch);
+                ch.close();
             }
         }
     }
 
-    private void controlChannel(String domain, SocketChannel ch, MessageReader in, Session session)
+    private void controlChannel(String domain, UnixSocket ch, MessageReader in, Session session)
             throws IOException {
         AgentLink link = domains.agentReady(domain, ch);
         try {
@@ -141,8 +168,8 @@ final class CallRouter {
         }
     }
 
-    /** A data connection: accepted only from the domain its token was given to, and only once. */
-    private boolean arrive(String domain, long token, SocketChannel ch) {
+    /** A service's CONNECT connection: accepted only from the domain its token was given to, and only once. */
+    private boolean arrive(String domain, long token, Connected ch) {
         Side side = waiting.remove(token);
         if (side == null) {
             return false;
@@ -158,41 +185,149 @@ final class CallRouter {
         return side.arrival().complete(ch);
     }
 
-    private void call(String source, CallRequest r, SocketChannel ch) throws IOException {
+    private void call(String source, CallRequest r, UnixSocket ch, MessageReader in) throws IOException {
         ServiceCall call = r.call();
-        Target target = null;
+        Target target;
         try {
             target = decide(source, r.target(), call);
-            SocketChannel service;
+        } catch (CallRefusal e) {
+            MessageEncoder.write(new CallRefused(r.requestId(), e.exitCode(), reason(e.getMessage())), ch);
+            return;
+        }
+        try {
+            Started service;
             try {
                 service = startService(source, target.name(), call);
+            } catch (CallRefusal e) {
+                MessageEncoder.write(new CallRefused(r.requestId(), e.exitCode(), reason(e.getMessage())), ch);
+                return;
             } finally {
-                if (target.template() != null) {
+                if (target.disposable()) {
                     disposables.refill(target.template());
                 }
             }
-            long token = random.nextLong();
-            CompletableFuture<SocketChannel> caller = new CompletableFuture<>();
-            waiting.put(token, new Side(source, caller));
-            MessageEncoder.write(new CallAccepted(r.requestId(), token), ch);
-            ch.close();
-            SocketChannel callerData;
-            try {
-                callerData = awaitSide(token, caller);
-            } catch (CallRefusal e) {
-                Splice.closeQuietly(service);
-                return;
+            try (UnixSocket connection = service.connection()) {
+                handOver(source, target, r, service, ch, in);
+            } finally {
+                released();
             }
-            String name = target.name();
-            // A caller closes its data connection only when it is done or dead (the end of its input is a frame):
-            // either way a disposable has nothing more to do, even if its service would go on.
-            Splice.join(callerData, service, target.disposable() ? () -> disposables.destroy(name) : () -> { });
-        } catch (CallRefusal e) {
-            MessageEncoder.write(new CallRefused(r.requestId(), e.exitCode(), reason(e.getMessage())), ch);
         } finally {
-            if (target != null && target.disposable()) {
+            if (target.disposable()) {
                 disposables.destroy(target.name());
             }
+        }
+    }
+
+    /**
+     * Hands each side its end of a new socket pair, then waits for the end of the call and records it. For a call
+     * to a disposable, the caller's request connection is watched meanwhile: its end means the caller is gone.
+     */
+    private void handOver(String source, Target target, CallRequest r, Started service, UnixSocket ch,
+                          MessageReader in) {
+        ServiceCall call = r.call();
+        UnixSocket[] pair;
+        try {
+            pair = pair();
+        } catch (IOException e) {
+            record(source, target.name(), call, null, "ended", "no socket pair for the call: " + e.getMessage());
+            return;
+        }
+        try (UnixSocket callerEnd = pair[0]; UnixSocket serviceEnd = pair[1]) {
+            service.connection().sendWithDescriptor(encode(new CallChannel()), serviceEnd);
+            ch.sendWithDescriptor(encode(new CallAccepted(r.requestId(), service.token())), callerEnd);
+        } catch (IOException e) {
+            // One side went away before it had its end; the other sees the end of the call on its own.
+            record(source, target.name(), call, null, "ended", "the call's connection could not be handed over: "
+                    + e.getMessage());
+            return;
+        }
+        if (!target.disposable()) {
+            ch.close();
+            awaitEnd(source, target.name(), call, service.service());
+            return;
+        }
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        Thread watch = Thread.ofPlatform().daemon().name("airlock-caller-" + target.name())
+                .start(() -> watchCaller(source, target.name(), call, in, ended));
+        try {
+            awaitEnd(source, target.name(), call, service.service());
+        } finally {
+            ended.complete(null);
+            // Wakes the watch, which then has nothing left to do.
+            ch.close();
+        }
+        try {
+            watch.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Waits for the end of a disposable call's request connection, which the caller holds for the life of the call:
+     * once it ends (or brings anything at all) while the call goes on, the caller is gone, and so is the disposable.
+     * A caller that is done closes it just after the service's exit code reached it, a moment before the service's
+     * agent reports the same end: that report has {@link #CALLER_GONE_GRACE_MILLIS} to come first.
+     */
+    private void watchCaller(String source, String disposable, ServiceCall call, MessageReader in,
+                             CompletableFuture<Void> ended) {
+        String why;
+        try {
+            why = in.read().map(m -> "the caller sent " + m.getClass().getSimpleName() + " after its request")
+                    .orElse("the caller closed its request connection");
+        } catch (IOException e) {
+            why = "the caller's request connection failed: " + e.getMessage();
+        }
+        try {
+            ended.get(CALLER_GONE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            return;
+        } catch (TimeoutException e) {
+            // The call goes on without its caller.
+        } catch (ExecutionException e) {
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        record(source, disposable, call, null, "caller-gone", why + " before the call ended; " + disposable
+                + " is destroyed");
+        disposables.destroy(disposable);
+    }
+
+    /** One socket pair for a call, with the larger buffers of {@link #CALL_BUFFER_BYTES}. */
+    static UnixSocket[] pair() throws IOException {
+        UnixSocket[] pair = UnixSocket.pair();
+        for (UnixSocket end : pair) {
+            end.setBufferSizes(CALL_BUFFER_BYTES);
+        }
+        return pair;
+    }
+
+    static ByteBuffer encode(Message m) {
+        return ByteBuffer.wrap(MessageEncoder.encode(m));
+    }
+
+    /** Waits for the service's report of its end on its CONNECT connection and records it. */
+    void awaitEnd(String source, String target, ServiceCall call, Connected service) {
+        CallEnd end = CallEnd.read(service.in(), service.session());
+        record(source, target, call, null, "ended", end.detail());
+    }
+
+    /** A call whose service had started is over for the broker: its end is recorded, or it never began. */
+    synchronized void released() {
+        running--;
+        notifyAll();
+    }
+
+    /** Waits at most {@code millis} until no call is running (each one's end recorded). */
+    synchronized void awaitCallsEnded(long millis) {
+        long deadline = System.currentTimeMillis() + millis;
+        try {
+            for (long left = millis; running > 0 && left > 0; left = deadline - System.currentTimeMillis()) {
+                wait(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -286,32 +421,51 @@ final class CallRouter {
      * then runs compiled and loaded when the first call comes.
      */
     void warmUp(String name) throws IOException {
-        SocketChannel service;
+        Started service;
         try {
             service = startService(HOST, name, new ServiceCall(RUN_SERVICE, ""));
         } catch (CallRefusal e) {
             throw new IOException("cannot warm up " + name + ": " + e.getMessage());
         }
-        try (service) {
-            MessageEncoder.write(new Message.Data(DataStream.STDIN, "[\"true\"]".getBytes(StandardCharsets.US_ASCII)),
-                    service);
-            MessageEncoder.write(Message.Data.eof(DataStream.STDIN), service);
-            MessageReader in = new MessageReader(service);
+        try (UnixSocket connection = service.connection();
+             UnixSocket ours = runEnd(service, "[\"true\"]".getBytes(StandardCharsets.US_ASCII))) {
+            ours.shutdownOutput();
+            MessageReader in = new MessageReader(ours);
             for (Optional<Message> m = in.read(); m.isPresent(); m = in.read()) {
                 if (m.get() instanceof Message.ExitCode) {
                     return;
                 }
             }
+        } finally {
+            released();
         }
     }
 
     /**
-     * Asks {@code target}'s agent to start {@code call} for {@code source} and waits for the service's data
-     * connection.
+     * Gives a started {@value #RUN_SERVICE} its end of a new socket pair and writes the command to run first, as
+     * the one stdin frame that only the broker can write; returns the broker's end, from which the rest of the call
+     * runs.
      */
-    SocketChannel startService(String source, String target, ServiceCall call) throws CallRefusal {
+    static UnixSocket runEnd(Started service, byte[] argv) throws IOException {
+        UnixSocket[] pair = pair();
+        UnixSocket ours = pair[0];
+        try (UnixSocket theirs = pair[1]) {
+            service.connection().sendWithDescriptor(encode(new CallChannel()), theirs);
+            MessageEncoder.write(new Message.Data(DataStream.STDIN, argv), ours);
+            return ours;
+        } catch (IOException e) {
+            ours.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Asks {@code target}'s agent to start {@code call} for {@code source} and waits for the service's CONNECT
+     * connection. The caller must {@linkplain #released release} a started call when it is over.
+     */
+    Started startService(String source, String target, ServiceCall call) throws CallRefusal {
         long token = random.nextLong();
-        CompletableFuture<SocketChannel> arrival = new CompletableFuture<>();
+        CompletableFuture<Connected> arrival = new CompletableFuture<>();
         waiting.put(token, new Side(target, arrival));
         try {
             domains.link(target).send(new ServiceStart(token, source, call));
@@ -319,10 +473,14 @@ final class CallRouter {
             waiting.remove(token);
             throw new CallRefusal(Wire.EXIT_MACHINERY, "cannot reach the agent of " + target + ": " + e.getMessage());
         }
-        return awaitSide(token, arrival);
+        Started started = new Started(token, awaitSide(token, arrival));
+        synchronized (this) {
+            running++;
+        }
+        return started;
     }
 
-    private SocketChannel awaitSide(long token, CompletableFuture<SocketChannel> arrival) throws CallRefusal {
+    private Connected awaitSide(long token, CompletableFuture<Connected> arrival) throws CallRefusal {
         try {
             return arrival.get(CONNECT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -331,7 +489,8 @@ final class CallRouter {
             }
             throw new CallRefusal(Wire.EXIT_MACHINERY, String.valueOf(e.getCause()));
         } catch (TimeoutException e) {
-            throw new CallRefusal(Wire.EXIT_MACHINERY, "no data connection within " + CONNECT_SECONDS + " s");
+            throw new CallRefusal(Wire.EXIT_MACHINERY, "the target's agent did not connect within " + CONNECT_SECONDS
+                    + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CallRefusal(Wire.EXIT_MACHINERY, "the broker is stopping");

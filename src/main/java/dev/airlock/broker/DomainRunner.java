@@ -4,6 +4,7 @@ import dev.airlock.domain.Domain;
 import dev.airlock.domain.DomainClass;
 import dev.airlock.domain.Registry;
 import dev.airlock.qrexec.QrexecNames;
+import dev.airlock.sandbox.AotCache;
 import dev.airlock.sandbox.Bwrap;
 import dev.airlock.sandbox.BwrapCheck;
 import dev.airlock.sandbox.HomeMount;
@@ -11,10 +12,10 @@ import dev.airlock.sandbox.HostUser;
 import dev.airlock.sandbox.DomainTools;
 import dev.airlock.sandbox.SandboxSpec;
 import dev.airlock.sys.Trees;
+import dev.airlock.sys.UnixSocket;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.channels.SocketChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -63,7 +64,7 @@ final class DomainRunner implements AutoCloseable {
     private final Registry registry;
     private final Path installDir;
     private final Path jdkHome;
-    private final BiConsumer<String, SocketChannel> serve;
+    private final BiConsumer<String, UnixSocket> serve;
     private final long disposableHomeBytes;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     /** Set once by {@link #close}; read and set under {@code this}, as launches are. */
@@ -74,7 +75,7 @@ final class DomainRunner implements AutoCloseable {
      *                            make one file or folder per 4 KiB of it, and at least 1024
      */
     DomainRunner(AirlockHome home, Registry registry, Path installDir, Path jdkHome,
-                 BiConsumer<String, SocketChannel> serve, long disposableHomeBytes) {
+                 BiConsumer<String, UnixSocket> serve, long disposableHomeBytes) {
         this.disposableHomeBytes = disposableHomeBytes;
         this.home = home;
         this.registry = registry;
@@ -87,6 +88,17 @@ final class DomainRunner implements AutoCloseable {
     boolean isReady(String name) {
         Running r = running.get(name);
         return r != null && r.link().get() != null && r.process().isAlive();
+    }
+
+    /**
+     * Makes the class cache of the domains' JVMs unless a current one exists ({@link AotCache}); run by the broker
+     * in the background at start. Without bubblewrap there is nothing to make it for.
+     */
+    void refreshAotCache() throws IOException {
+        if (BwrapCheck.check() instanceof BwrapCheck.Ready ready) {
+            Files.createDirectories(home.run());
+            AotCache.refresh(ready.launcher(), installDir, jdkHome, Files.createTempDirectory(home.run(), "aot"));
+        }
     }
 
     /**
@@ -154,9 +166,10 @@ final class DomainRunner implements AutoCloseable {
         AgentListener listener = listen(name, channel);
         SandboxSpec spec = new SandboxSpec(name, homeMount, channel, installDir, jdkHome,
                 List.of(), Optional.of(services), Optional.of(DomainTools.write(home.run().resolve("bin"))));
-        List<String> agent = List.of(jdkHome.resolve("bin/java").toString(), "--enable-native-access=ALL-UNNAMED",
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-jar", Bwrap.INSTALL + "/airlock.jar",
-                "agent");
+        List<String> agent = new ArrayList<>(List.of(jdkHome.resolve("bin/java").toString()));
+        agent.addAll(DomainTools.JVM_OPTIONS);
+        AotCache.option(installDir).ifPresent(agent::add);
+        agent.addAll(List.of("-jar", Bwrap.INSTALL + "/airlock.jar", "agent"));
         ProcessHandle p;
         try {
             ProcessBuilder pb = bwrap.processBuilder(spec, HostUser.forHome(domainHome), agent)
@@ -194,7 +207,7 @@ final class DomainRunner implements AutoCloseable {
     }
 
     /** A newly connected agent of {@code name}: it replaces the old control channel, if any. */
-    AgentLink agentReady(String name, SocketChannel ch) throws IOException {
+    AgentLink agentReady(String name, UnixSocket ch) throws IOException {
         Running r = running.get(name);
         if (r == null) {
             throw new IOException("domain " + name + " is not started by this broker");

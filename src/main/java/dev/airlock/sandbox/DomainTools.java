@@ -14,7 +14,15 @@ import java.util.List;
 public final class DomainTools {
     /** The commands, each an {@code airlock} subcommand of the same name. */
     static final List<String> COMMANDS = List.of("qvm-copy", "qvm-copy-to-vm", "qvm-move", "qvm-move-to-vm",
-            "qrexec-client-vm");
+            "qrexec-client-vm", "qvm-open-in-vm", "qvm-open-in-dvm");
+
+    /**
+     * The options of every JVM in a domain. C1 only and the serial collector: short-lived processes on few cores.
+     * The JVM's own warnings go to stderr: by default it logs to stdout, which qrexec-client-vm passes on as the
+     * service's input.
+     */
+    public static final List<String> JVM_OPTIONS = List.of("--enable-native-access=ALL-UNNAMED",
+            "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xlog:disable", "-Xlog:all=warning:stderr");
 
     private DomainTools() {
     }
@@ -35,8 +43,9 @@ public final class DomainTools {
     }
 
     static String script(String command) {
-        return "#!/bin/sh\nexec \"$JAVA_HOME/bin/java\" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC"
-                + " -XX:TieredStopAtLevel=1 -Xshare:auto -jar " + Bwrap.INSTALL + "/airlock.jar " + command
-                + " \"$@\"\n";
+        // The cache is checked at each start: the broker makes it in the background, after the first domains ran.
+        return "#!/bin/sh\naot=\n[ -r " + AotCache.IN_DOMAIN + " ] && aot=-XX:AOTCache=" + AotCache.IN_DOMAIN
+                + "\nexec \"$JAVA_HOME/bin/java\" " + String.join(" ", JVM_OPTIONS) + " $aot -jar " + Bwrap.INSTALL
+                + "/airlock.jar " + command + " \"$@\"\n";
     }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.airlock.agent.Caller;
-import dev.airlock.agent.Connections;
 import dev.airlock.domain.Domain;
 import dev.airlock.domain.DomainClass;
 import dev.airlock.domain.DomainFolder;
@@ -180,20 +179,33 @@ class DisposableIT {
         assertThat(r.code()).as(r.err()).isZero();
         String name = hostnameIn(r);
         assertThat(name).matches(DISP);
-        assertThat(new AuditLog(home.auditLog()).read(e -> name.equals(e.target()))).singleElement()
-                .satisfies(e -> {
+        assertThat(new AuditLog(home.auditLog()).read(e -> name.equals(e.target()) && "allow".equals(e.outcome())))
+                .singleElement().satisfies(e -> {
                     assertThat(e.source()).isEqualTo("work");
-                    assertThat(e.outcome()).isEqualTo("allow");
                     assertThat(e.detail()).contains("disposable " + name + " of dvm");
                 });
         assertGone(name);
+        // A caller that is done closes its request connection a moment before the service's end is reported: the
+        // call is recorded as ended by the service, not as left by its caller.
+        awaitTrue(() -> !audited(name, "ended").isEmpty(), "the end of the call is recorded");
+        assertThat(audited(name, "ended")).singleElement().extracting(AuditLog.Entry::detail)
+                .isEqualTo("the service exited with 0");
+        assertThat(audited(name, "caller-gone")).isEmpty();
+    }
+
+    private List<AuditLog.Entry> audited(String target, String outcome) {
+        try {
+            return new AuditLog(home.auditLog()).read(e -> target.equals(e.target()) && outcome.equals(e.outcome()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Test
     void disposableIsTaggedWithItsCallerOnlyWhenTaken() throws Exception {
         String pooled = awaitPooled();
         assertThat(registry.read(d -> d.require(pooled)).tags()).isEmpty();
-        try (Connections.Link call = Caller.connect(socketOf("work"), "@dispvm", serviceCall("test.Hold+602"))) {
+        try (Caller.Call call = Caller.connect(socketOf("work"), "@dispvm", serviceCall("test.Hold+602"))) {
             String name = firstLine(call);
             Domain d = registry.read(all -> all.require(name));
             assertThat(d.domainClass()).isEqualTo(DomainClass.DISP_VM);
@@ -235,7 +247,7 @@ class DisposableIT {
         Result taken = callAsWork("@dispvm", "test.Probe", "");
         assertThat(hostnameIn(taken)).isEqualTo(pooled);
         // Once given to a call it is a domain like any other, reachable by name where the policy allows it.
-        try (Connections.Link held = Caller.connect(socketOf("work"), "@dispvm", serviceCall("test.Hold+606"))) {
+        try (Caller.Call held = Caller.connect(socketOf("work"), "@dispvm", serviceCall("test.Hold+606"))) {
             String name = firstLine(held);
             assertThat(callAsWork(name, "test.Named", "").out()).isEqualTo(name + "\n");
         }
@@ -244,13 +256,31 @@ class DisposableIT {
     @Test
     void callerThatDiesTakesItsDisposableWithIt() throws Exception {
         String name;
-        try (Connections.Link call = Caller.connect(socketOf("work"), "@dispvm", serviceCall("test.Hold+601"))) {
+        try (Caller.Call call = Caller.connect(socketOf("work"), "@dispvm", serviceCall("test.Hold+601"))) {
             name = firstLine(call);
             awaitTrue(() -> !sandboxProcesses("sleep\0" + "601\0").isEmpty(), "the service's sleep runs");
-            // Closing the connection without the end of input is what the kernel does for a caller that dies.
+            // Closing its connections without the end of input is what the kernel does for a caller that dies.
         }
         assertGone(name);
         assertThat(sandboxProcesses("sleep\0" + "601\0")).isEmpty();
+        assertThat(audited(name, "caller-gone")).singleElement().extracting(AuditLog.Entry::detail)
+                .asString().contains("closed its request connection");
+    }
+
+    @Test
+    void callerWhoseRequestConnectionEndsLosesItsDisposableEvenWithTheCallsConnectionOpen() throws Exception {
+        try (Caller.Call call = Caller.connect(socketOf("work"), "@dispvm", serviceCall("test.Hold+607"))) {
+            String name = firstLine(call);
+            awaitTrue(() -> !sandboxProcesses("sleep\0" + "607\0").isEmpty(), "the service's sleep runs");
+            // The broker is not on the call's own connection: the request connection is what it watches.
+            call.request().close();
+            assertGone(name);
+            assertThat(sandboxProcesses("sleep\0" + "607\0")).isEmpty();
+            MessageReader in = new MessageReader(call.data());
+            for (Optional<dev.airlock.qrexec.Message> m = in.read(); m.isPresent(); m = in.read()) {
+                assertThat(m.get()).isNotInstanceOf(dev.airlock.qrexec.Message.ExitCode.class);
+            }
+        }
     }
 
     @Test
@@ -269,6 +299,23 @@ class DisposableIT {
         assertThat(call.get().code()).isEqualTo(128 + 9);
         assertGone(name);
         assertThat(sandboxProcesses("sleep\0" + "603\0")).isEmpty();
+    }
+
+    @Test
+    void hostCallerThatGoesAwayFromTheRelayIsRecorded() throws Exception {
+        var request = AdminClient.request("run").put("domain", "work");
+        request.putArray("argv").add("sh").add("-c").add("while :; do echo relayed-608; sleep 0.05; done");
+        try (var ch = new AdminClient(home).openStream(request)) {
+            MessageReader in = new MessageReader(ch);
+            assertThat(in.require()).isInstanceOf(dev.airlock.qrexec.Message.Data.class);
+        }
+        awaitTrue(() -> !audited("work", "caller-gone").isEmpty(), "the relay records its caller's loss");
+        assertThat(audited("work", "caller-gone")).singleElement().satisfies(e -> {
+            assertThat(e.source()).isEqualTo(CallRouter.HOST);
+            assertThat(e.service()).isEqualTo(CallRouter.RUN_SERVICE);
+        });
+        // Its output has nowhere to go: the command ends at its next write.
+        awaitTrue(() -> sandboxProcesses("do echo relayed-608;").isEmpty(), "the command in work ends");
     }
 
     @Test
@@ -304,15 +351,15 @@ class DisposableIT {
         String pooled = awaitPooled();
         Result r = callAsWork("@dispvm", "test.Probe", "");
         assertThat(hostnameIn(r)).isEqualTo(pooled);
-        assertThat(new AuditLog(home.auditLog()).read(e -> pooled.equals(e.target()))).singleElement()
+        assertThat(audited(pooled, "allow")).singleElement()
                 .extracting(AuditLog.Entry::detail).asString().endsWith("from the pool");
         assertGone(pooled);
     }
 
     @Test
     void concurrentCallsGetDifferentDisposables() throws Exception {
-        try (Connections.Link first = Caller.connect(socketOf("work"), "@dispvm", serviceCall("test.Hold+604"));
-             Connections.Link second = Caller.connect(socketOf("work"), "@dispvm", serviceCall("test.Hold+604"))) {
+        try (Caller.Call first = Caller.connect(socketOf("work"), "@dispvm", serviceCall("test.Hold+604"));
+             Caller.Call second = Caller.connect(socketOf("work"), "@dispvm", serviceCall("test.Hold+604"))) {
             String a = firstLine(first);
             String b = firstLine(second);
             assertThat(a).matches(DISP);
@@ -342,9 +389,10 @@ class DisposableIT {
     }
 
     /** The first line of the service's output on a call's data connection (test.Hold prints its hostname). */
-    private static String firstLine(Connections.Link call) throws IOException {
+    private static String firstLine(Caller.Call call) throws IOException {
         StringBuilder b = new StringBuilder();
-        for (Optional<dev.airlock.qrexec.Message> m = call.in().read(); m.isPresent(); m = call.in().read()) {
+        MessageReader in = new MessageReader(call.data());
+        for (Optional<dev.airlock.qrexec.Message> m = in.read(); m.isPresent(); m = in.read()) {
             if (m.get() instanceof dev.airlock.qrexec.Message.Data d) {
                 b.append(new String(d.bytes(), StandardCharsets.UTF_8));
                 if (b.indexOf("\n") >= 0) {

@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.airlock.agent.Caller;
-import dev.airlock.agent.Connections;
 import dev.airlock.domain.Domain;
 import dev.airlock.domain.DomainClass;
 import dev.airlock.domain.DomainFolder;
 import dev.airlock.domain.Label;
 import dev.airlock.domain.Registry;
 import dev.airlock.qrexec.Message;
+import dev.airlock.qrexec.MessageReader;
 import dev.airlock.qrexec.ServiceCall;
 import dev.airlock.sandbox.BwrapCheck;
 import java.io.File;
@@ -69,7 +69,7 @@ class DisposableRestartIT {
         new AdminClient(home).call(AdminClient.request("start").put("domain", "work"));
         Path socket = home.run().resolve("domains/work/channel/agent.sock");
         String inCall;
-        try (Connections.Link call = Caller.connect(socket, "@dispvm", new ServiceCall("test.Hold", ""))) {
+        try (Caller.Call call = Caller.connect(socket, "@dispvm", new ServiceCall("test.Hold", ""))) {
             inCall = firstLine(call);
             String pooled = awaitPooled();
             assertThat(registry.read(all -> all.require(inCall)).tags()).containsExactly("created-by-work");
@@ -92,7 +92,7 @@ class DisposableRestartIT {
                     .extracting(AuditLog.Entry::target).contains(inCall, pooled);
         }
         // The adopted work still runs, and the new broker makes disposables of its own.
-        try (Connections.Link call = Caller.connect(socket, "@dispvm", new ServiceCall("test.Hold", ""))) {
+        try (Caller.Call call = Caller.connect(socket, "@dispvm", new ServiceCall("test.Hold", ""))) {
             assertThat(firstLine(call)).matches("disp[0-9]{1,4}").isNotEqualTo(inCall);
         }
         new AdminClient(home).call(AdminClient.request("stop"));
@@ -141,9 +141,10 @@ class DisposableRestartIT {
         throw new AssertionError("the pool stayed empty");
     }
 
-    private static String firstLine(Connections.Link call) throws IOException {
+    private static String firstLine(Caller.Call call) throws IOException {
         StringBuilder b = new StringBuilder();
-        for (Optional<Message> m = call.in().read(); m.isPresent(); m = call.in().read()) {
+        MessageReader in = new MessageReader(call.data());
+        for (Optional<Message> m = in.read(); m.isPresent(); m = in.read()) {
             if (m.get() instanceof Message.Data d) {
                 b.append(new String(d.bytes(), StandardCharsets.UTF_8));
                 if (b.indexOf("\n") >= 0) {

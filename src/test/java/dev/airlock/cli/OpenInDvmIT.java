@@ -74,9 +74,6 @@ class OpenInDvmIT {
         Result setup = run("dvm", HANDLER, "sh", "-c", "mkdir -p .config/airlock && cat > .config/airlock/open-handler"
                 + " && chmod 700 .config/airlock/open-handler");
         assertThat(setup.code()).as(setup.err()).isZero();
-        // The in-domain commands are written when a domain starts.
-        assumeTrue(Files.isRegularFile(home.run().resolve("bin/qvm-open-in-dvm")),
-                "the domains have no qvm-open-in-dvm yet (it comes with the openinvm branch)");
         new AdminClient(home).call(AdminClient.request("shutdown").put("domain", "dvm"));
         assertThat(run("work", "", "sh", "-c", "printf 'a report' > report.txt").code()).isZero();
     }
