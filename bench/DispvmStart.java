@@ -1,9 +1,9 @@
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.airlock.agent.Caller;
-import dev.airlock.agent.Connections;
 import dev.airlock.broker.AdminClient;
 import dev.airlock.broker.AirlockHome;
 import dev.airlock.qrexec.Message;
+import dev.airlock.qrexec.MessageReader;
 import dev.airlock.qrexec.ServiceCall;
 
 import java.nio.file.Path;
@@ -31,8 +31,8 @@ void main(String[] args) throws Exception {
             awaitPooled(admin);
         }
         long t0 = System.nanoTime();
-        try (Connections.Link call = Caller.connect(socket, "@dispvm", new ServiceCall(args[1], ""))) {
-            Optional<Message> first = call.in().read();
+        try (Caller.Call call = Caller.connect(socket, "@dispvm", new ServiceCall(args[1], ""))) {
+            Optional<Message> first = new MessageReader(call.data()).read();
             long t = System.nanoTime() - t0;
             if (!(first.orElse(null) instanceof Message.Data d) || d.bytes().length == 0) {
                 throw new IllegalStateException("call " + i + ": the service sent no output first: " + first);

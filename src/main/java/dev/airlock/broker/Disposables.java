@@ -35,6 +35,8 @@ final class Disposables implements AutoCloseable {
     /** The tag that names the domain a disposable was made for. */
     static final String CREATED_BY = "created-by-";
     private static final int MAX_NUMBER = 9999;
+    /** How long {@link #close} waits for destroys that calls started. */
+    private static final long DESTROY_WAIT_MILLIS = 10_000;
 
     /** Runs something in a started disposable before it joins the pool, so that its first call finds it warm. */
     interface WarmUp {
@@ -57,6 +59,8 @@ final class Disposables implements AutoCloseable {
     private final Set<String> live = ConcurrentHashMap.newKeySet();
     /** The disposables not yet given to a call: pooled, starting, or being tagged for their caller. */
     private final Set<String> unbound = ConcurrentHashMap.newKeySet();
+    /** Destroys under way, on any thread; guarded by {@code this}. */
+    private int destroying;
     private volatile boolean closed;
 
     /**
@@ -187,12 +191,18 @@ final class Disposables implements AutoCloseable {
         unbound.remove(name);
         synchronized (this) {
             pools.values().forEach(p -> p.remove(name));
+            destroying++;
         }
         try {
             remove(name);
         } catch (IOException | RuntimeException e) {
             System.err.println("airlock: cannot remove disposable " + name + ": " + e.getMessage()
                     + " (the next broker removes it)");
+        } finally {
+            synchronized (this) {
+                destroying--;
+                notifyAll();
+            }
         }
     }
 
@@ -309,7 +319,10 @@ final class Disposables implements AutoCloseable {
         closed = true;
     }
 
-    /** Destroys every disposable of this broker, pooled or in a call (the calls fail). */
+    /**
+     * Destroys every disposable of this broker, pooled or in a call (the calls fail), and waits for those that
+     * their calls are destroying.
+     */
     @Override
     public void close() {
         synchronized (this) {
@@ -317,6 +330,18 @@ final class Disposables implements AutoCloseable {
         }
         for (String name : List.copyOf(live)) {
             destroy(name);
+        }
+        // A call's own destroy may still run on the call's thread: the broker is not gone before it is done.
+        long deadline = System.currentTimeMillis() + DESTROY_WAIT_MILLIS;
+        synchronized (this) {
+            try {
+                for (long left = DESTROY_WAIT_MILLIS; destroying > 0 && left > 0;
+                     left = deadline - System.currentTimeMillis()) {
+                    wait(left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }
