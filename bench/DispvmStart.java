@@ -2,10 +2,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.airlock.agent.Caller;
 import dev.airlock.broker.AdminClient;
 import dev.airlock.broker.AirlockHome;
+import dev.airlock.openinvm.NameField;
 import dev.airlock.qrexec.Message;
 import dev.airlock.qrexec.MessageReader;
 import dev.airlock.qrexec.ServiceCall;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -15,7 +18,9 @@ import java.util.Optional;
 /**
  * Start of a service in a disposable, for bench/dispvm-start.sh: RUNS calls of SERVICE to @dispvm through the domain
  * socket SOCKET, each timed from the call until the service's first output arrives (it prints as it starts), then
- * the call is closed and its disposable destroyed. With POOLED=pooled it waits before each call until the broker
+ * the call is closed and its disposable destroyed. For qubes.OpenInVM the call sends a small file first, as
+ * qvm-open-in-dvm does, and is timed until the edited file starts to come back: an upper bound on the time until the
+ * handler started (it includes the handler's run and the send-back). With POOLED=pooled it waits before each call until the broker
  * has a disposable ready in its pool (that wait is not timed). Prints median, min and max in ms.
  * Run with the JDK's source launcher, AIRLOCK_HOME set:
  * java -cp target/airlock.jar bench/DispvmStart.java SOCKET SERVICE RUNS pooled|cold
@@ -32,6 +37,9 @@ void main(String[] args) throws Exception {
         }
         long t0 = System.nanoTime();
         try (Caller.Call call = Caller.connect(socket, "@dispvm", new ServiceCall(args[1], ""))) {
+            if (args[1].equals("qubes.OpenInVM")) {
+                sendFile(call);
+            }
             Optional<Message> first = new MessageReader(call.data()).read();
             long t = System.nanoTime() - t0;
             if (!(first.orElse(null) instanceof Message.Data d) || d.bytes().length == 0) {
@@ -54,4 +62,14 @@ void awaitPooled(AdminClient admin) throws Exception {
         Thread.sleep(50);
     }
     throw new IllegalStateException("the pool stayed empty for 30 s");
+}
+
+void sendFile(Caller.Call call) throws Exception {
+    byte[] name = new NameField("notes.txt", false).encode();
+    byte[] body = "a file to open\n".getBytes(StandardCharsets.UTF_8);
+    ByteBuffer out = ByteBuffer.allocate(name.length + body.length).put(name).put(body).flip();
+    while (out.hasRemaining()) {
+        call.data().write(out);
+    }
+    call.data().shutdownOutput();
 }

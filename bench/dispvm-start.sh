@@ -41,12 +41,18 @@ mkdir -p "$work"
 trap cleanup EXIT
 export AIRLOCK_HOME=$work/home AIRLOCK_CONFIG=$work/config
 mkdir -p "$AIRLOCK_CONFIG/policy.d"
-echo 'test.Start  *  work  @dispvm  allow' > "$AIRLOCK_CONFIG/policy.d/30-bench.policy"
+printf '%s\n' 'test.Start  *  work  @dispvm  allow' 'qubes.OpenInVM  *  work  @dispvm  allow' \
+  > "$AIRLOCK_CONFIG/policy.d/30-bench.policy"
 "$airlock" create dvm --class DispVM-template --label gray >/dev/null
 "$airlock" create work --label red --default-dispvm dvm >/dev/null
 mkdir -p "$AIRLOCK_HOME/domains/dvm/qubes-rpc"
 printf '#!/bin/sh\necho started\n' > "$AIRLOCK_HOME/domains/dvm/qubes-rpc/test.Start"
 chmod 755 "$AIRLOCK_HOME/domains/dvm/qubes-rpc/test.Start"
+# The disposables' file handler (from the template's home): an edit, so that the file comes back.
+mkdir -p "$AIRLOCK_HOME/domains/dvm/home/.config/airlock"
+printf '#!/bin/sh\necho edited >> "$1"\n' > "$AIRLOCK_HOME/domains/dvm/home/.config/airlock/open-handler"
+chmod 755 "$AIRLOCK_HOME/domains/dvm/home/.config/airlock/open-handler"
+chown -R "$(stat -c %u:%g "$AIRLOCK_HOME/domains/dvm/home")" "$AIRLOCK_HOME/domains/dvm/home/.config"
 # The domains' users pass through the work folder to their homes and sockets.
 chmod 711 "$work"
 socket=$AIRLOCK_HOME/run/domains/work/channel/agent.sock
@@ -58,6 +64,8 @@ measure() {
   "$JAVA_HOME/bin/java" -cp "$repo/target/airlock.jar" "$here/DispvmStart.java" "$socket" test.Start 1 "$2" \
     >/dev/null
   "$JAVA_HOME/bin/java" -cp "$repo/target/airlock.jar" "$here/DispvmStart.java" "$socket" test.Start "$runs" "$2"
+  "$JAVA_HOME/bin/java" -cp "$repo/target/airlock.jar" "$here/DispvmStart.java" "$socket" qubes.OpenInVM \
+    "$runs" "$2" > "$work/open-$2.txt"
   "$airlock" down >/dev/null
 }
 
@@ -67,6 +75,8 @@ measure 1 pooled > "$work/pooled.txt"
 measure 0 cold > "$work/cold.txt"
 read -r pooled_median pooled_min pooled_max < "$work/pooled.txt"
 read -r cold_median cold_min cold_max < "$work/cold.txt"
+read -r open_pooled_median open_pooled_min open_pooled_max < "$work/open-pooled.txt"
+read -r open_cold_median open_cold_min open_cold_max < "$work/open-cold.txt"
 left=$(find "$AIRLOCK_HOME/run/domains" -maxdepth 1 -name 'disp*' | wc -l)
 
 echo
@@ -75,4 +85,7 @@ echo
 printf '%-8s %10s %10s %10s %8s\n' mode "median ms" "min ms" "max ms" target
 printf '%-8s %10s %10s %10s %8s\n' pooled "$pooled_median" "$pooled_min" "$pooled_max" "< 300"
 printf '%-8s %10s %10s %10s %8s\n' cold "$cold_median" "$cold_min" "$cold_max" "< 1500"
+echo "qubes.OpenInVM (a small file sent, the handler appends a line, until the edited file starts to come back):"
+printf '%-8s %10s %10s %10s %8s\n' pooled "$open_pooled_median" "$open_pooled_min" "$open_pooled_max" "< 300"
+printf '%-8s %10s %10s %10s %8s\n' cold "$open_cold_median" "$open_cold_min" "$open_cold_max" "< 1500"
 echo "disposable folders left in run/domains after airlock down: $left"

@@ -9,6 +9,10 @@ import dev.airlock.sys.UnixSocket;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** New connections to the broker from inside a domain, each opened with the HELLO exchange. */
 public final class Connections {
@@ -23,6 +27,8 @@ public final class Connections {
         }
     }
 
+    private static final long HELLO_PATIENCE_MILLIS = 2000;
+
     private Connections() {
     }
 
@@ -35,14 +41,40 @@ public final class Connections {
     }
 
     /**
-     * True when a broker accepts connections on {@code socket}. A broker that died leaves the socket file bound in
-     * the sandbox with nobody listening, and a connection is refused at once.
+     * True when a broker answers on {@code socket}. A broker that died leaves the socket file bound in the sandbox
+     * with nobody listening, and a connection is refused at once. A connection alone is not proof: while a killed
+     * broker's descriptors are being closed, its listening socket may still accept after the call's connection
+     * already ended; only a broker that answers HELLO is alive. One that does not answer within
+     * {@code patienceMillis} counts as alive (busy), so that the original error is kept.
      */
     public static boolean brokerListens(Path socket) {
-        try (UnixSocket ignored = UnixSocket.connect(socket, UnixSocket.Descriptors.REFUSE)) {
-            return true;
+        return brokerListens(socket, HELLO_PATIENCE_MILLIS);
+    }
+
+    static boolean brokerListens(Path socket, long patienceMillis) {
+        UnixSocket ch;
+        try {
+            ch = UnixSocket.connect(socket, UnixSocket.Descriptors.REFUSE);
         } catch (IOException e) {
             return false;
+        }
+        try (ch) {
+            CompletableFuture<Boolean> answered = new CompletableFuture<>();
+            Thread.ofPlatform().daemon().name("airlock-broker-probe").start(() -> {
+                try {
+                    answered.complete(new MessageReader(ch).require() instanceof Message.Hello);
+                } catch (IOException | RuntimeException e) {
+                    answered.complete(false);
+                }
+            });
+            return answered.get(patienceMillis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return true;
+        } catch (ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
         }
     }
 

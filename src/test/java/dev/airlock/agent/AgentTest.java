@@ -29,11 +29,46 @@ class AgentTest {
         assertThat(Connections.brokerListens(socket)).isFalse();
         try (ServerSocketChannel broker = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             broker.bind(UnixDomainSocketAddress.of(socket));
-            assertThat(Connections.brokerListens(socket)).isTrue();
+            Thread.ofVirtual().start(() -> {
+                try (SocketChannel ch = broker.accept()) {
+                    MessageEncoder.write(Hello.current(), ch);
+                    new MessageReader(ch).read();
+                } catch (Exception e) {
+                    // The probe hangs up after HELLO.
+                }
+            });
+            assertThat(Connections.brokerListens(socket, 10_000)).isTrue();
         }
         // As after a SIGKILL: the socket file is still bound in the sandbox, with nobody behind it.
         assertThat(socket).exists();
         assertThat(Connections.brokerListens(socket)).isFalse();
+    }
+
+    @Test
+    void dyingBrokerWhoseListenerStillAcceptsIsNotTakenForALiveOne(@TempDir Path tmp) throws Exception {
+        // A killed broker's descriptors close one by one: the call's connection may end while the listening
+        // socket still takes connections, which then end without a HELLO.
+        Path socket = tmp.resolve("agent.sock");
+        try (ServerSocketChannel broker = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            broker.bind(UnixDomainSocketAddress.of(socket));
+            Thread.ofVirtual().start(() -> {
+                try {
+                    broker.accept().close();
+                } catch (Exception e) {
+                    // The test ends either way.
+                }
+            });
+            assertThat(Connections.brokerListens(socket, 10_000)).isFalse();
+        }
+    }
+
+    @Test
+    void busyBrokerThatHasNotAnsweredYetCountsAsListening(@TempDir Path tmp) throws Exception {
+        Path socket = tmp.resolve("agent.sock");
+        try (ServerSocketChannel broker = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            broker.bind(UnixDomainSocketAddress.of(socket));
+            assertThat(Connections.brokerListens(socket, 200)).isTrue();
+        }
     }
 
     @Test

@@ -164,7 +164,7 @@ class BrokerKilledIT {
         first.destroyForcibly();
         assertThat(first.waitFor(10, TimeUnit.SECONDS)).as("the broker died").isTrue();
         Ended inDomain = awaitDetachedCopy();
-        assertThat(inDomain.code()).isEqualTo(Wire.EXIT_MACHINERY);
+        assertThat(inDomain.code()).as(inDomain.err()).isEqualTo(Wire.EXIT_MACHINERY);
         assertThat(inDomain.err()).isEqualTo(BROKER_GONE);
         assertThat(hostCopy.waitFor(SENDER_ENDS.toSeconds(), TimeUnit.SECONDS)).as("airlock copy ended").isTrue();
         String host = Files.readString(hostLog);
