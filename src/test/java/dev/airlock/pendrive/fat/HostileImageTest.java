@@ -1,0 +1,452 @@
+package dev.airlock.pendrive.fat;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+/**
+ * Images crafted by a hostile domain. Each starts from a valid image (512-byte clusters; the root at cluster 2 holds
+ * the label, {@code DIR} at cluster 3 and {@code TOP.TXT} at cluster 7; {@code DIR} holds {@code .}, {@code ..} and
+ * {@code FILE.BIN}, 1,500 bytes in clusters 4 to 6), changes a few bytes, and expects a typed refusal within a
+ * time bound, never a hang, another exception, or a read of something it should not.
+ */
+class HostileImageTest {
+    private static final Duration BOUND = Duration.ofSeconds(10);
+    private static final Geometry G = Formatter.geometry(Images.SMALL);
+    private static final int ROOT = 2;
+    private static final int DIR = 3;
+    private static final int FILE_FIRST = 4;
+    private static final int TOP = 7;
+    private static final int SLOT_DIR = 1;
+    private static final int SLOT_TOP = 2;
+    private static final int SLOT_FILE = 2;
+
+    private MemoryDevice d;
+
+    @BeforeEach
+    void validImage() throws IOException {
+        d = Images.formatted(Images.SMALL, "evil");
+        try (FatWriter w = FatWriter.open(d)) {
+            FatWriter.Directory dir = w.root().mkdir("DIR", 0);
+            Images.writeFile(dir, "FILE.BIN", new byte[1500]);
+            Images.writeFile(w.root(), "TOP.TXT", new byte[10]);
+        }
+        assertThat(Images.readAll(d)).containsOnlyKeys("DIR", "DIR/FILE.BIN", "TOP.TXT");
+        assertThat(fat(FILE_FIRST)).isEqualTo(FILE_FIRST + 1);
+        assertThat(d.bytes(entry(ROOT, SLOT_TOP), 11)).asString().isEqualTo("TOP     TXT");
+    }
+
+    // --- helpers -------------------------------------------------------------------------------------------------
+
+    private static long entry(long cluster, int slot) {
+        return G.clusterOffset(cluster) + slot * 32L;
+    }
+
+    private void putInt(long offset, long value) throws IOException {
+        d.write(offset, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, (int) value));
+    }
+
+    private void putShort(long offset, int value) throws IOException {
+        d.write(offset, ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort(0, (short) value));
+    }
+
+    private void setFat(long cluster, long value) throws IOException {
+        for (int copy = 0; copy < G.fatCount(); copy++) {
+            putInt(G.fatOffset(copy) + cluster * 4, value);
+        }
+    }
+
+    private long fat(long cluster) throws IOException {
+        return ByteBuffer.wrap(d.bytes(G.fatOffset(0) + cluster * 4, 4)).order(ByteOrder.LITTLE_ENDIAN).getInt()
+                & 0x0FFF_FFFFL;
+    }
+
+    private void setCluster(long entryOffset, long cluster) throws IOException {
+        putShort(entryOffset + 20, (int) (cluster >>> 16));
+        putShort(entryOffset + 26, (int) cluster);
+    }
+
+    /**
+     * Moves the short entry at {@code slot} of {@code dir} to {@code freeSlot} + the long name's slots, preceded by
+     * the long name's slots (checksum {@code sum}, or the right one when negative), and deletes the original.
+     */
+    private void giveLongName(long dir, int slot, int freeSlot, String name, int sum) throws IOException {
+        byte[] shortEntry = d.bytes(entry(dir, slot), 32);
+        int slots = FatNames.slots(name);
+        ByteBuffer b = ByteBuffer.allocate((slots + 1) * 32).order(ByteOrder.LITTLE_ENDIAN);
+        FatNames.putLongName(b, name, sum >= 0 ? sum : FatNames.checksum(shortEntry, 0));
+        b.put(shortEntry);
+        d.write(entry(dir, freeSlot), b.flip());
+        d.poke(entry(dir, slot), (byte) 0xE5);
+    }
+
+    private <T extends FatException> String refused(Class<T> type) {
+        return refused(type, FatReader.Options.defaults());
+    }
+
+    private <T extends FatException> String refused(Class<T> type, FatReader.Options options) {
+        Throwable[] thrown = new Throwable[1];
+        assertTimeoutPreemptively(BOUND, () -> {
+            try {
+                Images.drain(d, options);
+            } catch (Throwable t) {
+                thrown[0] = t;
+            }
+        });
+        assertThat(thrown[0]).isInstanceOf(type);
+        return thrown[0].getMessage();
+    }
+
+    // --- boot sector ---------------------------------------------------------------------------------------------
+
+    @Test
+    void bootSectorWithoutSignatureIsRefused() throws IOException {
+        d.poke(510, (byte) 0, (byte) 0);
+        assertThat(refused(FatException.BadBootSector.class)).contains("signature");
+    }
+
+    @Test
+    void bootSectorWithZeroSectorsPerClusterIsRefused() throws IOException {
+        d.poke(13, (byte) 0);
+        assertThat(refused(FatException.BadBootSector.class)).contains("sectors per cluster is 0");
+    }
+
+    @Test
+    void bytesPerSectorNotAPowerOfTwoIsRefused() throws IOException {
+        putShort(11, 768);
+        assertThat(refused(FatException.BadBootSector.class)).contains("bytes per sector is 768");
+    }
+
+    @Test
+    void volumeLargerThanTheDeviceIsRefused() throws IOException {
+        putInt(32, G.totalSectors() * 2);
+        assertThat(refused(FatException.BadBootSector.class)).contains("but the device has");
+    }
+
+    @Test
+    void truncatedImageIsRefused() throws IOException {
+        MemoryDevice small = new MemoryDevice(1 << 20);
+        small.write(0, ByteBuffer.wrap(d.bytes(0, 1 << 20)));
+        d = small;
+        assertThat(refused(FatException.BadBootSector.class)).contains("but the device has");
+    }
+
+    @Test
+    void fatTooSmallForItsClustersIsRefused() throws IOException {
+        putInt(36, 10);
+        assertThat(refused(FatException.BadBootSector.class)).contains("cannot describe");
+    }
+
+    @Test
+    void zeroFatsAreRefused() throws IOException {
+        d.poke(16, (byte) 0);
+        assertThat(refused(FatException.BadBootSector.class)).contains("0 FATs");
+    }
+
+    @Test
+    void reservedAreaFillingTheVolumeIsRefused() throws IOException {
+        putShort(14, 0xFFFF);
+        putInt(32, 0x1_0000);
+        assertThat(refused(FatException.BadBootSector.class)).contains("fill the whole volume");
+    }
+
+    @Test
+    void rootClusterOutOfRangeIsRefused() throws IOException {
+        putInt(44, 0x0FFF_FFF0L);
+        assertThat(refused(FatException.BadBootSector.class)).contains("root directory cluster");
+    }
+
+    @Test
+    void fat16BootSectorIsRefused() throws IOException {
+        putShort(17, 512);
+        assertThat(refused(FatException.BadBootSector.class)).contains("not FAT32");
+    }
+
+    @Test
+    void tooFewClustersForFat32IsRefused() throws IOException {
+        putInt(32, G.reservedSectors() + 2 * G.sectorsPerFat() + 1000);
+        assertThat(refused(FatException.BadBootSector.class)).contains("outside FAT32's range");
+    }
+
+    // --- cluster chains ------------------------------------------------------------------------------------------
+
+    @Test
+    void clusterChainCycleIsRefusedNotLooped() throws IOException {
+        setFat(FILE_FIRST + 1, FILE_FIRST);
+        assertThat(refused(FatException.Corrupt.class)).contains("used twice");
+    }
+
+    @Test
+    void selfLoopBehindAHugeSizeIsRefusedAtOnce() throws IOException {
+        putInt(entry(DIR, SLOT_FILE) + 28, 30L << 20);
+        setFat(FILE_FIRST, FILE_FIRST);
+        assertThat(refused(FatException.Corrupt.class)).contains("used twice");
+    }
+
+    @Test
+    void chainLongerThanTheSizeIsRefused() throws IOException {
+        putInt(entry(DIR, SLOT_FILE) + 28, 600);
+        assertThat(refused(FatException.Corrupt.class)).contains("longer than its 600 bytes need");
+    }
+
+    @Test
+    void chainEndingBeforeTheSizeIsRefused() throws IOException {
+        setFat(FILE_FIRST + 1, FatTable.END_MARK);
+        assertThat(refused(FatException.Corrupt.class)).contains("ends after 2 of 3 clusters");
+    }
+
+    @Test
+    void chainIntoAFreeClusterIsRefused() throws IOException {
+        setFat(FILE_FIRST + 1, 0);
+        assertThat(refused(FatException.Corrupt.class)).contains("free cluster");
+    }
+
+    @Test
+    void chainBeyondTheLastClusterIsRefused() throws IOException {
+        setFat(FILE_FIRST + 1, G.lastCluster() + 1);
+        assertThat(refused(FatException.Corrupt.class)).contains("outside 2..");
+    }
+
+    @Test
+    void fileSizeBeyondImageIsRefused() throws IOException {
+        putInt(entry(DIR, SLOT_FILE) + 28, 0xFFFF_FFFFL);
+        assertThat(refused(FatException.Corrupt.class)).contains("more than the image's");
+    }
+
+    @Test
+    void fileStartingAtClusterZeroWithASizeIsRefused() throws IOException {
+        setCluster(entry(ROOT, SLOT_TOP), 0);
+        assertThat(refused(FatException.Corrupt.class)).contains("TOP.TXT").contains("free cluster");
+    }
+
+    @Test
+    void crossLinkedFilesAreRefused() throws IOException {
+        setCluster(entry(ROOT, SLOT_TOP), FILE_FIRST);
+        putInt(entry(ROOT, SLOT_TOP) + 28, 1500);
+        assertThat(refused(FatException.Corrupt.class)).contains("used twice");
+    }
+
+    @Test
+    void manyFilesSharingOneChainCannotAmplifyTheImage() throws IOException {
+        // Every root slot after TOP.TXT names the same 30 MiB chain: more bytes than the image holds.
+        long big = 30L << 20;
+        putInt(entry(ROOT, SLOT_TOP) + 28, big);
+        byte[] top = d.bytes(entry(ROOT, SLOT_TOP), 32);
+        for (int slot = 3; slot < 8; slot++) {
+            top[0] = (byte) ('A' + slot);
+            d.write(entry(ROOT, slot), ByteBuffer.wrap(top));
+        }
+        for (long c = TOP; c < TOP + big / 512; c++) {
+            setFat(c, c + 1 == TOP + big / 512 ? FatTable.END_MARK : c + 1);
+        }
+        assertThat(refused(FatException.Corrupt.class)).contains("more bytes than the image holds");
+    }
+
+    // --- directories ---------------------------------------------------------------------------------------------
+
+    @Test
+    void directoryLoopIsRefused() throws IOException {
+        d.poke(entry(DIR, SLOT_FILE) + 11, (byte) DirEntry.ATTR_DIRECTORY);
+        setCluster(entry(DIR, SLOT_FILE), DIR);
+        assertThat(refused(FatException.Corrupt.class)).contains("directory loop");
+    }
+
+    @Test
+    void subdirectoryPointingAtTheRootIsRefused() throws IOException {
+        setCluster(entry(ROOT, SLOT_DIR), ROOT);
+        assertThat(refused(FatException.Corrupt.class)).contains("directory loop");
+    }
+
+    @Test
+    void directoryChainCycleIsRefused() throws IOException {
+        fillWithDeletedEntries(DIR, 3);
+        setFat(DIR, DIR);
+        assertThat(refused(FatException.Corrupt.class)).contains("directory loop");
+    }
+
+    @Test
+    void directoryChainIntoAFreeClusterIsRefused() throws IOException {
+        fillWithDeletedEntries(DIR, 3);
+        setFat(DIR, 0);
+        assertThat(refused(FatException.Corrupt.class)).contains("free cluster");
+    }
+
+    @Test
+    void directoryStartingOutsideTheImageIsRefused() throws IOException {
+        setCluster(entry(ROOT, SLOT_DIR), 0x0FFF_FFF0L);
+        assertThat(refused(FatException.Corrupt.class)).contains("folder 'DIR'");
+    }
+
+    private void fillWithDeletedEntries(long cluster, int fromSlot) throws IOException {
+        for (int slot = fromSlot; slot < 16; slot++) {
+            d.poke(entry(cluster, slot), (byte) 0xE5);
+            d.poke(entry(cluster, slot) + 11, (byte) DirEntry.ATTR_ARCHIVE);
+        }
+    }
+
+    @Test
+    void hugeDirectoryStopsAtTheLimit() throws IOException {
+        // 5,000 clusters of deleted entries with no end marker: 80,000 slots, over FAT's 65,536.
+        fillWithDeletedEntries(DIR, 3);
+        long from = 1000;
+        long count = 5000;
+        setFat(DIR, from);
+        byte[] deleted = new byte[512];
+        for (int slot = 0; slot < 16; slot++) {
+            deleted[slot * 32] = (byte) 0xE5;
+        }
+        for (long c = from; c < from + count; c++) {
+            setFat(c, c + 1 == from + count ? FatTable.END_MARK : c + 1);
+            d.write(G.clusterOffset(c), ByteBuffer.wrap(deleted));
+        }
+        assertThat(refused(FatException.LimitReached.class)).contains("more than 65536 entries");
+    }
+
+    @Test
+    void deepNestingStopsAtTheLimit() throws IOException {
+        d = Images.formatted(Images.SMALL, "evil");
+        try (FatWriter w = FatWriter.open(d)) {
+            FatWriter.Directory dir = w.root();
+            for (int i = 0; i < 70; i++) {
+                dir = dir.mkdir("D", 0);
+            }
+        }
+        assertThat(refused(FatException.LimitReached.class)).contains("deeper than 64");
+    }
+
+    @Test
+    void tooManyEntriesStopAtTheLimit() throws IOException {
+        FatReader.Options few = new FatReader.Options(false, 0, 2, 65_536, 64);
+        assertThat(refused(FatException.LimitReached.class, few)).contains("more than 2 files and folders");
+    }
+
+    @Test
+    void moreBytesThanAllowedStopAtTheLimit() throws IOException {
+        FatReader.Options little = new FatReader.Options(false, 1000, 100, 65_536, 64);
+        assertThat(refused(FatException.LimitReached.class, little)).contains("more than 1000 bytes");
+    }
+
+    // --- names ---------------------------------------------------------------------------------------------------
+
+    @Test
+    void nameWithSlashFromLfnIsRefused() throws IOException {
+        giveLongName(ROOT, SLOT_TOP, 3, "../../etc/passwd", -1);
+        assertThat(refused(FatException.BadName.class)).contains("U+002F");
+    }
+
+    @Test
+    void dotDotEntryCannotEscape() throws IOException {
+        giveLongName(ROOT, SLOT_DIR, 3, "..", -1);
+        assertThat(refused(FatException.BadName.class)).contains("'..'");
+    }
+
+    @Test
+    void dotEntriesAreNeverFollowed() throws IOException {
+        // ".." pointing at DIR itself would loop if it were followed.
+        setCluster(entry(DIR, 1), DIR);
+        assertThat(Images.readAll(d)).containsOnlyKeys("DIR", "DIR/FILE.BIN", "TOP.TXT");
+    }
+
+    @Test
+    void rightToLeftOverrideInLongNameIsRefused() throws IOException {
+        giveLongName(ROOT, SLOT_TOP, 3, "invoice\u202Efdp.exe", -1);
+        assertThat(refused(FatException.BadName.class)).contains("name rules");
+    }
+
+    @Test
+    void longNameWithWrongChecksumIsRefused() throws IOException {
+        giveLongName(ROOT, SLOT_TOP, 3, "innocent.txt", 0x42);
+        assertThat(refused(FatException.Corrupt.class)).contains("checksum");
+    }
+
+    @Test
+    void longNamePartsOutOfOrderAreRefused() throws IOException {
+        String name = "a long name of more than twenty-six characters.txt";
+        giveLongName(ROOT, SLOT_TOP, 3, name, -1);
+        byte[] first = d.bytes(entry(ROOT, 3), 32);
+        byte[] second = d.bytes(entry(ROOT, 4), 32);
+        d.write(entry(ROOT, 3), ByteBuffer.wrap(second));
+        d.write(entry(ROOT, 4), ByteBuffer.wrap(first));
+        assertThat(refused(FatException.Corrupt.class)).contains("long-name");
+    }
+
+    @Test
+    void longNameWithoutItsShortEntryIsRefused() throws IOException {
+        giveLongName(ROOT, SLOT_TOP, 3, "orphan.txt", -1);
+        d.poke(entry(ROOT, 4), (byte) 0xE5);
+        assertThat(refused(FatException.Corrupt.class)).contains("not followed by its short entry");
+    }
+
+    @Test
+    void longNameWithAnUnpairedSurrogateIsRefused() throws IOException {
+        giveLongName(ROOT, SLOT_TOP, 3, "bad\uD800name", -1);
+        assertThat(refused(FatException.BadName.class)).contains("UTF-16");
+    }
+
+    @Test
+    void controlCharacterInShortNameIsRefused() throws IOException {
+        d.poke(entry(ROOT, SLOT_TOP) + 1, (byte) 0x07);
+        assertThat(refused(FatException.BadName.class)).contains("0x07");
+    }
+
+    @Test
+    void nonAsciiShortNameIsRefused() throws IOException {
+        d.poke(entry(ROOT, SLOT_TOP), (byte) 0x05);
+        assertThat(refused(FatException.BadName.class)).contains("code page");
+    }
+
+    @Test
+    void slashInShortNameIsRefused() throws IOException {
+        d.poke(entry(ROOT, SLOT_TOP) + 1, (byte) '/');
+        assertThat(refused(FatException.BadName.class)).contains("0x2F");
+    }
+
+    // --- extraction ----------------------------------------------------------------------------------------------
+
+    @Test
+    void hostileImageDuringExtractionWritesNothingOutside(@TempDir Path tmp) throws IOException {
+        setFat(FILE_FIRST + 2, FILE_FIRST);
+        Path dest = tmp.resolve("incoming");
+        FatReader reader = FatReader.open(d, FatReader.Options.defaults());
+        assertThatThrownBy(() -> Extractor.extract(reader, dest))
+                .isInstanceOf(FatException.Corrupt.class);
+        try (Stream<Path> all = Files.walk(tmp)) {
+            assertThat(all.map(p -> tmp.relativize(p).toString()))
+                    .allMatch(p -> p.isEmpty() || p.startsWith("incoming")).doesNotContain("incoming/DIR/FILE.BIN");
+        }
+    }
+
+    @Test
+    void plantedSymlinkInDestinationIsNotFollowed(@TempDir Path tmp) throws IOException {
+        Path outside = Files.createDirectory(tmp.resolve("outside"));
+        Path dest = Files.createDirectory(tmp.resolve("incoming"));
+        Files.createSymbolicLink(dest.resolve("DIR"), outside);
+        FatReader reader = FatReader.open(d, FatReader.Options.defaults());
+        assertThatThrownBy(() -> Extractor.extract(reader, dest))
+                .isInstanceOf(FatException.ExtractionRefused.class).hasMessageContaining("DIR");
+        try (Stream<Path> inOutside = Files.list(outside)) {
+            assertThat(inOutside).isEmpty();
+        }
+    }
+
+    @Test
+    void existingFileInDestinationIsNotOverwritten(@TempDir Path dest) throws IOException {
+        Files.writeString(dest.resolve("TOP.TXT"), "mine");
+        FatReader reader = FatReader.open(d, FatReader.Options.defaults());
+        assertThatThrownBy(() -> Extractor.extract(reader, dest))
+                .isInstanceOf(FatException.ExtractionRefused.class).hasMessageContaining("exists");
+        assertThat(Files.readString(dest.resolve("TOP.TXT"))).isEqualTo("mine");
+    }
+}
