@@ -1,0 +1,364 @@
+package dev.airlock.pendrive.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.airlock.keystore.KeyStore;
+import dev.airlock.keystore.Principal;
+import dev.airlock.pendrive.Approval;
+import dev.airlock.pendrive.Device;
+import dev.airlock.pendrive.PendriveDaemon;
+import dev.airlock.pendrive.client.ChannelRefusedException;
+import dev.airlock.pendrive.client.IncomingPendrives;
+import dev.airlock.pendrive.client.PenChannel;
+import dev.airlock.pendrive.client.Penctl;
+import dev.airlock.pendrive.client.PendriveCopy;
+import dev.airlock.pendrive.wire.ChannelCodec;
+import dev.airlock.pendrive.wire.ChannelResponse.Code;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The exchange in one process, over real Unix sockets: the host's service, the domains' client code (the same
+ * that {@code qubes_penctl}, {@code qvm-copy-to-vm --pendrive} and the incoming handler run) and the daemon,
+ * with a scripted approval instead of the user.
+ */
+class PendriveServiceTest {
+    private static final long SIZE = 64L << 20;
+
+    /** Answers as told; records who asked. */
+    private static final class Answers implements Approval {
+        volatile boolean transfer = true;
+        volatile boolean waiting = true;
+        final ConcurrentLinkedQueue<String> asked = new ConcurrentLinkedQueue<>();
+
+        @Override
+        public boolean authorizeTransfer(String source, String dest) {
+            asked.add(source + "->" + dest);
+            return transfer;
+        }
+
+        @Override
+        public boolean waitForRelease(String source, String dest) {
+            asked.add("wait " + source + "->" + dest);
+            return waiting;
+        }
+    }
+
+    @TempDir
+    Path tmp;
+    private final Answers answers = new Answers();
+    private final ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
+    private PendriveService service;
+    private Path images;
+
+    @BeforeEach
+    void start() throws IOException {
+        images = tmp.resolve("pendrives");
+        service = new PendriveService(images, SIZE, answers, log::add);
+        for (String d : List.of("work", "personal", "vault")) {
+            Files.createDirectories(tmp.resolve(d));
+            service.domainStarted(d, tmp.resolve(d));
+        }
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        service.close();
+    }
+
+    private Path socket(String domain) {
+        return tmp.resolve(domain).resolve(PendriveService.SOCKET);
+    }
+
+    private PenChannel channel(String domain) throws IOException {
+        return PenChannel.open(socket(domain));
+    }
+
+    private int idOf(String domain) {
+        for (String child : service.keys().list(Principal.host(), "/vm")) {
+            if (service.keys().read(Principal.host(), "/vm/" + child + "/name").orElse("").equals(domain)) {
+                return Integer.parseInt(child);
+            }
+        }
+        throw new AssertionError(domain + " has no id");
+    }
+
+    private Optional<String> hostRead(String domain, String key) {
+        return service.keys().read(Principal.host(), KeyStore.domainPath(idOf(domain)) + "/" + key);
+    }
+
+    private String awaitKey(String domain, String key) throws InterruptedException {
+        for (int i = 0; i < 1000; i++) {
+            Optional<String> v = hostRead(domain, key);
+            if (v.isPresent()) {
+                return v.get();
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError(domain + " never wrote " + key);
+    }
+
+    private Penctl.Result penctl(String domain, String request) throws IOException {
+        return Penctl.request(socket(domain), request);
+    }
+
+    private Thread incomingHandler(String domain) {
+        return new IncomingPendrives(socket(domain), tmp.resolve(domain + "-home/QubesIncoming"),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).start();
+    }
+
+    @Test
+    void copyBetweenTwoDomainsEndToEnd() throws Exception {
+        Path src = tmp.resolve("src");
+        Files.createDirectories(src.resolve("reports"));
+        Files.writeString(src.resolve("reports/q3.txt"), "numbers\n");
+        Files.write(src.resolve("big.bin"), new byte[3 * ChannelCodec.MAX_BLOCK + 17]);
+        Thread handler = incomingHandler("personal");
+        try {
+            StringWriter err = new StringWriter();
+            int exit = PendriveCopy.send(socket("work"), "personal",
+                    List.of(src.resolve("reports").toString(), src.resolve("big.bin").toString()),
+                    new PrintWriter(err, true));
+            assertThat(exit).as(err.toString()).isZero();
+            assertThat(answers.asked).containsExactly("work->personal");
+
+            String report = awaitKey("personal", IncomingPendrives.REPORT_KEY);
+            Path folder = tmp.resolve("personal-home/QubesIncoming/pendrive-work");
+            assertThat(report).startsWith("1 " + folder);
+            assertThat(folder.resolve("reports/q3.txt")).hasContent("numbers");
+            assertThat(Files.size(folder.resolve("big.bin"))).isEqualTo(3L * ChannelCodec.MAX_BLOCK + 17);
+            assertThat(hostRead("personal", "qubes_blocksrc")).contains("work");
+            assertThat(hostRead("personal", "qubes_transaction_seq")).contains("0");
+            assertThat(service.daemon().state("personal").receiving())
+                    .isEqualTo(PendriveDaemon.Receiving.HAS_LOADED_PENDRIVE);
+
+            assertThat(penctl("personal", "umount").served()).isTrue();
+            assertThat(service.daemon().state("personal").receiving()).isEqualTo(PendriveDaemon.Receiving.IDLE);
+            try (Stream<Path> left = Files.list(images)) {
+                assertThat(left).isEmpty();
+            }
+            assertThat(folder.resolve("reports/q3.txt")).as("the files are copies and stay").exists();
+        } finally {
+            handler.interrupt();
+        }
+    }
+
+    @Test
+    void senderCannotWriteAfterSend() throws Exception {
+        assertThat(penctl("work", "new").served()).isTrue();
+        try (PenChannel ch = channel("work")) {
+            ch.writeBlock(Device.XVDG, 1 << 20, new byte[] {1, 2, 3});
+            assertThat(penctl("work", "send personal").served()).isTrue();
+            assertThatThrownBy(() -> ch.writeBlock(Device.XVDG, 1 << 20, new byte[] {4}))
+                    .isInstanceOfSatisfying(ChannelRefusedException.class,
+                            e -> assertThat(e.code()).isEqualTo(Code.NOT_ATTACHED));
+            assertThatThrownBy(() -> ch.readBlock(Device.XVDG, 1 << 20, 3))
+                    .isInstanceOf(ChannelRefusedException.class);
+        }
+        try (PenChannel ch = channel("personal")) {
+            assertThat(ch.readBlock(Device.XVDH, 1 << 20, 3)).containsExactly(1, 2, 3);
+        }
+    }
+
+    @Test
+    void receiverCannotWriteTheIncomingPendrive() throws Exception {
+        penctl("work", "new");
+        penctl("work", "send personal");
+        try (PenChannel ch = channel("personal")) {
+            assertThatThrownBy(() -> ch.writeBlock(Device.XVDH, 0, new byte[] {0}))
+                    .isInstanceOfSatisfying(ChannelRefusedException.class,
+                            e -> assertThat(e.code()).isEqualTo(Code.READ_ONLY));
+        }
+    }
+
+    @Test
+    void domainCannotReadAnotherDomainsDevice() throws Exception {
+        penctl("work", "new");
+        try (PenChannel ch = channel("personal")) {
+            assertThatThrownBy(() -> ch.readBlock(Device.XVDG, 0, 512))
+                    .isInstanceOfSatisfying(ChannelRefusedException.class,
+                            e -> assertThat(e.code()).isEqualTo(Code.NOT_ATTACHED));
+            assertThatThrownBy(() -> ch.size(Device.XVDG)).isInstanceOf(ChannelRefusedException.class);
+        }
+    }
+
+    @Test
+    void blockRequestsOutsideTheDeviceAreRefused() throws Exception {
+        penctl("work", "new");
+        try (PenChannel ch = channel("work")) {
+            assertThat(ch.size(Device.XVDG)).isEqualTo(SIZE);
+            assertThatThrownBy(() -> ch.readBlock(Device.XVDG, SIZE - 1, 2))
+                    .isInstanceOfSatisfying(ChannelRefusedException.class,
+                            e -> assertThat(e.code()).isEqualTo(Code.OUT_OF_RANGE));
+            assertThatThrownBy(() -> ch.writeBlock(Device.XVDG, Long.MAX_VALUE - 1, new byte[] {1, 2, 3}))
+                    .isInstanceOfSatisfying(ChannelRefusedException.class,
+                            e -> assertThat(e.code()).isEqualTo(Code.OUT_OF_RANGE));
+        }
+        assertThat(Files.size(images.resolve("pendrive-1.img"))).isEqualTo(SIZE);
+    }
+
+    @Test
+    void domainCannotForgeThePendrivesSourceOrItsName() throws Exception {
+        penctl("work", "new");
+        penctl("work", "send personal");
+        try (PenChannel ch = channel("personal")) {
+            assertThat(ch.read("qubes_blocksrc")).contains("work");
+            assertThatThrownBy(() -> ch.write("qubes_blocksrc", "vault"))
+                    .isInstanceOfSatisfying(ChannelRefusedException.class,
+                            e -> assertThat(e.code()).isEqualTo(Code.PERMISSION));
+            assertThatThrownBy(() -> ch.write("name", "vault")).isInstanceOf(ChannelRefusedException.class);
+            assertThatThrownBy(() -> ch.write("device/xvdh", "99")).isInstanceOf(ChannelRefusedException.class);
+        }
+        assertThat(hostRead("personal", "qubes_blocksrc")).contains("work");
+    }
+
+    @Test
+    void domainCannotReachAnotherDomainsKeys() throws Exception {
+        String vault = KeyStore.domainPath(idOf("vault"));
+        try (PenChannel ch = channel("work")) {
+            assertThatThrownBy(() -> ch.read(vault + "/name"))
+                    .isInstanceOfSatisfying(ChannelRefusedException.class,
+                            e -> assertThat(e.code()).isEqualTo(Code.PERMISSION));
+            assertThatThrownBy(() -> ch.write(vault + "/device/qpen", "send work"))
+                    .isInstanceOf(ChannelRefusedException.class);
+            assertThatThrownBy(() -> ch.write("/vm/99/name", "ghost")).isInstanceOf(ChannelRefusedException.class);
+            assertThatThrownBy(() -> ch.watch("/vm")).isInstanceOf(ChannelRefusedException.class);
+        }
+        assertThat(service.daemon().state("vault").sending()).isEqualTo(PendriveDaemon.Sending.IDLE);
+    }
+
+    @Test
+    void refusedTransferLeavesThePendriveWithTheSender() throws Exception {
+        answers.transfer = false;
+        Path file = Files.writeString(tmp.resolve("a.txt"), "a");
+        StringWriter err = new StringWriter();
+        int exit = PendriveCopy.send(socket("work"), "personal", List.of(file.toString()), new PrintWriter(err, true));
+        assertThat(exit).isEqualTo(PendriveCopy.EXIT_REFUSED);
+        assertThat(err.toString()).contains("ERROR: personal pendrive transfer:").contains("not authorized");
+        assertThat(service.daemon().state("work").sending()).isEqualTo(PendriveDaemon.Sending.HAS_CLEAN_PENDRIVE);
+        assertThat(service.daemon().state("personal").receiving()).isEqualTo(PendriveDaemon.Receiving.IDLE);
+        try (PenChannel ch = channel("personal")) {
+            assertThat(ch.read("device/xvdh")).isEmpty();
+        }
+    }
+
+    @Test
+    void unknownDestinationIsRefused() throws Exception {
+        Path file = Files.writeString(tmp.resolve("a.txt"), "a");
+        StringWriter err = new StringWriter();
+        int exit = PendriveCopy.send(socket("work"), "nosuch", List.of(file.toString()), new PrintWriter(err, true));
+        assertThat(exit).isEqualTo(PendriveCopy.EXIT_REFUSED);
+        assertThat(err.toString()).contains("nosuch does not exist or does not run");
+        assertThat(answers.asked).isEmpty();
+    }
+
+    @Test
+    void requestsThatDoNotFitTheStateAreRefusedAndSaySo() throws Exception {
+        assertThat(penctl("work", "umount").text()).contains("non-matching state");
+        assertThat(penctl("work", "send personal").served()).isFalse();
+        assertThat(penctl("work", "new").served()).isTrue();
+        assertThat(penctl("work", "new").served()).isFalse();
+        assertThat(penctl("work", "killme").served()).isFalse();
+        assertThatThrownBy(() -> penctl("work", "format c:")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aMalformedRequestWrittenByHandIsRefusedWithoutEcho() throws Exception {
+        try (PenChannel watch = channel("work"); PenChannel ch = channel("work")) {
+            watch.watch("device/qpen_result");
+            ch.write("device/qpen", "send ../../etc");
+            var e = watch.next().orElseThrow();
+            assertThat(e.toString()).contains("refused").doesNotContain("../../etc");
+        }
+    }
+
+    @Test
+    void busyReceiverMakesTheSenderWaitUntilItReleases() throws Exception {
+        penctl("work", "new");
+        assertThat(penctl("work", "send personal").served()).isTrue();
+        penctl("vault", "new");
+        assertThat(penctl("vault", "send personal").served()).isTrue();
+        assertThat(answers.asked).containsExactly("work->personal", "vault->personal", "wait vault->personal");
+        assertThat(service.daemon().state("personal").waitingSender()).isEqualTo("vault");
+        try (PenChannel ch = channel("personal")) {
+            assertThat(ch.read("qubes_blocksrc")).contains("work");
+            assertThat(penctl("personal", "umount").served()).isTrue();
+            assertThat(ch.read("qubes_blocksrc")).contains("vault");
+            assertThat(ch.read("device/xvdh")).contains("2");
+        }
+    }
+
+    @Test
+    void hostileImageFromTheSenderIsRefusedByTheIncomingHandler() throws Exception {
+        penctl("work", "new");
+        try (PenChannel ch = channel("work")) {
+            // A boot sector claiming 1-byte sectors: a receiver that trusted it would read nonsense.
+            byte[] boot = ch.readBlock(Device.XVDG, 0, 512);
+            boot[11] = 1;
+            boot[12] = 0;
+            ch.writeBlock(Device.XVDG, 0, boot);
+        }
+        penctl("work", "send personal");
+        Thread handler = incomingHandler("personal");
+        try {
+            assertThat(awaitKey("personal", IncomingPendrives.REPORT_KEY)).startsWith("1 failed: ");
+            assertThat(tmp.resolve("personal-home/QubesIncoming/pendrive-work")).doesNotExist();
+            assertThat(penctl("personal", "umount").served()).isTrue();
+        } finally {
+            handler.interrupt();
+        }
+    }
+
+    @Test
+    void aStoppedDomainLosesItsChannelAndItsPendrives() throws Exception {
+        penctl("work", "new");
+        try (PenChannel ch = channel("work")) {
+            service.domainStopped("work");
+            assertThatThrownBy(() -> ch.writeBlock(Device.XVDG, 0, new byte[] {1})).isInstanceOf(IOException.class);
+        }
+        assertThat(socket("work")).doesNotExist();
+        for (int i = 0; i < 500 && Files.exists(images.resolve("pendrive-1.img")); i++) {
+            Thread.sleep(10);
+        }
+        assertThat(images.resolve("pendrive-1.img")).doesNotExist();
+    }
+
+    @Test
+    void aDomainThatBreaksTheProtocolIsDisconnected() throws Exception {
+        try (SocketChannel raw = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            raw.connect(UnixDomainSocketAddress.of(socket("work")));
+            raw.write(ByteBuffer.allocate(4).putInt(ChannelCodec.MAX_FRAME + 1).flip());
+            assertThat(raw.read(ByteBuffer.allocate(1))).isEqualTo(-1);
+        }
+        assertThat(log).anyMatch(l -> l.contains("work broke the channel protocol"));
+        try (PenChannel ch = channel("work")) {
+            assertThat(ch.read("name")).contains("work");
+        }
+    }
+
+    @Test
+    void thePendriveSocketIsForTheDomainsGroupOnly() throws Exception {
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket("work"))))
+                .isEqualTo("rw-rw----");
+    }
+}
