@@ -98,6 +98,7 @@ public final class Broker implements AutoCloseable {
     private final CallRouter router;
     private final AuditLog audit;
     private final AskQueue asks;
+    private final PendriveExchange pendrives;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private Broker(Settings settings) throws IOException {
@@ -110,8 +111,11 @@ public final class Broker implements AutoCloseable {
         CallRouter[] routerRef = new CallRouter[1];
         this.domains = new DomainRunner(home, registry, settings.installDir().toAbsolutePath().normalize(),
                 settings.jdkHome().toRealPath(), (domain, ch) -> routerRef[0].serve(domain, ch));
-        this.router = new CallRouter(domains, policy, new RegistryViews(registry, domains::isReady), audit, asks);
+        RegistryViews views = new RegistryViews(registry, domains::isReady);
+        this.router = new CallRouter(domains, policy, views, audit, asks);
         routerRef[0] = router;
+        this.pendrives = PendriveExchange.open(home.root().resolve("pendrives"), policy, views, asks, audit);
+        domains.lifecycle(pendrives);
         domains.adopt();
         Map<String, Function<JsonNode, ObjectNode>> handlers = new HashMap<>();
         handlers.put("ping", r -> AdminServer.ok().put("pid", ProcessHandle.current().pid()));
@@ -244,6 +248,7 @@ public final class Broker implements AutoCloseable {
             } else {
                 domains.leaveRunning();
             }
+            pendrives.close();
             policy.close();
             stopped.countDown();
         }
