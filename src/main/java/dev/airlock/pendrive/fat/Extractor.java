@@ -45,12 +45,12 @@ public final class Extractor {
     public static Summary extract(FatReader reader, Path destination) throws IOException {
         FatReader.Options options = reader.options();
         Pipe pipe = Pipe.open();
-        AtomicReference<IOException> readFailure = new AtomicReference<>();
+        AtomicReference<Throwable> readFailure = new AtomicReference<>();
         Summary[] summary = new Summary[1];
         Thread producer = Thread.ofPlatform().name("airlock-pendrive-reader").start(() -> {
             try (Pipe.SinkChannel sink = pipe.sink()) {
                 summary[0] = produce(reader, sink);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException | Error e) {
                 readFailure.set(e);
             }
         });
@@ -64,16 +64,21 @@ public final class Extractor {
             // The source is closed: a producer still writing fails at once instead of waiting for a reader.
             joinUninterruptibly(producer);
         }
-        if (readFailure.get() instanceof FatException e) {
-            throw e;
+        switch (readFailure.get()) {
+            case FatException e -> throw e;
+            case RuntimeException e -> throw e;
+            case Error e -> throw e;
+            case null, default -> {
+                // no failure, or an I/O error that the reply explains better (the unpacker stopped reading)
+            }
         }
         if (!reply.success()) {
             String name = reply.lastName().length > 0 ? " at '" + reply.lastNameText() + "'" : "";
             throw new FatException.ExtractionRefused("the pendrive could not be copied into " + destination + name
                     + ": " + Errno.describe(reply.errorCode()));
         }
-        if (readFailure.get() != null) {
-            throw readFailure.get();
+        if (readFailure.get() instanceof IOException e) {
+            throw e;
         }
         return summary[0];
     }

@@ -146,9 +146,6 @@ public final class FatReader {
             if (NameRules.checkName(path.getBytes(StandardCharsets.UTF_8), options.allowAllNames()) != NameRules.OK) {
                 throw new FatException.BadName("'" + path + "' is not an acceptable name (file-copy name rules)");
             }
-            if (++entries > options.maxEntries()) {
-                throw new FatException.LimitReached("more than " + options.maxEntries() + " files and folders");
-            }
             Entry e = new Entry(path, l.directory(), l.directory() ? 0 : l.size(), l.modified(), l.readOnly());
             if (l.directory()) {
                 if (depth + 1 > options.maxDepth()) {
@@ -207,6 +204,12 @@ public final class FatReader {
                     // "." and ".." are never followed: the walk knows where it came from.
                     lfn.requireNone();
                 } else {
+                    // Counted when listed, not when visited: the listings held along the current path stay
+                    // within the limit too.
+                    if (++entries > options.maxEntries()) {
+                        throw new FatException.LimitReached("more than " + options.maxEntries()
+                                + " files and folders");
+                    }
                     out.add(entry(clusterBuffer, at, attributes, lfn, dirName));
                 }
             }

@@ -333,6 +333,42 @@ class HostileImageTest {
     }
 
     @Test
+    void listingsHeldAlongThePathCountAgainstTheEntryLimit() throws IOException {
+        // Each level lists 41 entries before the walk goes down into its first: the limit must see them all,
+        // or nested full directories would hold depth x 65,536 entries in memory.
+        d = Images.formatted(Images.SMALL, "evil");
+        try (FatWriter w = FatWriter.open(d)) {
+            FatWriter.Directory dir = w.root();
+            for (int level = 0; level < 3; level++) {
+                FatWriter.Directory next = dir.mkdir("A", 0);
+                for (int i = 0; i < 40; i++) {
+                    Images.writeFile(dir, "F" + i, new byte[0]);
+                }
+                dir = next;
+            }
+        }
+        int[] visited = new int[1];
+        FatReader reader = FatReader.open(d, new FatReader.Options(false, 0, 60, 65_536, 64));
+        assertThatThrownBy(() -> reader.walk(new FatReader.Visitor() {
+            @Override
+            public void directory(FatReader.Entry e) {
+                visited[0]++;
+            }
+
+            @Override
+            public void file(FatReader.Entry f, FatReader.Content c) {
+                visited[0]++;
+            }
+
+            @Override
+            public void leaveDirectory(FatReader.Entry e) {
+                // nothing
+            }
+        })).isInstanceOf(FatException.LimitReached.class);
+        assertThat(visited[0]).isEqualTo(1);
+    }
+
+    @Test
     void moreBytesThanAllowedStopAtTheLimit() throws IOException {
         FatReader.Options little = new FatReader.Options(false, 1000, 100, 65_536, 64);
         assertThat(refused(FatException.LimitReached.class, little)).contains("more than 1000 bytes");

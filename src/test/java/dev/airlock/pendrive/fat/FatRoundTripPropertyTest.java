@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -21,14 +22,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Random trees (Unicode names, empty files, nested folders, files over many clusters) read back exactly as written;
- * a few of them also pass {@code fsck.fat -n}.
+ * a few of them also pass {@code fsck.fat -n} and come out of {@code mcopy -s} exactly as written.
  */
-class FatRoundTripProperties {
+class FatRoundTripPropertyTest {
     /** One entry to create: a parent chosen among the folders made so far, a name, a folder or a file of a size. */
     record Op(int parent, String name, boolean directory, int size) {
     }
@@ -79,6 +81,24 @@ class FatRoundTripProperties {
         expected.forEach((path, content) -> assertThat(actual.get(path)).as(path).isEqualTo(content));
     }
 
+    private static Map<String, byte[]> readHostTree(Path root) throws IOException {
+        Map<String, byte[]> tree = new HashMap<>();
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : all.filter(p -> !p.equals(root)).toList()) {
+                tree.put(root.relativize(p).toString(), Files.isDirectory(p) ? null : Files.readAllBytes(p));
+            }
+        }
+        return tree;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
     @Property(tries = 60)
     void randomTreesReadBackExactly(@ForAll @Size(max = 60) List<@From("ops") Op> ops) throws IOException {
         MemoryDevice d = Images.formatted(Images.SMALL, "prop");
@@ -87,7 +107,7 @@ class FatRoundTripProperties {
     }
 
     @Property(tries = 8)
-    void randomTreesPassFsck(@ForAll @Size(min = 5, max = 60) List<@From("ops") Op> ops) throws Exception {
+    void randomTreesPassFsckAndMtoolsReadsThem(@ForAll @Size(min = 5, max = 60) List<@From("ops") Op> ops) throws Exception {
         if (!OracleTest.onPath("fsck.fat")) {
             return; // the example-based oracle tests report the skip; a property cannot skip each try
         }
@@ -103,6 +123,17 @@ class FatRoundTripProperties {
             assertThat(fsck.exit()).as(fsck.out()).isZero();
             try (FileBlockDevice dev = FileBlockDevice.open(image, false)) {
                 assertSameTree(Images.readAll(dev), expected);
+            }
+            if (OracleTest.onPath("mcopy") && !expected.isEmpty()) {
+                Path out = Files.createDirectory(image.resolveSibling(image.getFileName() + ".out"));
+                try {
+                    OracleTest.Result copy = OracleTest.run(List.of(OracleTest.tool("mcopy"), "-s", "-n", "-i",
+                            image.toString(), "::/*", out + "/"));
+                    assertThat(copy.exit()).as(copy.out()).isZero();
+                    assertSameTree(readHostTree(out), expected);
+                } finally {
+                    deleteTree(out);
+                }
             }
         } finally {
             Files.deleteIfExists(image);
