@@ -2,6 +2,7 @@ package dev.airlock.agent;
 
 import dev.airlock.filecopy.Reply;
 import dev.airlock.filecopy.Unpacker;
+import dev.airlock.openinvm.FileEditor;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,15 +20,16 @@ import java.util.Optional;
 
 /**
  * Runs one service call inside a domain: the built-in {@code qubes.Filecopy} (the unpacker, into
- * {@code ~/QubesIncoming/SOURCE}) or an executable {@code SERVICE+ARG} / {@code SERVICE} from the qubes-rpc
- * folders (the {@code +ARG} form wins), with the argument as {@code argv[1]} and the environment Qubes gives:
- * {@code QREXEC_REMOTE_DOMAIN} (set by the broker, trusted), {@code QREXEC_SERVICE_FULL_NAME},
- * {@code QREXEC_SERVICE_ARGUMENT}.
+ * {@code ~/QubesIncoming/SOURCE}), the built-in {@code qubes.OpenInVM} ({@code vm-file-editor}), or an executable
+ * {@code SERVICE+ARG} / {@code SERVICE} from the qubes-rpc folders (the {@code +ARG} form wins), with the argument
+ * as {@code argv[1]} and the environment Qubes gives: {@code QREXEC_REMOTE_DOMAIN} (set by the broker, trusted),
+ * {@code QREXEC_SERVICE_FULL_NAME}, {@code QREXEC_SERVICE_ARGUMENT}.
  */
 public final class ServiceRunner {
     /** Exit code when the domain has no such service (the broker passes it to the caller). */
     public static final int NO_SUCH_SERVICE = 127;
     static final String FILECOPY = "qubes.Filecopy";
+    static final String OPEN_IN_VM = "qubes.OpenInVM";
     private static final String ALLOW_ALL_NAMES = "allow-all-names";
 
     /** One call, as the broker described it. */
@@ -55,13 +57,17 @@ public final class ServiceRunner {
 
     /** True when this domain can serve {@code call}. */
     public boolean has(Call call) {
-        return call.service().equals(FILECOPY) || executable(call).isPresent();
+        return call.service().equals(FILECOPY) || call.service().equals(OPEN_IN_VM) || executable(call).isPresent();
     }
 
     /** Runs the call to its end and returns its exit code ({@link #NO_SUCH_SERVICE} when there is none). */
     public int run(Call call, Io io) throws IOException, InterruptedException {
         if (call.service().equals(FILECOPY)) {
             return fileCopy(call, io);
+        }
+        if (call.service().equals(OPEN_IN_VM)) {
+            return FileEditor.forDomain(home, System.getenv()).serve(Channels.newInputStream(io.stdin()),
+                    Channels.newOutputStream(io.stdout()), Channels.newOutputStream(io.stderr()));
         }
         Optional<Path> exe = executable(call);
         if (exe.isEmpty()) {

@@ -40,6 +40,8 @@ import picocli.CommandLine.Command;
                 QvmCopyToVmCommand.class,
                 QvmMoveCommand.class,
                 QvmMoveToVmCommand.class,
+                QvmOpenInDvmCommand.class,
+                QvmOpenInVmCommand.class,
                 RemoveCommand.class,
                 RunCommand.class,
                 ShutdownCommand.class,

@@ -1,6 +1,7 @@
 package dev.airlock.agent;
 
 import dev.airlock.filecopy.Packer;
+import dev.airlock.openinvm.NameField;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,6 +74,25 @@ class ServiceRunnerTest {
         assertThat(r.has(new ServiceRunner.Call("work", "test.NotExec", ""))).isFalse();
         assertThat(run(r, new ServiceRunner.Call("work", "test.NotExec", ""), "").code()).isEqualTo(127);
         assertThat(run(r, new ServiceRunner.Call("work", "test.Missing", ""), "").code()).isEqualTo(127);
+    }
+
+    @Test
+    void openInVmIsBuiltInAndSendsBackTheEditedFile(@TempDir Path tmp) throws Exception {
+        Path home = Files.createDirectories(tmp.resolve("home"));
+        service(home.resolve(".config/airlock"), "open-handler", "printf ' edited' >> \"$1\"");
+        ServiceRunner r = new ServiceRunner(home, List.of());
+        ServiceRunner.Call call = new ServiceRunner.Call("work", "qubes.OpenInVM", "");
+        assertThat(r.has(call)).isTrue();
+        byte[] field = NameField.encode("n.txt".getBytes(StandardCharsets.US_ASCII), false);
+        ByteArrayOutputStream in = new ByteArrayOutputStream();
+        in.write(field);
+        in.write("text".getBytes(StandardCharsets.US_ASCII));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = r.run(call, new ServiceRunner.Io(Channels.newChannel(new ByteArrayInputStream(in.toByteArray())),
+                Channels.newChannel(out), Channels.newChannel(err)));
+        assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
+        assertThat(out.toString(StandardCharsets.US_ASCII)).isEqualTo("text edited");
     }
 
     @Test
