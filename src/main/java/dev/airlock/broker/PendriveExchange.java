@@ -3,6 +3,7 @@ package dev.airlock.broker;
 import dev.airlock.pendrive.Approval;
 import dev.airlock.pendrive.PolicyApproval;
 import dev.airlock.pendrive.fat.Formatter;
+import dev.airlock.pendrive.host.DisposableDomains;
 import dev.airlock.pendrive.host.PendriveService;
 import dev.airlock.policy.Decision;
 import dev.airlock.policy.PolicyStore;
@@ -36,7 +37,7 @@ final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
         PolicyApproval.Prompt prompt = (question, request, ask) ->
                 asks.await(request.source(), new ServiceCall(request.service(), request.argument()), ask);
         Audited approval = new Audited(audit, policy, views, prompt);
-        return new PendriveExchange(new PendriveService(images, imageSize, approval,
+        return new PendriveExchange(new PendriveService(images, imageSize, approval, DisposableDomains.NONE,
                 line -> record(audit, new AuditLog.Entry(Instant.now(), null, null, LOG_SERVICE, null, null,
                         "log", line))));
     }

@@ -37,6 +37,10 @@ public final class KeyStoreFeed implements AutoCloseable {
      */
     public static final String RESULT_KEY = "device/qpen_result";
     private static final int MAX_RESULT_CHARS = 1000;
+    /** The host key, below a disposable's subtree, that tells its incoming handler it is one. */
+    public static final String VM_TYPE_KEY = "qubes_vm_type";
+    /** The value of {@link #VM_TYPE_KEY} in a disposable. */
+    public static final String DISPOSABLE_TYPE = "DispVM";
 
     private record Feed(String name, Watch watch, Thread thread) {
     }

@@ -1,6 +1,7 @@
 package dev.airlock.pendrive.client;
 
 import dev.airlock.pendrive.Device;
+import dev.airlock.pendrive.KeyStoreFeed;
 import dev.airlock.pendrive.fat.Extractor;
 import dev.airlock.pendrive.fat.FatReader;
 import dev.airlock.pendrive.wire.ChannelResponse;
@@ -10,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -18,8 +20,10 @@ import java.util.regex.Pattern;
  * ({@code device/xvdh}) and, for an ordinary transfer (transaction 0), extracts its files with the hardened FAT
  * reader into a new folder {@code ~/QubesIncoming/pendrive-SOURCE} (a second one from the same source gets
  * {@code -2}, ...). Nothing is mounted: the files are copies, so they stay when the user releases the pendrive
- * with {@code qubes_penctl umount}. Where the files went (or why not) is written to this domain's key
- * {@value #REPORT_KEY} as {@code IMAGE FOLDER} or {@code IMAGE failed: WHY}.
+ * with {@code qubes_penctl umount}. A pendrive of a transaction (SEQ above 0) is a file to edit in a disposable
+ * (the host marks those with {@code qubes_vm_type} = {@code DispVM}) or, elsewhere, the edited file coming
+ * back ({@link DisposableTransactions}). What happened is written to this domain's key {@value #REPORT_KEY} as
+ * {@code IMAGE WHAT} or {@code IMAGE failed: WHY}.
  */
 public final class IncomingPendrives {
     /** This domain's key that tells where the last incoming pendrive's files went. */
@@ -28,18 +32,26 @@ public final class IncomingPendrives {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,31}");
     private static final long RETRY_MILLIS = 1000;
 
+    private static final Pattern SEQ = Pattern.compile("[1-9][0-9]{0,8}");
+
     private final Path socket;
+    private final Path home;
     private final Path incoming;
+    private final Map<String, String> env;
     private final PrintStream log;
 
     /**
-     * @param socket   the pendrive socket
-     * @param incoming the folder receiving the pendrives' folders ({@code ~/QubesIncoming})
-     * @param log      where the handler says what it did
+     * @param socket the pendrive socket
+     * @param home   the user's home: pendrives' folders go to its {@code QubesIncoming}, transactions are in its
+     *               {@code .dvm}
+     * @param env    the environment the file handler of a disposable sees ({@code $EDITOR})
+     * @param log    where the handler says what it did
      */
-    public IncomingPendrives(Path socket, Path incoming, PrintStream log) {
+    public IncomingPendrives(Path socket, Path home, Map<String, String> env, PrintStream log) {
         this.socket = socket;
-        this.incoming = incoming;
+        this.home = home;
+        this.incoming = home.resolve("QubesIncoming");
+        this.env = Map.copyOf(env);
         this.log = log;
     }
 
@@ -84,8 +96,13 @@ public final class IncomingPendrives {
             String report;
             if (!NAME.matcher(source).matches()) {
                 report = image + " failed: no valid source name";
+            } else if (SEQ.matcher(seq).matches()) {
+                boolean disposable = ch.read(KeyStoreFeed.VM_TYPE_KEY).orElse("").equals(KeyStoreFeed.DISPOSABLE_TYPE);
+                report = image + " " + (disposable
+                        ? DisposableTransactions.edit(socket, ch, source, seq, home, env, log)
+                        : DisposableTransactions.reply(socket, ch, seq, home));
             } else if (!seq.equals("0")) {
-                report = image + " failed: disposable transactions are not served yet (issue 5)";
+                report = image + " failed: no valid transaction number";
             } else {
                 report = extract(ch, image, source);
             }

@@ -3,6 +3,7 @@ package dev.airlock.pendrive.host;
 import dev.airlock.keystore.KeyStore;
 import dev.airlock.keystore.Principal;
 import dev.airlock.pendrive.Device;
+import dev.airlock.pendrive.KeyStoreFeed;
 import dev.airlock.pendrive.PendriveHost;
 import dev.airlock.pendrive.fat.Formatter;
 
@@ -21,28 +22,23 @@ import java.util.function.Predicate;
  * domain's incoming handler watches for, as udev's was in Qubes.
  */
 final class ImageHost implements PendriveHost {
-    /** Records a transfer's source and transaction in the receiver's subtree. */
-    interface Transactions {
-        void record(String dest, String source, int transactionSeq);
-    }
-
     private final Path folder;
     private final long imageSize;
     private final DeviceTable devices;
     private final KeyStore keys;
     private final Function<String, Optional<Integer>> ids;
     private final Predicate<String> running;
-    private final Transactions transactions;
+    private final DisposableDomains disposables;
 
     ImageHost(Path folder, long imageSize, DeviceTable devices, KeyStore keys, Function<String, Optional<Integer>> ids,
-              Predicate<String> running, Transactions transactions) {
+              Predicate<String> running, DisposableDomains disposables) {
         this.folder = folder;
         this.imageSize = imageSize;
         this.devices = devices;
         this.keys = keys;
         this.ids = ids;
         this.running = running;
-        this.transactions = transactions;
+        this.disposables = disposables;
     }
 
     /** The key, relative to a domain's subtree, announcing its {@code device}. */
@@ -70,7 +66,7 @@ final class ImageHost implements PendriveHost {
 
     @Override
     public void attach(long image, String domain, Device device) {
-        int id = ids.apply(domain).orElseThrow(() -> new IllegalStateException(domain + " is not running"));
+        int id = idOf(domain);
         try {
             // Only the outgoing pendrive is writable: a receiver reads what it was given.
             devices.attach(domain, device, image, image(image), device == Device.XVDG);
@@ -103,16 +99,39 @@ final class ImageHost implements PendriveHost {
 
     @Override
     public void recordTransaction(String dest, String source, int transactionSeq) {
-        transactions.record(dest, source, transactionSeq);
+        String subtree = KeyStore.domainPath(idOf(dest));
+        keys.write(Principal.host(), subtree + "/qubes_blocksrc", source);
+        keys.write(Principal.host(), subtree + "/qubes_transaction_seq", Integer.toString(transactionSeq));
     }
 
     @Override
-    public String createDisposable() {
-        throw new UnsupportedOperationException("disposable pendrive transactions need disposable domains (issue 5)");
+    public String createDisposable(String forDomain) {
+        String name;
+        try {
+            name = disposables.create(forDomain);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+        try {
+            keys.write(Principal.host(), KeyStore.domainPath(idOf(name)) + "/" + KeyStoreFeed.VM_TYPE_KEY,
+                    KeyStoreFeed.DISPOSABLE_TYPE);
+        } catch (RuntimeException e) {
+            destroyDisposable(name);
+            throw e;
+        }
+        return name;
     }
 
     @Override
     public void destroyDisposable(String name) {
-        throw new UnsupportedOperationException("disposable pendrive transactions need disposable domains (issue 5)");
+        try {
+            disposables.destroy(name);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
+    private int idOf(String domain) {
+        return ids.apply(domain).orElseThrow(() -> new IllegalStateException(domain + " is not running"));
     }
 }

@@ -58,9 +58,11 @@ public final class PendriveService implements AutoCloseable {
      *                  deleted (no domain has them any more)
      * @param imageSize the size of a new pendrive ({@link Formatter#DEFAULT_SIZE} in use; smaller in tests)
      * @param approval  the user's and the policy's consent
+     * @param disposables where the disposables of {@code send disposable} come from
      * @param log       where the daemon's lines go
      */
-    public PendriveService(Path images, long imageSize, Approval approval, Consumer<String> log) throws IOException {
+    public PendriveService(Path images, long imageSize, Approval approval, DisposableDomains disposables,
+                           Consumer<String> log) throws IOException {
         this.log = log;
         Files.createDirectories(images);
         Files.setPosixFilePermissions(images, PosixFilePermissions.fromString("rwx------"));
@@ -71,13 +73,9 @@ public final class PendriveService implements AutoCloseable {
         }
         this.server = new ChannelServer(keys, devices, this::idOf);
         ImageHost host = new ImageHost(images, imageSize, devices, keys, this::idOf, endpoints::containsKey,
-                (dest, source, seq) -> feedOf().recordTransaction(dest, source, seq));
+                disposables);
         this.daemon = new PendriveDaemon(host, approval, log);
         this.feed = new KeyStoreFeed(keys, daemon, log);
-    }
-
-    private KeyStoreFeed feedOf() {
-        return feed;
     }
 
     private Optional<Integer> idOf(String domain) {

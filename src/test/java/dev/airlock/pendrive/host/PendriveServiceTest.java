@@ -8,7 +8,9 @@ import dev.airlock.keystore.Principal;
 import dev.airlock.pendrive.Approval;
 import dev.airlock.pendrive.Device;
 import dev.airlock.pendrive.PendriveDaemon;
+import dev.airlock.openinvm.DvmHeader;
 import dev.airlock.pendrive.client.ChannelRefusedException;
+import dev.airlock.pendrive.client.DisposableTransactions;
 import dev.airlock.pendrive.client.IncomingPendrives;
 import dev.airlock.pendrive.client.PenChannel;
 import dev.airlock.pendrive.client.Penctl;
@@ -29,8 +31,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,8 +69,44 @@ class PendriveServiceTest {
         }
     }
 
+    /**
+     * Disposables as folders with a pendrive socket and an incoming handler whose file handler is the script
+     * {@link #editor}; destroying one stops it as the broker would.
+     */
+    private final class Disposables implements DisposableDomains {
+        private int count;
+        volatile String editor = "#!/bin/sh\nsed -i s/draft/final/ \"$1\"\n";
+        final Map<String, Thread> handlers = new ConcurrentHashMap<>();
+        final List<String> created = new CopyOnWriteArrayList<>();
+        final List<String> destroyed = new CopyOnWriteArrayList<>();
+
+        @Override
+        public synchronized String create(String forDomain) throws IOException {
+            String name = "disp" + ++count;
+            Path handler = tmp.resolve(name + "-home/.config/airlock/open-handler");
+            Files.createDirectories(handler.getParent());
+            Files.writeString(handler, editor);
+            Files.setPosixFilePermissions(handler, PosixFilePermissions.fromString("rwx------"));
+            service.domainStarted(name, Files.createDirectories(tmp.resolve(name)));
+            handlers.put(name, incomingHandler(name));
+            created.add(name + " for " + forDomain);
+            return name;
+        }
+
+        @Override
+        public void destroy(String name) {
+            service.domainStopped(name);
+            destroyed.add(name);
+            Thread t = handlers.remove(name);
+            if (t != null) {
+                t.interrupt();
+            }
+        }
+    }
+
     @TempDir
     Path tmp;
+    private final Disposables disposables = new Disposables();
     private final Answers answers = new Answers();
     private final ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
     private PendriveService service;
@@ -74,7 +115,7 @@ class PendriveServiceTest {
     @BeforeEach
     void start() throws IOException {
         images = tmp.resolve("pendrives");
-        service = new PendriveService(images, SIZE, answers, log::add);
+        service = new PendriveService(images, SIZE, answers, disposables, log::add);
         for (String d : List.of("work", "personal", "vault")) {
             Files.createDirectories(tmp.resolve(d));
             service.domainStarted(d, tmp.resolve(d));
@@ -83,6 +124,7 @@ class PendriveServiceTest {
 
     @AfterEach
     void stop() throws InterruptedException {
+        disposables.handlers.values().forEach(Thread::interrupt);
         service.close();
     }
 
@@ -123,7 +165,7 @@ class PendriveServiceTest {
     }
 
     private Thread incomingHandler(String domain) {
-        return new IncomingPendrives(socket(domain), tmp.resolve(domain + "-home/QubesIncoming"),
+        return new IncomingPendrives(socket(domain), tmp.resolve(domain + "-home"), Map.of(),
                 new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).start();
     }
 
@@ -360,5 +402,98 @@ class PendriveServiceTest {
     void thePendriveSocketIsForTheDomainsGroupOnly() throws Exception {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket("work"))))
                 .isEqualTo("rw-rw----");
+    }
+
+    private void awaitContent(Path file, String content) throws InterruptedException, IOException {
+        for (int i = 0; i < 1000; i++) {
+            if (Files.exists(file) && Files.readString(file).equals(content)) {
+                return;
+            }
+            Thread.sleep(10);
+        }
+        assertThat(file).hasContent(content);
+    }
+
+    private void awaitDestroyed(String name) throws InterruptedException {
+        for (int i = 0; i < 1000 && !disposables.destroyed.contains(name); i++) {
+            Thread.sleep(10);
+        }
+        assertThat(disposables.destroyed).contains(name);
+    }
+
+    @Test
+    void openInDisposableRoundTripThroughPendrivesReplacesTheEditedFile() throws Exception {
+        Path home = tmp.resolve("work-home");
+        Path doc = Files.writeString(Files.createDirectories(home.resolve("docs")).resolve("letter.txt"),
+                "draft text\n");
+        Thread handler = incomingHandler("work");
+        try {
+            StringWriter err = new StringWriter();
+            assertThat(DisposableTransactions.open(socket("work"), home, doc, new PrintWriter(err, true)))
+                    .as(err.toString()).isZero();
+            awaitContent(doc, "final text\n");
+            assertThat(disposables.created).containsExactly("disp1 for work");
+            awaitDestroyed("disp1");
+            assertThat(awaitKey("work", IncomingPendrives.REPORT_KEY)).contains("transaction 1: " + doc + " updated");
+            assertThat(home.resolve(".dvm/seq")).hasContent("1\n");
+            assertThat(home.resolve(".dvm/1")).doesNotExist();
+            assertThat(answers.asked).as("a fresh disposable and its answer ask nothing").isEmpty();
+            for (int i = 0; i < 500 && service.daemon().state("work").receiving() != PendriveDaemon.Receiving.IDLE;
+                 i++) {
+                Thread.sleep(10);
+            }
+            assertThat(service.daemon().state("work").receiving()).isEqualTo(PendriveDaemon.Receiving.IDLE);
+            try (Stream<Path> left = Files.list(images)) {
+                assertThat(left).isEmpty();
+            }
+        } finally {
+            handler.interrupt();
+        }
+    }
+
+    @Test
+    void unchangedFileDestroysTheDisposableAndSendsNothingBack() throws Exception {
+        disposables.editor = "#!/bin/sh\ntrue\n";
+        Path home = tmp.resolve("work-home");
+        Path doc = Files.writeString(Files.createDirectories(home).resolve("a.txt"), "draft\n");
+        StringWriter err = new StringWriter();
+        assertThat(DisposableTransactions.open(socket("work"), home, doc, new PrintWriter(err, true))).isZero();
+        awaitDestroyed("disp1");
+        assertThat(doc).hasContent("draft");
+        assertThat(service.daemon().state("work").receiving()).isEqualTo(PendriveDaemon.Receiving.IDLE);
+        assertThat(service.daemon().state("disp1").sending()).isEqualTo(PendriveDaemon.Sending.IDLE);
+    }
+
+    @Test
+    void hostileDvmHeaderIsRefusedInTheDisposable() throws Exception {
+        penctl("work", "new");
+        try (PenChannel ch = channel("work")) {
+            byte[] header = new DvmHeader(5, "x").encode();
+            header[8] = '.';
+            header[9] = '.';
+            header[10] = '/';
+            header[11] = 'x';
+            ch.writeBlock(Device.XVDG, 0, header);
+        }
+        assertThat(penctl("work", "send disposable 7").served()).isTrue();
+        awaitDestroyed("disp1");
+        assertThat(tmp.resolve("x")).doesNotExist();
+        for (int i = 0; i < 500 && log.stream().noneMatch(l -> l.equals("disp1: disposable destroyed")); i++) {
+            Thread.sleep(10);
+        }
+        assertThat(log).as("the disposable asked to be destroyed without sending anything")
+                .anyMatch(l -> l.equals("disp1: disposable destroyed")).noneMatch(l -> l.startsWith("disp1: send"));
+    }
+
+    @Test
+    void sendingToADisposableWithoutDisposablesIsRefused() throws Exception {
+        service.close();
+        service = new PendriveService(images, SIZE, answers, DisposableDomains.NONE, log::add);
+        Files.createDirectories(tmp.resolve("work"));
+        service.domainStarted("work", tmp.resolve("work"));
+        penctl("work", "new");
+        Penctl.Result r = penctl("work", "send disposable 1");
+        assertThat(r.served()).isFalse();
+        assertThat(r.text()).contains("no disposable domains");
     }
 }
