@@ -58,10 +58,6 @@ final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
         service.domainStopped(name);
     }
 
-    PendriveService service() {
-        return service;
-    }
-
     @Override
     public void close() {
         try {

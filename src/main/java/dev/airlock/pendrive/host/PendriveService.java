@@ -39,6 +39,8 @@ import java.util.function.Consumer;
 public final class PendriveService implements AutoCloseable {
     /** The pendrive socket's name in a domain's channel folder. */
     public static final String SOCKET = "pendrive.sock";
+    /** Most open connections of one domain: each holds a socket and a thread of the host. */
+    static final int MAX_CONNECTIONS = 64;
 
     /** One domain's socket and its open connections. */
     private record Endpoint(int id, ServerSocketChannel server, Path socket, Set<SocketChannel> connections) {
@@ -117,6 +119,15 @@ public final class PendriveService implements AutoCloseable {
             } catch (AsynchronousCloseException x) {
                 return;
             } catch (IOException x) {
+                continue;
+            }
+            if (e.connections().size() >= MAX_CONNECTIONS) {
+                log.accept("pendrive: " + name + " has " + MAX_CONNECTIONS + " connections open; one more refused");
+                try {
+                    c.close();
+                } catch (IOException x) {
+                    // Refused either way.
+                }
                 continue;
             }
             e.connections().add(c);

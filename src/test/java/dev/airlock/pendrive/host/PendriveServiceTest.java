@@ -496,4 +496,29 @@ class PendriveServiceTest {
         assertThat(r.served()).isFalse();
         assertThat(r.text()).contains("no disposable domains");
     }
+
+    @Test
+    void aDomainCannotExhaustTheHostWithConnections() throws Exception {
+        List<SocketChannel> open = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < PendriveService.MAX_CONNECTIONS; i++) {
+                SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+                c.connect(UnixDomainSocketAddress.of(socket("work")));
+                open.add(c);
+                c.write(ChannelCodec.encode(new dev.airlock.pendrive.wire.ChannelRequest.Read("name")));
+                assertThat(ChannelCodec.readFrame(c)).isPresent();
+            }
+            try (SocketChannel extra = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                extra.connect(UnixDomainSocketAddress.of(socket("work")));
+                assertThat(extra.read(ByteBuffer.allocate(1))).as("closed by the host").isEqualTo(-1);
+            }
+            try (PenChannel ch = channel("personal")) {
+                assertThat(ch.read("name")).as("other domains are not affected").contains("personal");
+            }
+        } finally {
+            for (SocketChannel c : open) {
+                c.close();
+            }
+        }
+    }
 }
