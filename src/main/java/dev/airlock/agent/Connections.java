@@ -36,6 +36,19 @@ public final class Connections {
         return Files.isDirectory(CHANNEL);
     }
 
+    /**
+     * True when a broker accepts connections on {@code socket}. A broker that died leaves the socket file bound in
+     * the sandbox with nobody listening, and a connection is refused at once.
+     */
+    public static boolean brokerListens(Path socket) {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Connects, exchanges HELLO and sends {@code first}, which decides what the connection is. */
     public static Link open(Path socket, Message first) throws IOException {
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);

@@ -6,6 +6,7 @@ import dev.airlock.broker.AdminClient;
 import java.io.Console;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -19,6 +20,7 @@ import java.util.Set;
 final class AskPrompt implements AutoCloseable {
     private static final String FILECOPY = "qubes.Filecopy";
     private static final long POLL_MILLIS = 100;
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(1);
 
     private final AdminClient client;
     private final String source;
@@ -67,7 +69,10 @@ final class AskPrompt implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
-            err.println("ERROR: cannot watch the broker's questions: " + Messages.describe(e));
+            // Closing interrupts a poll in flight (ClosedByInterruptException): the copy is over, nothing failed.
+            if (!Thread.currentThread().isInterrupted()) {
+                err.println("ERROR: cannot watch the broker's questions: " + Messages.describe(e));
+            }
         }
     }
 
@@ -126,8 +131,17 @@ final class AskPrompt implements AutoCloseable {
         err.println("airlock: approved, copying to " + answer);
     }
 
+    /**
+     * Stops watching. Waits a little for a poll in flight, so that the watcher has nothing left to say after the
+     * command's own last words; not for a question on the terminal, which an interrupt does not end.
+     */
     @Override
     public void close() {
         watcher.interrupt();
+        try {
+            watcher.join(CLOSE_WAIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

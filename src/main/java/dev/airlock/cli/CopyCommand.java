@@ -1,9 +1,7 @@
 package dev.airlock.cli;
 
-import dev.airlock.agent.Caller;
 import dev.airlock.broker.AdminClient;
 import dev.airlock.broker.AirlockHome;
-import dev.airlock.qrexec.MessageReader;
 import dev.airlock.qrexec.QrexecNames;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -11,8 +9,6 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.ByteArrayInputStream;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
@@ -65,8 +61,9 @@ final class CopyCommand implements Callable<Integer> {
         int code;
         try (AskPrompt prompt = AskPrompt.start(client, r.source(), err);
              SocketChannel ch = client.openStream(request)) {
-            code = Caller.exchange(ch, new MessageReader(ch), new ByteArrayInputStream(new byte[0]),
-                    new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err));
+            code = RelayedCall.run(client, ch, new ByteArrayInputStream(new byte[0]), err, "the broker stopped"
+                    + " answering, so how the copy ended is unknown: the receiver keeps only the files it had"
+                    + " completed");
         }
         if (code == 0) {
             err.println("airlock: copied into ~/QubesIncoming/" + r.source() + " of "

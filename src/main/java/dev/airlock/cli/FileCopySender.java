@@ -6,6 +6,7 @@ import dev.airlock.agent.CopyToDomain;
 import dev.airlock.filecopy.Packer;
 import dev.airlock.filecopy.TransferException;
 import dev.airlock.qrexec.QrexecNames;
+import dev.airlock.qrexec.Wire;
 import dev.airlock.sys.Trees;
 
 import java.io.FileDescriptor;
@@ -45,6 +46,14 @@ final class FileCopySender {
         } catch (Caller.Refused r) {
             err.println("ERROR: " + target + " qubes.Filecopy: " + r.getMessage());
             return r.exitCode();
+        } catch (IOException e) {
+            // A broker that dies cuts the call; the sender then sees only the receiver, or the broker, go silent.
+            if (Connections.brokerListens(Connections.AGENT_SOCKET)) {
+                throw e;
+            }
+            err.println("ERROR: the broker stopped answering, so the copy did not complete: the receiver keeps only"
+                    + " the files it had completed" + (move ? "; the sources are kept" : ""));
+            return Wire.EXIT_MACHINERY;
         }
         if (move) {
             try {

@@ -1,17 +1,16 @@
 package dev.airlock.cli;
 
-import dev.airlock.agent.Caller;
 import dev.airlock.broker.AdminClient;
 import dev.airlock.broker.AirlockHome;
-import dev.airlock.qrexec.MessageReader;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.ByteArrayInputStream;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.SocketChannel;
@@ -24,6 +23,9 @@ import java.util.concurrent.Callable;
                 + "with its exit code.",
         mixinStandardHelpOptions = true)
 final class RunCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--pass-io", description = "Pass this command's standard input to the command in the domain.")
     boolean passIo;
 
@@ -39,9 +41,10 @@ final class RunCommand implements Callable<Integer> {
         var argv = request.putArray("argv");
         command.forEach(argv::add);
         InputStream stdin = passIo ? new FileInputStream(FileDescriptor.in) : new ByteArrayInputStream(new byte[0]);
-        try (SocketChannel ch = new AdminClient(AirlockHome.fromEnvironment()).openStream(request)) {
-            return Caller.exchange(ch, new MessageReader(ch), stdin, new FileOutputStream(FileDescriptor.out),
-                    new FileOutputStream(FileDescriptor.err));
+        AdminClient client = new AdminClient(AirlockHome.fromEnvironment());
+        try (SocketChannel ch = client.openStream(request)) {
+            return RelayedCall.run(client, ch, stdin, spec.commandLine().getErr(),
+                    "the broker stopped answering before the command ended; it may still be running in " + domain);
         }
     }
 }

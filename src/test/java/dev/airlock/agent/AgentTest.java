@@ -24,6 +24,19 @@ import org.junit.jupiter.api.io.TempDir;
 class AgentTest {
 
     @Test
+    void brokerListensUntilItsSocketIsClosedEvenThoughTheFileStays(@TempDir Path tmp) throws Exception {
+        Path socket = tmp.resolve("agent.sock");
+        assertThat(Connections.brokerListens(socket)).isFalse();
+        try (ServerSocketChannel broker = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            broker.bind(UnixDomainSocketAddress.of(socket));
+            assertThat(Connections.brokerListens(socket)).isTrue();
+        }
+        // As after a SIGKILL: the socket file is still bound in the sandbox, with nobody behind it.
+        assertThat(socket).exists();
+        assertThat(Connections.brokerListens(socket)).isFalse();
+    }
+
+    @Test
     void agentConnectsAgainWhenTheBrokerGoesAwayAndRefusesUnknownServices(@TempDir Path tmp) throws Exception {
         Path socket = tmp.resolve("agent.sock");
         Agent agent = new Agent(socket, new ServiceRunner(tmp, List.of(tmp.resolve("rpc"))));

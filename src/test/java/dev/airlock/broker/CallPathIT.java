@@ -5,11 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.airlock.agent.Caller;
-import dev.airlock.domain.Domain;
-import dev.airlock.domain.DomainClass;
-import dev.airlock.domain.DomainFolder;
-import dev.airlock.domain.Label;
-import dev.airlock.domain.Registry;
+import dev.airlock.broker.LiveDomains.Result;
 import dev.airlock.qrexec.Message;
 import dev.airlock.qrexec.Message.CallAccepted;
 import dev.airlock.qrexec.Message.CallRefused;
@@ -18,7 +14,6 @@ import dev.airlock.qrexec.MessageEncoder;
 import dev.airlock.qrexec.MessageReader;
 import dev.airlock.qrexec.ServiceCall;
 import dev.airlock.qrexec.Wire;
-import dev.airlock.sandbox.BwrapCheck;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -31,7 +26,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -66,48 +60,25 @@ class CallPathIT {
             test.AskSpare * work  spare     ask
             """;
 
+    private LiveDomains live;
     private AirlockHome home;
     private Broker broker;
 
-    /** What a call ended with. */
-    private record Result(int code, String out, String err) {
-    }
-
     @BeforeAll
     void startDomains(@TempDir Path tmp) throws IOException {
-        BwrapCheck.Result check = BwrapCheck.check();
-        assumeTrue(check instanceof BwrapCheck.Ready, "sandboxes cannot run here: " + check.message());
-        Path install = Path.of("target").toAbsolutePath().normalize();
-        assumeTrue(Files.isRegularFile(install.resolve("airlock.jar")), "target/airlock.jar is not built yet");
-        // The domains' host user passes through the temporary folder to reach its home and socket.
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
-        home = new AirlockHome(tmp.resolve("home"));
-        Path policy = tmp.resolve("config/policy.d");
-        Files.createDirectories(policy);
-        Files.writeString(policy.resolve("30-test.policy"), POLICY);
-        Registry registry = Registry.open(home.root());
-        registry.update(d -> d.add(Domain.of("work", DomainClass.APP_VM, Label.RED))
-                .add(Domain.of("personal", DomainClass.APP_VM, Label.GREEN))
-                .add(Domain.of("spare", DomainClass.APP_VM, Label.GRAY)));
-        DomainFolder.create(registry.domainFolder("work"));
-        DomainFolder.create(registry.domainFolder("personal"));
-        DomainFolder.create(registry.domainFolder("spare"));
-        Path services = registry.domainFolder("personal").resolve("qubes-rpc");
-        Files.createDirectories(services);
-        service(services, "test.Echo", "echo \"from $QREXEC_REMOTE_DOMAIN arg=$1 on $(hostname)\"; cat; exit 7");
-        service(services, "test.True", "exit 0");
-        service(services, "test.Whoami", "echo $QREXEC_REMOTE_DOMAIN");
-        service(services, "test.Marker", "touch $HOME/marker");
-        service(services, "test.Asked", "echo asked");
+        live = LiveDomains.create(tmp, POLICY, "work", "personal", "spare");
+        home = live.home();
+        live.service("personal", "test.Echo", "echo \"from $QREXEC_REMOTE_DOMAIN arg=$1 on $(hostname)\"; cat; exit 7");
+        live.service("personal", "test.True", "exit 0");
+        live.service("personal", "test.Whoami", "echo $QREXEC_REMOTE_DOMAIN");
+        live.service("personal", "test.Marker", "touch $HOME/marker");
+        live.service("personal", "test.Asked", "echo asked");
         // spare stays halted: only calls start it.
-        Path spareServices = registry.domainFolder("spare").resolve("qubes-rpc");
-        Files.createDirectories(spareServices);
         for (String name : List.of("test.Whoami", "test.Halted", "test.AskSpare")) {
-            service(spareServices, name, "echo \"$(hostname) for $QREXEC_REMOTE_DOMAIN\"");
+            live.service("spare", name, "echo \"$(hostname) for $QREXEC_REMOTE_DOMAIN\"");
         }
-        broker = Broker.start(new Broker.Settings(home, policy, install, Path.of(System.getProperty("java.home"))));
-        new AdminClient(home).call(AdminClient.request("start").put("domain", "work"));
-        new AdminClient(home).call(AdminClient.request("start").put("domain", "personal"));
+        broker = live.startBroker();
+        live.start("work", "personal");
     }
 
     @AfterAll
@@ -117,26 +88,8 @@ class CallPathIT {
         }
     }
 
-    private static void service(Path folder, String name, String script) throws IOException {
-        Path p = folder.resolve(name);
-        Files.writeString(p, "#!/bin/sh\n" + script + "\n");
-        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
-    }
-
-    /** {@code airlock run DOMAIN -- CMD...} as the CLI does it, through the admin socket. */
     private Result run(String domain, String stdin, String... command) throws IOException {
-        var request = AdminClient.request("run").put("domain", domain);
-        var argv = request.putArray("argv");
-        for (String c : command) {
-            argv.add(c);
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try (SocketChannel ch = new AdminClient(home).openStream(request)) {
-            int code = Caller.exchange(ch, new MessageReader(ch),
-                    new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), out, err);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        }
+        return live.run(domain, stdin, command);
     }
 
     /** {@code qrexec-client-vm TARGET SERVICE} run by a process inside {@code work}. */
@@ -145,7 +98,7 @@ class CallPathIT {
     }
 
     private Path socketOf(String domain) {
-        return home.run().resolve("domains").resolve(domain).resolve("channel/agent.sock");
+        return live.socketOf(domain);
     }
 
     @Test
@@ -161,9 +114,8 @@ class CallPathIT {
         assumeTrue(ProcessHandle.current().info().user().orElse("").equals("root"), "only as root");
         assertThat(run("work", "", "touch", "probe").code()).isZero();
         assertThat(run("personal", "", "touch", "probe").code()).isZero();
-        Path domains = home.root().resolve("domains");
-        Object work = Files.getAttribute(domains.resolve("work/home/probe"), "unix:uid");
-        Object personal = Files.getAttribute(domains.resolve("personal/home/probe"), "unix:uid");
+        Object work = Files.getAttribute(live.homeOf("work").resolve("probe"), "unix:uid");
+        Object personal = Files.getAttribute(live.homeOf("personal").resolve("probe"), "unix:uid");
         assertThat(work).isNotEqualTo(0).isNotEqualTo(personal);
     }
 

@@ -1,31 +1,19 @@
 package dev.airlock.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.airlock.agent.Caller;
 import dev.airlock.broker.AdminClient;
 import dev.airlock.broker.AirlockHome;
 import dev.airlock.broker.Broker;
-import dev.airlock.domain.Domain;
-import dev.airlock.domain.DomainClass;
-import dev.airlock.domain.DomainFolder;
-import dev.airlock.domain.Label;
-import dev.airlock.domain.Registry;
-import dev.airlock.qrexec.MessageReader;
+import dev.airlock.broker.LiveDomains;
+import dev.airlock.broker.LiveDomains.Result;
 import dev.airlock.qrexec.Wire;
-import dev.airlock.sandbox.BwrapCheck;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,34 +37,16 @@ class FileCopyIT {
             qubes.Filecopy * work     @anyvm ask default_target=personal
             """;
 
-    private Path install;
+    private LiveDomains live;
     private AirlockHome home;
     private Broker broker;
 
-    /** What a command ended with. */
-    private record Result(int code, String out, String err) {
-    }
-
     @BeforeAll
     void startDomains(@TempDir Path tmp) throws IOException {
-        BwrapCheck.Result check = BwrapCheck.check();
-        assumeTrue(check instanceof BwrapCheck.Ready, "sandboxes cannot run here: " + check.message());
-        install = Path.of("target").toAbsolutePath().normalize();
-        assumeTrue(Files.isRegularFile(install.resolve("airlock.jar")), "target/airlock.jar is not built yet");
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
-        home = new AirlockHome(tmp.resolve("home"));
-        Path policy = tmp.resolve("config/policy.d");
-        Files.createDirectories(policy);
-        Files.writeString(policy.resolve("30-test.policy"), POLICY);
-        Registry registry = Registry.open(home.root());
-        registry.update(d -> d.add(Domain.of("work", DomainClass.APP_VM, Label.RED))
-                .add(Domain.of("personal", DomainClass.APP_VM, Label.GREEN)));
-        DomainFolder.create(registry.domainFolder("work"));
-        DomainFolder.create(registry.domainFolder("personal"));
-        broker = Broker.start(new Broker.Settings(home, policy, install, Path.of(System.getProperty("java.home")),
-                Duration.ofSeconds(2)));
-        new AdminClient(home).call(AdminClient.request("start").put("domain", "work"));
-        new AdminClient(home).call(AdminClient.request("start").put("domain", "personal"));
+        live = LiveDomains.create(tmp, POLICY, "work", "personal");
+        home = live.home();
+        broker = Broker.start(live.settings(Duration.ofSeconds(2)));
+        live.start("work", "personal");
     }
 
     @AfterAll
@@ -88,27 +58,12 @@ class FileCopyIT {
 
     @BeforeEach
     void emptyIncoming() throws IOException {
-        assertThat(run("personal", "rm", "-rf", "QubesIncoming").code()).isZero();
-        assertThat(run("work", "rm", "-rf", "QubesIncoming").code()).isZero();
-    }
-
-    /** {@code airlock run DOMAIN -- CMD...}, through the admin socket as the CLI does it. */
-    private Result run(String domain, String... command) throws IOException {
-        var request = AdminClient.request("run").put("domain", domain);
-        var argv = request.putArray("argv");
-        for (String c : command) {
-            argv.add(c);
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try (SocketChannel ch = new AdminClient(home).openStream(request)) {
-            int code = Caller.exchange(ch, new MessageReader(ch), new ByteArrayInputStream(new byte[0]), out, err);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        }
+        assertThat(live.run("personal", "", "rm", "-rf", "QubesIncoming").code()).isZero();
+        assertThat(live.run("work", "", "rm", "-rf", "QubesIncoming").code()).isZero();
     }
 
     private Result sh(String domain, String script) throws IOException {
-        return run(domain, "sh", "-c", script);
+        return live.sh(domain, script);
     }
 
     private CompletableFuture<Result> inBackground(String domain, String script) {
@@ -139,7 +94,7 @@ class FileCopyIT {
     }
 
     private Path incoming(String domain) {
-        return home.root().resolve("domains").resolve(domain).resolve("home/QubesIncoming/work");
+        return live.homeOf(domain).resolve("QubesIncoming/work");
     }
 
     private List<String> incomingNames() throws IOException {
@@ -290,12 +245,7 @@ class FileCopyIT {
     @Test
     void hostCopyRunsTheCopyInTheSourceAndTellsHowToAnswerWithoutATerminal() throws Exception {
         assertThat(sh("work", "echo host > h.txt").code()).isZero();
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-jar", install.resolve("airlock.jar").toString(),
-                "copy", "work:h.txt", "personal")
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectErrorStream(true);
-        pb.environment().put("AIRLOCK_HOME", home.root().toString());
+        ProcessBuilder pb = live.airlock("copy", "work:h.txt", "personal").redirectErrorStream(true);
         Process p = pb.start();
         StringBuffer output = new StringBuffer();
         Thread reader = Thread.ofVirtual().start(() -> {

@@ -22,7 +22,7 @@ import net.jqwik.api.constraints.Size;
  * Random request sequences from several domains, with random answers, domains stopping and starting and
  * injected failures, never bring the daemon and the (checking) fake host into disagreement.
  */
-class PendriveDaemonProperties {
+class PendriveDaemonPropertyTest {
     private static final List<String> APPS = List.of("a", "b", "c");
 
     enum Kind { NEW, SEND, SEND_SEQ, SEND_DISPOSABLE, UMOUNT, KILLME, STOP, START, GARBAGE, FAIL }

@@ -23,7 +23,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Random consistent registries are written and read back to equal values, byte-for-byte stable. */
-class RegistryRoundTripProperties {
+class RegistryRoundTripPropertyTest {
 
     private static final List<String> TAG_POOL = List.of("a", "created-by-work", "Z_9", "-", "_",
             "x".repeat(DomainNames.MAX_TAG_CHARS));
@@ -70,7 +70,7 @@ class RegistryRoundTripProperties {
                 .as((first, rest) -> first + rest)
                 .filter(n -> DomainNames.nameProblem(n) == null);
         return Combinators.combine(names.list().uniqueElements().ofMaxSize(20), Arbitraries.randoms())
-                .as(RegistryRoundTripProperties::build);
+                .as(RegistryRoundTripPropertyTest::build);
     }
 
     /** Builds domains in order, each referring only to earlier domains of the right kind. */

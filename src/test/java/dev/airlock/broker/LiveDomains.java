@@ -1,0 +1,179 @@
+package dev.airlock.broker;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.airlock.agent.Caller;
+import dev.airlock.domain.Domain;
+import dev.airlock.domain.DomainClass;
+import dev.airlock.domain.DomainFolder;
+import dev.airlock.domain.Label;
+import dev.airlock.domain.Registry;
+import dev.airlock.qrexec.MessageReader;
+import dev.airlock.sandbox.BwrapCheck;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Real domains for integration tests: an airlock home in a temporary folder, a test policy, AppVMs in the registry
+ * (labels do not matter), and the ways a test reaches them: {@code airlock run} through the admin socket, the
+ * domains' homes as the host sees them, the packaged jar as a command. Skips the test when sandboxes cannot run
+ * or {@code target/airlock.jar} is not built. The broker is the test's to start: in this process
+ * ({@link #startBroker}) or as a child ({@link #airlock} {@code daemon}). Shared by the ITs of two packages, hence
+ * public; it lives in the test tree only.
+ */
+public final class LiveDomains {
+    /** What a command ended with. */
+    public record Result(int code, String out, String err) {
+    }
+
+    private final AirlockHome home;
+    private final Path install;
+    private final Path config;
+    private final Registry registry;
+
+    private LiveDomains(AirlockHome home, Path install, Path config, Registry registry) {
+        this.home = home;
+        this.install = install;
+        this.config = config;
+        this.registry = registry;
+    }
+
+    /** Registers {@code domains} (halted) in a new home under {@code tmp}, with {@code policy} as the only rules. */
+    public static LiveDomains create(Path tmp, String policy, String... domains) throws IOException {
+        BwrapCheck.Result check = BwrapCheck.check();
+        assumeTrue(check instanceof BwrapCheck.Ready, "sandboxes cannot run here: " + check.message());
+        Path install = Path.of("target").toAbsolutePath().normalize();
+        assumeTrue(Files.isRegularFile(install.resolve("airlock.jar")), "target/airlock.jar is not built yet");
+        // The domains' host users pass through the temporary folder to reach their homes and sockets.
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+        AirlockHome home = new AirlockHome(tmp.resolve("home"));
+        Path config = tmp.resolve("config");
+        Path policyDirectory = Files.createDirectories(config.resolve("policy.d"));
+        Files.writeString(policyDirectory.resolve("30-test.policy"), policy);
+        Registry registry = Registry.open(home.root());
+        registry.update(d -> {
+            var all = d;
+            for (String name : domains) {
+                all = all.add(Domain.of(name, DomainClass.APP_VM, Label.RED));
+            }
+            return all;
+        });
+        for (String name : domains) {
+            DomainFolder.create(registry.domainFolder(name));
+        }
+        return new LiveDomains(home, install, config, registry);
+    }
+
+    public AirlockHome home() {
+        return home;
+    }
+
+    public Path policyDirectory() {
+        return config.resolve("policy.d");
+    }
+
+    /** The settings of a broker in this process, deciding asks after {@code askTimeout}. */
+    public Broker.Settings settings(Duration askTimeout) {
+        return new Broker.Settings(home, policyDirectory(), install, Path.of(System.getProperty("java.home")),
+                askTimeout);
+    }
+
+    /** A broker in this process, with the default ask timeout. */
+    public Broker startBroker() throws IOException {
+        return Broker.start(settings(Broker.DEFAULT_ASK_TIMEOUT));
+    }
+
+    /** Starts {@code domains} through the running broker. */
+    public void start(String... domains) throws IOException {
+        for (String name : domains) {
+            new AdminClient(home).call(AdminClient.request("start").put("domain", name));
+        }
+    }
+
+    /** The domain's home folder as the host sees it ({@code /home/user} inside). */
+    public Path homeOf(String domain) {
+        return registry.domainFolder(domain).resolve("home");
+    }
+
+    /** The socket on which the broker hears {@code domain}. */
+    public Path socketOf(String domain) {
+        return home.run().resolve("domains").resolve(domain).resolve("channel/agent.sock");
+    }
+
+    /** The pid of the domain's bubblewrap, from the pid file a broker keeps for the next one. */
+    public long sandboxPid(String domain) throws IOException {
+        return Long.parseLong(Files.readString(home.run().resolve("domains").resolve(domain).resolve("pid")).strip());
+    }
+
+    /** Installs an executable service of {@code domain} that runs {@code script} with {@code sh}. */
+    public void service(String domain, String name, String script) throws IOException {
+        Path folder = Files.createDirectories(registry.domainFolder(domain).resolve("qubes-rpc"));
+        Path p = Files.writeString(folder.resolve(name), "#!/bin/sh\n" + script + "\n");
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    /** {@code airlock run DOMAIN -- CMD...}, through the admin socket as the CLI does it. */
+    public Result run(String domain, String stdin, String... command) throws IOException {
+        var request = AdminClient.request("run").put("domain", domain);
+        var argv = request.putArray("argv");
+        for (String c : command) {
+            argv.add(c);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (SocketChannel ch = new AdminClient(home).openStream(request)) {
+            int code = Caller.exchange(ch, new MessageReader(ch),
+                    new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), out, err);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** {@code sh -c SCRIPT} in {@code domain}, in its home, with no input. */
+    public Result sh(String domain, String script) throws IOException {
+        return run(domain, "", "sh", "-c", script);
+    }
+
+    /** The domains whose agents are connected to the running broker, sorted. */
+    public List<String> running() throws IOException {
+        JsonNode answer = new AdminClient(home).call(AdminClient.request("running"));
+        List<String> names = new ArrayList<>();
+        answer.path("domains").forEach(n -> names.add(n.asText()));
+        return names;
+    }
+
+    /** Waits up to {@code limit} until exactly {@code expected} run; returns what runs then. */
+    public List<String> awaitRunning(List<String> expected, Duration limit) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        List<String> names = running();
+        while (!names.equals(expected) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            names = running();
+        }
+        return names;
+    }
+
+    /**
+     * The packaged {@code airlock} with {@code args}, as a user on the host runs it: this home
+     * ({@code AIRLOCK_HOME}), this policy ({@code AIRLOCK_CONFIG}), no input.
+     */
+    public ProcessBuilder airlock(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-jar", install.resolve("airlock.jar").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().put("AIRLOCK_HOME", home.root().toString());
+        pb.environment().put("AIRLOCK_CONFIG", config.toString());
+        return pb;
+    }
+}
