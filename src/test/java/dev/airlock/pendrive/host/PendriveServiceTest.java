@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.airlock.keystore.KeyStore;
 import dev.airlock.keystore.Principal;
+import dev.airlock.openinvm.DvmHeader;
 import dev.airlock.pendrive.Approval;
 import dev.airlock.pendrive.Device;
 import dev.airlock.pendrive.PendriveDaemon;
-import dev.airlock.openinvm.DvmHeader;
 import dev.airlock.pendrive.client.ChannelRefusedException;
 import dev.airlock.pendrive.client.DisposableTransactions;
 import dev.airlock.pendrive.client.IncomingPendrives;
@@ -16,23 +16,28 @@ import dev.airlock.pendrive.client.PenChannel;
 import dev.airlock.pendrive.client.Penctl;
 import dev.airlock.pendrive.client.PendriveCopy;
 import dev.airlock.pendrive.wire.ChannelCodec;
+import dev.airlock.pendrive.wire.ChannelRequest;
 import dev.airlock.pendrive.wire.ChannelResponse.Code;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -41,6 +46,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The exchange in one process, over real Unix sockets: the host's service, the domains' client code (the same
@@ -499,13 +507,13 @@ class PendriveServiceTest {
 
     @Test
     void aDomainCannotExhaustTheHostWithConnections() throws Exception {
-        List<SocketChannel> open = new java.util.ArrayList<>();
+        List<SocketChannel> open = new ArrayList<>();
         try {
             for (int i = 0; i < PendriveService.MAX_CONNECTIONS; i++) {
                 SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
                 c.connect(UnixDomainSocketAddress.of(socket("work")));
                 open.add(c);
-                c.write(ChannelCodec.encode(new dev.airlock.pendrive.wire.ChannelRequest.Read("name")));
+                c.write(ChannelCodec.encode(new ChannelRequest.Read("name")));
                 assertThat(ChannelCodec.readFrame(c)).isPresent();
             }
             try (SocketChannel extra = SocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -519,6 +527,123 @@ class PendriveServiceTest {
             for (SocketChannel c : open) {
                 c.close();
             }
+        }
+    }
+
+    /** A change to a freshly formatted pendrive, made through the sender's block device. */
+    private interface Damage {
+        void apply(PenChannel ch, ByteBuffer boot) throws IOException;
+    }
+
+    private static final class Geometry {
+        final long reserved;
+        final long fats;
+        final long fatSectors;
+
+        Geometry(ByteBuffer boot) {
+            reserved = Short.toUnsignedInt(boot.getShort(14));
+            fats = boot.get(16) & 0xFF;
+            fatSectors = Integer.toUnsignedLong(boot.getInt(36));
+        }
+
+        long fat() {
+            return reserved * 512;
+        }
+
+        long root() {
+            return (reserved + fats * fatSectors) * 512;
+        }
+    }
+
+    private static void put(PenChannel ch, long offset, byte[] bytes) throws IOException {
+        ch.writeBlock(Device.XVDG, offset, bytes);
+    }
+
+    private static byte[] le(int value) {
+        return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(value).array();
+    }
+
+    /** A root directory entry: 8.3 name, attributes, first cluster, size. */
+    private static byte[] entry(String name83, int attr, int cluster, int size) {
+        ByteBuffer e = ByteBuffer.allocate(32).order(ByteOrder.LITTLE_ENDIAN);
+        e.put(name83.getBytes(StandardCharsets.US_ASCII), 0, 11);
+        e.put(11, (byte) attr);
+        e.putShort(20, (short) (cluster >>> 16));
+        e.putShort(26, (short) cluster);
+        e.putInt(28, size);
+        return e.array();
+    }
+
+    static Stream<Arguments> hostileImages() {
+        Map<String, Damage> all = new LinkedHashMap<>();
+        all.put("no boot signature", (ch, b) -> put(ch, 510, new byte[] {0, 0}));
+        all.put("one-byte sectors", (ch, b) -> put(ch, 11, new byte[] {1, 0}));
+        all.put("zero sectors per cluster", (ch, b) -> put(ch, 13, new byte[] {0}));
+        all.put("no FAT", (ch, b) -> put(ch, 16, new byte[] {0}));
+        all.put("root cluster out of range", (ch, b) -> put(ch, 44, le(0x0FFF_FFF0)));
+        all.put("volume larger than the device", (ch, b) -> put(ch, 32, le(-1)));
+        all.put("empty FAT", (ch, b) -> put(ch, 36, le(0)));
+        all.put("reserved area filling the volume", (ch, b) -> put(ch, 14, new byte[] {(byte) 0xFF, (byte) 0xFF}));
+        all.put("random first MiB", (ch, b) -> {
+            byte[] junk = new byte[1 << 20];
+            new Random(6).nextBytes(junk);
+            put(ch, 0, junk);
+        });
+        all.put("full root directory chained to itself", (ch, b) -> {
+            Geometry g = new Geometry(b);
+            put(ch, g.fat() + 8, le(2));
+            // Every slot of the root's only cluster in use, so that a reader must follow the chain.
+            for (int slot = 1; slot < 16; slot++) {
+                put(ch, g.root() + 32L * slot, entry(String.format("F%02d     TXT", slot), 0x20, 0, 0));
+            }
+        });
+        all.put("file beyond the last cluster", (ch, b) ->
+                put(ch, new Geometry(b).root() + 32, entry("EVIL    TXT", 0x20, 0x0FFF_FFF0, 100)));
+        all.put("file in a free cluster", (ch, b) ->
+                put(ch, new Geometry(b).root() + 32, entry("FREE    TXT", 0x20, 5, 4096)));
+        all.put("dot-dot folder in the root", (ch, b) ->
+                put(ch, new Geometry(b).root() + 32, entry("..         ", 0x10, 2, 0)));
+        all.put("slash in a short name", (ch, b) ->
+                put(ch, new Geometry(b).root() + 32, entry("A/B     TXT", 0x20, 0, 0)));
+        all.put("folder that is the root again", (ch, b) -> {
+            Geometry g = new Geometry(b);
+            put(ch, g.root() + 32, entry("LOOP       ", 0x10, 2, 0));
+        });
+        all.put("random root directory", (ch, b) -> {
+            byte[] junk = new byte[4096];
+            new Random(7).nextBytes(junk);
+            put(ch, new Geometry(b).root(), junk);
+        });
+        // A ".." in the root is skipped, as in any folder: it extracts nothing, but is no error either.
+        return all.entrySet().stream().map(e -> Arguments.of(e.getKey(),
+                e.getValue(), !e.getKey().startsWith("dot-dot")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("hostileImages")
+    void hostilePendriveIsRefusedByTheReceiverWithoutWritingAnything(String what, Damage damage, boolean refused)
+            throws Exception {
+        assertThat(penctl("work", "new").served()).isTrue();
+        try (PenChannel ch = channel("work")) {
+            ByteBuffer boot = ByteBuffer.wrap(ch.readBlock(Device.XVDG, 0, 512)).order(ByteOrder.LITTLE_ENDIAN);
+            damage.apply(ch, boot);
+        }
+        assertThat(penctl("work", "send personal").served()).isTrue();
+        Thread handler = incomingHandler("personal");
+        try {
+            String report = awaitKey("personal", IncomingPendrives.REPORT_KEY);
+            if (refused) {
+                assertThat(report).as(what).startsWith("1 failed: ");
+            } else {
+                assertThat(report).as(what).endsWith("(0 entries, 0 bytes)");
+            }
+            Path home = tmp.resolve("personal-home");
+            try (Stream<Path> all = Files.walk(home)) {
+                assertThat(all.filter(Files::isRegularFile)).as("nothing extracted from " + what).isEmpty();
+            }
+            assertThat(penctl("personal", "umount").served()).isTrue();
+        } finally {
+            handler.interrupt();
         }
     }
 }
