@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * The broker's virtual-pendrive exchange: a {@link PendriveService} told of every domain that starts and stops,
@@ -34,8 +35,12 @@ final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
     /** Opens the exchange with its images in {@code images}. */
     static PendriveExchange open(Path images, long imageSize, PolicyStore policy, CallRouter.DomainViews views,
                                  AskQueue asks, AuditLog audit) throws IOException {
+        // A pendrive goes to the one receiver its sender named: that is the only target offered, and the default,
+        // so that a plain `airlock approve ID` answers it.
         PolicyApproval.Prompt prompt = (question, request, ask) ->
-                asks.await(request.source(), new ServiceCall(request.service(), request.argument()), ask);
+                asks.await(request.source(), new ServiceCall(request.service(), request.argument()),
+                        new Decision.Ask(ask.requestedTarget(), List.of(request.target()), request.target(), ask.rule(),
+                                ask.user(), ask.notifyUser(), ask.autostart(), ask.reason()));
         Audited approval = new Audited(audit, policy, views, prompt);
         return new PendriveExchange(new PendriveService(images, imageSize, approval, DisposableDomains.NONE,
                 line -> record(audit, new AuditLog.Entry(Instant.now(), null, null, LOG_SERVICE, null, null,

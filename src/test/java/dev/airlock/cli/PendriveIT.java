@@ -176,8 +176,10 @@ class PendriveIT {
                 throw new UncheckedIOException(e);
             }
         });
-        int id = waitingCall().path("id").asInt();
-        new AdminClient(home).call(AdminClient.request("approve").put("id", id).put("target", "work"));
+        JsonNode asked = waitingCall();
+        assertThat(asked.path("targets").toString()).isEqualTo("[\"work\"]");
+        assertThat(asked.path("default").asText()).isEqualTo("work");
+        new AdminClient(home).call(AdminClient.request("approve").put("id", asked.path("id").asInt()));
         assertThat(again.get().code()).as(again.get().err()).isZero();
         assertThat(incomingReport("work")).contains("pendrive-personal");
         assertThat(homeOf("work").resolve("QubesIncoming/pendrive-personal/s.txt")).hasContent("secret");
