@@ -23,7 +23,7 @@ public final class RemoteBlockDevice implements BlockDevice {
         this.size = size;
     }
 
-    /** Opens {@code device} on its own connection to {@code channel}'s host. */
+    /** Opens {@code device} over {@code channel}, which stays the caller's to close. */
     public static RemoteBlockDevice open(PenChannel channel, Device device) throws IOException {
         return new RemoteBlockDevice(channel, device, channel.size(device));
     }
