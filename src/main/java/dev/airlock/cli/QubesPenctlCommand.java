@@ -15,7 +15,7 @@ import java.util.concurrent.Callable;
         description = {"Ask the host's pendrive daemon for a virtual pendrive, send it, release one or end this "
                 + "disposable, and wait for its answer. REQUEST is one of:",
                 "  new                   a new, empty outgoing pendrive (xvdg)",
-                "  send DEST             send the outgoing pendrive to DEST (the policy or the user decides)",
+                "  send DEST             send the outgoing pendrive to DEST (policy or user decide)",
                 "  send disposable SEQ   send it to a new disposable, transaction SEQ",
                 "  umount                release the incoming pendrive (xvdh); it is deleted",
                 "  killme                a disposable asks to be destroyed",
