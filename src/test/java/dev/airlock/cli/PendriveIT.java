@@ -216,6 +216,45 @@ class PendriveIT {
         assertThat(bad.code()).isEqualTo(2);
     }
 
+    /** A program run in work (the JDK's source launcher) that writes one byte to its outgoing pendrive. */
+    private static final String WRITER = """
+            import dev.airlock.pendrive.Device;
+            import dev.airlock.pendrive.client.ChannelRefusedException;
+            import dev.airlock.pendrive.client.PenChannel;
+
+            public class WriteXvdg {
+                public static void main(String[] args) throws Exception {
+                    try (PenChannel ch = PenChannel.open(PenChannel.SOCKET)) {
+                        ch.writeBlock(Device.XVDG, 1 << 20, new byte[] {42});
+                        System.out.println("written");
+                    } catch (ChannelRefusedException e) {
+                        System.out.println(e.code());
+                        System.exit(3);
+                    }
+                }
+            }
+            """;
+
+    @Test
+    void senderInsideItsSandboxCannotWriteThePendriveAfterSend() throws Exception {
+        Path source = homeOf("work").resolve("WriteXvdg.java");
+        Files.writeString(source, WRITER);
+        Files.setPosixFilePermissions(source, PosixFilePermissions.fromString("rw-r--r--"));
+        String write = "$JAVA_HOME/bin/java -cp /opt/airlock/airlock.jar WriteXvdg.java";
+        assertThat(run("work", "qubes_penctl", "new").code()).isZero();
+        Result before = sh("work", write);
+        assertThat(before.out().strip()).as(before.err()).isEqualTo("written");
+
+        assertThat(run("work", "qubes_penctl", "send", "personal").code()).isZero();
+        Result after = sh("work", write);
+        assertThat(after.code()).as(after.err()).isEqualTo(3);
+        assertThat(after.out().strip()).isEqualTo("NOT_ATTACHED");
+
+        assertThat(incomingReport("personal")).contains("pendrive-work");
+        assertThat(run("personal", "qubes_penctl", "umount").code()).isZero();
+        Files.delete(source);
+    }
+
     private JsonNode waitingCall() throws Exception {
         for (int i = 0; i < 1000; i++) {
             JsonNode calls = new AdminClient(home).call(AdminClient.request("pending")).path("calls");
