@@ -43,6 +43,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -645,5 +646,40 @@ class PendriveServiceTest {
         } finally {
             handler.interrupt();
         }
+    }
+
+    private static Optional<Path> tool(String name) {
+        for (String dir : new String[] {"/usr/sbin", "/sbin", "/usr/bin", "/bin"}) {
+            if (Files.isExecutable(Path.of(dir, name))) {
+                return Optional.of(Path.of(dir, name));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String output(String... command) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().put("MTOOLS_SKIP_CHECK", "1");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(String.join(" ", command) + ": " + out).isZero();
+        return out;
+    }
+
+    @Test
+    void aPendriveWrittenOverTheChannelIsARealVfatFileSystem() throws Exception {
+        Optional<Path> fsck = tool("fsck.fat");
+        Optional<Path> mdir = tool("mdir");
+        Assumptions.assumeTrue(fsck.isPresent() && mdir.isPresent(), "dosfstools or mtools is not installed");
+        Path src = Files.createDirectories(tmp.resolve("src/Reports 2026"));
+        Files.writeString(src.resolve("quarterly summary.txt"), "numbers\n");
+        Files.write(src.resolve("data.bin"), new byte[2 * ChannelCodec.MAX_BLOCK + 5]);
+        StringWriter err = new StringWriter();
+        assertThat(PendriveCopy.send(socket("work"), "personal", List.of(src.toString()), new PrintWriter(err, true)))
+                .as(err.toString()).isZero();
+        Path image = images.resolve("pendrive-1.img");
+        assertThat(output(fsck.get().toString(), "-n", image.toString())).doesNotContainIgnoringCase("differ");
+        assertThat(output(mdir.get().toString(), "-i", image.toString(), "-/", "::"))
+                .contains("quarterly summary.txt").contains("data.bin").containsIgnoringCase("WORK");
     }
 }
