@@ -32,9 +32,9 @@ final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
         this.service = service;
     }
 
-    /** Opens the exchange with its images in {@code images}. */
-    static PendriveExchange open(Path images, long imageSize, PolicyStore policy, CallRouter.DomainViews views,
-                                 AskQueue asks, AuditLog audit) throws IOException {
+    /** Opens the exchange with 1 GiB pendrives in {@code images}. */
+    static PendriveExchange open(Path images, PolicyStore policy, CallRouter.DomainViews views, AskQueue asks,
+                                 AuditLog audit) throws IOException {
         // A pendrive goes to the one receiver its sender named: that is the only target offered, and the default,
         // so that a plain `airlock approve ID` answers it.
         PolicyApproval.Prompt prompt = (question, request, ask) ->
@@ -42,15 +42,10 @@ final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
                         new Decision.Ask(ask.requestedTarget(), List.of(request.target()), request.target(), ask.rule(),
                                 ask.user(), ask.notifyUser(), ask.autostart(), ask.reason()));
         Audited approval = new Audited(audit, policy, views, prompt);
-        return new PendriveExchange(new PendriveService(images, imageSize, approval, DisposableDomains.NONE,
+        return new PendriveExchange(new PendriveService(images, Formatter.DEFAULT_SIZE, approval,
+                DisposableDomains.NONE,
                 line -> record(audit, new AuditLog.Entry(Instant.now(), null, null, LOG_SERVICE, null, null,
                         "log", line))));
-    }
-
-    /** Opens the exchange with 1 GiB pendrives in {@code images}. */
-    static PendriveExchange open(Path images, PolicyStore policy, CallRouter.DomainViews views, AskQueue asks,
-                                 AuditLog audit) throws IOException {
-        return open(images, Formatter.DEFAULT_SIZE, policy, views, asks, audit);
     }
 
     @Override

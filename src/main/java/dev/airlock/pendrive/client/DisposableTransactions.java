@@ -60,7 +60,8 @@ public final class DisposableTransactions {
         int seq = nextSequence(home);
         Path record = home.resolve(FOLDER).resolve(Integer.toString(seq));
         Files.writeString(record, source + "\n");
-        try (PenChannel ch = PenChannel.open(socket); RemoteBlockDevice device = RemoteBlockDevice.open(ch, Device.XVDG);
+        try (PenChannel ch = PenChannel.open(socket);
+             RemoteBlockDevice device = RemoteBlockDevice.open(ch, Device.XVDG);
              InputStream content = Files.newInputStream(source, LinkOption.NOFOLLOW_LINKS)) {
             write(device, header, content);
         } catch (IOException e) {

@@ -37,7 +37,8 @@ public final class Penctl {
             ch.write(KeyStoreFeed.REQUEST_KEY, value);
             for (Optional<ChannelResponse.Event> e = watch.next(); e.isPresent(); e = watch.next()) {
                 switch (e.get()) {
-                    case ChannelResponse.Written(String path, String text) when path.equals(KeyStoreFeed.RESULT_KEY) -> {
+                    case ChannelResponse.Written(String path, String text)
+                            when path.equals(KeyStoreFeed.RESULT_KEY) -> {
                         return parse(text);
                     }
                     case ChannelResponse.Overflow o -> {

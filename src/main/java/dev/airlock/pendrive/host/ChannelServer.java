@@ -63,7 +63,8 @@ final class ChannelServer {
         Principal me = Principal.domain(id.get());
         try {
             return switch (request) {
-                case ChannelRequest.Read(String path) -> new ChannelResponse.Value(keys.read(me, resolve(id.get(), path)));
+                case ChannelRequest.Read(String path) ->
+                        new ChannelResponse.Value(keys.read(me, resolve(id.get(), path)));
                 case ChannelRequest.Write(String path, String value) -> {
                     keys.write(me, resolve(id.get(), path), value);
                     yield new ChannelResponse.Done();
