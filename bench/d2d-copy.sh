@@ -112,8 +112,8 @@ for label in big small; do
 done
 
 echo "latency: $((${WARMUP:-200})) calls to warm up, then ${MEASURED:-100} measured..."
-read -r lat_median lat_min lat_max < <("$JAVA_HOME/bin/java" -cp "$repo/target/airlock.jar" "$here/CallLatency.java" \
-  "$AIRLOCK_HOME/run/domains/work/agent.sock" personal test.True "${WARMUP:-200}" "${MEASURED:-100}")
+read -r lat_median lat_min lat_max < <("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$repo/target/airlock.jar" "$here/CallLatency.java" \
+  "$AIRLOCK_HOME/run/domains/work/channel/agent.sock" personal test.True "${WARMUP:-200}" "${MEASURED:-100}")
 
 echo
 echo "load:      $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at end"

@@ -8,15 +8,17 @@ import dev.airlock.qrexec.MessageEncoder;
 import dev.airlock.qrexec.Wire;
 import dev.airlock.sandbox.Bwrap;
 
+import dev.airlock.sys.BlockingThreads;
+import dev.airlock.sys.UnixSocket;
+
 import java.io.IOException;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * The agent inside a domain: keeps a control channel to the broker and starts a service for each SERVICE_START,
- * each on a data connection of its own. When the broker goes away the agent connects again, waiting a little longer
+ * each on a connection of its own through which the broker hands over the call. When the broker goes away the agent connects again, waiting a little longer
  * each time, so a restarted broker finds its domains still running.
  */
 public final class Agent {
@@ -43,11 +45,12 @@ public final class Agent {
     public void run() throws InterruptedException {
         long retry = FIRST_RETRY_MILLIS;
         while (true) {
-            try (Connections.Link link = Connections.open(socket, new AgentReady())) {
+            try (Connections.Link link = Connections.open(socket, new AgentReady(),
+                    UnixSocket.Descriptors.REFUSE)) {
                 retry = FIRST_RETRY_MILLIS;
                 for (Optional<Message> m = link.in().read(); m.isPresent(); m = link.in().read()) {
                     if (m.get() instanceof ServiceStart start) {
-                        Thread.ofVirtual().name("airlock-service").start(() -> start(start, link.channel()));
+                        BlockingThreads.start(() -> start(start, link.channel()));
                     }
                 }
             } catch (IOException e) {
@@ -58,17 +61,15 @@ public final class Agent {
         }
     }
 
-    private void start(ServiceStart start, SocketChannel control) {
+    private void start(ServiceStart start, UnixSocket control) {
         ServiceRunner.Call call = new ServiceRunner.Call(start.source(), start.call().service(),
                 start.call().argument());
         try {
             if (start.call().service().equals(ServiceSide.RUN_SERVICE) || runner.has(call)) {
                 ServiceSide.serve(socket, start, runner);
             } else {
-                synchronized (control) {
-                    MessageEncoder.write(new ServiceRefused(start.token(), Wire.EXIT_NO_SERVICE,
-                            "no such service: " + call.fullName()), control);
-                }
+                MessageEncoder.write(new ServiceRefused(start.token(), Wire.EXIT_NO_SERVICE,
+                        "no such service: " + call.fullName()), control);
             }
         } catch (IOException e) {
             System.err.println("airlock agent: " + call.fullName() + ": " + e.getMessage());

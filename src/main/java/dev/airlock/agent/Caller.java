@@ -5,25 +5,29 @@ import dev.airlock.qrexec.Message;
 import dev.airlock.qrexec.Message.CallAccepted;
 import dev.airlock.qrexec.Message.CallRefused;
 import dev.airlock.qrexec.Message.CallRequest;
-import dev.airlock.qrexec.Message.Connect;
 import dev.airlock.qrexec.Message.Data;
 import dev.airlock.qrexec.MessageReader;
 import dev.airlock.qrexec.ServiceCall;
 import dev.airlock.qrexec.Wire;
+import dev.airlock.sys.BlockingThreads;
+import dev.airlock.sys.UnixSocket;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The calling side of a call: its stdin goes to the service in frames, and the service's stdout, stderr and exit
- * code come back. Used by {@code qrexec-client-vm} in a domain and by {@code airlock run} on the host.
+ * The calling side of a call: its stdin goes to the service as raw bytes ended by a half-close, and the service's
+ * stdout, stderr and exit code come back as frames. Used by {@code qrexec-client-vm} in a domain and by
+ * {@code airlock run} on the host.
  */
 public final class Caller {
+    private static final int CHUNK = 64 * 1024;
 
     /** What the call ended with: the exit code, and the reason when the broker refused it. */
     public record Outcome(int exitCode, Optional<String> refusal) {
@@ -35,8 +39,8 @@ public final class Caller {
     /** Asks the broker behind {@code socket} for a call and runs it to its end. */
     public static Outcome call(Path socket, String target, ServiceCall call, InputStream stdin, OutputStream stdout,
                                OutputStream stderr) throws IOException {
-        try (Connections.Link data = connect(socket, target, call)) {
-            return new Outcome(exchange(data.channel(), data.in(), stdin, stdout, stderr), Optional.empty());
+        try (UnixSocket data = connect(socket, target, call)) {
+            return new Outcome(exchange(data, stdin, stdout, stderr), Optional.empty());
         } catch (Refused r) {
             return new Outcome(r.exitCode(), Optional.of(r.getMessage()));
         }
@@ -58,27 +62,60 @@ public final class Caller {
         }
     }
 
-    /** Asks for a call and returns its data connection, past the HELLO exchange. */
-    public static Connections.Link connect(Path socket, String target, ServiceCall call)
-            throws IOException, Refused {
-        Message answer;
-        try (Connections.Link request = Connections.open(socket, new CallRequest(1, target, call))) {
-            answer = request.in().require();
+    /**
+     * Asks for a call and returns the caller's end of the call's own connection, which the broker hands over with
+     * its acceptance; the broker is not on that connection.
+     */
+    public static UnixSocket connect(Path socket, String target, ServiceCall call) throws IOException, Refused {
+        try (Connections.Link request = Connections.open(socket, new CallRequest(1, target, call),
+                UnixSocket.Descriptors.ACCEPT_ONE)) {
+            Message answer = request.in().require();
+            return switch (answer) {
+                case CallRefused r -> throw new Refused(r.exitCode(), r.reason());
+                case CallAccepted a -> request.channel().takeDescriptor();
+                default -> throw new IOException("unexpected answer from the broker: "
+                        + answer.getClass().getSimpleName());
+            };
         }
-        return switch (answer) {
-            case CallRefused r -> throw new Refused(r.exitCode(), r.reason());
-            case CallAccepted a -> Connections.open(socket, new Connect(a.token()));
-            default -> throw new IOException("unexpected answer from the broker: " + answer.getClass().getSimpleName());
-        };
     }
 
     /**
-     * Runs the data of a call on {@code ch}: returns the service's exit code, or 125 when the connection ends
-     * without one.
+     * Runs the data of a call on its own connection: returns the service's exit code, or 125 when the connection
+     * ends without one.
+     */
+    public static int exchange(UnixSocket ch, InputStream stdin, OutputStream stdout, OutputStream stderr)
+            throws IOException {
+        return exchange(HalfChannels.output(ch), new MessageReader(ch), stdin, stdout, stderr);
+    }
+
+    /**
+     * {@link #exchange(UnixSocket, InputStream, OutputStream, OutputStream)} over the admin connection of
+     * {@code airlock run}, which the broker relays to the call.
      */
     public static int exchange(SocketChannel ch, MessageReader in, InputStream stdin, OutputStream stdout,
                                OutputStream stderr) throws IOException {
-        Thread.ofVirtual().name("airlock-caller-stdin").start(() -> send(stdin, ch));
+        WritableByteChannel out = new WritableByteChannel() {
+            @Override
+            public int write(ByteBuffer src) throws IOException {
+                return ch.write(src);
+            }
+
+            @Override
+            public boolean isOpen() {
+                return ch.isOpen();
+            }
+
+            @Override
+            public void close() throws IOException {
+                ch.shutdownOutput();
+            }
+        };
+        return exchange(out, in, stdin, stdout, stderr);
+    }
+
+    private static int exchange(WritableByteChannel toService, MessageReader in, InputStream stdin,
+                                OutputStream stdout, OutputStream stderr) throws IOException {
+        BlockingThreads.start(() -> send(stdin, toService));
         for (Optional<Message> m = in.read(); m.isPresent(); m = in.read()) {
             switch (m.get()) {
                 case Data d when d.stream() == DataStream.STDOUT -> {
@@ -100,11 +137,16 @@ public final class Caller {
         return Wire.EXIT_MACHINERY;
     }
 
-    private static void send(InputStream stdin, SocketChannel ch) {
-        try (FrameOutput out = new FrameOutput(ch, DataStream.STDIN, new Object())) {
-            byte[] b = new byte[Wire.MAX_LENGTH];
+    /** Copies stdin to the service and half-closes at its end. */
+    private static void send(InputStream stdin, WritableByteChannel out) {
+        try (out) {
+            byte[] b = new byte[CHUNK];
+            ByteBuffer direct = ByteBuffer.allocateDirect(CHUNK);
             for (int n; (n = stdin.read(b)) >= 0; ) {
-                out.write(ByteBuffer.wrap(b, 0, n));
+                direct.clear().put(b, 0, n).flip();
+                while (direct.hasRemaining()) {
+                    out.write(direct);
+                }
             }
         } catch (IOException e) {
             // The service is done and the connection closed: the rest of the input is not wanted.

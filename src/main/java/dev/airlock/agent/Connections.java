@@ -4,11 +4,9 @@ import dev.airlock.qrexec.Message;
 import dev.airlock.qrexec.MessageEncoder;
 import dev.airlock.qrexec.MessageReader;
 import dev.airlock.sandbox.Bwrap;
+import dev.airlock.sys.UnixSocket;
 
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -18,9 +16,9 @@ public final class Connections {
     public static final Path AGENT_SOCKET = Path.of(Bwrap.AGENT_SOCKET);
 
     /** An open connection and the reader of what the broker sends on it. */
-    public record Link(SocketChannel channel, MessageReader in) implements AutoCloseable {
+    public record Link(UnixSocket channel, MessageReader in) implements AutoCloseable {
         @Override
-        public void close() throws IOException {
+        public void close() {
             channel.close();
         }
     }
@@ -41,19 +39,20 @@ public final class Connections {
      * the sandbox with nobody listening, and a connection is refused at once.
      */
     public static boolean brokerListens(Path socket) {
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(socket));
+        try (UnixSocket ignored = UnixSocket.connect(socket, UnixSocket.Descriptors.REFUSE)) {
             return true;
         } catch (IOException e) {
             return false;
         }
     }
 
-    /** Connects, exchanges HELLO and sends {@code first}, which decides what the connection is. */
-    public static Link open(Path socket, Message first) throws IOException {
-        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+    /**
+     * Connects, exchanges HELLO and sends {@code first}, which decides what the connection is; {@code descriptors}
+     * says whether the broker may hand over a call's end on it.
+     */
+    public static Link open(Path socket, Message first, UnixSocket.Descriptors descriptors) throws IOException {
+        UnixSocket ch = UnixSocket.connect(socket, descriptors);
         try {
-            ch.connect(UnixDomainSocketAddress.of(socket));
             MessageEncoder.write(Message.Hello.current(), ch);
             MessageEncoder.write(first, ch);
             MessageReader in = new MessageReader(ch);

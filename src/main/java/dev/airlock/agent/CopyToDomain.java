@@ -5,7 +5,9 @@ import dev.airlock.filecopy.TransferException;
 import dev.airlock.qrexec.DataStream;
 import dev.airlock.qrexec.Message;
 import dev.airlock.qrexec.Message.Data;
+import dev.airlock.qrexec.MessageReader;
 import dev.airlock.qrexec.ServiceCall;
+import dev.airlock.sys.UnixSocket;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -38,12 +40,14 @@ public final class CopyToDomain {
                                      Packer.Options options, OutputStream stderr)
             throws IOException, Caller.Refused {
         ServiceCall call = new ServiceCall(FILECOPY, survey.needsAllowAllNames() ? ALLOW_ALL_NAMES : "");
-        try (Connections.Link data = Caller.connect(socket, target, call)) {
+        try (UnixSocket data = Caller.connect(socket, target, call)) {
+            // The stream goes straight onto the call's own connection; the small reply comes back through a pipe
+            // so that the service's stderr keeps flowing while the packer is still writing.
             Pipe reply = Pipe.open();
             CompletableFuture<Integer> exit = new CompletableFuture<>();
-            Thread.ofVirtual().name("airlock-copy-reply").start(() -> receive(data, reply.sink(), stderr, exit));
-            FrameOutput stream = new FrameOutput(data.channel(), DataStream.STDIN, new Object());
-            Packer.Result result = Packer.send(paths, survey, stream, reply.source(), options);
+            Thread.ofPlatform().daemon().name("airlock-copy-reply")
+                    .start(() -> receive(new MessageReader(data), reply.sink(), stderr, exit));
+            Packer.Result result = Packer.send(paths, survey, HalfChannels.output(data), reply.source(), options);
             int code = exitCode(exit);
             if (code != 0) {
                 throw new TransferException("the receiver in " + target + " exited with " + code);
@@ -64,10 +68,10 @@ public final class CopyToDomain {
     }
 
     /** The service's stdout is the unpacker's reply; its stderr is shown; its exit code ends the call. */
-    private static void receive(Connections.Link data, Pipe.SinkChannel reply, OutputStream stderr,
+    private static void receive(MessageReader in, Pipe.SinkChannel reply, OutputStream stderr,
                                 CompletableFuture<Integer> exit) {
         try (reply) {
-            for (Optional<Message> m = data.in().read(); m.isPresent(); m = data.in().read()) {
+            for (Optional<Message> m = in.read(); m.isPresent(); m = in.read()) {
                 switch (m.get()) {
                     case Data d when d.stream() == DataStream.STDOUT && !d.isEof() -> {
                         ByteBuffer b = d.view();

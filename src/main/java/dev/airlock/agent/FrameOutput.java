@@ -10,8 +10,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 
 /**
- * One stream of a call (stdin, stdout or stderr) as a channel: what is written goes out in data frames of at most
- * 64 KiB. Closing sends the stream's EOF. Streams of one connection share {@code lock}, so frames never interleave.
+ * One of the service's output streams (stdout or stderr) as a channel: what is written goes out in data frames of at
+ * most 64 KiB. Closing sends the stream's EOF. Streams of one connection share {@code lock}, so frames never interleave.
  */
 final class FrameOutput implements WritableByteChannel {
     private final WritableByteChannel out;

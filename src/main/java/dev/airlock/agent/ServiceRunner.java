@@ -3,6 +3,7 @@ package dev.airlock.agent;
 import dev.airlock.filecopy.Reply;
 import dev.airlock.filecopy.Unpacker;
 import dev.airlock.openinvm.FileEditor;
+import dev.airlock.sys.BlockingThreads;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,6 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 
 /**
  * Runs one service call inside a domain: the built-in {@code qubes.Filecopy} (the unpacker, into
@@ -115,24 +118,38 @@ public final class ServiceRunner {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(home.toFile());
         pb.environment().putAll(extraEnv);
         Process p = pb.start();
-        Thread in = pump(io.stdin(), p.getOutputStream());
-        Thread out = pump(p.getInputStream(), io.stdout());
-        Thread err = pump(p.getErrorStream(), io.stderr());
+        Future<?> in = pump(io.stdin(), p.getOutputStream());
+        Future<?> out = pump(p.getInputStream(), io.stdout());
+        Future<?> err = pump(p.getErrorStream(), io.stderr());
         int code = p.waitFor();
-        out.join();
-        err.join();
+        finish(out);
+        finish(err);
         // The caller may still be writing; its input is no longer wanted once the service is done.
-        in.interrupt();
+        in.cancel(true);
         return code;
     }
 
-    /** Copies the caller's input to the process, closing the process's stdin at the caller's EOF. */
-    private static Thread pump(ReadableByteChannel from, OutputStream to) {
-        return Thread.ofVirtual().start(() -> {
+    private static void finish(Future<?> pump) throws InterruptedException {
+        try {
+            pump.get();
+        } catch (ExecutionException e) {
+            // A pump ends its own failures; one that threw anyway has nothing more to pass on.
+        }
+    }
+
+    /**
+     * Copies the caller's input to the process, closing the process's stdin at the caller's EOF. Pumps run on
+     * platform threads: a call's socket blocks in native code, which would hold a virtual thread's carrier.
+     */
+    private static Future<?> pump(ReadableByteChannel from, OutputStream to) {
+        return BlockingThreads.start(() -> {
             try (to) {
-                ByteBuffer b = ByteBuffer.allocate(64 * 1024);
+                ByteBuffer b = ByteBuffer.allocateDirect(64 * 1024);
+                byte[] chunk = new byte[b.capacity()];
                 while (from.read(b.clear()) >= 0) {
-                    to.write(b.array(), 0, b.position());
+                    int n = b.flip().remaining();
+                    b.get(chunk, 0, n);
+                    to.write(chunk, 0, n);
                     to.flush();
                 }
             } catch (IOException e) {
@@ -142,8 +159,8 @@ public final class ServiceRunner {
     }
 
     /** Copies a process's output to the caller until the process closes it. */
-    private static Thread pump(InputStream from, WritableByteChannel to) {
-        return Thread.ofVirtual().start(() -> {
+    private static Future<?> pump(InputStream from, WritableByteChannel to) {
+        return BlockingThreads.start(() -> {
             try (from) {
                 byte[] b = new byte[64 * 1024];
                 var out = Channels.newOutputStream(to);

@@ -2,15 +2,15 @@ package dev.airlock.broker;
 
 import dev.airlock.qrexec.Message;
 import dev.airlock.qrexec.MessageEncoder;
+import dev.airlock.sys.UnixSocket;
 
 import java.io.IOException;
-import java.nio.channels.SocketChannel;
 
 /** A domain agent's control channel: the broker writes service starts on it, one message at a time. */
 final class AgentLink {
-    private final SocketChannel channel;
+    private final UnixSocket channel;
 
-    AgentLink(SocketChannel channel) {
+    AgentLink(UnixSocket channel) {
         this.channel = channel;
     }
 
@@ -23,6 +23,6 @@ final class AgentLink {
     }
 
     void close() {
-        Splice.closeQuietly(channel);
+        channel.close();
     }
 }

@@ -11,9 +11,11 @@ import dev.airlock.qrexec.Message;
 import dev.airlock.qrexec.MessageEncoder;
 import dev.airlock.qrexec.QrexecNames;
 import dev.airlock.qrexec.ServiceCall;
+import dev.airlock.sys.UnixSocket;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
+
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,6 +97,8 @@ public final class Broker implements AutoCloseable {
     private final AdminServer admin;
     private final PolicyStore policy;
     private final DomainRunner domains;
+    /** How long a stopping broker waits for the records of the calls its stopped domains ended. */
+    private static final long CALLS_END_MILLIS = 2000;
     private final CallRouter router;
     private final AuditLog audit;
     private final AskQueue asks;
@@ -179,12 +183,15 @@ public final class Broker implements AutoCloseable {
 
     /**
      * {@code airlock run}: the command runs in the domain (started if need be) through the broker's own service,
-     * which no domain may call; the admin connection becomes the caller's side of that call.
+     * which no domain may call. The admin connection becomes the caller's side of that call, relayed to the broker's
+     * end of the call's socket pair (the admin connection cannot take a passed descriptor); the command goes first,
+     * as one stdin frame that only the broker can write.
      */
     private void runCommand(JsonNode request, SocketChannel ch) throws IOException {
-        SocketChannel service;
+        CallRouter.Started service;
         byte[] argv;
         String name;
+        ServiceCall call = new ServiceCall(CallRouter.RUN_SERVICE, "");
         try {
             name = domainOf(request);
             List<String> command = new ArrayList<>();
@@ -196,14 +203,28 @@ public final class Broker implements AutoCloseable {
             domains.start(name);
             audit.append(new AuditLog.Entry(Instant.now(), CallRouter.HOST, name, CallRouter.RUN_SERVICE, "",
                     null, "allow", "airlock run " + String.join(" ", command)));
-            service = router.startService(CallRouter.HOST, name, new ServiceCall(CallRouter.RUN_SERVICE, ""));
+            service = router.startService(CallRouter.HOST, name, call);
         } catch (IOException | RuntimeException | CallRefusal e) {
             AdminServer.answer(ch, AdminServer.error(e.getMessage()));
             return;
         }
-        MessageEncoder.write(new Message.Data(DataStream.STDIN, argv), service);
-        AdminServer.answer(ch, AdminServer.ok());
-        Splice.join(ch, service);
+        try (UnixSocket connection = service.connection()) {
+            UnixSocket[] pair = CallRouter.pair();
+            UnixSocket ours = pair[0];
+            try (UnixSocket theirs = pair[1]) {
+                connection.sendWithDescriptor(CallRouter.encode(new Message.CallChannel()), theirs);
+                MessageEncoder.write(new Message.Data(DataStream.STDIN, argv), ours);
+            } catch (IOException e) {
+                ours.close();
+                AdminServer.answer(ch, AdminServer.error("cannot hand the call to " + name + ": " + e.getMessage()));
+                return;
+            }
+            AdminServer.answer(ch, AdminServer.ok());
+            Splice.join(ch, ours);
+            router.awaitEnd(CallRouter.HOST, name, call, service.service());
+        } finally {
+            router.released();
+        }
     }
 
     private static String domainOf(JsonNode request) {
@@ -245,6 +266,8 @@ public final class Broker implements AutoCloseable {
         } finally {
             if (stopDomains) {
                 domains.close();
+                // The stopped domains' calls end now: their records are written before the broker is gone.
+                router.awaitCallsEnded(CALLS_END_MILLIS);
             } else {
                 domains.leaveRunning();
             }

@@ -8,6 +8,7 @@ import dev.airlock.qrexec.Direction;
 import dev.airlock.qrexec.Message;
 import dev.airlock.qrexec.Message.AgentReady;
 import dev.airlock.qrexec.Message.CallAccepted;
+import dev.airlock.qrexec.Message.CallChannel;
 import dev.airlock.qrexec.Message.CallRefused;
 import dev.airlock.qrexec.Message.CallRequest;
 import dev.airlock.qrexec.Message.Connect;
@@ -21,9 +22,10 @@ import dev.airlock.qrexec.QrexecNames;
 import dev.airlock.qrexec.ServiceCall;
 import dev.airlock.qrexec.Session;
 import dev.airlock.qrexec.Wire;
+import dev.airlock.sys.UnixSocket;
 
 import java.io.IOException;
-import java.nio.channels.SocketChannel;
+import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Optional;
@@ -36,24 +38,46 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The call path through the broker: what arrives on a domain's socket, a call's policy decision and audit, the start
- * of the service in the target, and the join of the two data connections. The source of a call is the domain whose
- * socket it came in on, never anything the connection says.
+ * of the service in the target, and the hand-over of the call's own connection: one socket pair, an end to each
+ * side, after which the broker only waits for the service's report of its end. The source of a call is the domain
+ * whose socket it came in on, never anything the connection says.
  */
 final class CallRouter {
     /** The service by which the host runs a command in a domain; no domain may ask for it. */
     static final String RUN_SERVICE = "airlock.Run";
     /** The host's name as the source of the calls it makes ({@code airlock run}). */
     static final String HOST = QrexecNames.HOST;
-    /** How long each side of an accepted call has to open its data connection. */
+    /** How long the target's agent has to answer a service start with its CONNECT connection. */
     private static final long CONNECT_SECONDS = 30;
+    /**
+     * Socket buffer of a call's connection each way. The kernel's default (about 208 KiB) makes the sender wait for
+     * the receiver every few hundred KiB; 1 MiB lets a bulk copy run in larger bursts (docs/benchmarks.md).
+     */
+    static final int CALL_BUFFER_BYTES = 1024 * 1024;
 
-    /** One side of a call, waiting for its data connection, which only {@code domain} may open. */
-    private record Side(String domain, CompletableFuture<SocketChannel> arrival) {
+    /** A service's side of a call, waiting for its CONNECT connection, which only {@code domain} may open. */
+    private record Side(String domain, CompletableFuture<Connected> arrival) {
+    }
+
+    /**
+     * The CONNECT connection of a service's agent, past CONNECT: what the broker reads there next (the service's
+     * report of its end) is checked by {@code session}.
+     */
+    record Connected(UnixSocket connection, MessageReader in, Session session) {
+    }
+
+    /** A started service: the call's number and its agent's CONNECT connection. */
+    record Started(long token, Connected service) {
+        UnixSocket connection() {
+            return service.connection();
+        }
     }
 
     // One generator for the broker's life; created here, on a broker thread, never inside a Landlock domain.
     private final SecureRandom random = new SecureRandom();
     private final ConcurrentMap<Long, Side> waiting = new ConcurrentHashMap<>();
+    /** Started calls not yet {@linkplain #released released}; guarded by this. */
+    private int running;
     private final DomainRunner domains;
     private final PolicyStore policy;
     private final DomainViews views;
@@ -74,7 +98,7 @@ final class CallRouter {
     }
 
     /** Serves one connection that came in on {@code domain}'s socket, to its end. */
-    void serve(String domain, SocketChannel ch) {
+    void serve(String domain, UnixSocket ch) {
         boolean handedOn = false;
         try {
             MessageEncoder.write(Hello.current(), ch);
@@ -94,7 +118,8 @@ final class CallRouter {
             session.accept(first);
             switch (first) {
                 case AgentReady r -> controlChannel(domain, ch, in, session);
-                case Connect c -> handedOn = arrive(domain, c.token(), ch);
+                case Connect c -> handedOn = arrive(domain, c.token(),
+                        new Connected(ch, in, session.joinedAs(Direction.SERVICE_TO_CALLER)));
                 case CallRequest r -> call(domain, r, ch);
                 default -> {
                     // Session refused every other first message already.
@@ -104,12 +129,12 @@ final class CallRouter {
             // The peer went away or broke the protocol; its connection ends here.
         } finally {
             if (!handedOn) {
-                Splice.closeQuietly(ch);
+                ch.close();
             }
         }
     }
 
-    private void controlChannel(String domain, SocketChannel ch, MessageReader in, Session session)
+    private void controlChannel(String domain, UnixSocket ch, MessageReader in, Session session)
             throws IOException {
         AgentLink link = domains.agentReady(domain, ch);
         try {
@@ -127,8 +152,8 @@ final class CallRouter {
         }
     }
 
-    /** A data connection: accepted only from the domain its token was given to, and only once. */
-    private boolean arrive(String domain, long token, SocketChannel ch) {
+    /** A service's CONNECT connection: accepted only from the domain its token was given to, and only once. */
+    private boolean arrive(String domain, long token, Connected ch) {
         Side side = waiting.remove(token);
         if (side == null) {
             return false;
@@ -144,26 +169,81 @@ final class CallRouter {
         return side.arrival().complete(ch);
     }
 
-    private void call(String source, CallRequest r, SocketChannel ch) throws IOException {
+    private void call(String source, CallRequest r, UnixSocket ch) throws IOException {
         ServiceCall call = r.call();
+        Started service;
+        String target;
         try {
-            String target = decide(source, r.target(), call);
-            SocketChannel service = startService(source, target, call);
-            long token = random.nextLong();
-            CompletableFuture<SocketChannel> caller = new CompletableFuture<>();
-            waiting.put(token, new Side(source, caller));
-            MessageEncoder.write(new CallAccepted(r.requestId(), token), ch);
-            ch.close();
-            SocketChannel callerData;
-            try {
-                callerData = awaitSide(token, caller);
-            } catch (CallRefusal e) {
-                Splice.closeQuietly(service);
-                return;
-            }
-            Splice.join(callerData, service);
+            target = decide(source, r.target(), call);
+            service = startService(source, target, call);
         } catch (CallRefusal e) {
             MessageEncoder.write(new CallRefused(r.requestId(), e.exitCode(), reason(e.getMessage())), ch);
+            return;
+        }
+        try (UnixSocket connection = service.connection()) {
+            handOver(source, target, r, service, ch);
+        } finally {
+            released();
+        }
+    }
+
+    /** Hands each side its end of a new socket pair, then waits for the end of the call and records it. */
+    private void handOver(String source, String target, CallRequest r, Started service, UnixSocket ch) {
+        ServiceCall call = r.call();
+        UnixSocket[] pair;
+        try {
+            pair = pair();
+        } catch (IOException e) {
+            record(source, target, call, null, "ended", "no socket pair for the call: " + e.getMessage());
+            return;
+        }
+        try (UnixSocket callerEnd = pair[0]; UnixSocket serviceEnd = pair[1]) {
+            service.connection().sendWithDescriptor(encode(new CallChannel()), serviceEnd);
+            ch.sendWithDescriptor(encode(new CallAccepted(r.requestId(), service.token())), callerEnd);
+        } catch (IOException e) {
+            // One side went away before it had its end; the other sees the end of the call on its own.
+            record(source, target, call, null, "ended", "the call's connection could not be handed over: "
+                    + e.getMessage());
+            return;
+        }
+        ch.close();
+        awaitEnd(source, target, call, service.service());
+    }
+
+    /** One socket pair for a call, with the larger buffers of {@link #CALL_BUFFER_BYTES}. */
+    static UnixSocket[] pair() throws IOException {
+        UnixSocket[] pair = UnixSocket.pair();
+        for (UnixSocket end : pair) {
+            end.setBufferSizes(CALL_BUFFER_BYTES);
+        }
+        return pair;
+    }
+
+    static ByteBuffer encode(Message m) {
+        return ByteBuffer.wrap(MessageEncoder.encode(m));
+    }
+
+    /** Waits for the service's report of its end on its CONNECT connection and records it. */
+    void awaitEnd(String source, String target, ServiceCall call, Connected service) {
+        CallEnd end = CallEnd.read(service.in(), service.session());
+        record(source, target, call, null, "ended", end.detail());
+    }
+
+    /** A call whose service had started is over for the broker: its end is recorded, or it never began. */
+    synchronized void released() {
+        running--;
+        notifyAll();
+    }
+
+    /** Waits at most {@code millis} until no call is running (each one's end recorded). */
+    synchronized void awaitCallsEnded(long millis) {
+        long deadline = System.currentTimeMillis() + millis;
+        try {
+            for (long left = millis; running > 0 && left > 0; left = deadline - System.currentTimeMillis()) {
+                wait(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -230,12 +310,12 @@ final class CallRouter {
     }
 
     /**
-     * Asks {@code target}'s agent to start {@code call} for {@code source} and waits for the service's data
-     * connection.
+     * Asks {@code target}'s agent to start {@code call} for {@code source} and waits for the service's CONNECT
+     * connection. The caller must {@linkplain #released release} a started call when it is over.
      */
-    SocketChannel startService(String source, String target, ServiceCall call) throws CallRefusal {
+    Started startService(String source, String target, ServiceCall call) throws CallRefusal {
         long token = random.nextLong();
-        CompletableFuture<SocketChannel> arrival = new CompletableFuture<>();
+        CompletableFuture<Connected> arrival = new CompletableFuture<>();
         waiting.put(token, new Side(target, arrival));
         try {
             domains.link(target).send(new ServiceStart(token, source, call));
@@ -243,10 +323,14 @@ final class CallRouter {
             waiting.remove(token);
             throw new CallRefusal(Wire.EXIT_MACHINERY, "cannot reach the agent of " + target + ": " + e.getMessage());
         }
-        return awaitSide(token, arrival);
+        Started started = new Started(token, awaitSide(token, arrival));
+        synchronized (this) {
+            running++;
+        }
+        return started;
     }
 
-    private SocketChannel awaitSide(long token, CompletableFuture<SocketChannel> arrival) throws CallRefusal {
+    private Connected awaitSide(long token, CompletableFuture<Connected> arrival) throws CallRefusal {
         try {
             return arrival.get(CONNECT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -255,7 +339,8 @@ final class CallRouter {
             }
             throw new CallRefusal(Wire.EXIT_MACHINERY, String.valueOf(e.getCause()));
         } catch (TimeoutException e) {
-            throw new CallRefusal(Wire.EXIT_MACHINERY, "no data connection within " + CONNECT_SECONDS + " s");
+            throw new CallRefusal(Wire.EXIT_MACHINERY, "the target's agent did not connect within " + CONNECT_SECONDS
+                    + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CallRefusal(Wire.EXIT_MACHINERY, "the broker is stopping");

@@ -8,10 +8,10 @@ import dev.airlock.sandbox.HomeMount;
 import dev.airlock.sandbox.HostUser;
 import dev.airlock.sandbox.DomainTools;
 import dev.airlock.sandbox.SandboxSpec;
+import dev.airlock.sys.UnixSocket;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.channels.SocketChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -59,7 +59,7 @@ final class DomainRunner implements AutoCloseable {
     private final Registry registry;
     private final Path installDir;
     private final Path jdkHome;
-    private final BiConsumer<String, SocketChannel> serve;
+    private final BiConsumer<String, UnixSocket> serve;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private volatile Lifecycle lifecycle = Lifecycle.NONE;
 
@@ -81,7 +81,7 @@ final class DomainRunner implements AutoCloseable {
     }
 
     DomainRunner(AirlockHome home, Registry registry, Path installDir, Path jdkHome,
-                 BiConsumer<String, SocketChannel> serve) {
+                 BiConsumer<String, UnixSocket> serve) {
         this.home = home;
         this.registry = registry;
         this.installDir = installDir;
@@ -179,7 +179,7 @@ final class DomainRunner implements AutoCloseable {
     }
 
     /** A newly connected agent of {@code name}: it replaces the old control channel, if any. */
-    AgentLink agentReady(String name, SocketChannel ch) throws IOException {
+    AgentLink agentReady(String name, UnixSocket ch) throws IOException {
         Running r = running.get(name);
         if (r == null) {
             throw new IOException("domain " + name + " is not started by this broker");

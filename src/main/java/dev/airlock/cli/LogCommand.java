@@ -39,7 +39,8 @@ final class LogCommand implements Callable<Integer> {
     String service;
 
     @Option(names = "--outcome", paramLabel = "OUTCOME",
-            description = "Only this outcome: allow, deny, ask, refused (malformed or misdirected) or failed.")
+            description = "Only this outcome: allow, deny, ask, refused (malformed or misdirected), failed or ended"
+                    + " (an allowed call's end, with the service's exit code).")
     String outcome;
 
     @Option(names = "--since", paramLabel = "TIME",

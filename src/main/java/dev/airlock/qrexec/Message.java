@@ -103,11 +103,12 @@ public sealed interface Message {
     }
 
     /**
-     * Broker to the calling agent: policy allowed the call and the service is starting. The agent opens a data
-     * connection, sends {@link Hello} and {@link Connect} with {@code token}, and then writes the call's stdin and
-     * reads its stdout, stderr and exit code there.
+     * Broker to the calling agent: policy allowed the call and the service has started. The caller's end of the
+     * call's own connection comes attached to this message ({@code SCM_RIGHTS}); the caller writes the call's stdin
+     * there as raw bytes, ends it with a half-close, and reads the service's stdout, stderr and exit code as
+     * frames.
      *
-     * @param token the caller's side of this call; the broker draws it at random
+     * @param token the call's number, as the broker's records name it
      */
     record CallAccepted(int requestId, long token) implements Message {
     }
@@ -128,8 +129,9 @@ public sealed interface Message {
     }
 
     /**
-     * Broker to the target's agent: start a service for a caller. The agent answers with a data connection that
-     * sends {@link Hello} and {@link Connect} with {@code token}, or with {@link ServiceRefused}.
+     * Broker to the target's agent: start a service for a caller. The agent answers with a connection that sends
+     * {@link Hello} and {@link Connect} with {@code token}, on which the broker hands it the service's end of the
+     * call ({@link CallChannel}), or with {@link ServiceRefused}.
      *
      * @param token  the service's side of this call (not the caller's token)
      * @param source the calling domain, as the broker knows it (trusted: it becomes {@code QREXEC_REMOTE_DOMAIN})
@@ -159,10 +161,19 @@ public sealed interface Message {
     }
 
     /**
-     * Agent to broker, right after {@link Hello} on a new connection: this connection carries the data of the call
-     * side that {@code token} names. The broker checks that the token was given to this domain.
+     * Agent to broker, right after {@link Hello} on a new connection: this connection belongs to the service that
+     * {@code token} names. The broker checks that the token was given to this domain, answers with
+     * {@link CallChannel}, and then waits there for the service's {@link ExitCode}: the end of the call.
      */
     record Connect(long token) implements Message {
+    }
+
+    /**
+     * Broker to agent, on a {@link Connect} connection: the service's end of the call's own connection comes
+     * attached to this message ({@code SCM_RIGHTS}). The service reads the caller's stdin there as raw bytes up to
+     * the caller's half-close, and writes its stdout, stderr and exit code as frames.
+     */
+    record CallChannel() implements Message {
     }
 
     /**

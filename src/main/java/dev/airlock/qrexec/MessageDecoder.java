@@ -2,6 +2,7 @@ package dev.airlock.qrexec;
 
 import dev.airlock.qrexec.Message.AgentReady;
 import dev.airlock.qrexec.Message.CallAccepted;
+import dev.airlock.qrexec.Message.CallChannel;
 import dev.airlock.qrexec.Message.CallRefused;
 import dev.airlock.qrexec.Message.CallRequest;
 import dev.airlock.qrexec.Message.Connect;
@@ -157,6 +158,7 @@ public final class MessageDecoder {
                 case Wire.SERVICE_REFUSED -> new ServiceRefused(p.getLong(), p.getInt(),
                         string(p, Wire.MAX_REASON_BYTES, "reason"));
                 case Wire.CONNECT -> new Connect(p.getLong());
+                case Wire.CALL_CHANNEL -> new CallChannel();
                 case Wire.AGENT_READY -> new AgentReady();
                 default -> throw new IllegalStateException("type 0x" + Integer.toHexString(type)
                         + " passed the header check");

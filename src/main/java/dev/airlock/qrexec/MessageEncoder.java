@@ -2,6 +2,7 @@ package dev.airlock.qrexec;
 
 import dev.airlock.qrexec.Message.AgentReady;
 import dev.airlock.qrexec.Message.CallAccepted;
+import dev.airlock.qrexec.Message.CallChannel;
 import dev.airlock.qrexec.Message.CallRefused;
 import dev.airlock.qrexec.Message.CallRequest;
 import dev.airlock.qrexec.Message.Connect;
@@ -100,6 +101,7 @@ public final class MessageEncoder {
             case ServiceStart s -> Wire.SERVICE_START;
             case ServiceRefused r -> Wire.SERVICE_REFUSED;
             case Connect c -> Wire.CONNECT;
+            case CallChannel c -> Wire.CALL_CHANNEL;
             case AgentReady a -> Wire.AGENT_READY;
         };
     }
@@ -115,6 +117,7 @@ public final class MessageEncoder {
             case ServiceStart s -> 8 + string(s.source()) + serviceCall(s.call());
             case ServiceRefused r -> 8 + 4 + string(r.reason());
             case Connect c -> 8;
+            case CallChannel c -> 0;
             case AgentReady a -> 0;
         };
     }
@@ -153,6 +156,8 @@ public final class MessageEncoder {
                 putString(out, r.reason());
             }
             case Connect c -> out.putLong(c.token());
+            case CallChannel c -> {
+            }
             case AgentReady a -> {
             }
         }

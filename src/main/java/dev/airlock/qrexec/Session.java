@@ -2,6 +2,7 @@ package dev.airlock.qrexec;
 
 import dev.airlock.qrexec.Message.AgentReady;
 import dev.airlock.qrexec.Message.CallAccepted;
+import dev.airlock.qrexec.Message.CallChannel;
 import dev.airlock.qrexec.Message.CallRefused;
 import dev.airlock.qrexec.Message.CallRequest;
 import dev.airlock.qrexec.Message.Connect;
@@ -23,7 +24,8 @@ import java.util.Set;
  * <p>A new connection to the broker is {@link Direction#AGENT_TO_BROKER}, and its first message after HELLO
  * decides its role: {@link AgentReady} makes it an agent's control channel, on which only {@link ServiceRefused}
  * may follow; a {@link CallRequest} is a one-shot call after which nothing may follow; a {@link Connect} makes it a
- * data connection, and the broker goes on with {@link #joinedAs}.
+ * service's connection for one call, on which the broker reads the service's report of its end with
+ * {@link #joinedAs}.
  */
 public final class Session {
 
@@ -181,7 +183,7 @@ public final class Session {
             case AGENT_TO_BROKER -> m instanceof Hello || m instanceof CallRequest || m instanceof ServiceRefused
                     || m instanceof Connect || m instanceof AgentReady;
             case BROKER_TO_AGENT -> m instanceof Hello || m instanceof CallAccepted || m instanceof CallRefused
-                    || m instanceof ServiceStart;
+                    || m instanceof ServiceStart || m instanceof CallChannel;
         };
     }
 

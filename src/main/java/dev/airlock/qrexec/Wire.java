@@ -22,6 +22,8 @@ public final class Wire {
     public static final int SERVICE_START = 0x410;
     public static final int SERVICE_REFUSED = 0x411;
     public static final int CONNECT = 0x420;
+    /** Broker to agent on a CONNECT connection: this side's end of the call comes attached (SCM_RIGHTS). */
+    public static final int CALL_CHANNEL = 0x421;
     /** Agent to broker, first after HELLO: this connection is the domain's control channel. */
     public static final int AGENT_READY = 0x430;
 
@@ -52,6 +54,7 @@ public final class Wire {
             case SERVICE_START -> 8 + string(QrexecNames.MAX_DOMAIN_CHARS) + serviceCall();
             case SERVICE_REFUSED -> 8 + 4 + string(MAX_REASON_BYTES);
             case CONNECT -> 8;
+            case CALL_CHANNEL -> 0;
             case AGENT_READY -> 0;
             default -> -1;
         };

@@ -21,6 +21,7 @@
  * <tr><td>0x410</td><td>SERVICE_START</td><td>{@code u64 token; str source; str service; str argument}</td></tr>
  * <tr><td>0x411</td><td>SERVICE_REFUSED</td><td>{@code u64 token; u32 exitCode; str reason}</td></tr>
  * <tr><td>0x420</td><td>CONNECT</td><td>{@code u64 token}</td></tr>
+ * <tr><td>0x421</td><td>CALL_CHANNEL</td><td>(empty; a descriptor attached)</td></tr>
  * <tr><td>0x430</td><td>AGENT_READY</td><td>(empty)</td></tr>
  * </table>
  *
@@ -40,12 +41,20 @@
  *     Broker to agent: SERVICE_START (run a service for a caller). Agent to broker: SERVICE_REFUSED (the service
  *     cannot be started).</li>
  * <li>CALL_REQUEST: a one-shot call from a process in the domain, naming no source. The broker answers
- *     CALL_ACCEPTED or CALL_REFUSED on the same connection, and nothing more is said on it.</li>
- * <li>CONNECT: a data connection. A process opens a new connection to the broker and sends HELLO, CONNECT with the token it got
- *     in CALL_ACCEPTED (caller) or SERVICE_START (service); the broker draws one random token per side per call and
- *     accepts it only from the domain it gave it to. Then the caller sends DATA_STDIN and the service DATA_STDOUT,
- *     DATA_STDERR and at most one DATA_EXIT_CODE, which is the last message of its direction. STDERR and EXIT_CODE
- *     from the caller are ignored, as in Qubes.</li>
+ *     CALL_ACCEPTED, with the caller's end of the call's connection attached, or CALL_REFUSED on the same
+ *     connection, and nothing more is said on it.</li>
+ * <li>CONNECT: the service's side of a call. The agent opens a new connection to the broker and sends HELLO and
+ *     CONNECT with the token it got in SERVICE_START; the broker draws the token at random and accepts it only
+ *     from the domain it gave it to, answers CALL_CHANNEL with the service's end of the call's connection
+ *     attached, and waits for the service's DATA_EXIT_CODE there, which ends the call in its records.</li>
  * </ul>
+ *
+ * <h2>The call's own connection</h2>
+ * The broker makes one socket pair per accepted call, hands one end to each side ({@code SCM_RIGHTS}) and closes
+ * its copies: the call's bytes never pass through it. The caller's direction is raw bytes, its EOF a half-close
+ * ({@code shutdown(SHUT_WR)}); the service's direction is frames: DATA_STDOUT, DATA_STDERR (an empty frame is that
+ * stream's EOF) and one DATA_EXIT_CODE, its last message. Only {@code airlock run} goes through the broker, which
+ * relays the host client's admin connection to its end of the pair; the command to run is one DATA_STDIN frame
+ * that the broker writes before the caller's raw bytes.
  */
 package dev.airlock.qrexec;

@@ -26,6 +26,7 @@ public final class Errno {
     public static final int ENOLINK = 67;
     public static final int EILSEQ = 84;
     public static final int EOPNOTSUPP = 95;
+    public static final int ENOTCONN = 107;
     public static final int EREMOTEIO = 121;
     public static final int EDQUOT = 122;
 
@@ -59,6 +60,7 @@ public final class Errno {
             case ENOLINK -> "Link has been severed";
             case EILSEQ -> "Invalid or incomplete multibyte or wide character";
             case EOPNOTSUPP -> "Operation not supported";
+            case ENOTCONN -> "Transport endpoint is not connected";
             case EREMOTEIO -> "Remote I/O error";
             case EDQUOT -> "Disk quota exceeded";
             default -> "errno " + errno;

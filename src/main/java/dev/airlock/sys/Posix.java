@@ -22,7 +22,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 /**
  * The few Linux system calls that Java lacks, through the FFM API: the {@code openat} family (so that paths are
  * resolved relative to an open directory, one component at a time, never through a symlink that a sender planted),
- * {@code statx}, {@code getdents64}, {@code prctl} and raw {@code syscall} for Landlock. Paths are raw bytes: file
+ * {@code statx}, {@code getdents64}, {@code prctl}, raw {@code syscall} for Landlock, and Unix stream sockets with
+ * descriptor passing ({@code SCM_RIGHTS}), which Java's socket channels cannot do. Paths are raw bytes: file
  * names on Linux are bytes, and a round trip through {@code String} would depend on the locale.
  *
  * <p>Every call throws {@link ErrnoException} on failure. Supported on x86_64 and aarch64.
@@ -47,6 +48,25 @@ public final class Posix {
     public static final int SEEK_CUR = 1;
     public static final int PR_SET_NO_NEW_PRIVS = 38;
     private static final int F_SETPIPE_SZ = 1031;
+    public static final int SOL_SOCKET = 1;
+    public static final int SO_TYPE = 3;
+    public static final int SO_SNDBUF = 7;
+    public static final int SO_RCVBUF = 8;
+    public static final int SO_SNDBUFFORCE = 32;
+    public static final int SO_RCVBUFFORCE = 33;
+    public static final int SO_DOMAIN = 39;
+    public static final int AF_UNIX = 1;
+    public static final int SOCK_STREAM = 1;
+    public static final int SHUT_RD = 0;
+    public static final int SHUT_WR = 1;
+    public static final int SHUT_RDWR = 2;
+    private static final int SCM_RIGHTS = 1;
+    private static final int MSG_CTRUNC = 0x8;
+    private static final int MSG_NOSIGNAL = 0x4000;
+    private static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    /** {@code struct cmsghdr} before its data, and the alignment of its data (both LP64 layouts). */
+    private static final int CMSG_HEADER = 16;
+    private static final int SUN_PATH_MAX = 108;
 
     private static final long SYS_GETDENTS64;
     private static final int STATX_BASIC_STATS = 0x7ff;
@@ -79,6 +99,18 @@ public final class Posix {
     private static final MethodHandle ISATTY;
     private static final MethodHandle PRCTL;
     private static final MethodHandle SYSCALL3;
+    private static final MethodHandle SOCKET;
+    private static final MethodHandle SOCKETPAIR;
+    private static final MethodHandle CONNECT;
+    private static final MethodHandle BIND;
+    private static final MethodHandle LISTEN;
+    private static final MethodHandle ACCEPT4;
+    private static final MethodHandle SHUTDOWN;
+    private static final MethodHandle SEND;
+    private static final MethodHandle SENDMSG;
+    private static final MethodHandle RECVMSG;
+    private static final MethodHandle GETSOCKOPT;
+    private static final MethodHandle SETSOCKOPT;
     private static final MethodHandle SYSCALL4;
 
     static {
@@ -122,6 +154,18 @@ public final class Posix {
                 Linker.Option.firstVariadicArg(1));
         SYSCALL3 = fn("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
                 Linker.Option.firstVariadicArg(1));
+        SOCKET = fn("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+        SOCKETPAIR = fn("socketpair", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+        CONNECT = fn("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        BIND = fn("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        LISTEN = fn("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        ACCEPT4 = fn("accept4", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+        SHUTDOWN = fn("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        SEND = fn("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+        SENDMSG = fn("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+        RECVMSG = fn("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+        GETSOCKOPT = fn("getsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+        SETSOCKOPT = fn("setsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
         SYSCALL4 = fn("syscall",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
                 Linker.Option.firstVariadicArg(1));
@@ -372,6 +416,229 @@ public final class Posix {
     /** A raw system call with four arguments. */
     public static long syscall(String name, long nr, long a1, long a2, long a3, long a4) throws ErrnoException {
         return invoke(name, st -> (long) SYSCALL4.invokeExact(st, nr, a1, a2, a3, a4));
+    }
+
+    /** A new Unix stream socket, close-on-exec. */
+    public static int socket() throws ErrnoException {
+        return (int) invoke("socket", st -> (int) SOCKET.invokeExact(st, AF_UNIX, SOCK_STREAM | O_CLOEXEC, 0));
+    }
+
+    /** Two connected Unix stream sockets, close-on-exec: {@code {one, other}}. */
+    public static int[] socketpair() throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fds = a.allocate(JAVA_INT, 2);
+            invoke("socketpair", st -> (int) SOCKETPAIR.invokeExact(st, AF_UNIX, SOCK_STREAM | O_CLOEXEC, 0, fds));
+            return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        }
+    }
+
+    /** Connects the Unix socket {@code fd} to the socket file {@code path}. */
+    public static void connect(int fd, byte[] path) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment addr = sockaddr(a, path);
+            invoke("connect", st -> (int) CONNECT.invokeExact(st, fd, addr, (int) addr.byteSize()));
+        }
+    }
+
+    /** Binds the Unix socket {@code fd} to a new socket file {@code path}. */
+    public static void bind(int fd, byte[] path) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment addr = sockaddr(a, path);
+            invoke("bind", st -> (int) BIND.invokeExact(st, fd, addr, (int) addr.byteSize()));
+        }
+    }
+
+    /** {@code struct sockaddr_un} for a path; a path the structure cannot hold is refused, not cut short. */
+    private static MemorySegment sockaddr(Arena a, byte[] path) throws ErrnoException {
+        if (path.length >= SUN_PATH_MAX) {
+            throw new ErrnoException("sockaddr_un", Errno.ENAMETOOLONG);
+        }
+        MemorySegment addr = a.allocate(2L + SUN_PATH_MAX, 2);
+        addr.set(JAVA_SHORT, 0, (short) AF_UNIX);
+        MemorySegment.copy(cString(a, path), 0, addr, 2, path.length + 1L);
+        return addr;
+    }
+
+    public static void listen(int fd, int backlog) throws ErrnoException {
+        invoke("listen", st -> (int) LISTEN.invokeExact(st, fd, backlog));
+    }
+
+    /** The next connection on the listening socket {@code fd}, close-on-exec. Retries on EINTR. */
+    public static int accept(int fd) throws ErrnoException {
+        for (;;) {
+            try {
+                return (int) invoke("accept4", st -> (int) ACCEPT4.invokeExact(st, fd, MemorySegment.NULL,
+                        MemorySegment.NULL, O_CLOEXEC));
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.EINTR) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** {@code shutdown(fd, how)}: {@link #SHUT_RD}, {@link #SHUT_WR} or {@link #SHUT_RDWR}. */
+    public static void shutdown(int fd, int how) throws ErrnoException {
+        invoke("shutdown", st -> (int) SHUTDOWN.invokeExact(st, fd, how));
+    }
+
+    /**
+     * One {@code send(2)} of {@code buf} on a socket, without SIGPIPE (a peer that has gone is EPIPE); returns the
+     * count. Retries on EINTR.
+     */
+    public static long send(int fd, MemorySegment buf) throws ErrnoException {
+        for (;;) {
+            try {
+                return invoke("send", st -> (long) SEND.invokeExact(st, fd, buf, buf.byteSize(), MSG_NOSIGNAL));
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.EINTR) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * Sends all of {@code buf} on the Unix socket {@code fd} with the descriptors {@code passed} attached to its
+     * first byte ({@code SCM_RIGHTS}); the receiver gets its own copies. {@code buf} must not be empty: descriptors
+     * travel with data.
+     */
+    public static void sendWithDescriptors(int fd, MemorySegment buf, int... passed) throws ErrnoException {
+        if (buf.byteSize() == 0 || passed.length == 0) {
+            throw new IllegalArgumentException("descriptors travel with at least one byte");
+        }
+        long sent;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment iov = a.allocate(16, 8);
+            iov.set(ADDRESS, 0, buf);
+            iov.set(JAVA_LONG, 8, buf.byteSize());
+            MemorySegment control = a.allocate(CMSG_HEADER + align8(4L * passed.length), 8);
+            control.set(JAVA_LONG, 0, CMSG_HEADER + 4L * passed.length);
+            control.set(JAVA_INT, 8, SOL_SOCKET);
+            control.set(JAVA_INT, 12, SCM_RIGHTS);
+            for (int i = 0; i < passed.length; i++) {
+                control.set(JAVA_INT, CMSG_HEADER + 4L * i, passed[i]);
+            }
+            MemorySegment msg = a.allocate(56, 8);
+            msg.set(ADDRESS, 16, iov);
+            msg.set(JAVA_LONG, 24, 1L);
+            msg.set(ADDRESS, 32, control);
+            msg.set(JAVA_LONG, 40, control.byteSize());
+            for (;;) {
+                try {
+                    sent = invoke("sendmsg", st -> (long) SENDMSG.invokeExact(st, fd, msg, MSG_NOSIGNAL));
+                    break;
+                } catch (ErrnoException e) {
+                    if (e.errno() != Errno.EINTR) {
+                        throw e;
+                    }
+                }
+            }
+        }
+        // The descriptors went with the first byte; the rest, if the socket took less, is plain data.
+        while (sent < buf.byteSize()) {
+            sent += send(fd, buf.asSlice(sent));
+        }
+    }
+
+    /**
+     * What one {@code recvmsg(2)} brought: the byte count (0 at end of input), the descriptors that came with the
+     * bytes (already installed in this process, close-on-exec: the receiver must close every one it does not keep),
+     * whether the ancillary data was cut short ({@code MSG_CTRUNC}: the kernel dropped what did not fit), and
+     * whether ancillary data other than {@code SCM_RIGHTS} came.
+     */
+    public record Received(long count, int[] descriptors, boolean truncated, boolean foreign) {
+        public Received {
+            descriptors = descriptors.clone();
+        }
+
+        @Override
+        public int[] descriptors() {
+            return descriptors.clone();
+        }
+
+        /** True when nothing but bytes came. */
+        public boolean plain() {
+            return descriptors.length == 0 && !truncated && !foreign;
+        }
+    }
+
+    /**
+     * One {@code recvmsg(2)} into {@code buf} with room for {@code maxDescriptors} passed descriptors, installed
+     * close-on-exec ({@code MSG_CMSG_CLOEXEC}). Retries on EINTR.
+     */
+    public static Received recvmsg(int fd, MemorySegment buf, int maxDescriptors) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment iov = a.allocate(16, 8);
+            iov.set(ADDRESS, 0, buf);
+            iov.set(JAVA_LONG, 8, buf.byteSize());
+            long controlSize = CMSG_HEADER + align8(4L * maxDescriptors);
+            MemorySegment control = a.allocate(controlSize, 8);
+            MemorySegment msg = a.allocate(56, 8);
+            msg.set(ADDRESS, 16, iov);
+            msg.set(JAVA_LONG, 24, 1L);
+            msg.set(ADDRESS, 32, control);
+            msg.set(JAVA_LONG, 40, controlSize);
+            long n;
+            for (;;) {
+                try {
+                    n = invoke("recvmsg", st -> (long) RECVMSG.invokeExact(st, fd, msg, MSG_CMSG_CLOEXEC));
+                    break;
+                } catch (ErrnoException e) {
+                    if (e.errno() != Errno.EINTR) {
+                        throw e;
+                    }
+                }
+            }
+            return received(n, msg, control);
+        }
+    }
+
+    private static Received received(long n, MemorySegment msg, MemorySegment control) {
+        boolean truncated = (msg.get(JAVA_INT, 48) & MSG_CTRUNC) != 0;
+        long length = Math.min(msg.get(JAVA_LONG, 40), control.byteSize());
+        List<Integer> fds = new ArrayList<>();
+        boolean foreign = false;
+        long pos = 0;
+        while (pos + CMSG_HEADER <= length) {
+            long cmsgLen = control.get(JAVA_LONG, pos);
+            if (cmsgLen < CMSG_HEADER || pos + cmsgLen > length) {
+                foreign = true;
+                break;
+            }
+            if (control.get(JAVA_INT, pos + 8) == SOL_SOCKET && control.get(JAVA_INT, pos + 12) == SCM_RIGHTS) {
+                for (long off = CMSG_HEADER; off + 4 <= cmsgLen; off += 4) {
+                    fds.add(control.get(JAVA_INT, pos + off));
+                }
+            } else {
+                foreign = true;
+            }
+            pos += align8(cmsgLen);
+        }
+        return new Received(n, fds.stream().mapToInt(Integer::intValue).toArray(), truncated, foreign);
+    }
+
+    private static long align8(long n) {
+        return (n + 7) & ~7L;
+    }
+
+    /** An {@code int} socket option ({@link #SOL_SOCKET} level and its {@code SO_} names). */
+    public static int getsockopt(int fd, int level, int option) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment value = a.allocate(JAVA_INT);
+            MemorySegment len = a.allocate(JAVA_INT);
+            len.set(JAVA_INT, 0, 4);
+            invoke("getsockopt", st -> (int) GETSOCKOPT.invokeExact(st, fd, level, option, value, len));
+            return value.get(JAVA_INT, 0);
+        }
+    }
+
+    public static void setsockopt(int fd, int level, int option, int value) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(JAVA_INT);
+            v.set(JAVA_INT, 0, value);
+            invoke("setsockopt", st -> (int) SETSOCKOPT.invokeExact(st, fd, level, option, v, 4));
+        }
     }
 
     /**

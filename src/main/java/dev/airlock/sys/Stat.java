@@ -6,6 +6,7 @@ public record Stat(int mode, long size, long atimeSec, int atimeNsec, long mtime
     public static final int S_IFDIR = 0040000;
     public static final int S_IFREG = 0100000;
     public static final int S_IFLNK = 0120000;
+    public static final int S_IFSOCK = 0140000;
 
     public boolean isDirectory() {
         return (mode & S_IFMT) == S_IFDIR;
@@ -13,6 +14,10 @@ public record Stat(int mode, long size, long atimeSec, int atimeNsec, long mtime
 
     public boolean isRegularFile() {
         return (mode & S_IFMT) == S_IFREG;
+    }
+
+    public boolean isSocket() {
+        return (mode & S_IFMT) == S_IFSOCK;
     }
 
     public boolean isSymlink() {

@@ -127,6 +127,23 @@ class CallPathIT {
     }
 
     @Test
+    void brokerOffTheDataPathStillRecordsTheEndOfTheCallWithTheServicesExitCode() throws Exception {
+        assertThat(callFromWork("personal", "test.Echo+ended", "").code()).isEqualTo(7);
+        // The target's agent reports the end after the caller has its exit code: wait for the record.
+        List<AuditLog.Entry> ended = List.of();
+        for (int i = 0; i < 500 && ended.isEmpty(); i++) {
+            ended = new AuditLog(home.auditLog()).read(e -> "ended".equals(e.outcome())
+                    && "test.Echo".equals(e.service()) && "ended".equals(e.argument()));
+            Thread.sleep(10);
+        }
+        assertThat(ended).singleElement().satisfies(e -> {
+            assertThat(e.source()).isEqualTo("work");
+            assertThat(e.target()).isEqualTo("personal");
+            assertThat(e.detail()).isEqualTo("the service exited with 7");
+        });
+    }
+
+    @Test
     void deniedCallIsRefusedWith126AndNothingRuns() throws IOException {
         Result r = callFromWork("personal", "test.Marker", "");
         assertThat(r.code()).isEqualTo(Wire.EXIT_REFUSED);

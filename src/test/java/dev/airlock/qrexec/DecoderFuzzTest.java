@@ -28,7 +28,7 @@ class DecoderFuzzTest {
     /** Headers whose type is known, so that random input gets past the first check often. */
     private static final int[] KNOWN_TYPES = {Wire.DATA_STDIN, Wire.DATA_STDOUT, Wire.DATA_STDERR,
         Wire.DATA_EXIT_CODE, Wire.HELLO, Wire.CALL_REQUEST, Wire.CALL_ACCEPTED, Wire.CALL_REFUSED,
-        Wire.SERVICE_START, Wire.SERVICE_REFUSED, Wire.CONNECT, Wire.AGENT_READY};
+        Wire.SERVICE_START, Wire.SERVICE_REFUSED, Wire.CONNECT, Wire.CALL_CHANNEL, Wire.AGENT_READY};
 
     @Property(tries = 500, seed = "7311")
     void randomBytesOnlyEverFailWithProtocolException(@ForAll @Size(max = 2000) byte[] input,

@@ -70,6 +70,7 @@ final class MessageArbitraries {
                 Combinators.combine(longs, domainNames(), serviceCalls()).as(ServiceStart::new),
                 Combinators.combine(longs, Arbitraries.of(125, 127), reasons()).as(ServiceRefused::new),
                 longs.map(Connect::new),
+                Arbitraries.just(new Message.CallChannel()),
                 Arbitraries.just(new AgentReady()));
     }
 }

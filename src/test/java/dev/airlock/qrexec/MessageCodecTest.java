@@ -51,6 +51,7 @@ class MessageCodecTest {
             new ServiceStart(Long.MIN_VALUE, "work", FILECOPY),
             new ServiceRefused(42, 127, "no such service"),
             new Connect(-2),
+            new Message.CallChannel(),
             new AgentReady());
 
     @Test
