@@ -401,6 +401,10 @@ class PendriveServiceTest {
             raw.write(ByteBuffer.allocate(4).putInt(ChannelCodec.MAX_FRAME + 1).flip());
             assertThat(raw.read(ByteBuffer.allocate(1))).isEqualTo(-1);
         }
+        // The connection is closed before the line is logged.
+        for (int i = 0; i < 500 && log.stream().noneMatch(l -> l.contains("work broke the channel protocol")); i++) {
+            Thread.sleep(10);
+        }
         assertThat(log).anyMatch(l -> l.contains("work broke the channel protocol"));
         try (PenChannel ch = channel("work")) {
             assertThat(ch.read("name")).contains("work");
