@@ -104,6 +104,7 @@ public final class Broker implements AutoCloseable {
     private final AskQueue asks;
     private final PendriveExchange pendrives;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Thread aotTraining;
 
     private Broker(Settings settings) throws IOException {
         this.home = settings.home();
@@ -121,6 +122,13 @@ public final class Broker implements AutoCloseable {
         this.pendrives = PendriveExchange.open(home.root().resolve("pendrives"), policy, views, asks, audit);
         domains.lifecycle(pendrives);
         domains.adopt();
+        this.aotTraining = Thread.ofPlatform().daemon().name("airlock-aot-cache").start(() -> {
+            try {
+                domains.refreshAotCache();
+            } catch (IOException e) {
+                // Domains start without the cache, only slower.
+            }
+        });
         Map<String, Function<JsonNode, ObjectNode>> handlers = new HashMap<>();
         handlers.put("ping", r -> AdminServer.ok().put("pid", ProcessHandle.current().pid()));
         handlers.put("stop", r -> {
@@ -273,7 +281,18 @@ public final class Broker implements AutoCloseable {
             }
             pendrives.close();
             policy.close();
+            stopTraining();
             stopped.countDown();
+        }
+    }
+
+    /** A training still running when the broker stops is ended, so that nothing keeps writing under its home. */
+    private void stopTraining() {
+        aotTraining.interrupt();
+        try {
+            aotTraining.join(Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.airlock.broker;
 
 import dev.airlock.domain.Registry;
 import dev.airlock.qrexec.QrexecNames;
+import dev.airlock.sandbox.AotCache;
 import dev.airlock.sandbox.Bwrap;
 import dev.airlock.sandbox.BwrapCheck;
 import dev.airlock.sandbox.HomeMount;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -99,6 +101,17 @@ final class DomainRunner implements AutoCloseable {
         return r != null && r.link().get() != null && r.process().isAlive();
     }
 
+    /**
+     * Makes the class cache of the domains' JVMs unless a current one exists ({@link AotCache}); run by the broker
+     * in the background at start. Without bubblewrap there is nothing to make it for.
+     */
+    void refreshAotCache() throws IOException {
+        if (BwrapCheck.check() instanceof BwrapCheck.Ready ready) {
+            Files.createDirectories(home.run());
+            AotCache.refresh(ready.launcher(), installDir, jdkHome, Files.createTempDirectory(home.run(), "aot"));
+        }
+    }
+
     /** Starts {@code name} unless it runs, and waits until its agent is connected. */
     synchronized void start(String name) throws IOException {
         Running adopted = running.get(name);
@@ -133,9 +146,10 @@ final class DomainRunner implements AutoCloseable {
         AgentListener listener = listen(name, channel);
         SandboxSpec spec = new SandboxSpec(name, new HomeMount.Bound(domainHome), channel, installDir, jdkHome,
                 List.of(), Optional.of(services), Optional.of(DomainTools.write(home.run().resolve("bin"))));
-        List<String> agent = List.of(jdkHome.resolve("bin/java").toString(), "--enable-native-access=ALL-UNNAMED",
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-jar", Bwrap.INSTALL + "/airlock.jar",
-                "agent");
+        List<String> agent = new ArrayList<>(List.of(jdkHome.resolve("bin/java").toString()));
+        agent.addAll(DomainTools.JVM_OPTIONS);
+        AotCache.option(installDir).ifPresent(agent::add);
+        agent.addAll(List.of("-jar", Bwrap.INSTALL + "/airlock.jar", "agent"));
         ProcessHandle p;
         try {
             ProcessBuilder pb = bwrap.processBuilder(spec, HostUser.forHome(domainHome), agent)

@@ -17,6 +17,14 @@ public final class DomainTools {
             "qrexec-client-vm", "qvm-open-in-vm", "qvm-open-in-dvm", "qubes_penctl", "qubesdb-read",
             "qubesdb-write", "qubesdb-watch");
 
+    /**
+     * The options of every JVM in a domain. C1 only and the serial collector: short-lived processes on few cores.
+     * The JVM's own warnings go to stderr: by default it logs to stdout, which qrexec-client-vm passes on as the
+     * service's input.
+     */
+    public static final List<String> JVM_OPTIONS = List.of("--enable-native-access=ALL-UNNAMED",
+            "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xlog:disable", "-Xlog:all=warning:stderr");
+
     private DomainTools() {
     }
 
@@ -36,10 +44,9 @@ public final class DomainTools {
     }
 
     static String script(String command) {
-        // The JVM's own warnings go to stderr: by default it logs to stdout, which qrexec-client-vm passes on as
-        // the service's input.
-        return "#!/bin/sh\nexec \"$JAVA_HOME/bin/java\" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC"
-                + " -XX:TieredStopAtLevel=1 -Xshare:auto -Xlog:disable -Xlog:all=warning:stderr -jar " + Bwrap.INSTALL + "/airlock.jar " + command
-                + " \"$@\"\n";
+        // The cache is checked at each start: the broker makes it in the background, after the first domains ran.
+        return "#!/bin/sh\naot=\n[ -r " + AotCache.IN_DOMAIN + " ] && aot=-XX:AOTCache=" + AotCache.IN_DOMAIN
+                + "\nexec \"$JAVA_HOME/bin/java\" " + String.join(" ", JVM_OPTIONS) + " $aot -jar " + Bwrap.INSTALL
+                + "/airlock.jar " + command + " \"$@\"\n";
     }
 }
