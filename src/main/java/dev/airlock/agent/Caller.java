@@ -39,8 +39,8 @@ public final class Caller {
     /** Asks the broker behind {@code socket} for a call and runs it to its end. */
     public static Outcome call(Path socket, String target, ServiceCall call, InputStream stdin, OutputStream stdout,
                                OutputStream stderr) throws IOException {
-        try (UnixSocket data = connect(socket, target, call)) {
-            return new Outcome(exchange(data, stdin, stdout, stderr), Optional.empty());
+        try (Call c = connect(socket, target, call)) {
+            return new Outcome(exchange(c.data(), stdin, stdout, stderr), Optional.empty());
         } catch (Refused r) {
             return new Outcome(r.exitCode(), Optional.of(r.getMessage()));
         }
@@ -63,19 +63,39 @@ public final class Caller {
     }
 
     /**
-     * Asks for a call and returns the caller's end of the call's own connection, which the broker hands over with
-     * its acceptance; the broker is not on that connection.
+     * An accepted call: its own connection, and the request connection, held open for the call's life because its
+     * end is how the broker learns that the caller is gone (a caller that dies closes both). Closing ends both.
+     *
+     * @param data    the caller's end of the call's own connection; the broker is not on it
+     * @param request the connection the call was asked for on; nothing more is read from or written to it, and it
+     *                takes no further descriptor
      */
-    public static UnixSocket connect(Path socket, String target, ServiceCall call) throws IOException, Refused {
-        try (Connections.Link request = Connections.open(socket, new CallRequest(1, target, call),
-                UnixSocket.Descriptors.ACCEPT_ONE)) {
+    public record Call(UnixSocket data, UnixSocket request) implements AutoCloseable {
+        @Override
+        public void close() {
+            data.close();
+            request.close();
+        }
+    }
+
+    /**
+     * Asks for a call and returns it once accepted, with the caller's end of the call's own connection, which the
+     * broker hands over with its acceptance. Close it when the call is over.
+     */
+    public static Call connect(Path socket, String target, ServiceCall call) throws IOException, Refused {
+        Connections.Link request = Connections.open(socket, new CallRequest(1, target, call),
+                UnixSocket.Descriptors.ACCEPT_ONE);
+        try {
             Message answer = request.in().require();
             return switch (answer) {
                 case CallRefused r -> throw new Refused(r.exitCode(), r.reason());
-                case CallAccepted a -> request.channel().takeDescriptor();
+                case CallAccepted a -> new Call(request.channel().takeDescriptor(), request.channel());
                 default -> throw new IOException("unexpected answer from the broker: "
                         + answer.getClass().getSimpleName());
             };
+        } catch (IOException | Refused | RuntimeException e) {
+            request.close();
+            throw e;
         }
     }
 

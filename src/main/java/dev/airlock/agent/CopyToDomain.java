@@ -40,7 +40,8 @@ public final class CopyToDomain {
                                      Packer.Options options, OutputStream stderr)
             throws IOException, Caller.Refused {
         ServiceCall call = new ServiceCall(FILECOPY, survey.needsAllowAllNames() ? ALLOW_ALL_NAMES : "");
-        try (UnixSocket data = Caller.connect(socket, target, call)) {
+        try (Caller.Call c = Caller.connect(socket, target, call)) {
+            UnixSocket data = c.data();
             // The stream goes straight onto the call's own connection; the small reply comes back through a pipe
             // so that the service's stderr keeps flowing while the packer is still writing.
             Pipe reply = Pipe.open();

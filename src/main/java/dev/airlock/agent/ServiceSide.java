@@ -71,12 +71,17 @@ final class ServiceSide {
             Thread.currentThread().interrupt();
             code = Wire.EXIT_MACHINERY;
         }
-        out.close();
-        err.close();
-        synchronized (lock) {
-            MessageEncoder.write(new Message.ExitCode(code), data);
+        try {
+            out.close();
+            err.close();
+            synchronized (lock) {
+                MessageEncoder.write(new Message.ExitCode(code), data);
+            }
+            data.shutdownOutput();
+        } catch (IOException e) {
+            // The caller is gone (a disposable's caller closes as soon as it has what it wanted); the broker still
+            // hears how the service ended.
         }
-        data.shutdownOutput();
         return code;
     }
 

@@ -6,16 +6,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.domain.Registry;
 import dev.airlock.policy.PolicyLocation;
 import dev.airlock.policy.PolicyStore;
-import dev.airlock.qrexec.DataStream;
-import dev.airlock.qrexec.Message;
-import dev.airlock.qrexec.MessageEncoder;
 import dev.airlock.qrexec.QrexecNames;
 import dev.airlock.qrexec.ServiceCall;
 import dev.airlock.sys.UnixSocket;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
-
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +34,15 @@ public final class Broker implements AutoCloseable {
     public static final Duration DEFAULT_ASK_TIMEOUT = Duration.ofSeconds(60);
     /** The environment variable that sets the ask timeout, in whole seconds. */
     public static final String ASK_TIMEOUT_VARIABLE = "AIRLOCK_ASK_TIMEOUT";
+    /** How many started disposables are kept ready per disposable template, unless told otherwise. */
+    public static final int DEFAULT_POOL_SIZE = 1;
+    /** The environment variable that sets the pool size per disposable template (0 for no pool). */
+    public static final String POOL_SIZE_VARIABLE = "AIRLOCK_DISPVM_POOL";
+    /** The most a disposable may write in its home, unless told otherwise. */
+    public static final long DEFAULT_DISPOSABLE_HOME_BYTES = 256L << 20;
+    /** The environment variable that sets the most a disposable may write in its home, in MiB. */
+    public static final String DISPOSABLE_HOME_VARIABLE = "AIRLOCK_DISPVM_HOME_MB";
+    private static final int MAX_POOL_SIZE = 16;
 
     /**
      * Where the broker finds what it needs.
@@ -46,28 +51,63 @@ public final class Broker implements AutoCloseable {
      * @param installDir      the folder holding {@code airlock.jar} and {@code lib/}, which domains run
      * @param jdkHome         the JDK that domains run on
      * @param askTimeout      how long a call waits for the user's answer when the policy says ask; then it is denied
+     * @param poolSize        how many started disposables are kept ready per disposable template (0 to
+     *                        {@value #MAX_POOL_SIZE})
+     * @param disposableHomeBytes the most a disposable may write in its home (memory on the host), at least 1 MiB
      */
     public record Settings(AirlockHome home, Path policyDirectory, Path installDir, Path jdkHome,
-                           Duration askTimeout) {
+                           Duration askTimeout, int poolSize, long disposableHomeBytes) {
 
         public Settings {
             if (askTimeout.isNegative() || askTimeout.isZero()) {
                 throw new IllegalArgumentException("the ask timeout must be positive");
             }
+            if (poolSize < 0 || poolSize > MAX_POOL_SIZE) {
+                throw new IllegalArgumentException("the pool of disposables holds 0 to " + MAX_POOL_SIZE
+                        + " per template, not " + poolSize);
+            }
+            if (disposableHomeBytes < 1 << 20) {
+                throw new IllegalArgumentException("a disposable's home needs at least 1 MiB");
+            }
         }
 
-        /** Settings with the {@linkplain #DEFAULT_ASK_TIMEOUT default ask timeout}. */
+        /** Settings with the default pool and disposable home size. */
+        public Settings(AirlockHome home, Path policyDirectory, Path installDir, Path jdkHome, Duration askTimeout) {
+            this(home, policyDirectory, installDir, jdkHome, askTimeout, DEFAULT_POOL_SIZE,
+                    DEFAULT_DISPOSABLE_HOME_BYTES);
+        }
+
+        /** Settings with the {@linkplain #DEFAULT_ASK_TIMEOUT default ask timeout}, pool and disposable home size. */
         public Settings(AirlockHome home, Path policyDirectory, Path installDir, Path jdkHome) {
             this(home, policyDirectory, installDir, jdkHome, DEFAULT_ASK_TIMEOUT);
         }
 
         /**
-         * The settings of this process: policy and ask timeout ({@value #ASK_TIMEOUT_VARIABLE}) from the
+         * The settings of this process: policy, ask timeout ({@value #ASK_TIMEOUT_VARIABLE}), pool size
+         * ({@value #POOL_SIZE_VARIABLE}) and disposable home size ({@value #DISPOSABLE_HOME_VARIABLE}) from the
          * environment, this jar's folder and JDK.
          */
         public static Settings defaults(AirlockHome home) {
             return new Settings(home, PolicyLocation.directory(System.getenv()), ownFolder(),
-                    Path.of(System.getProperty("java.home")), askTimeout(System.getenv(ASK_TIMEOUT_VARIABLE)));
+                    Path.of(System.getProperty("java.home")), askTimeout(System.getenv(ASK_TIMEOUT_VARIABLE)),
+                    (int) number(POOL_SIZE_VARIABLE, DEFAULT_POOL_SIZE, 1),
+                    number(DISPOSABLE_HOME_VARIABLE, DEFAULT_DISPOSABLE_HOME_BYTES, 1 << 20));
+        }
+
+        private static long number(String variable, long otherwise, long unit) {
+            return number(variable, System.getenv(variable), otherwise, unit);
+        }
+
+        /** The whole number {@code value} (of {@code variable}) times {@code unit}, or {@code otherwise} when unset. */
+        static long number(String variable, String value, long otherwise, long unit) {
+            if (value == null || value.isBlank()) {
+                return otherwise;
+            }
+            try {
+                return Math.multiplyExact(Integer.parseInt(value.strip()), unit);
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw new IllegalArgumentException(variable + " must be a whole number, not \"" + value + "\"");
+            }
         }
 
         static Duration askTimeout(String seconds) {
@@ -99,6 +139,7 @@ public final class Broker implements AutoCloseable {
     private final DomainRunner domains;
     /** How long a stopping broker waits for the records of the calls its stopped domains ended. */
     private static final long CALLS_END_MILLIS = 2000;
+    private final Disposables disposables;
     private final CallRouter router;
     private final AuditLog audit;
     private final AskQueue asks;
@@ -115,12 +156,21 @@ public final class Broker implements AutoCloseable {
         this.audit = new AuditLog(home.auditLog());
         CallRouter[] routerRef = new CallRouter[1];
         this.domains = new DomainRunner(home, registry, settings.installDir().toAbsolutePath().normalize(),
-                settings.jdkHome().toRealPath(), (domain, ch) -> routerRef[0].serve(domain, ch));
-        RegistryViews views = new RegistryViews(registry, domains::isReady);
-        this.router = new CallRouter(domains, policy, views, audit, asks);
+                settings.jdkHome().toRealPath(), (domain, ch) -> routerRef[0].serve(domain, ch),
+                settings.disposableHomeBytes());
+        this.disposables = new Disposables(registry, domains, home.run().resolve("domains"), settings.poolSize(),
+                name -> routerRef[0].warmUp(name));
+        RegistryViews views = new RegistryViews(registry, domains::isReady, disposables::isUnbound);
+        this.router = new CallRouter(domains, disposables, policy, views, audit, asks);
         routerRef[0] = router;
-        this.pendrives = PendriveExchange.open(home.root().resolve("pendrives"), policy, views, asks, audit);
+        this.pendrives = PendriveExchange.open(home.root().resolve("pendrives"), policy, views, asks, audit,
+                disposables);
         domains.lifecycle(pendrives);
+        // Before adoption: a disposable outlives neither its call nor the broker that made it.
+        for (String name : disposables.removeLeftovers()) {
+            audit.append(new AuditLog.Entry(Instant.now(), CallRouter.HOST, name, null, null, null, "destroyed",
+                    "disposable left by an earlier broker"));
+        }
         domains.adopt();
         this.aotTraining = Thread.ofPlatform().daemon().name("airlock-aot-cache").start(() -> {
             try {
@@ -149,6 +199,8 @@ public final class Broker implements AutoCloseable {
             ObjectNode answer = AdminServer.ok();
             var names = answer.putArray("domains");
             domains.names().stream().filter(domains::isReady).forEach(names::add);
+            var pooled = answer.putArray("pooled");
+            disposables.pooled().forEach(pooled::add);
             return answer;
         });
         handlers.put("pending", r -> {
@@ -165,6 +217,7 @@ public final class Broker implements AutoCloseable {
             return AdminServer.ok();
         });
         this.admin = AdminServer.start(home, handlers, Map.of("run", this::runCommand));
+        disposables.fillPools();
     }
 
     /**
@@ -217,21 +270,28 @@ public final class Broker implements AutoCloseable {
             return;
         }
         try (UnixSocket connection = service.connection()) {
-            UnixSocket[] pair = CallRouter.pair();
-            UnixSocket ours = pair[0];
-            try (UnixSocket theirs = pair[1]) {
-                connection.sendWithDescriptor(CallRouter.encode(new Message.CallChannel()), theirs);
-                MessageEncoder.write(new Message.Data(DataStream.STDIN, argv), ours);
+            UnixSocket ours;
+            try {
+                ours = CallRouter.runEnd(service, argv);
             } catch (IOException e) {
-                ours.close();
                 AdminServer.answer(ch, AdminServer.error("cannot hand the call to " + name + ": " + e.getMessage()));
                 return;
             }
             AdminServer.answer(ch, AdminServer.ok());
-            Splice.join(ch, ours);
+            Splice.join(ch, ours, () -> callerGone(name, call));
             router.awaitEnd(CallRouter.HOST, name, call, service.service());
         } finally {
             router.released();
+        }
+    }
+
+    /** The host's caller of {@code airlock run} went away while its command still ran: recorded, as for domains. */
+    private void callerGone(String name, ServiceCall call) {
+        try {
+            audit.append(new AuditLog.Entry(Instant.now(), CallRouter.HOST, name, call.service(), call.argument(),
+                    null, "caller-gone", "the host's caller went away before the command ended"));
+        } catch (IOException e) {
+            System.err.println("airlock: cannot write the audit log: " + e.getMessage());
         }
     }
 
@@ -266,23 +326,30 @@ public final class Broker implements AutoCloseable {
     }
 
     private void close(boolean stopDomains) {
+        // The admin socket goes last: until it does, the broker answers and `airlock down` waits, so that a new
+        // broker never starts while this one still stops (or lets go of) its domains and would delete their sockets.
         try {
-            admin.close();
-            Files.deleteIfExists(home.adminSocket());
-        } catch (IOException e) {
-            // Stopping anyway: a leftover socket file is replaced by the next broker.
-        } finally {
             if (stopDomains) {
+                disposables.close();
                 domains.close();
                 // The stopped domains' calls end now: their records are written before the broker is gone.
                 router.awaitCallsEnded(CALLS_END_MILLIS);
             } else {
+                disposables.abandon();
                 domains.leaveRunning();
             }
-            pendrives.close();
-            policy.close();
-            stopTraining();
-            stopped.countDown();
+        } finally {
+            try {
+                admin.close();
+                Files.deleteIfExists(home.adminSocket());
+            } catch (IOException e) {
+                // Stopping anyway: a leftover socket file is replaced by the next broker.
+            } finally {
+                pendrives.close();
+                policy.close();
+                stopTraining();
+                stopped.countDown();
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import dev.airlock.policy.Decision;
 import dev.airlock.policy.DomainView;
 import dev.airlock.policy.PolicyStore;
 import dev.airlock.policy.Request;
+import dev.airlock.qrexec.DataStream;
 import dev.airlock.qrexec.Direction;
 import dev.airlock.qrexec.Message;
 import dev.airlock.qrexec.Message.AgentReady;
@@ -26,6 +27,7 @@ import dev.airlock.sys.UnixSocket;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Optional;
@@ -47,8 +49,12 @@ final class CallRouter {
     static final String RUN_SERVICE = "airlock.Run";
     /** The host's name as the source of the calls it makes ({@code airlock run}). */
     static final String HOST = QrexecNames.HOST;
+    /** How the policy names a new disposable of a template as a call's target. */
+    static final String DISPVM_PREFIX = "@dispvm:";
     /** How long the target's agent has to answer a service start with its CONNECT connection. */
     private static final long CONNECT_SECONDS = 30;
+    /** How long the end of a disposable call's request connection waits for the service's report of the end. */
+    private static final long CALLER_GONE_GRACE_MILLIS = 1000;
     /**
      * Socket buffer of a call's connection each way. The kernel's default (about 208 KiB) makes the sender wait for
      * the receiver every few hundred KiB; 1 MiB lets a bulk copy run in larger bursts (docs/benchmarks.md).
@@ -73,12 +79,20 @@ final class CallRouter {
         }
     }
 
+    /** Where an allowed call goes: a running domain, or a disposable made of {@code template} for the call. */
+    private record Target(String name, String template) {
+        boolean disposable() {
+            return template != null;
+        }
+    }
+
     // One generator for the broker's life; created here, on a broker thread, never inside a Landlock domain.
     private final SecureRandom random = new SecureRandom();
     private final ConcurrentMap<Long, Side> waiting = new ConcurrentHashMap<>();
     /** Started calls not yet {@linkplain #released released}; guarded by this. */
     private int running;
     private final DomainRunner domains;
+    private final Disposables disposables;
     private final PolicyStore policy;
     private final DomainViews views;
     private final AuditLog audit;
@@ -89,8 +103,10 @@ final class CallRouter {
         DomainView view() throws IOException;
     }
 
-    CallRouter(DomainRunner domains, PolicyStore policy, DomainViews views, AuditLog audit, AskQueue asks) {
+    CallRouter(DomainRunner domains, Disposables disposables, PolicyStore policy, DomainViews views, AuditLog audit,
+               AskQueue asks) {
         this.domains = domains;
+        this.disposables = disposables;
         this.policy = policy;
         this.views = views;
         this.audit = audit;
@@ -120,7 +136,7 @@ final class CallRouter {
                 case AgentReady r -> controlChannel(domain, ch, in, session);
                 case Connect c -> handedOn = arrive(domain, c.token(),
                         new Connected(ch, in, session.joinedAs(Direction.SERVICE_TO_CALLER)));
-                case CallRequest r -> call(domain, r, ch);
+                case CallRequest r -> call(domain, r, ch, in);
                 default -> {
                     // Session refused every other first message already.
                 }
@@ -169,32 +185,51 @@ final class CallRouter {
         return side.arrival().complete(ch);
     }
 
-    private void call(String source, CallRequest r, UnixSocket ch) throws IOException {
+    private void call(String source, CallRequest r, UnixSocket ch, MessageReader in) throws IOException {
         ServiceCall call = r.call();
-        Started service;
-        String target;
+        Target target;
         try {
             target = decide(source, r.target(), call);
-            service = startService(source, target, call);
         } catch (CallRefusal e) {
             MessageEncoder.write(new CallRefused(r.requestId(), e.exitCode(), reason(e.getMessage())), ch);
             return;
         }
-        try (UnixSocket connection = service.connection()) {
-            handOver(source, target, r, service, ch);
+        try {
+            Started service;
+            try {
+                service = startService(source, target.name(), call);
+            } catch (CallRefusal e) {
+                MessageEncoder.write(new CallRefused(r.requestId(), e.exitCode(), reason(e.getMessage())), ch);
+                return;
+            } finally {
+                if (target.disposable()) {
+                    disposables.refill(target.template());
+                }
+            }
+            try (UnixSocket connection = service.connection()) {
+                handOver(source, target, r, service, ch, in);
+            } finally {
+                released();
+            }
         } finally {
-            released();
+            if (target.disposable()) {
+                disposables.destroy(target.name());
+            }
         }
     }
 
-    /** Hands each side its end of a new socket pair, then waits for the end of the call and records it. */
-    private void handOver(String source, String target, CallRequest r, Started service, UnixSocket ch) {
+    /**
+     * Hands each side its end of a new socket pair, then waits for the end of the call and records it. For a call
+     * to a disposable, the caller's request connection is watched meanwhile: its end means the caller is gone.
+     */
+    private void handOver(String source, Target target, CallRequest r, Started service, UnixSocket ch,
+                          MessageReader in) {
         ServiceCall call = r.call();
         UnixSocket[] pair;
         try {
             pair = pair();
         } catch (IOException e) {
-            record(source, target, call, null, "ended", "no socket pair for the call: " + e.getMessage());
+            record(source, target.name(), call, null, "ended", "no socket pair for the call: " + e.getMessage());
             return;
         }
         try (UnixSocket callerEnd = pair[0]; UnixSocket serviceEnd = pair[1]) {
@@ -202,12 +237,61 @@ final class CallRouter {
             ch.sendWithDescriptor(encode(new CallAccepted(r.requestId(), service.token())), callerEnd);
         } catch (IOException e) {
             // One side went away before it had its end; the other sees the end of the call on its own.
-            record(source, target, call, null, "ended", "the call's connection could not be handed over: "
+            record(source, target.name(), call, null, "ended", "the call's connection could not be handed over: "
                     + e.getMessage());
             return;
         }
-        ch.close();
-        awaitEnd(source, target, call, service.service());
+        if (!target.disposable()) {
+            ch.close();
+            awaitEnd(source, target.name(), call, service.service());
+            return;
+        }
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        Thread watch = Thread.ofPlatform().daemon().name("airlock-caller-" + target.name())
+                .start(() -> watchCaller(source, target.name(), call, in, ended));
+        try {
+            awaitEnd(source, target.name(), call, service.service());
+        } finally {
+            ended.complete(null);
+            // Wakes the watch, which then has nothing left to do.
+            ch.close();
+        }
+        try {
+            watch.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Waits for the end of a disposable call's request connection, which the caller holds for the life of the call:
+     * once it ends (or brings anything at all) while the call goes on, the caller is gone, and so is the disposable.
+     * A caller that is done closes it just after the service's exit code reached it, a moment before the service's
+     * agent reports the same end: that report has {@link #CALLER_GONE_GRACE_MILLIS} to come first.
+     */
+    private void watchCaller(String source, String disposable, ServiceCall call, MessageReader in,
+                             CompletableFuture<Void> ended) {
+        String why;
+        try {
+            why = in.read().map(m -> "the caller sent " + m.getClass().getSimpleName() + " after its request")
+                    .orElse("the caller closed its request connection");
+        } catch (IOException e) {
+            why = "the caller's request connection failed: " + e.getMessage();
+        }
+        try {
+            ended.get(CALLER_GONE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            return;
+        } catch (TimeoutException e) {
+            // The call goes on without its caller.
+        } catch (ExecutionException e) {
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        record(source, disposable, call, null, "caller-gone", why + " before the call ended; " + disposable
+                + " is destroyed");
+        disposables.destroy(disposable);
     }
 
     /** One socket pair for a call, with the larger buffers of {@link #CALL_BUFFER_BYTES}. */
@@ -248,7 +332,7 @@ final class CallRouter {
     }
 
     /** Policy's answer for the call, audited; the target the call goes to, which runs. */
-    private String decide(String source, String requested, ServiceCall call) throws CallRefusal {
+    private Target decide(String source, String requested, ServiceCall call) throws CallRefusal {
         if (call.service().equals(RUN_SERVICE)) {
             throw refuse(source, requested, call, null, Wire.EXIT_REFUSED, RUN_SERVICE + " is reserved to the host");
         }
@@ -276,13 +360,36 @@ final class CallRouter {
             throw refuse(source, requested, call, rule, Wire.EXIT_REFUSED, "refused by policy: " + d.reason());
         }
         String target = allow.target();
+        if (target.startsWith(DISPVM_PREFIX)) {
+            return disposable(source, target.substring(DISPVM_PREFIX.length()), call, rule, allow.reason());
+        }
+        if (disposables.isUnbound(target)) {
+            // Whatever a call left in it would be waiting for the caller it is handed to next.
+            throw refuse(source, target, call, rule, Wire.EXIT_REFUSED, "target " + target + " is a disposable "
+                    + "waiting in the pool or starting: calls reach it only through @dispvm");
+        }
         if (!QrexecNames.isDomainName(target) || target.equals(HOST)) {
             throw refuse(source, target, call, rule, Wire.EXIT_MACHINERY, "calls to " + target
                     + " are not supported yet");
         }
         String started = startIfHalted(source, target, call, allow);
         record(source, target, call, rule, "allow", allow.reason() + started);
-        return target;
+        return new Target(target, null);
+    }
+
+    /** A disposable of {@code template} for the call, from the pool or started for it; audited by its name. */
+    private Target disposable(String source, String template, ServiceCall call, String rule, String reason)
+            throws CallRefusal {
+        Disposables.Taken d;
+        try {
+            d = disposables.take(template, source);
+        } catch (IOException | RuntimeException e) {
+            throw refuse(source, DISPVM_PREFIX + template, call, rule, Wire.EXIT_MACHINERY,
+                    "cannot make a disposable of " + template + ": " + e.getMessage());
+        }
+        record(source, d.name(), call, rule, "allow", reason + "; disposable " + d.name() + " of " + template
+                + (d.pooled() ? " from the pool" : " started for the call"));
+        return new Target(d.name(), template);
     }
 
     /**
@@ -307,6 +414,49 @@ final class CallRouter {
                     + e.getMessage());
         }
         return "; " + target + " started for the call (autostart)";
+    }
+
+    /**
+     * Runs {@code true} in a pooled disposable through {@value #RUN_SERVICE}: the agent's path that starts services
+     * then runs compiled and loaded when the first call comes.
+     */
+    void warmUp(String name) throws IOException {
+        Started service;
+        try {
+            service = startService(HOST, name, new ServiceCall(RUN_SERVICE, ""));
+        } catch (CallRefusal e) {
+            throw new IOException("cannot warm up " + name + ": " + e.getMessage());
+        }
+        try (UnixSocket connection = service.connection();
+             UnixSocket ours = runEnd(service, "[\"true\"]".getBytes(StandardCharsets.US_ASCII))) {
+            ours.shutdownOutput();
+            MessageReader in = new MessageReader(ours);
+            for (Optional<Message> m = in.read(); m.isPresent(); m = in.read()) {
+                if (m.get() instanceof Message.ExitCode) {
+                    return;
+                }
+            }
+        } finally {
+            released();
+        }
+    }
+
+    /**
+     * Gives a started {@value #RUN_SERVICE} its end of a new socket pair and writes the command to run first, as
+     * the one stdin frame that only the broker can write; returns the broker's end, from which the rest of the call
+     * runs.
+     */
+    static UnixSocket runEnd(Started service, byte[] argv) throws IOException {
+        UnixSocket[] pair = pair();
+        UnixSocket ours = pair[0];
+        try (UnixSocket theirs = pair[1]) {
+            service.connection().sendWithDescriptor(encode(new CallChannel()), theirs);
+            MessageEncoder.write(new Message.Data(DataStream.STDIN, argv), ours);
+            return ours;
+        } catch (IOException e) {
+            ours.close();
+            throw e;
+        }
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.airlock.broker;
 
+import dev.airlock.domain.Domain;
+import dev.airlock.domain.DomainClass;
 import dev.airlock.domain.Registry;
 import dev.airlock.qrexec.QrexecNames;
 import dev.airlock.sandbox.AotCache;
@@ -9,6 +11,7 @@ import dev.airlock.sandbox.HomeMount;
 import dev.airlock.sandbox.HostUser;
 import dev.airlock.sandbox.DomainTools;
 import dev.airlock.sandbox.SandboxSpec;
+import dev.airlock.sys.Trees;
 import dev.airlock.sys.UnixSocket;
 
 import java.io.File;
@@ -19,8 +22,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.HashSet;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -62,7 +65,10 @@ final class DomainRunner implements AutoCloseable {
     private final Path installDir;
     private final Path jdkHome;
     private final BiConsumer<String, UnixSocket> serve;
+    private final long disposableHomeBytes;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
+    /** Set once by {@link #close}; read and set under {@code this}, as launches are. */
+    private boolean closed;
     private volatile Lifecycle lifecycle = Lifecycle.NONE;
 
     /** Told when a domain's sandbox is started or adopted (with its channel folder) and when it is gone. */
@@ -82,8 +88,13 @@ final class DomainRunner implements AutoCloseable {
         void stopped(String name);
     }
 
+    /**
+     * @param disposableHomeBytes the most bytes a disposable may write in its home (its throwaway layer); it may
+     *                            make one file or folder per 4 KiB of it, and at least 1024
+     */
     DomainRunner(AirlockHome home, Registry registry, Path installDir, Path jdkHome,
-                 BiConsumer<String, UnixSocket> serve) {
+                 BiConsumer<String, UnixSocket> serve, long disposableHomeBytes) {
+        this.disposableHomeBytes = disposableHomeBytes;
         this.home = home;
         this.registry = registry;
         this.installDir = installDir;
@@ -112,17 +123,34 @@ final class DomainRunner implements AutoCloseable {
         }
     }
 
-    /** Starts {@code name} unless it runs, and waits until its agent is connected. */
-    synchronized void start(String name) throws IOException {
-        Running adopted = running.get(name);
-        if (adopted != null && adopted.process().isAlive()) {
-            awaitReady(name, adopted);
-            return;
+    /**
+     * Starts {@code name} unless it runs, and waits until its agent is connected. Only the launch is serialised:
+     * several domains start at once, and a second start of the same domain waits for the first.
+     */
+    void start(String name) throws IOException {
+        Running r;
+        synchronized (this) {
+            r = running.get(name);
+            if (r == null || !r.process().isAlive()) {
+                r = launch(name);
+            }
+        }
+        awaitReady(name, r);
+    }
+
+    /** Completes when the sandbox of {@code name} that runs now exits (at once when none runs). */
+    CompletableFuture<Void> onExit(String name) {
+        Running r = running.get(name);
+        return r == null ? CompletableFuture.completedFuture(null) : r.process().onExit().thenRun(() -> { });
+    }
+
+    private Running launch(String name) throws IOException {
+        if (closed) {
+            throw new IOException("cannot start domain " + name + ": the broker is stopping");
         }
         QrexecNames.requireDomainName(name);
-        if (registry.read(d -> d.get(name)).isEmpty()) {
-            throw new IOException("no such domain: " + name + " (create it with: airlock create " + name + ")");
-        }
+        Domain domain = registry.read(d -> d.get(name)).orElseThrow(() -> new IOException("no such domain: " + name
+                + " (create it with: airlock create " + name + ")"));
         Bwrap bwrap = switch (BwrapCheck.check()) {
             case BwrapCheck.Ready ready -> ready.launcher();
             case BwrapCheck.Result other -> throw new IOException("cannot start domain " + name + ": "
@@ -132,7 +160,9 @@ final class DomainRunner implements AutoCloseable {
             throw new IOException("cannot start domain " + name + ": no airlock.jar in " + installDir
                     + " (build it with: ./mvnw package)");
         }
-        Path folder = registry.domainFolder(name);
+        boolean disposable = domain.domainClass() == DomainClass.DISP_VM;
+        // A disposable has no folder of its own: it sees its template's home (under a throwaway layer) and services.
+        Path folder = registry.domainFolder(disposable ? domain.template() : name);
         Path domainHome = folder.resolve("home");
         Path services = folder.resolve("qubes-rpc");
         Path sockets = home.run().resolve("domains").resolve(name).toAbsolutePath().normalize();
@@ -141,10 +171,22 @@ final class DomainRunner implements AutoCloseable {
         Files.createDirectories(sockets);
         boolean root = isRoot();
         int id = root ? openForDomainUser(folder, domainHome, sockets) : -1;
+        HomeMount homeMount = new HomeMount.Bound(domainHome);
+        if (disposable) {
+            Path stage = sockets.resolve("stage");
+            Files.createDirectories(stage);
+            if (root) {
+                Files.setAttribute(stage, "unix:uid", id, LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(stage, "unix:gid", id, LinkOption.NOFOLLOW_LINKS);
+            }
+            Files.setPosixFilePermissions(stage, PosixFilePermissions.fromString("rwx------"));
+            homeMount = new HomeMount.Layered(domainHome.toAbsolutePath().normalize(), stage, disposableHomeBytes,
+                    Math.max(1024, disposableHomeBytes / 4096));
+        }
         Path console = sockets.resolve("console.log");
         Path channel = sockets.resolve("channel");
         AgentListener listener = listen(name, channel);
-        SandboxSpec spec = new SandboxSpec(name, new HomeMount.Bound(domainHome), channel, installDir, jdkHome,
+        SandboxSpec spec = new SandboxSpec(name, homeMount, channel, installDir, jdkHome,
                 List.of(), Optional.of(services), Optional.of(DomainTools.write(home.run().resolve("bin"))));
         List<String> agent = new ArrayList<>(List.of(jdkHome.resolve("bin/java").toString()));
         agent.addAll(DomainTools.JVM_OPTIONS);
@@ -173,7 +215,7 @@ final class DomainRunner implements AutoCloseable {
             stop(name, r);
             throw new IOException("cannot start domain " + name + ": " + e.getMessage());
         }
-        awaitReady(name, r);
+        return r;
     }
 
     private void awaitReady(String name, Running r) throws IOException {
@@ -235,21 +277,57 @@ final class DomainRunner implements AutoCloseable {
         stop(name, r);
     }
 
+    /**
+     * Stops {@code name} whether this broker or an earlier one started it, and deletes its folder in {@code run/}
+     * (socket, pid file, console log, a disposable's stage): what a disposable leaves when it is destroyed.
+     */
+    void discard(String name) throws IOException {
+        QrexecNames.requireDomainName(name);
+        Running r;
+        synchronized (this) {
+            // A launch in progress holds the lock until its sandbox is listed: this sees it and stops it.
+            r = running.get(name);
+        }
+        if (r != null) {
+            stop(name, r);
+        }
+        Path folder = home.run().resolve("domains").resolve(name);
+        Path pidFile = folder.resolve("pid");
+        if (Files.isRegularFile(pidFile, LinkOption.NOFOLLOW_LINKS)) {
+            sandboxOf(name, pidFile).ifPresent(DomainRunner::kill);
+        }
+        if (Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
+            Trees.delete(folder);
+        }
+    }
+
     private void stop(String name, Running r) {
+        kill(r.process());
+        // Not through stopped(): the caller must find the socket gone when this returns.
+        running.remove(name, r);
+        forget(name, r);
+    }
+
+    /** Kills the sandbox and waits (a few seconds at most) until every process in it is gone. */
+    private static void kill(ProcessHandle bwrap) {
+        List<ProcessHandle> all = new ArrayList<>();
+        all.add(bwrap);
+        bwrap.descendants().forEach(all::add);
         // bwrap's child is the init of the sandbox's PID namespace: killing it kills everything inside, and then
         // bwrap exits. Killing bwrap alone would leave the sandbox running.
-        r.process().children().forEach(ProcessHandle::destroyForcibly);
-        r.process().destroyForcibly();
+        bwrap.children().forEach(ProcessHandle::destroyForcibly);
+        bwrap.destroyForcibly();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_SECONDS);
         try {
-            r.process().onExit().get(STOP_SECONDS, TimeUnit.SECONDS);
+            // The kernel kills the rest of the namespace after its init, not at once: wait for the last of them.
+            for (ProcessHandle p : all) {
+                p.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
             // Forgotten anyway: its pid file goes, so no broker adopts it.
         }
-        // Not through stopped(): the caller must find the socket gone when this returns.
-        running.remove(name, r);
-        forget(name, r);
     }
 
     /** The sandbox exited; unless this broker let go of it, its socket and pid file go. */
@@ -371,9 +449,15 @@ final class DomainRunner implements AutoCloseable {
         return running.keySet().stream().sorted().toList();
     }
 
+    /** Stops every domain; a start in progress finishes its launch first, and no start launches anything after. */
     @Override
     public void close() {
-        for (String name : names()) {
+        List<String> names;
+        synchronized (this) {
+            closed = true;
+            names = names();
+        }
+        for (String name : names) {
             Running r = running.get(name);
             if (r != null) {
                 stop(name, r);

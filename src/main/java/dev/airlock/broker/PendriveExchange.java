@@ -6,6 +6,7 @@ import dev.airlock.pendrive.fat.Formatter;
 import dev.airlock.pendrive.host.DisposableDomains;
 import dev.airlock.pendrive.host.PendriveService;
 import dev.airlock.policy.Decision;
+import dev.airlock.policy.DomainFacts;
 import dev.airlock.policy.PolicyStore;
 import dev.airlock.policy.Request;
 import dev.airlock.qrexec.ServiceCall;
@@ -34,7 +35,7 @@ final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
 
     /** Opens the exchange with 1 GiB pendrives in {@code images}. */
     static PendriveExchange open(Path images, PolicyStore policy, CallRouter.DomainViews views, AskQueue asks,
-                                 AuditLog audit) throws IOException {
+                                 AuditLog audit, Disposables disposables) throws IOException {
         // A pendrive goes to the one receiver its sender named: that is the only target offered, and the default,
         // so that a plain `airlock approve ID` answers it.
         PolicyApproval.Prompt prompt = (question, request, ask) ->
@@ -43,7 +44,7 @@ final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
                                 ask.user(), ask.notifyUser(), ask.autostart(), ask.reason()));
         Audited approval = new Audited(audit, policy, views, prompt);
         return new PendriveExchange(new PendriveService(images, Formatter.DEFAULT_SIZE, approval,
-                DisposableDomains.NONE,
+                new FromPool(disposables, views),
                 line -> record(audit, new AuditLog.Entry(Instant.now(), null, null, LOG_SERVICE, null, null,
                         "log", line))));
     }
@@ -72,6 +73,28 @@ final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
             audit.append(e);
         } catch (IOException x) {
             System.err.println("airlock: cannot write the audit log: " + x.getMessage());
+        }
+    }
+
+    /**
+     * The disposables of {@code send disposable}: one of the sender's default disposable template
+     * ({@code default_dispvm}), from the pool when one is ready, which the pool then replaces.
+     */
+    private record FromPool(Disposables disposables, CallRouter.DomainViews views) implements DisposableDomains {
+        @Override
+        public String create(String forDomain) throws IOException {
+            String template = views.view().find(forDomain).map(DomainFacts::defaultDispvm).orElse(null);
+            if (template == null) {
+                throw new IOException(forDomain + " has no default disposable template (default_dispvm)");
+            }
+            String name = disposables.take(template, forDomain).name();
+            disposables.refill(template);
+            return name;
+        }
+
+        @Override
+        public void destroy(String name) {
+            disposables.destroy(name);
         }
     }
 

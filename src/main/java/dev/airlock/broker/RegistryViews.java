@@ -28,11 +28,17 @@ final class RegistryViews implements CallRouter.DomainViews {
 
     private final Registry registry;
     private final Predicate<String> running;
+    private final Predicate<String> internal;
     private volatile Snapshot snapshot;
 
-    RegistryViews(Registry registry, Predicate<String> running) {
+    /**
+     * @param running  whether a domain runs
+     * @param internal whether a domain is one the policy must not offer in an ask unless a rule names it
+     */
+    RegistryViews(Registry registry, Predicate<String> running, Predicate<String> internal) {
         this.registry = registry;
         this.running = running;
+        this.internal = internal;
     }
 
     @Override
@@ -41,7 +47,7 @@ final class RegistryViews implements CallRouter.DomainViews {
         try {
             a = Files.readAttributes(registry.file(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
-            return Domains.empty().asView(running);
+            return Domains.empty().asView(running, internal);
         }
         Snapshot s = snapshot;
         if (s == null || !s.matches(a)) {
@@ -49,6 +55,6 @@ final class RegistryViews implements CallRouter.DomainViews {
             s = new Snapshot(a.fileKey(), a.lastModifiedTime(), a.size(), registry.read(d -> d));
             snapshot = s;
         }
-        return s.domains().asView(running);
+        return s.domains().asView(running, internal);
     }
 }

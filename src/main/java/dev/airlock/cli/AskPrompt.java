@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Watches the broker's ask queue while {@code airlock copy} runs, for the file copy it started, and puts the policy's
- * question to the user: on this terminal when there is one (the host's trusted path), else as a hint to answer
+ * Watches the broker's ask queue while {@code airlock copy} or {@code open-in-dvm} runs, for the call it started,
+ * and puts the policy's question to the user: on this terminal when there is one (the host's trusted path), else as a hint to answer
  * with {@code airlock pending} and {@code airlock approve|deny} elsewhere.
  */
 final class AskPrompt implements AutoCloseable {
@@ -24,14 +24,16 @@ final class AskPrompt implements AutoCloseable {
 
     private final AdminClient client;
     private final String source;
+    private final String service;
     private final PrintWriter err;
     private final Console console;
     private final Set<Integer> seen;
     private final Thread watcher;
 
-    private AskPrompt(AdminClient client, String source, PrintWriter err, Set<Integer> seen) {
+    private AskPrompt(AdminClient client, String source, String service, PrintWriter err, Set<Integer> seen) {
         this.client = client;
         this.source = source;
+        this.service = service;
         this.err = err;
         Console c = System.console();
         this.console = c != null && c.isTerminal() ? c : null;
@@ -39,13 +41,18 @@ final class AskPrompt implements AutoCloseable {
         this.watcher = Thread.ofVirtual().name("airlock-ask-prompt").unstarted(this::watch);
     }
 
-    /** Starts watching; calls already waiting are someone else's and are left alone. */
+    /** Starts watching for a file copy; calls already waiting are someone else's and are left alone. */
     static AskPrompt start(AdminClient client, String source, PrintWriter err) throws IOException {
+        return start(client, source, FILECOPY, err);
+    }
+
+    /** Starts watching for a call of {@code service}; calls already waiting are left alone. */
+    static AskPrompt start(AdminClient client, String source, String service, PrintWriter err) throws IOException {
         Set<Integer> before = new HashSet<>();
         for (JsonNode c : pending(client)) {
             before.add(c.path("id").asInt());
         }
-        AskPrompt p = new AskPrompt(client, source, err, before);
+        AskPrompt p = new AskPrompt(client, source, service, err, before);
         p.watcher.start();
         return p;
     }
@@ -60,7 +67,7 @@ final class AskPrompt implements AutoCloseable {
                 for (JsonNode c : pending(client)) {
                     int id = c.path("id").asInt();
                     if (seen.add(id) && source.equals(c.path("source").asText())
-                            && FILECOPY.equals(c.path("service").asText())) {
+                            && service.equals(c.path("service").asText())) {
                         answer(id, c);
                     }
                 }
@@ -93,8 +100,9 @@ final class AskPrompt implements AutoCloseable {
             dflt = targets.getFirst();
         }
         String requested = call.path("target").asText();
-        String what = source + " wants to copy files to " + (requested.equals(FileCopySender.DEFAULT_TARGET)
-                ? "a domain you choose" : requested) + " (" + FILECOPY + ", call " + id + ")";
+        String what = source + (service.equals(FILECOPY) ? " wants to copy files to " : " wants to call " + service
+                + " in ") + (requested.equals(FileCopySender.DEFAULT_TARGET) ? "a domain you choose" : requested)
+                + " (" + service + ", call " + id + ")";
         if (console == null) {
             err.println("airlock: " + Messages.safe(what) + ". Answer in another terminal: airlock pending, then "
                     + "airlock approve " + id + " [--target " + String.join("|", targets) + "] or airlock deny "
@@ -128,7 +136,7 @@ final class AskPrompt implements AutoCloseable {
             return;
         }
         client.call(request.put("target", answer));
-        err.println("airlock: approved, copying to " + answer);
+        err.println("airlock: approved, " + (service.equals(FILECOPY) ? "copying" : "calling") + " to " + answer);
     }
 
     /**

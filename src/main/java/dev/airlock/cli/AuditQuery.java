@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  */
 record AuditQuery(String source, String target, String service, String outcome, Instant since) {
     /** The outcomes the broker writes. */
-    static final Set<String> OUTCOMES = Set.of("allow", "deny", "ask", "refused", "failed", "ended");
+    static final Set<String> OUTCOMES = Set.of("allow", "deny", "ask", "refused", "failed", "ended",
+            "caller-gone", "destroyed");
     private static final Pattern RELATIVE = Pattern.compile("(\\d{1,9})([smhd])");
 
     AuditQuery {

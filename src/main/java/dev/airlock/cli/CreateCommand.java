@@ -85,6 +85,10 @@ final class CreateCommand implements Callable<Integer> {
     }
 
     private Domain domain() {
+        if (Domain.DISPOSABLE_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("the names disp1 to disp9999 are reserved for the disposables the "
+                    + "broker makes");
+        }
         Label l = Label.of(label);
         Domain d = switch (domainClass.toLowerCase(java.util.Locale.ROOT)) {
             case "appvm" -> Domain.of(name, DomainClass.APP_VM, l).withTemplate(template);

@@ -39,8 +39,9 @@ final class LogCommand implements Callable<Integer> {
     String service;
 
     @Option(names = "--outcome", paramLabel = "OUTCOME",
-            description = "Only this outcome: allow, deny, ask, refused (malformed or misdirected), failed or ended"
-                    + " (an allowed call's end, with the service's exit code).")
+            description = "Only this outcome: allow, deny, ask, refused (malformed or misdirected), failed, ended"
+                    + " (an allowed call's end, with the service's exit code), caller-gone (the caller of a call to a"
+                    + " disposable went away first) or destroyed (a disposable an earlier broker left).")
     String outcome;
 
     @Option(names = "--since", paramLabel = "TIME",

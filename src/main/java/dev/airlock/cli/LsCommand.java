@@ -1,5 +1,6 @@
 package dev.airlock.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.airlock.broker.AdminClient;
 import dev.airlock.broker.AirlockHome;
 import dev.airlock.domain.Domain;
@@ -11,14 +12,15 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code airlock ls}: the domains as a table, as {@code qvm-ls} shows them. */
 @Command(name = "ls", mixinStandardHelpOptions = true,
-        description = "List the domains: name, class, state, label and template, the host (dom0) first.")
+        description = {"List the domains: name, class, state, label and template, the host (dom0) first.",
+                "States: Running, Halted, or Pooled (a disposable started ahead, waiting for a call to take it)."})
 final class LsCommand implements Callable<Integer> {
 
     @Spec
@@ -27,27 +29,32 @@ final class LsCommand implements Callable<Integer> {
     @Mixin
     HomeOption homeOption;
 
-    /** The domains the broker runs; none when no broker runs (offline, every domain is halted). */
-    private Set<String> running() throws IOException {
+    /**
+     * The state of each domain the broker runs: Running, or Pooled for a disposable ready in the pool that no call
+     * has taken yet. None when no broker runs (offline, every domain is halted).
+     */
+    private Map<String, String> states() throws IOException {
         AdminClient broker = new AdminClient(new AirlockHome(homeOption.resolved()));
         if (!broker.isRunning()) {
-            return Set.of();
+            return Map.of();
         }
-        Set<String> names = new HashSet<>();
-        broker.call(AdminClient.request("running")).get("domains").forEach(n -> names.add(n.asText()));
-        return names;
+        Map<String, String> states = new HashMap<>();
+        JsonNode answer = broker.call(AdminClient.request("running"));
+        answer.get("domains").forEach(n -> states.put(n.asText(), "Running"));
+        answer.path("pooled").forEach(n -> states.computeIfPresent(n.asText(), (k, v) -> "Pooled"));
+        return states;
     }
 
     @Override
     public Integer call() throws IOException {
         List<Domain> domains = homeOption.registry().read(d -> d.all());
-        Set<String> running = running();
+        Map<String, String> states = states();
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"NAME", "CLASS", "STATE", "LABEL", "TEMPLATE"});
         rows.add(new String[] {"dom0", "AdminVM", "Running", "black", "-"});
         for (Domain d : domains) {
             rows.add(new String[] {d.name(), d.domainClass().typeName(),
-                    running.contains(d.name()) ? "Running" : "Halted", d.label().labelName(),
+                    states.getOrDefault(d.name(), "Halted"), d.label().labelName(),
                     d.template() == null ? "-" : d.template()});
         }
         int[] widths = new int[4];

@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
                 DownCommand.class,
                 LogCommand.class,
                 LsCommand.class,
+                OpenInDvmCommand.class,
                 PendingCommand.class,
                 PolicyCommand.class,
                 PrefsCommand.class,

@@ -37,8 +37,8 @@ final class OpenInVmSender {
             throw new IOException("the reply limit must be at least 1 byte");
         }
         OpenClient.Transport transport = (request, reply) -> {
-            try (var end = Caller.connect(Connections.AGENT_SOCKET, target, OPEN_IN_VM)) {
-                return Caller.exchange(end, request, reply,
+            try (Caller.Call c = Caller.connect(Connections.AGENT_SOCKET, target, OPEN_IN_VM)) {
+                return Caller.exchange(c.data(), request, reply,
                         new TerminalSafeOutput(new FileOutputStream(FileDescriptor.err)));
             } catch (Caller.Refused r) {
                 throw new OpenClient.OpenFailedException(target + " qubes.OpenInVM: " + r.getMessage()

@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * One domain as the registry stores it. Immutable: the {@code with...} methods return changed copies. The
@@ -29,6 +30,12 @@ public record Domain(String name, DomainClass domainClass, Label label, String t
     /** The rules for domain names, as the user is told them. */
     public static final String NAME_RULES = "at most 31 characters of A-Z, a-z, 0-9, '_', '.' and '-', starting "
             + "with a letter, not ending with \"-dm\", and not dom0, default, none or Domain-0";
+
+    /**
+     * The names the broker gives the disposables it makes for calls ({@code disp1} to {@code disp9999}); it destroys
+     * the DispVMs of these names that an earlier broker left, so {@code airlock create} reserves them.
+     */
+    public static final Pattern DISPOSABLE_NAME = Pattern.compile("disp[0-9]{1,4}");
 
     /** The most tags one domain may carry; bounds the registry's size and the policy's work per domain. */
     public static final int MAX_TAGS = 64;

@@ -146,12 +146,20 @@ public final class Domains {
      * (the broker) knows it.
      */
     public DomainView asView(Predicate<String> running) {
+        return asView(running, name -> false);
+    }
+
+    /**
+     * As {@link #asView(Predicate)}, with the domains {@code internal} accepts marked internal: never offered in an
+     * ask unless a rule names them (the broker's disposables waiting in its pool).
+     */
+    public DomainView asView(Predicate<String> running, Predicate<String> internal) {
         List<DomainFacts> facts = new ArrayList<>(byName.size());
         for (Domain d : byName.values()) {
             // DomainFacts.template is only the disposable template of a disposable, not an AppVM's TemplateVM.
             String dispvmTemplate = d.domainClass() == DomainClass.DISP_VM ? d.template() : null;
             facts.add(new DomainFacts(d.name(), d.domainClass().typeName(), d.tags(), running.test(d.name()),
-                    d.defaultDispvm(), d.templateForDispvms(), dispvmTemplate, false));
+                    d.defaultDispvm(), d.templateForDispvms(), dispvmTemplate, internal.test(d.name())));
         }
         return DomainView.of(facts);
     }

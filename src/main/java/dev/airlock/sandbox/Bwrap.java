@@ -35,7 +35,9 @@ import java.util.Optional;
  *     at the same path) shows inside.</li>
  * <li>any extra read-only paths (before the mounts above, which therefore cover them), the installation folder
  *     read-only at {@code /opt/airlock}, then the home at {@code /home/user}; last, the sandbox's own root
- *     folder made read-only.</li>
+ *     folder made read-only. A disposable's home ({@link HomeMount.Layered}) is an overlay that a user and mount
+ *     namespace of its own mounts before bubblewrap starts (bubblewrap 0.8 has no overlay option); its
+ *     {@code /tmp} is as limited in size as its home.</li>
  * <li>a cleared environment with only {@code PATH}, {@code HOME}, {@code LANG=C.UTF-8}, {@code JAVA_HOME} and
  *     {@code AIRLOCK_DOMAIN}; the working folder is {@code /home/user}.</li>
  * </ul>
@@ -67,6 +69,18 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
     /** Where the installation folder appears. */
     public static final String INSTALL = "/opt/airlock";
 
+    private static final String UNSHARE = "/usr/bin/unshare";
+    private static final String SH = "/bin/sh";
+    /**
+     * Mounts a disposable's home: a tmpfs limited in bytes and files on the stage ($1), holding the overlay's upper
+     * and work folders and its mount point {@code m}, over the template's home ($2); then runs bubblewrap.
+     */
+    static final String LAYER_SCRIPT = "set -e; s=\"$1\"; l=\"$2\"; "
+            + "mount -t tmpfs -o \"size=$3,nr_inodes=$4,mode=0700\" airlock-disposable \"$s\"; "
+            + "mkdir \"$s/u\" \"$s/w\" \"$s/m\"; "
+            + "mount -t overlay overlay -o \"lowerdir=$l,upperdir=$s/u,workdir=$s/w\" \"$s/m\"; "
+            + "shift 4; exec \"$@\"";
+
     static final List<String> SYSTEM = List.of("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64");
     private static final String PATH = "/usr/local/bin:/usr/bin:/bin:" + TOOLS;
 
@@ -78,7 +92,7 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
         if (command.isEmpty()) {
             throw new IllegalArgumentException("no command to run in domain " + spec.name());
         }
-        List<String> a = new ArrayList<>(prefix(user));
+        List<String> a = new ArrayList<>(prefix(user, spec.home()));
         isolation(a);
         a.addAll(List.of("--hostname", spec.name()));
         Path jdk = realPath(spec.jdkHome());
@@ -90,7 +104,12 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
         for (Path p : spec.extraReadOnly()) {
             a.addAll(List.of("--ro-bind", p.toString(), p.toString()));
         }
-        a.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"));
+        a.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
+        if (spec.home() instanceof HomeMount.Layered l) {
+            // A disposable's other scratch space is bounded like its home: both live in the host's memory.
+            a.addAll(List.of("--size", Long.toString(l.maxBytes())));
+        }
+        a.addAll(List.of("--tmpfs", "/tmp"));
         a.addAll(List.of("--tmpfs", "/run", "--dir", "/run/airlock"));
         a.addAll(List.of("--ro-bind", spec.channel().toString(), CHANNEL));
         spec.services().ifPresent(s -> a.addAll(List.of("--ro-bind", s.toString(), SERVICES)));
@@ -98,8 +117,7 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
         a.addAll(List.of("--ro-bind", spec.installDir().toString(), INSTALL));
         switch (spec.home()) {
             case HomeMount.Bound b -> a.addAll(List.of("--bind", b.folder().toString(), HOME));
-            case HomeMount.Layered l -> a.addAll(List.of("--overlay-src", l.template().toString(),
-                    "--tmp-overlay", HOME));
+            case HomeMount.Layered l -> a.addAll(List.of("--bind", l.stage().resolve("m").toString(), HOME));
         }
         a.addAll(List.of("--remount-ro", "/", "--chdir", HOME, "--clearenv",
                 "--setenv", "PATH", PATH,
@@ -114,7 +132,7 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
 
     /** The command line of the smallest sandbox with the same namespaces: running it shows whether sandboxes work. */
     List<String> probeArgv(HostUser user) {
-        List<String> a = new ArrayList<>(prefix(user));
+        List<String> a = new ArrayList<>(prefix(user, null));
         isolation(a);
         system(a);
         a.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--", "true"));
@@ -131,11 +149,18 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
 
     /** Starts {@code command} in the sandbox of {@code spec}, as {@link HostUser#forHome} decides. */
     public Process start(SandboxSpec spec, List<String> command) throws IOException {
-        Path home = switch (spec.home()) {
+        return processBuilder(spec, HostUser.forHome(ownerOf(spec.home())), command).start();
+    }
+
+    /**
+     * The folder whose owner a domain runs as: its home, or for a disposable its template's home, since overlay
+     * copies a file up only for a user that owns it in the namespace (see {@link HomeMount.Layered}).
+     */
+    public static Path ownerOf(HomeMount home) {
+        return switch (home) {
             case HomeMount.Bound b -> b.folder();
             case HomeMount.Layered l -> l.template();
         };
-        return processBuilder(spec, HostUser.forHome(home), command).start();
     }
 
     static ProcessBuilder cleanBuilder(List<String> argv) {
@@ -155,14 +180,22 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
         }
     }
 
-    private List<String> prefix(HostUser user) {
-        return switch (user) {
-            case HostUser.Caller c -> List.of(bwrap.toString());
-            case HostUser.Switched s -> List.of(
-                    setpriv.orElseThrow(() -> new IllegalStateException(
+    private List<String> prefix(HostUser user, HomeMount home) {
+        List<String> a = new ArrayList<>();
+        if (user instanceof HostUser.Switched s) {
+            a.addAll(List.of(setpriv.orElseThrow(() -> new IllegalStateException(
                             "setpriv (util-linux) is needed to run a domain when airlock runs as root")).toString(),
-                    "--reuid=" + s.uid(), "--regid=" + s.gid(), "--clear-groups", "--", bwrap.toString());
-        };
+                    "--reuid=" + s.uid(), "--regid=" + s.gid(), "--clear-groups", "--"));
+        }
+        if (home instanceof HomeMount.Layered l) {
+            // bubblewrap 0.8 has no --overlay: a user and mount namespace of the host user's own mounts the layer
+            // first. The paths go in as arguments of a fixed script, never into its text.
+            a.addAll(List.of(UNSHARE, "--user", "--map-root-user", "--mount", "--", SH, "-c", LAYER_SCRIPT,
+                    "airlock-layer", l.stage().toString(), l.template().toString(), Long.toString(l.maxBytes()),
+                    Long.toString(l.maxFiles())));
+        }
+        a.add(bwrap.toString());
+        return a;
     }
 
     private static void isolation(List<String> a) {

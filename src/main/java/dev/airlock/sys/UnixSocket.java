@@ -23,7 +23,10 @@ public final class UnixSocket implements ByteChannel {
     public enum Descriptors {
         /** Any descriptor (or other ancillary data) closes what came and fails the socket for good. */
         REFUSE,
-        /** At most one, a Unix stream socket, held until {@link #takeDescriptor()}; anything else fails. */
+        /**
+         * At most one for the connection's whole life, a Unix stream socket, held until {@link #takeDescriptor()};
+         * anything else, and any descriptor after it (taken or not), fails.
+         */
         ACCEPT_ONE
     }
 
@@ -39,6 +42,8 @@ public final class UnixSocket implements ByteChannel {
     private MemorySegment readScratch;
     private MemorySegment writeScratch;
     private int pending = -1;
+    /** Whether a descriptor was ever admitted: {@link Descriptors#ACCEPT_ONE} takes one per connection. */
+    private boolean admitted;
     private IOException failure;
 
     private UnixSocket(int fd, Descriptors policy) {
@@ -127,13 +132,14 @@ public final class UnixSocket implements ByteChannel {
             refusal = "the peer sent a descriptor where none is accepted";
         } else if (r.truncated() || r.foreign()) {
             refusal = "the peer sent ancillary data that is not one descriptor";
-        } else if (fds.length != 1 || pending >= 0) {
+        } else if (fds.length != 1 || admitted) {
             refusal = "the peer sent more than one descriptor";
         } else {
             refusal = streamSocketProblem(fds[0]);
         }
         if (refusal == null) {
             pending = fds[0];
+            admitted = true;
             return;
         }
         for (int d : fds) {

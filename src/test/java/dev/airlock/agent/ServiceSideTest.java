@@ -83,6 +83,42 @@ class ServiceSideTest {
     }
 
     @Test
+    void serviceWhoseCallerIsGoneStillReportsItsEndToTheBroker(@TempDir Path tmp) throws Exception {
+        Path rpc = Files.createDirectories(tmp.resolve("rpc"));
+        Path exe = rpc.resolve("test.Late");
+        Files.writeString(exe, "#!/bin/sh\nsleep 0.3\necho late\nexit 4\n");
+        Files.setPosixFilePermissions(exe, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path socket = tmp.resolve("agent.sock");
+        Agent agent = new Agent(socket, new ServiceRunner(tmp, List.of(rpc)));
+        try (UnixListener broker = UnixListener.bind(socket)) {
+            Thread t = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    agent.run();
+                } catch (InterruptedException e) {
+                    // The test is over.
+                }
+            });
+            try (UnixSocket control = broker.accept()) {
+                MessageReader in = greet(control);
+                assertThat(in.require()).isEqualTo(new AgentReady());
+                MessageEncoder.write(new ServiceStart(8, "work", new ServiceCall("test.Late", "")), control);
+                try (UnixSocket connection = broker.accept()) {
+                    MessageReader report = greet(connection);
+                    assertThat(report.require()).isEqualTo(new Connect(8));
+                    UnixSocket[] pair = UnixSocket.pair();
+                    connection.sendWithDescriptor(ByteBuffer.wrap(MessageEncoder.encode(new CallChannel())), pair[1]);
+                    pair[1].close();
+                    // The caller goes before the service has written anything: its output and exit code fail.
+                    pair[0].close();
+                    assertThat(report.require()).isEqualTo(new Message.ExitCode(4));
+                }
+            } finally {
+                t.interrupt();
+            }
+        }
+    }
+
+    @Test
     void connectionWithoutAHandedOverEndRunsNothing(@TempDir Path tmp) throws Exception {
         Path rpc = Files.createDirectories(tmp.resolve("rpc"));
         Path marker = tmp.resolve("ran");

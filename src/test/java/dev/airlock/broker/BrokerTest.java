@@ -33,6 +33,26 @@ class BrokerTest {
     }
 
     @Test
+    void poolAndDisposableHomeSizesComeFromTheEnvironmentWithinBounds() {
+        assertThat(Broker.Settings.number("AIRLOCK_DISPVM_POOL", null, 1, 1)).isEqualTo(1);
+        assertThat(Broker.Settings.number("AIRLOCK_DISPVM_POOL", " 0 ", 1, 1)).isZero();
+        assertThat(Broker.Settings.number("AIRLOCK_DISPVM_HOME_MB", "64", 1, 1 << 20)).isEqualTo(64L << 20);
+        assertThatThrownBy(() -> Broker.Settings.number("AIRLOCK_DISPVM_HOME_MB", "1G", 1, 1 << 20))
+                .hasMessage("AIRLOCK_DISPVM_HOME_MB must be a whole number, not \"1G\"");
+        Broker.Settings s = new Broker.Settings(new AirlockHome(Path.of("/h")), Path.of("/p"), Path.of("/i"),
+                Path.of("/j"));
+        assertThat(s.poolSize()).isEqualTo(Broker.DEFAULT_POOL_SIZE);
+        assertThat(s.disposableHomeBytes()).isEqualTo(Broker.DEFAULT_DISPOSABLE_HOME_BYTES);
+        for (int size : new int[] {-1, 17}) {
+            assertThatThrownBy(() -> new Broker.Settings(s.home(), s.policyDirectory(), s.installDir(), s.jdkHome(),
+                    s.askTimeout(), size, 1 << 20)).hasMessageContaining("0 to 16");
+        }
+        // A hostile disposable's home is memory on the host: it is never unbounded, and never too small to start.
+        assertThatThrownBy(() -> new Broker.Settings(s.home(), s.policyDirectory(), s.installDir(), s.jdkHome(),
+                s.askTimeout(), 1, 4096)).hasMessageContaining("at least 1 MiB");
+    }
+
+    @Test
     void brokerAnswersOnAPrivateAdminSocket(@TempDir Path tmp) throws Exception {
         AirlockHome home = new AirlockHome(tmp.resolve("home"));
         try (Broker b = Broker.start(home)) {

@@ -19,7 +19,7 @@ class RegistryViewsTest {
     void everyChangeOfTheRegistryAndOfTheRunningSetIsSeen(@TempDir Path tmp) throws Exception {
         Registry registry = Registry.open(tmp);
         Set<String> running = ConcurrentHashMap.newKeySet();
-        RegistryViews views = new RegistryViews(registry, running::contains);
+        RegistryViews views = new RegistryViews(registry, running::contains, name -> false);
         assertThat(views.view().find("work")).isEmpty();
         registry.update(d -> d.add(Domain.of("work", DomainClass.APP_VM, Label.RED)));
         assertThat(views.view().find("work")).map(DomainFacts::running).contains(false);

@@ -53,7 +53,7 @@ class DomainCommandsTest {
         ok("create", "dvm", "--class", "DispVM-template", "--template", "fedora");
         ok("create", "work", "-t", "fedora", "--default-dispvm", "dvm", "--tag", "projects", "--tag", "b",
                 "-l", "blue");
-        ok("create", "disp1", "--class", "DispVM", "--template", "dvm");
+        ok("create", "dispx", "--class", "DispVM", "--template", "dvm");
     }
 
     @Test
@@ -64,7 +64,7 @@ class DomainCommandsTest {
         assertThat(r.out()).isEqualTo("""
                 NAME    CLASS       STATE    LABEL  TEMPLATE
                 dom0    AdminVM     Running  black  -
-                disp1   DispVM      Halted   red    dvm
+                dispx   DispVM      Halted   red    dvm
                 dvm     AppVM       Halted   red    fedora
                 fedora  TemplateVM  Halted   black  -
                 work    AppVM       Halted   blue   fedora
@@ -102,18 +102,18 @@ class DomainCommandsTest {
     void refusalsAreOneErrorLineAndExitOne() {
         sample();
         fails("domain work already exists", "create", "work");
-        fails("cannot remove dvm: it is the template or default_dispvm of disp1, work", "remove", "-f", "dvm");
+        fails("cannot remove dvm: it is the template or default_dispvm of dispx, work", "remove", "-f", "dvm");
         fails("no such domain: ghost", "prefs", "ghost");
         fails("no such domain: ghost", "remove", "--force", "ghost");
         fails("domain x: its template nope does not exist", "create", "x", "-t", "nope");
         fails("domain work: its template dvm is not a TemplateVM", "prefs", "work", "template", "dvm");
-        fails("domain disp1: its template dvm is not a disposable template (template_for_dispvms)",
+        fails("domain dispx: its template dvm is not a disposable template (template_for_dispvms)",
                 "prefs", "dvm", "template_for_dispvms", "false");
         fails("unknown label \"pink\" (expected one of red, orange, yellow, green, gray, blue, purple, black)",
                 "prefs", "work", "label", "pink");
         fails("expected true or false, found \"maybe\"", "prefs", "work", "autostart", "maybe");
-        fails("domain disp1: a DispVM needs a template (the disposable template it is made from)",
-                "prefs", "disp1", "template", "");
+        fails("domain dispx: a DispVM needs a template (the disposable template it is made from)",
+                "prefs", "dispx", "template", "");
     }
 
     @Test
@@ -122,11 +122,22 @@ class DomainCommandsTest {
                 new String[] {"create", "x", "--class", "StandaloneVM"}, new String[] {"create", "x", "-l", "pink"},
                 new String[] {"create", "x", "--tag", "a.b"}, new String[] {"prefs", "x", "netvm"},
                 new String[] {"prefs", "x", "name", "y"}, new String[] {"prefs", "x", "tags", "y"},
-                new String[] {"prefs", "x", "label", "--tag-add", "t"}, new String[] {"remove"})) {
+                new String[] {"prefs", "x", "label", "--tag-add", "t"}, new String[] {"remove"},
+                new String[] {"create", "disp42"}, new String[] {"create", "disp9999", "--class", "DispVM"})) {
             Run r = run(args);
             assertThat(r.code()).as(String.join(" ", args)).isEqualTo(2);
             assertThat(r.err()).startsWith("ERROR: ").contains("Usage:");
         }
+    }
+
+    @Test
+    void namesOfTheBrokersDisposablesAreReserved() {
+        // The broker destroys DispVMs of these names that an earlier broker left: a person's domain must not be one.
+        Run r = run("create", "disp42", "--class", "DispVM", "--template", "dvm");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).startsWith("ERROR: the names disp1 to disp9999 are reserved");
+        ok("create", "disp10000");
+        ok("create", "dispatch");
     }
 
     @Test
@@ -172,7 +183,7 @@ class DomainCommandsTest {
         Run yes = airlock("y\n", "remove", "work");
         assertThat(yes.code()).as(yes.err()).isZero();
         assertThat(yes.out()).contains("Remove domain work and delete its files in").endsWith("? [y/N] ");
-        assertThat(airlock("", "ls").out()).doesNotContain("work").contains("disp1");
+        assertThat(airlock("", "ls").out()).doesNotContain("work").contains("dispx");
     }
 
     private Run airlock(String input, String... args) throws Exception {

@@ -116,8 +116,8 @@ class LogCommandTest {
     void badArgumentsAreOneLineErrors() {
         Run r = log("--outcome", "maybe");
         assertThat(r.code()).isEqualTo(1);
-        assertThat(r.err()).isEqualTo("ERROR: unknown outcome \"maybe\" (one of allow, ask, deny, ended, "
-                + "failed, refused)\n");
+        assertThat(r.err()).isEqualTo("ERROR: unknown outcome \"maybe\" (one of allow, ask, caller-gone, "
+                + "deny, destroyed, ended, failed, refused)\n");
         Run t = log("--since", "soon");
         assertThat(t.code()).isEqualTo(1);
         assertThat(t.err()).startsWith("ERROR: cannot read the time \"soon\"").doesNotContain("\n\t");

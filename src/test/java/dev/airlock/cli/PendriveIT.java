@@ -65,10 +65,20 @@ class PendriveIT {
         Files.createDirectories(policy);
         Files.writeString(policy.resolve("30-test.policy"), POLICY);
         Registry registry = Registry.open(home.root());
-        registry.update(d -> d.add(Domain.of("work", DomainClass.APP_VM, Label.RED))
+        registry.update(d -> d.add(Domain.of("dvm", DomainClass.APP_VM, Label.GRAY).withTemplateForDispvms(true))
+                .add(Domain.of("work", DomainClass.APP_VM, Label.RED).withDefaultDispvm("dvm"))
                 .add(Domain.of("personal", DomainClass.APP_VM, Label.GREEN)));
         DomainFolder.create(registry.domainFolder("work"));
         DomainFolder.create(registry.domainFolder("personal"));
+        DomainFolder.create(registry.domainFolder("dvm"));
+        // The disposables' file handler, from their template's home: it edits the file it is given.
+        Path handler = registry.domainFolder("dvm").resolve("home/.config/airlock/open-handler");
+        Files.createDirectories(handler.getParent());
+        Files.writeString(handler, "#!/bin/sh\nsed -i s/draft/final/ \"$1\"\n");
+        Files.setPosixFilePermissions(handler, PosixFilePermissions.fromString("rwxr-xr-x"));
+        for (Path p = handler.getParent(); !p.endsWith("home"); p = p.getParent()) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
         broker = Broker.start(new Broker.Settings(home, policy, install, Path.of(System.getProperty("java.home")),
                 Duration.ofSeconds(20)));
         new AdminClient(home).call(AdminClient.request("start").put("domain", "work"));
@@ -253,6 +263,17 @@ class PendriveIT {
         assertThat(incomingReport("personal")).contains("pendrive-work");
         assertThat(run("personal", "qubes_penctl", "umount").code()).isZero();
         Files.delete(source);
+    }
+
+    @Test
+    void openInDisposableThroughPendrivesReturnsTheEditedFile() throws Exception {
+        Result open = sh("work", "printf 'draft text\\n' > letter.txt && qvm-open-in-dvm --pendrive letter.txt");
+        assertThat(open.code()).as(open.err()).isZero();
+        assertThat(incomingReport("work")).contains("transaction 1: /home/user/letter.txt updated");
+        assertThat(homeOf("work").resolve("letter.txt")).hasContent("final text");
+        assertThat(homeOf("work").resolve(".dvm/seq")).hasContent("1");
+        assertThat(homeOf("work").resolve(".dvm/1")).doesNotExist();
+        assertThat(imagesOnDisk()).isZero();
     }
 
     private JsonNode waitingCall() throws Exception {

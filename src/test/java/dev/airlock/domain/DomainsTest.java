@@ -93,5 +93,8 @@ class DomainsTest {
         assertThat(disp.template()).isEqualTo("dvm");
         assertThat(disp.running()).isFalse();
         assertThat(view.find("dvm").orElseThrow().dispvmTemplate()).isTrue();
+        assertThat(view.all()).noneMatch(DomainFacts::internal);
+        assertThat(sample().asView(n -> true, "disp42"::equals).all()).filteredOn(DomainFacts::internal)
+                .extracting(DomainFacts::name).containsExactly("disp42");
     }
 }

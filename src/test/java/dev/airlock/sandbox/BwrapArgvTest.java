@@ -95,11 +95,25 @@ class BwrapArgvTest {
 
     @Test
     void disposableHomeIsAThrowawayLayerOverTheTemplate() {
-        SandboxSpec spec = new SandboxSpec("disp1234", new HomeMount.Layered(Path.of("/srv/t/home")),
-                WORK.channel(), WORK.installDir(), JDK, List.of());
-        List<String> argv = LAUNCHER.argv(spec, new HostUser.Caller(), List.of("true"));
-        assertThat(argv).containsSubsequence("--overlay-src", "/srv/t/home", "--tmp-overlay", "/home/user");
-        assertThat(argv).doesNotContain("--bind");
+        SandboxSpec spec = new SandboxSpec("disp1234", new HomeMount.Layered(Path.of("/srv/t/home"),
+                Path.of("/srv/run/disp1234/stage"), 64 << 20, 4096), WORK.channel(), WORK.installDir(), JDK, List.of());
+        List<String> argv = LAUNCHER.argv(spec, new HostUser.Switched(61000, 61000), List.of("true"));
+        assertThat(argv.subList(0, 16)).containsExactly("/usr/bin/setpriv", "--reuid=61000", "--regid=61000",
+                "--clear-groups", "--", "/usr/bin/unshare", "--user", "--map-root-user", "--mount", "--", "/bin/sh",
+                "-c", Bwrap.LAYER_SCRIPT, "airlock-layer", "/srv/run/disp1234/stage", "/srv/t/home");
+        assertThat(argv.subList(16, 19)).containsExactly(Long.toString(64 << 20), "4096", "/usr/bin/bwrap");
+        assertThat(argv).containsSubsequence("--bind", "/srv/run/disp1234/stage/m", "/home/user");
+        assertThat(argv).containsSubsequence("--size", Long.toString(64 << 20), "--tmpfs", "/tmp");
+        assertThat(argv).doesNotContain("/srv/t/home/", "--overlay-src");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/srv/a,upperdir=/etc", "/srv/a:/etc", "/srv/a\\b", "/srv/a\nb"})
+    void overlayOptionsCannotBeSmuggledInThroughFolderNames(String folder) {
+        assertThatThrownBy(() -> new HomeMount.Layered(Path.of(folder), Path.of("/srv/stage"), 64 << 20, 4096))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot contain");
+        assertThatThrownBy(() -> new HomeMount.Layered(Path.of("/srv/t"), Path.of(folder), 64 << 20, 4096))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot contain");
     }
 
     @Test

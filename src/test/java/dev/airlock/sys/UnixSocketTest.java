@@ -91,6 +91,29 @@ class UnixSocketTest {
     }
 
     @Test
+    void descriptorSentAfterTheTakenOneIsRefusedSoAHeldRequestConnectionCannotSmuggleMore() throws IOException {
+        UnixSocket[] channel = acceptingPair();
+        UnixSocket[] call = UnixSocket.pair();
+        UnixSocket[] smuggled = UnixSocket.pair();
+        try (UnixSocket receiver = channel[1]; UnixSocket sender = channel[0]; UnixSocket c0 = call[0];
+             UnixSocket s0 = smuggled[0]) {
+            sender.sendWithDescriptor(ByteBuffer.wrap(new byte[] {1}), call[1]);
+            call[1].close();
+            ByteBuffer b = ByteBuffer.allocate(1);
+            receiver.read(b);
+            receiver.takeDescriptor().close();
+            sender.sendWithDescriptor(ByteBuffer.wrap(new byte[] {2}), smuggled[1]);
+            smuggled[1].close();
+            Set<Integer> before = openDescriptors();
+            assertThatThrownBy(() -> receiver.read(b.clear())).hasMessageContaining("more than one");
+            assertThat(openDescriptors()).isEqualTo(before);
+            assertThatThrownBy(receiver::takeDescriptor).hasMessageContaining("no descriptor");
+            // Closed on arrival: the smuggled socket's peer sees its end.
+            assertThat(readAll(s0)).isEmpty();
+        }
+    }
+
+    @Test
     void manyDescriptorsInOneMessageAreRefusedAndNoneIsLeftOpen() throws Exception {
         UnixSocket[] channel = acceptingPair();
         List<UnixSocket[]> pairs = Stream.generate(() -> {
