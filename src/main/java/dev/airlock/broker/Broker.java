@@ -143,6 +143,7 @@ public final class Broker implements AutoCloseable {
     private final CallRouter router;
     private final AuditLog audit;
     private final AskQueue asks;
+    private final PendriveExchange pendrives;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Thread aotTraining;
 
@@ -159,9 +160,12 @@ public final class Broker implements AutoCloseable {
                 settings.disposableHomeBytes());
         this.disposables = new Disposables(registry, domains, home.run().resolve("domains"), settings.poolSize(),
                 name -> routerRef[0].warmUp(name));
-        this.router = new CallRouter(domains, disposables, policy,
-                new RegistryViews(registry, domains::isReady, disposables::isUnbound), audit, asks);
+        RegistryViews views = new RegistryViews(registry, domains::isReady, disposables::isUnbound);
+        this.router = new CallRouter(domains, disposables, policy, views, audit, asks);
         routerRef[0] = router;
+        this.pendrives = PendriveExchange.open(home.root().resolve("pendrives"), policy, views, asks, audit,
+                disposables);
+        domains.lifecycle(pendrives);
         // Before adoption: a disposable outlives neither its call nor the broker that made it.
         for (String name : disposables.removeLeftovers()) {
             audit.append(new AuditLog.Entry(Instant.now(), CallRouter.HOST, name, null, null, null, "destroyed",
@@ -341,6 +345,7 @@ public final class Broker implements AutoCloseable {
             } catch (IOException e) {
                 // Stopping anyway: a leftover socket file is replaced by the next broker.
             } finally {
+                pendrives.close();
                 policy.close();
                 stopTraining();
                 stopped.countDown();

@@ -69,6 +69,24 @@ final class DomainRunner implements AutoCloseable {
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     /** Set once by {@link #close}; read and set under {@code this}, as launches are. */
     private boolean closed;
+    private volatile Lifecycle lifecycle = Lifecycle.NONE;
+
+    /** Told when a domain's sandbox is started or adopted (with its channel folder) and when it is gone. */
+    interface Lifecycle {
+        Lifecycle NONE = new Lifecycle() {
+            @Override
+            public void started(String name, Path channel) {
+            }
+
+            @Override
+            public void stopped(String name) {
+            }
+        };
+
+        void started(String name, Path channel) throws IOException;
+
+        void stopped(String name);
+    }
 
     /**
      * @param disposableHomeBytes the most bytes a disposable may write in its home (its throwaway layer); it may
@@ -82,6 +100,10 @@ final class DomainRunner implements AutoCloseable {
         this.installDir = installDir;
         this.jdkHome = jdkHome;
         this.serve = serve;
+    }
+
+    void lifecycle(Lifecycle l) {
+        this.lifecycle = l;
     }
 
     /** True when {@code name}'s agent is connected. */
@@ -187,6 +209,12 @@ final class DomainRunner implements AutoCloseable {
         Running r = new Running(p, listener, console, new CompletableFuture<>(), new AtomicReference<>());
         running.put(name, r);
         p.onExit().thenRun(() -> stopped(name, r));
+        try {
+            lifecycle.started(name, channel);
+        } catch (IOException e) {
+            stop(name, r);
+            throw new IOException("cannot start domain " + name + ": " + e.getMessage());
+        }
         return r;
     }
 
@@ -318,7 +346,8 @@ final class DomainRunner implements AutoCloseable {
         drop(name, r);
     }
 
-    private static void drop(String name, Running r) {
+    private void drop(String name, Running r) {
+        lifecycle.stopped(name);
         AgentLink link = r.link().getAndSet(null);
         if (link != null) {
             link.close();
@@ -357,6 +386,7 @@ final class DomainRunner implements AutoCloseable {
                         folder.resolve("console.log"), new CompletableFuture<>(), new AtomicReference<>());
                 running.put(name, r);
                 r.process().onExit().thenRun(() -> stopped(name, r));
+                lifecycle.started(name, folder.resolve("channel"));
                 r.ready().orTimeout(ADOPT_SECONDS, TimeUnit.SECONDS).whenComplete((ok, e) -> {
                     if (e instanceof TimeoutException) {
                         stop(name, r);

@@ -1,8 +1,12 @@
 package dev.airlock.cli;
 
 import dev.airlock.agent.Agent;
+import dev.airlock.pendrive.client.IncomingPendrives;
+import dev.airlock.pendrive.client.PenChannel;
+import dev.airlock.sandbox.Bwrap;
 import picocli.CommandLine.Command;
 
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code airlock agent}: the agent inside a domain; the broker starts it, people do not. */
@@ -10,6 +14,7 @@ import java.util.concurrent.Callable;
 final class AgentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
+        new IncomingPendrives(PenChannel.SOCKET, Path.of(Bwrap.HOME), System.getenv(), System.err).start();
         Agent.inDomain().run();
         return 0;
     }

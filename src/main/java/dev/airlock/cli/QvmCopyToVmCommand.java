@@ -1,6 +1,8 @@
 package dev.airlock.cli;
 
+import dev.airlock.pendrive.client.PendriveCopy;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -24,8 +26,15 @@ final class QvmCopyToVmCommand implements Callable<Integer> {
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "FILE", description = "Files and folders to copy.")
     List<String> paths;
 
+    @Option(names = "--pendrive", description = "Use the legacy virtual-pendrive exchange instead of qubes.Filecopy: "
+            + "the files arrive in DEST's ~/QubesIncoming/pendrive-<this domain>.")
+    boolean pendrive;
+
     @Override
     public Integer call() throws IOException {
+        if (pendrive) {
+            return PendriveCopy.send(PendriveSocket.path(), target, paths, spec.commandLine().getErr());
+        }
         return FileCopySender.send(target, paths, false, spec.commandLine().getErr());
     }
 }

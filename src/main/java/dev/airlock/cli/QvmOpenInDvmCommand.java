@@ -1,5 +1,7 @@
 package dev.airlock.cli;
 
+import dev.airlock.pendrive.client.DisposableTransactions;
+import dev.airlock.sandbox.Bwrap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -7,6 +9,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code qvm-open-in-dvm [--view-only] FILE}: opens a file in a new disposable domain (= {@code @dispvm}). */
@@ -28,11 +31,20 @@ final class QvmOpenInDvmCommand implements Callable<Integer> {
                     + " or 1G. A longer reply ends the call and FILE stays as it was.")
     Long maxBytes;
 
+    @Option(names = "--pendrive", description = "Use the legacy virtual-pendrive exchange: FILE goes raw on a pendrive"
+            + " to a new disposable (transaction number in ~/.dvm/seq, FILE's path in ~/.dvm/SEQ); this returns once it"
+            + " is sent, and an edited FILE replaces this one when it comes back.")
+    boolean pendrive;
+
     @Parameters(index = "0", paramLabel = "FILE", description = "The file to open.")
     String file;
 
     @Override
     public Integer call() throws IOException {
+        if (pendrive) {
+            return DisposableTransactions.open(PendriveSocket.path(), Path.of(Bwrap.HOME), Path.of(file),
+                    spec.commandLine().getErr());
+        }
         return OpenInVmSender.open(OpenInVmSender.DISPVM, file, viewOnly, maxBytes, spec.commandLine().getErr());
     }
 }

@@ -1,6 +1,7 @@
 package dev.airlock.pendrive;
 
 import dev.airlock.keystore.KeyStore;
+import dev.airlock.keystore.KeyStoreException;
 import dev.airlock.keystore.Principal;
 import dev.airlock.keystore.Watch;
 import dev.airlock.keystore.WatchEvent;
@@ -30,6 +31,16 @@ public final class KeyStoreFeed implements AutoCloseable {
     public static final String DOMAINS = "/vm";
     /** The key, below a domain's subtree, that a domain writes its requests to. */
     public static final String REQUEST_KEY = "device/qpen";
+    /**
+     * The host key, below a domain's subtree, that the outcome of each of its requests is written to:
+     * {@code served: WHAT} or {@code refused: WHY}, so that the domain's tools can tell the user.
+     */
+    public static final String RESULT_KEY = "device/qpen_result";
+    private static final int MAX_RESULT_CHARS = 1000;
+    /** The host key, below a disposable's subtree, that tells its incoming handler it is one. */
+    public static final String VM_TYPE_KEY = "qubes_vm_type";
+    /** The value of {@link #VM_TYPE_KEY} in a disposable. */
+    public static final String DISPOSABLE_TYPE = "DispVM";
 
     private record Feed(String name, Watch watch, Thread thread) {
     }
@@ -129,7 +140,7 @@ public final class KeyStoreFeed implements AutoCloseable {
         try {
             Optional<String> early = store.read(Principal.host(), key);
             if (early.isPresent()) {
-                daemon.handle(name, early.get());
+                report(key, daemon.handle(name, early.get()));
             }
             for (WatchEvent e = w.take(); e != null; e = w.take()) {
                 String value = switch (e) {
@@ -138,13 +149,28 @@ public final class KeyStoreFeed implements AutoCloseable {
                     case WatchEvent.Overflow o -> store.read(Principal.host(), key).orElse(null);
                 };
                 if (value != null) {
-                    daemon.handle(name, value);
+                    report(key, daemon.handle(name, value));
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             log.accept("pendrive: serving " + name + " stopped: " + e);
+        }
+    }
+
+    /** Writes {@code outcome} beside the request key {@code key}; a domain already gone is not told. */
+    private void report(String key, PendriveDaemon.Outcome outcome) {
+        String text = switch (outcome) {
+            case PendriveDaemon.Outcome.Served(String what) -> "served: " + what;
+            case PendriveDaemon.Outcome.Refused(String why) -> "refused: " + why;
+        };
+        String resultKey = key.substring(0, key.length() - REQUEST_KEY.length()) + RESULT_KEY;
+        try {
+            store.write(Principal.host(), resultKey, text.length() > MAX_RESULT_CHARS
+                    ? text.substring(0, MAX_RESULT_CHARS) : text);
+        } catch (KeyStoreException e) {
+            log.accept("pendrive: cannot report to " + resultKey + ": " + e.getMessage());
         }
     }
 

@@ -275,7 +275,7 @@ public final class PendriveDaemon {
             }
             String dvm;
             try {
-                dvm = host.createDisposable();
+                dvm = host.createDisposable(src);
             } catch (RuntimeException e) {
                 return failed(src, what, e);
             }

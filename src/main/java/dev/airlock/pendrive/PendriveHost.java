@@ -28,8 +28,8 @@ public interface PendriveHost {
      */
     void recordTransaction(String dest, String source, int transactionSeq);
 
-    /** Creates and starts a new disposable domain; returns its name. */
-    String createDisposable();
+    /** Creates and starts a new disposable domain for a transaction of {@code forDomain}; returns its name. */
+    String createDisposable(String forDomain);
 
     /** Destroys disposable {@code name} and removes it from the registry. */
     void destroyDisposable(String name);

@@ -38,6 +38,11 @@ public final class PolicyLocation {
             # Opening a file in a new disposable is allowed; opening it in another domain asks.
             qubes.OpenInVM   *  @anyvm  @dispvm  allow
             qubes.OpenInVM   *  @anyvm  @anyvm   ask
+
+            # The virtual pendrive (qubes_penctl, qvm-copy-to-vm --pendrive): each transfer asks, and so does
+            # waiting for a receiver that still holds a pendrive.
+            airlock.PendriveSend  *  @anyvm  @anyvm  ask
+            airlock.PendriveWait  *  @anyvm  @anyvm  ask
             """;
 
     private PolicyLocation() {

@@ -61,8 +61,8 @@ class KeyStoreFeedTest {
             }
 
             @Override
-            public String createDisposable() {
-                return recording.createDisposable();
+            public String createDisposable(String forDomain) {
+                return recording.createDisposable(forDomain);
             }
 
             @Override

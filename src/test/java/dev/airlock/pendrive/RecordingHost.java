@@ -113,7 +113,7 @@ final class RecordingHost implements PendriveHost {
     }
 
     @Override
-    public synchronized String createDisposable() {
+    public synchronized String createDisposable(String forDomain) {
         maybeFail("createDisposable");
         String name = "disp" + ++disposableCounter;
         running.add(name);

@@ -42,7 +42,9 @@ class PolicyLocationTest {
         assertThat(p.rules()).extracting(Policy.RuleText::text).containsExactly(
                 "qubes.Filecopy * @anyvm @anyvm ask",
                 "qubes.OpenInVM * @anyvm @dispvm allow",
-                "qubes.OpenInVM * @anyvm @anyvm ask");
+                "qubes.OpenInVM * @anyvm @anyvm ask",
+                "airlock.PendriveSend * @anyvm @anyvm ask",
+                "airlock.PendriveWait * @anyvm @anyvm ask");
         assertThat(PolicyLocation.installDefaultIfMissing(policyDir)).isFalse();
         try (var entries = Files.list(policyDir.getParent())) {
             assertThat(entries).containsExactly(policyDir);
