@@ -61,10 +61,10 @@ measure() {
   AIRLOCK_DISPVM_POOL=$1 "$airlock" up >/dev/null
   "$airlock" start work >/dev/null
   # One call first: the broker's call path and the JVM's code for it are warm in both modes.
-  "$JAVA_HOME/bin/java" -cp "$repo/target/airlock.jar" "$here/DispvmStart.java" "$socket" test.Start 1 "$2" \
+  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$repo/target/airlock.jar" "$here/DispvmStart.java" "$socket" test.Start 1 "$2" \
     >/dev/null
-  "$JAVA_HOME/bin/java" -cp "$repo/target/airlock.jar" "$here/DispvmStart.java" "$socket" test.Start "$runs" "$2"
-  "$JAVA_HOME/bin/java" -cp "$repo/target/airlock.jar" "$here/DispvmStart.java" "$socket" qubes.OpenInVM \
+  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$repo/target/airlock.jar" "$here/DispvmStart.java" "$socket" test.Start "$runs" "$2"
+  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$repo/target/airlock.jar" "$here/DispvmStart.java" "$socket" qubes.OpenInVM \
     "$runs" "$2" > "$work/open-$2.txt"
   "$airlock" down >/dev/null
 }
