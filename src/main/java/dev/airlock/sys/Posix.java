@@ -327,7 +327,9 @@ public final class Posix {
         int atimeNs = b.get(JAVA_INT, 72);
         long mtime = b.get(JAVA_LONG, 112);
         int mtimeNs = b.get(JAVA_INT, 120);
-        return new Stat(mode, size, atime, atimeNs, mtime, mtimeNs);
+        int links = b.get(JAVA_INT, 16);
+        int uid = b.get(JAVA_INT, 20);
+        return new Stat(mode, size, atime, atimeNs, mtime, mtimeNs, uid, links);
     }
 
     public static void mkdirat(int dirFd, byte[] path, int mode) throws ErrnoException {
