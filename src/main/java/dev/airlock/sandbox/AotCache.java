@@ -43,7 +43,7 @@ public final class AotCache {
     /** The largest cache taken from the training; a real one is far smaller. */
     static final long MAX_BYTES = 256L << 20;
     private static final int COPY_BUFFER = 1 << 20;
-    /** How long the training's processes have to end after bubblewrap did. */
+    /** How long the training's processes (killed once bubblewrap has ended) have to be gone. */
     private static final long GONE_SECONDS = 5;
 
     private AotCache() {
@@ -85,7 +85,8 @@ public final class AotCache {
             boolean root = Bwrap.launcherIsRoot();
             int trainer = root ? HostUser.TRAINING_ID : ownUid();
             Path made = train(bwrap, installDir, jdkHome, scratch, root);
-            if (made == null || (root && !trainerGone(trainer))) {
+            boolean gone = !root || endTrainer(trainer);
+            if (made == null || !gone) {
                 return false;
             }
             install(made, trainer, target);
@@ -145,33 +146,58 @@ public final class AotCache {
     }
 
     /**
-     * Whether every process of the training's user has ended (waiting a little): one still running could change the
-     * cache while it is copied. Only the training runs as that user.
+     * Ends every process of the training's user and waits until they are gone: one still running could change the
+     * cache while it is copied, and a sandbox left by a training that was stopped (bubblewrap's child can escape a
+     * kill of the tree taken just before it forked) must not outlive it. Only the training runs as that user.
+     * Returns whether they are gone.
      */
-    private static boolean trainerGone(int trainer) {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(GONE_SECONDS);
-        do {
-            if (ProcessHandle.allProcesses().noneMatch(ph -> ownedBy(ph, trainer))) {
-                return true;
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
+    private static boolean endTrainer(int trainer) {
+        // Interrupted (a stopping broker), it still ends the processes; the interrupt is kept for the caller.
+        boolean interrupted = Thread.interrupted();
+        try {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(GONE_SECONDS);
+            do {
+                List<ProcessHandle> left = ProcessHandle.allProcesses().filter(ph -> runsAs(ph, trainer)).toList();
+                if (left.isEmpty()) {
+                    return true;
+                }
+                left.forEach(ProcessHandle::destroyForcibly);
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            } while (System.nanoTime() - end < 0);
+            return false;
+        } finally {
+            if (interrupted) {
                 Thread.currentThread().interrupt();
-                return false;
             }
-        } while (System.nanoTime() < end);
-        return false;
+        }
     }
 
-    private static boolean ownedBy(ProcessHandle ph, int uid) {
+    /** Whether {@code ph} is a live process (not a zombie, which writes nothing) with {@code uid} among its ids. */
+    private static boolean runsAs(ProcessHandle ph, int uid) {
+        List<String> status;
         try {
-            return ph.isAlive()
-                    && (Integer) Files.getAttribute(Path.of("/proc/" + ph.pid()), "unix:uid") == uid;
+            status = Files.readAllLines(Path.of("/proc/" + ph.pid() + "/status"));
         } catch (IOException e) {
             // Gone meanwhile.
             return false;
         }
+        boolean live = false;
+        boolean ours = false;
+        for (String line : status) {
+            String[] f = line.split("\\s+");
+            if (f[0].equals("State:") && f.length > 1) {
+                live = !f[1].equals("Z") && !f[1].equals("X");
+            } else if (f[0].equals("Uid:")) {
+                for (int i = 1; i < f.length; i++) {
+                    ours |= f[i].equals(Integer.toString(uid));
+                }
+            }
+        }
+        return live && ours;
     }
 
     private static int ownUid() throws IOException {
