@@ -7,6 +7,7 @@ import dev.airlock.sys.UnixSocket;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.Semaphore;
 import java.util.function.BiConsumer;
 
 /**
@@ -16,9 +17,17 @@ import java.util.function.BiConsumer;
  * pair; they refuse every descriptor the domain might send.
  */
 final class AgentListener implements AutoCloseable {
+    /**
+     * Connections of one domain served at once (each holds a platform thread): a domain opening more is refused, so
+     * that it cannot use up the broker's threads; its agent needs one for its control channel and one per call.
+     */
+    static final int MAX_CONNECTIONS = 64;
+    /** Pause after a failed accept or thread start, so that a lack of descriptors or threads is not a busy loop. */
+    private static final long BACKOFF_MILLIS = 100;
     private final String domain;
     private final Path socket;
     private final UnixListener server;
+    private final Semaphore serving = new Semaphore(MAX_CONNECTIONS);
 
     private AgentListener(String domain, Path socket, UnixListener server) {
         this.domain = domain;
@@ -38,14 +47,45 @@ final class AgentListener implements AutoCloseable {
 
     private void acceptLoop(BiConsumer<String, UnixSocket> serve) {
         while (server.isOpen()) {
+            UnixSocket c = null;
             try {
-                UnixSocket c = server.accept();
-                BlockingThreads.start(() -> serve.accept(domain, c));
-            } catch (IOException e) {
-                if (!server.isOpen()) {
+                c = server.accept();
+                if (!serving.tryAcquire()) {
+                    c.close();
+                    continue;
+                }
+                UnixSocket accepted = c;
+                try {
+                    BlockingThreads.start(() -> {
+                        try {
+                            serve.accept(domain, accepted);
+                        } finally {
+                            serving.release();
+                        }
+                    });
+                } catch (Throwable e) {
+                    serving.release();
+                    throw e;
+                }
+            } catch (Throwable e) {
+                // Out of descriptors (EMFILE), threads or memory: this connection is dropped, the listener lives on.
+                if (c != null) {
+                    c.close();
+                }
+                if (!server.isOpen() || !backOff()) {
                     return;
                 }
             }
+        }
+    }
+
+    private static boolean backOff() {
+        try {
+            Thread.sleep(BACKOFF_MILLIS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

@@ -11,6 +11,7 @@ import dev.airlock.qrexec.ServiceCall;
 import dev.airlock.sys.UnixSocket;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.URISyntaxException;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
 
@@ -146,8 +148,14 @@ public final class Broker implements AutoCloseable {
     private final PendriveExchange pendrives;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Thread aotTraining;
+    /** Held from before the broker touches its home until it has stopped. */
+    private final BrokerLock lock;
+    /** How long a starting broker waits for the lock of a broker that is stopping. */
+    private static final Duration LOCK_PATIENCE = Duration.ofSeconds(15);
+    private static final long LOCK_RETRY_MILLIS = 100;
 
-    private Broker(Settings settings) throws IOException {
+    private Broker(Settings settings, BrokerLock lock) throws IOException {
+        this.lock = lock;
         this.home = settings.home();
         this.asks = new AskQueue(settings.askTimeout());
         PolicyLocation.installDefaultIfMissing(settings.policyDirectory());
@@ -230,11 +238,47 @@ public final class Broker implements AutoCloseable {
 
     /** Starts a broker with {@code settings}. */
     public static Broker start(Settings settings) throws IOException {
+        return start(settings, LOCK_PATIENCE);
+    }
+
+    /** Starts a broker, waiting up to {@code patience} for the lock of one that is stopping. */
+    static Broker start(Settings settings, Duration patience) throws IOException {
         settings.home().ensureCreated();
-        if (new AdminClient(settings.home()).isRunning()) {
-            throw new IOException("a broker is already running for " + settings.home().root());
+        BrokerLock lock = lock(settings.home(), patience);
+        try {
+            return new Broker(settings, lock);
+        } catch (IOException | RuntimeException | Error e) {
+            lock.close();
+            throw e;
         }
-        return new Broker(settings);
+    }
+
+    /**
+     * The home's broker lock. A broker that answers refuses at once; a held lock without an answer is a broker
+     * starting, or one stopping that has closed its admin socket but not yet let go of the rest of its home (which
+     * {@code airlock down} does not wait for), so it is tried again for a while.
+     */
+    private static BrokerLock lock(AirlockHome home, Duration patience) throws IOException {
+        AdminClient admin = new AdminClient(home);
+        long end = System.nanoTime() + patience.toNanos();
+        for (;;) {
+            if (admin.isRunning()) {
+                throw new IOException("a broker is already running for " + home.root());
+            }
+            Optional<BrokerLock> lock = BrokerLock.tryTake(home.run().resolve("broker.lock"));
+            if (lock.isPresent()) {
+                return lock.get();
+            }
+            if (System.nanoTime() - end >= 0) {
+                throw new IOException("a broker is already starting or running for " + home.root());
+            }
+            try {
+                Thread.sleep(LOCK_RETRY_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for the broker lock of " + home.root());
+            }
+        }
     }
 
     /** Blocks until the broker stops (a {@code stop} request or {@link #close}). */
@@ -348,6 +392,7 @@ public final class Broker implements AutoCloseable {
                 pendrives.close();
                 policy.close();
                 stopTraining();
+                lock.close();
                 stopped.countDown();
             }
         }

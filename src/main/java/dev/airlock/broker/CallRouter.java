@@ -29,6 +29,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -86,11 +87,18 @@ final class CallRouter {
         }
     }
 
+    /**
+     * How long a new connection has for its HELLO and first message; an agent sends both at once, and a connection
+     * that stays silent would hold a broker thread.
+     */
+    static final Duration FIRST_MESSAGE_DEADLINE = Duration.ofSeconds(10);
+
     // One generator for the broker's life; created here, on a broker thread, never inside a Landlock domain.
     private final SecureRandom random = new SecureRandom();
     private final ConcurrentMap<Long, Side> waiting = new ConcurrentHashMap<>();
     /** Started calls not yet {@linkplain #released released}; guarded by this. */
     private int running;
+    private final Duration firstMessageDeadline;
     private final DomainRunner domains;
     private final Disposables disposables;
     private final PolicyStore policy;
@@ -105,6 +113,12 @@ final class CallRouter {
 
     CallRouter(DomainRunner domains, Disposables disposables, PolicyStore policy, DomainViews views, AuditLog audit,
                AskQueue asks) {
+        this(domains, disposables, policy, views, audit, asks, FIRST_MESSAGE_DEADLINE);
+    }
+
+    CallRouter(DomainRunner domains, Disposables disposables, PolicyStore policy, DomainViews views, AuditLog audit,
+               AskQueue asks, Duration firstMessageDeadline) {
+        this.firstMessageDeadline = firstMessageDeadline;
         this.domains = domains;
         this.disposables = disposables;
         this.policy = policy;
@@ -117,19 +131,21 @@ final class CallRouter {
     void serve(String domain, UnixSocket ch) {
         boolean handedOn = false;
         try {
-            MessageEncoder.write(Hello.current(), ch);
             MessageReader in = new MessageReader(ch);
             Session session = new Session(Direction.AGENT_TO_BROKER);
-            session.accept(in.require());
             Message first;
-            try {
-                first = in.require();
-            } catch (ProtocolException e) {
-                // Most often a name with characters the wire refuses: the caller is told, and the attempt audited.
-                record(domain, null, null, null, "refused", e.getMessage());
-                MessageEncoder.write(new CallRefused(0, Wire.EXIT_REFUSED, reason("malformed request: "
-                        + e.getMessage())), ch);
-                return;
+            try (ConnectionDeadline _ = ConnectionDeadline.start(ch, firstMessageDeadline)) {
+                MessageEncoder.write(Hello.current(), ch);
+                session.accept(in.require());
+                try {
+                    first = in.require();
+                } catch (ProtocolException e) {
+                    // Most often a name with characters the wire refuses: the caller is told, and the attempt audited.
+                    record(domain, null, null, null, "refused", e.getMessage());
+                    MessageEncoder.write(new CallRefused(0, Wire.EXIT_REFUSED, reason("malformed request: "
+                            + e.getMessage())), ch);
+                    return;
+                }
             }
             session.accept(first);
             switch (first) {

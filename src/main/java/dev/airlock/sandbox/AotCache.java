@@ -1,13 +1,21 @@
 package dev.airlock.sandbox;
 
+import dev.airlock.sys.Posix;
+import dev.airlock.sys.Stat;
 import dev.airlock.sys.Trees;
 
 import java.io.File;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -32,6 +40,11 @@ public final class AotCache {
     /** Where a domain sees the cache. */
     public static final String IN_DOMAIN = Bwrap.INSTALL + "/" + FILE;
     private static final long TRAINING_SECONDS = 120;
+    /** The largest cache taken from the training; a real one is far smaller. */
+    static final long MAX_BYTES = 256L << 20;
+    private static final int COPY_BUFFER = 1 << 20;
+    /** How long the training's processes (killed once bubblewrap has ended) have to be gone. */
+    private static final long GONE_SECONDS = 5;
 
     private AotCache() {
     }
@@ -69,18 +82,14 @@ public final class AotCache {
             if (!Files.isWritable(installDir)) {
                 return false;
             }
-            Path made = train(bwrap, installDir, jdkHome, scratch);
-            if (made == null) {
+            boolean root = Bwrap.launcherIsRoot();
+            int trainer = root ? HostUser.TRAINING_ID : ownUid();
+            Path made = train(bwrap, installDir, jdkHome, scratch, root);
+            boolean gone = !root || endTrainer(trainer);
+            if (made == null || !gone) {
                 return false;
             }
-            Path tmp = Files.createTempFile(installDir, "." + FILE, ".tmp");
-            try {
-                Files.copy(made, tmp, StandardCopyOption.REPLACE_EXISTING);
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            install(made, trainer, target);
             return isCurrent(installDir);
         } catch (IOException e) {
             return false;
@@ -93,8 +102,111 @@ public final class AotCache {
         }
     }
 
+    /**
+     * Copies the training's cache {@code made} to {@code target}, readable by all. The training's user owns the
+     * folder of {@code made} and could put a link to a host file there, or a file of someone else's: root would then
+     * install that for every domain to read. So the copy reads from a descriptor opened without following a link,
+     * and only a regular file of {@code trainer} with a single link and at most {@link #MAX_BYTES}.
+     */
+    static void install(Path made, int trainer, Path target) throws IOException {
+        int fd = Posix.openat(Posix.AT_FDCWD, made.toString().getBytes(StandardCharsets.UTF_8),
+                Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
+        try {
+            Stat st = Posix.fstat(fd);
+            if (!st.isRegularFile() || st.uid() != trainer || st.links() != 1 || st.size() > MAX_BYTES) {
+                throw new IOException("refusing the trained class cache " + made + ": not a regular file of uid "
+                        + trainer + " with one link and at most " + MAX_BYTES + " bytes");
+            }
+            Path tmp = Files.createTempFile(target.getParent(), "." + FILE, ".tmp");
+            try {
+                try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE);
+                     Arena arena = Arena.ofConfined()) {
+                    MemorySegment buf = arena.allocate(COPY_BUFFER);
+                    long total = 0;
+                    for (long n = Posix.read(fd, buf); n > 0; n = Posix.read(fd, buf)) {
+                        total += n;
+                        if (total > MAX_BYTES) {
+                            throw new IOException("refusing the trained class cache " + made + ": it grew past "
+                                    + MAX_BYTES + " bytes");
+                        }
+                        ByteBuffer chunk = buf.asSlice(0, n).asByteBuffer();
+                        while (chunk.hasRemaining()) {
+                            out.write(chunk);
+                        }
+                    }
+                }
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } finally {
+            Posix.closeQuietly(fd);
+        }
+    }
+
+    /**
+     * Ends every process of the training's user and waits until they are gone: one still running could change the
+     * cache while it is copied, and a sandbox left by a training that was stopped (bubblewrap's child can escape a
+     * kill of the tree taken just before it forked) must not outlive it. Only the training runs as that user.
+     * Returns whether they are gone.
+     */
+    private static boolean endTrainer(int trainer) {
+        // Interrupted (a stopping broker), it still ends the processes; the interrupt is kept for the caller.
+        boolean interrupted = Thread.interrupted();
+        try {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(GONE_SECONDS);
+            do {
+                List<ProcessHandle> left = ProcessHandle.allProcesses().filter(ph -> runsAs(ph, trainer)).toList();
+                if (left.isEmpty()) {
+                    return true;
+                }
+                left.forEach(ProcessHandle::destroyForcibly);
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            } while (System.nanoTime() - end < 0);
+            return false;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Whether {@code ph} is a live process (not a zombie, which writes nothing) with {@code uid} among its ids. */
+    private static boolean runsAs(ProcessHandle ph, int uid) {
+        List<String> status;
+        try {
+            status = Files.readAllLines(Path.of("/proc/" + ph.pid() + "/status"));
+        } catch (IOException e) {
+            // Gone meanwhile.
+            return false;
+        }
+        boolean live = false;
+        boolean ours = false;
+        for (String line : status) {
+            String[] f = line.split("\\s+");
+            if (f[0].equals("State:") && f.length > 1) {
+                live = !f[1].equals("Z") && !f[1].equals("X");
+            } else if (f[0].equals("Uid:")) {
+                for (int i = 1; i < f.length; i++) {
+                    ours |= f[i].equals(Integer.toString(uid));
+                }
+            }
+        }
+        return live && ours;
+    }
+
+    private static int ownUid() throws IOException {
+        return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    }
+
     /** Runs the training copy in a sandbox; returns the cache it wrote, or null. */
-    private static Path train(Bwrap bwrap, Path installDir, Path jdkHome, Path scratch) throws IOException {
+    private static Path train(Bwrap bwrap, Path installDir, Path jdkHome, Path scratch, boolean root)
+            throws IOException {
         // bubblewrap runs as the unprivileged user and must reach the folders it binds.
         Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwx--x--x"));
         Path home = Files.createDirectories(scratch.resolve("home"));
@@ -102,10 +214,10 @@ public final class AotCache {
         Files.createDirectories(home.resolve("src"));
         Files.writeString(home.resolve("src").resolve("file"), "airlock\n");
         HostUser user = new HostUser.Caller();
-        if (Bwrap.launcherIsRoot()) {
-            // Never root inside, like a domain: nobody, who owns only the scratch home.
-            user = new HostUser.Switched(NOBODY, NOBODY);
-            chownTree(home, NOBODY);
+        if (root) {
+            // Never root inside, like a domain: a user of its own, who owns only the scratch home.
+            user = new HostUser.Switched(HostUser.TRAINING_ID, HostUser.TRAINING_ID);
+            chownTree(home, HostUser.TRAINING_ID);
         }
         String inside = Bwrap.HOME + "/";
         List<String> command = new ArrayList<>(List.of(jdkHome.resolve("bin/java").toString()));
@@ -138,11 +250,8 @@ public final class AotCache {
             Thread.currentThread().interrupt();
             return null;
         }
-        Path made = home.resolve(FILE);
-        return p.exitValue() == 0 && Files.isRegularFile(made, LinkOption.NOFOLLOW_LINKS) ? made : null;
+        return p.exitValue() == 0 ? home.resolve(FILE) : null;
     }
-
-    private static final int NOBODY = 65534;
 
     private static void chownTree(Path root, int id) throws IOException {
         try (var paths = Files.walk(root)) {

@@ -12,6 +12,12 @@ import java.nio.file.Path;
  * launcher therefore first switches to the unprivileged owner of the domain's home with {@code setpriv}.
  */
 public sealed interface HostUser permits HostUser.Caller, HostUser.Switched {
+    /**
+     * The host uid and gid of the class-cache training ({@link AotCache}) when the launcher is root: used by nothing
+     * else (below the domains' ids, which start at 61000; not {@code nobody}, whom other host processes run as), so
+     * that no other process can touch the file that root then installs for every domain.
+     */
+    int TRAINING_ID = 60999;
 
     /** The launcher is not root: bubblewrap runs as the launcher's own user. */
     record Caller() implements HostUser {

@@ -60,6 +60,8 @@ public final class Posix {
     public static final int SHUT_RD = 0;
     public static final int SHUT_WR = 1;
     public static final int SHUT_RDWR = 2;
+    public static final int LOCK_EX = 2;
+    public static final int LOCK_NB = 4;
     private static final int SCM_RIGHTS = 1;
     private static final int MSG_CTRUNC = 0x8;
     private static final int MSG_NOSIGNAL = 0x4000;
@@ -93,6 +95,7 @@ public final class Posix {
     private static final MethodHandle READLINKAT;
     private static final MethodHandle LINKAT;
     private static final MethodHandle UNLINKAT;
+    private static final MethodHandle FLOCK;
     private static final MethodHandle FCHMOD;
     private static final MethodHandle FUTIMENS;
     private static final MethodHandle SYNCFS;
@@ -146,6 +149,7 @@ public final class Posix {
         READLINKAT = fn("readlinkat", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
         LINKAT = fn("linkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
         UNLINKAT = fn("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        FLOCK = fn("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
         FCHMOD = fn("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
         FUTIMENS = fn("futimens", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
         SYNCFS = fn("syncfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
@@ -327,7 +331,9 @@ public final class Posix {
         int atimeNs = b.get(JAVA_INT, 72);
         long mtime = b.get(JAVA_LONG, 112);
         int mtimeNs = b.get(JAVA_INT, 120);
-        return new Stat(mode, size, atime, atimeNs, mtime, mtimeNs);
+        int links = b.get(JAVA_INT, 16);
+        int uid = b.get(JAVA_INT, 20);
+        return new Stat(mode, size, atime, atimeNs, mtime, mtimeNs, uid, links);
     }
 
     public static void mkdirat(int dirFd, byte[] path, int mode) throws ErrnoException {
@@ -372,6 +378,11 @@ public final class Posix {
             MemorySegment p = cString(a, path);
             invoke("unlinkat", st -> (int) UNLINKAT.invokeExact(st, dirFd, p, flags));
         }
+    }
+
+    /** {@code flock(fd, operation)}: a lock of the open file description, so two opens conflict even in one process. */
+    public static void flock(int fd, int operation) throws ErrnoException {
+        invoke("flock", st -> (int) FLOCK.invokeExact(st, fd, operation));
     }
 
     public static void fchmod(int fd, int mode) throws ErrnoException {

@@ -1,7 +1,8 @@
 package dev.airlock.sys;
 
 /** What {@code statx(2)} reports about a file, reduced to the fields airlock uses. */
-public record Stat(int mode, long size, long atimeSec, int atimeNsec, long mtimeSec, int mtimeNsec) {
+public record Stat(int mode, long size, long atimeSec, int atimeNsec, long mtimeSec, int mtimeNsec, int uid,
+                   int links) {
     public static final int S_IFMT = 0170000;
     public static final int S_IFDIR = 0040000;
     public static final int S_IFREG = 0100000;

@@ -77,6 +77,32 @@ class BrokerTest {
     }
 
     @Test
+    void secondBrokerCannotStartWhileTheFirstHoldsTheHome(@TempDir Path tmp) throws Exception {
+        AirlockHome home = new AirlockHome(tmp);
+        home.ensureCreated();
+        // The first broker is still starting: it holds the lock but has not bound its admin socket yet.
+        Path image = Files.createDirectories(tmp.resolve("pendrives")).resolve("pendrive-1.img");
+        Files.writeString(image, "the first broker's pendrive");
+        Broker.Settings settings = Broker.Settings.defaults(home);
+        try (BrokerLock _ = BrokerLock.tryTake(home.run().resolve("broker.lock")).orElseThrow()) {
+            assertThatThrownBy(() -> Broker.start(settings, java.time.Duration.ofMillis(300)))
+                    .isInstanceOf(IOException.class)
+                    .hasMessage("a broker is already starting or running for " + tmp);
+            // The second one touched nothing of the first's.
+            assertThat(image).exists();
+            assertThat(home.adminSocket()).doesNotExist();
+        }
+        // Once the first has gone, a broker starts, and holds the lock until it stops.
+        try (Broker b = Broker.start(settings, java.time.Duration.ofMillis(300))) {
+            assertThat(image).doesNotExist();
+            assertThat(BrokerLock.tryTake(home.run().resolve("broker.lock"))).isEmpty();
+        }
+        try (BrokerLock _ = BrokerLock.tryTake(home.run().resolve("broker.lock")).orElseThrow()) {
+            assertThat(home.adminSocket()).doesNotExist();
+        }
+    }
+
+    @Test
     void socketLeftByADeadBrokerIsReplaced(@TempDir Path tmp) throws Exception {
         AirlockHome home = new AirlockHome(tmp);
         home.ensureCreated();

@@ -1,0 +1,108 @@
+package dev.airlock.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.airlock.qrexec.Message;
+import dev.airlock.qrexec.MessageReader;
+import dev.airlock.sys.UnixSocket;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A domain that opens connections to its agent socket and then says nothing must not use up the broker. */
+class ConnectionFloodTest {
+
+    @Test
+    void domainOpeningManyIdleConnectionsCannotExhaustTheBroker(@TempDir Path tmp) throws Exception {
+        Semaphore served = new Semaphore(0);
+        CountDownLatch release = new CountDownLatch(1);
+        List<UnixSocket> open = new ArrayList<>();
+        try (AgentListener work = AgentListener.start("work", tmp.resolve("work.sock"), (d, ch) -> hold(ch, served,
+                release));
+             AgentListener personal = AgentListener.start("personal", tmp.resolve("personal.sock"),
+                     (d, ch) -> hold(ch, served, release))) {
+            for (int i = 0; i < AgentListener.MAX_CONNECTIONS; i++) {
+                open.add(UnixSocket.connect(tmp.resolve("work.sock"), UnixSocket.Descriptors.REFUSE));
+            }
+            assertThat(served.tryAcquire(AgentListener.MAX_CONNECTIONS, 10, TimeUnit.SECONDS)).isTrue();
+
+            // Over the cap the broker closes the connection at once instead of giving it a thread.
+            try (UnixSocket extra = UnixSocket.connect(tmp.resolve("work.sock"), UnixSocket.Descriptors.REFUSE)) {
+                assertThat(extra.read(ByteBuffer.allocate(1))).isEqualTo(-1);
+            }
+            assertThat(served.tryAcquire(200, TimeUnit.MILLISECONDS)).isFalse();
+
+            // Another domain is still served.
+            open.add(UnixSocket.connect(tmp.resolve("personal.sock"), UnixSocket.Descriptors.REFUSE));
+            assertThat(served.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
+
+            // Once the flooding domain's connections end, it is served again.
+            release.countDown();
+            open.forEach(UnixSocket::close);
+            open.clear();
+            assertThat(servedWithin(tmp.resolve("work.sock"), Duration.ofSeconds(10))).isTrue();
+        } finally {
+            release.countDown();
+            open.forEach(UnixSocket::close);
+        }
+    }
+
+    @Test
+    void idleConnectionWithoutHelloIsClosedAfterTheDeadline(@TempDir Path tmp) throws Exception {
+        CallRouter router = new CallRouter(null, null, null, null, null, null, Duration.ofMillis(300));
+        try (AgentListener l = AgentListener.start("work", tmp.resolve("agent.sock"), router::serve);
+             UnixSocket idle = UnixSocket.connect(tmp.resolve("agent.sock"), UnixSocket.Descriptors.REFUSE)) {
+            assertThat(new MessageReader(idle).require()).isInstanceOf(Message.Hello.class);
+            long start = System.nanoTime();
+            assertThat(idle.read(ByteBuffer.allocate(1))).isEqualTo(-1);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
+    void connectionThatSaidWhatItIsForIsNotCutByTheDeadline() throws Exception {
+        UnixSocket[] pair = UnixSocket.pair();
+        try (UnixSocket broker = pair[0]; UnixSocket domain = pair[1]) {
+            ConnectionDeadline.start(broker, Duration.ofMillis(100)).close();
+            Thread.sleep(300);
+            assertThat(broker.isOpen()).isTrue();
+            domain.write(ByteBuffer.wrap(new byte[] {7}));
+            assertThat(broker.read(ByteBuffer.allocate(1))).isEqualTo(1);
+        }
+    }
+
+    /** Whether a connection to {@code socket} is given a thread (the holder's greeting byte) before {@code limit}. */
+    private static boolean servedWithin(Path socket, Duration limit) throws IOException, InterruptedException {
+        long end = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < end) {
+            try (UnixSocket c = UnixSocket.connect(socket, UnixSocket.Descriptors.REFUSE)) {
+                if (c.read(ByteBuffer.allocate(1)) == 1) {
+                    return true;
+                }
+            }
+            // Refused: the flood's threads are still ending.
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    private static void hold(UnixSocket ch, Semaphore served, CountDownLatch release) {
+        try (ch) {
+            served.release();
+            ch.write(ByteBuffer.wrap(new byte[] {1}));
+            release.await();
+        } catch (IOException e) {
+            // The test's side went away.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
