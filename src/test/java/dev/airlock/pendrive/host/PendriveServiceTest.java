@@ -465,6 +465,52 @@ class PendriveServiceTest {
     }
 
     @Test
+    void fileEditedInADisposableDoesNotComeBackWithAnotherMode() throws Exception {
+        Path home = tmp.resolve("work-home");
+        Path doc = Files.writeString(Files.createDirectories(home).resolve("shared.txt"), "draft\n");
+        Files.setPosixFilePermissions(doc, PosixFilePermissions.fromString("rw-r--r--"));
+        Thread handler = incomingHandler("work");
+        try {
+            StringWriter err = new StringWriter();
+            assertThat(DisposableTransactions.open(socket("work"), home, doc, new PrintWriter(err, true)))
+                    .as(err.toString()).isZero();
+            awaitContent(doc, "final\n");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(doc))).isEqualTo("rw-r--r--");
+        } finally {
+            handler.interrupt();
+        }
+    }
+
+    @Test
+    void oneIncomingPendriveThatBreaksTheHandlerDoesNotStopTheNextOnes() throws Exception {
+        Path home = tmp.resolve("work-home");
+        Path doc = Files.writeString(Files.createDirectories(home).resolve("a.txt"), "draft\n");
+        // The record of the transaction turns into a path Java refuses (a NUL) while the file is out: reading it
+        // back throws an unchecked exception in the handler.
+        disposables.editor = "#!/bin/sh\nprintf '/a\\000b' > '" + home.resolve(".dvm/1")
+                + "'\nsed -i s/draft/final/ \"$1\"\n";
+        ByteArrayOutputStream said = new ByteArrayOutputStream();
+        Thread handler = new IncomingPendrives(socket("work"), home, Map.of(),
+                new PrintStream(said, true, StandardCharsets.UTF_8)).start();
+        try {
+            StringWriter err = new StringWriter();
+            assertThat(DisposableTransactions.open(socket("work"), home, doc, new PrintWriter(err, true)))
+                    .as(err.toString()).isZero();
+            assertThat(awaitKey("work", IncomingPendrives.REPORT_KEY)).matches("[0-9]+ failed: .*");
+            assertThat(doc).hasContent("draft");
+            assertThat(penctl("work", "umount").served()).isTrue();
+
+            Path src = Files.writeString(tmp.resolve("note.txt"), "later\n");
+            assertThat(PendriveCopy.send(socket("personal"), "work", List.of(src.toString()),
+                    new PrintWriter(err, true))).as(err.toString()).isZero();
+            awaitContent(home.resolve("QubesIncoming/pendrive-personal/note.txt"), "later\n");
+            assertThat(handler.isAlive()).isTrue();
+        } finally {
+            handler.interrupt();
+        }
+    }
+
+    @Test
     void unchangedFileDestroysTheDisposableAndSendsNothingBack() throws Exception {
         disposables.editor = "#!/bin/sh\ntrue\n";
         Path home = tmp.resolve("work-home");
