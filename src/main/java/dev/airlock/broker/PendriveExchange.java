@@ -96,6 +96,11 @@ final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
         public void destroy(String name) {
             disposables.destroy(name);
         }
+
+        @Override
+        public boolean isUnbound(String name) {
+            return disposables.isUnbound(name);
+        }
     }
 
     /** The policy's consent, each answer audited with the reason {@link PolicyApproval} gives for it. */

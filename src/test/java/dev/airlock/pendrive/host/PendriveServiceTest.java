@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -88,6 +89,7 @@ class PendriveServiceTest {
         final Map<String, Thread> handlers = new ConcurrentHashMap<>();
         final List<String> created = new CopyOnWriteArrayList<>();
         final List<String> destroyed = new CopyOnWriteArrayList<>();
+        final Set<String> unbound = ConcurrentHashMap.newKeySet();
 
         @Override
         public synchronized String create(String forDomain) throws IOException {
@@ -110,6 +112,11 @@ class PendriveServiceTest {
             if (t != null) {
                 t.interrupt();
             }
+        }
+
+        @Override
+        public boolean isUnbound(String name) {
+            return unbound.contains(name);
         }
     }
 
@@ -311,6 +318,20 @@ class PendriveServiceTest {
         try (PenChannel ch = channel("personal")) {
             assertThat(ch.read("device/xvdh")).isEmpty();
         }
+    }
+
+    @Test
+    void pendriveCannotBePlantedInAPooledDisposable() throws Exception {
+        Files.createDirectories(tmp.resolve("disp42"));
+        service.domainStarted("disp42", tmp.resolve("disp42"));
+        disposables.unbound.add("disp42");
+        assertThat(penctl("work", "new").served()).isTrue();
+        Penctl.Result r = penctl("work", "send disp42");
+        assertThat(r.served()).isFalse();
+        assertThat(r.text()).contains("waiting in the pool");
+        assertThat(answers.asked).as("refused before anyone is asked").isEmpty();
+        assertThat(service.daemon().state("disp42").receiving()).isEqualTo(PendriveDaemon.Receiving.IDLE);
+        assertThat(service.daemon().state("work").sending()).isEqualTo(PendriveDaemon.Sending.HAS_CLEAN_PENDRIVE);
     }
 
     @Test
