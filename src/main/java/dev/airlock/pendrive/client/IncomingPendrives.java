@@ -98,7 +98,7 @@ public final class IncomingPendrives {
             try {
                 report = report(ch, image);
             } catch (RuntimeException e) {
-                // Not the pendrive's fault as far as we know, but it is refused like a bad one; the next one is handled.
+                // A bug rather than the pendrive, as far as we know; refused like a bad one, and the next is handled.
                 report = image + " failed: " + e;
             }
             log.println("airlock: incoming pendrive " + report);
