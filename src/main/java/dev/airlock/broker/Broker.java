@@ -167,7 +167,7 @@ public final class Broker implements AutoCloseable {
                 settings.jdkHome().toRealPath(), (domain, ch) -> routerRef[0].serve(domain, ch),
                 settings.disposableHomeBytes());
         this.disposables = new Disposables(registry, domains, home.run().resolve("domains"), settings.poolSize(),
-                name -> routerRef[0].warmUp(name));
+                name -> routerRef[0].warmUp(name), DisposableQuota.fromEnvironment(System.getenv()));
         RegistryViews views = new RegistryViews(registry, domains::isReady, disposables::isUnbound);
         this.router = new CallRouter(domains, disposables, policy, views, audit, asks);
         routerRef[0] = router;

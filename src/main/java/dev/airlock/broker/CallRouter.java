@@ -399,6 +399,9 @@ final class CallRouter {
         Disposables.Taken d;
         try {
             d = disposables.take(template, source);
+        } catch (DisposableQuota.LimitReachedException e) {
+            throw refuse(source, DISPVM_PREFIX + template, call, rule, Wire.EXIT_REFUSED,
+                    "no disposable of " + template + ": " + e.getMessage());
         } catch (IOException | RuntimeException e) {
             throw refuse(source, DISPVM_PREFIX + template, call, rule, Wire.EXIT_MACHINERY,
                     "cannot make a disposable of " + template + ": " + e.getMessage());

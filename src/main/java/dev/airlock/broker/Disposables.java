@@ -52,6 +52,7 @@ final class Disposables implements AutoCloseable {
     private final Path runDomains;
     private final int poolSize;
     private final WarmUp warmUp;
+    private final DisposableQuota quota;
     /** Ready disposables by template, oldest first; guarded by {@code this}, as is {@link #filling}. */
     private final Map<String, Deque<String>> pools = new HashMap<>();
     private final Map<String, Integer> filling = new HashMap<>();
@@ -67,8 +68,10 @@ final class Disposables implements AutoCloseable {
      * @param runDomains the folder of the domains' sockets and pid files ({@code run/domains})
      * @param poolSize   how many started disposables to keep ready per template
      * @param warmUp     what runs in a pooled disposable before a call may take it
+     * @param quota      how many disposables callers may have
      */
-    Disposables(Registry registry, DomainRunner domains, Path runDomains, int poolSize, WarmUp warmUp) {
+    Disposables(Registry registry, DomainRunner domains, Path runDomains, int poolSize, WarmUp warmUp,
+                DisposableQuota quota) {
         if (poolSize < 0) {
             throw new IllegalArgumentException("the pool size cannot be negative");
         }
@@ -77,6 +80,7 @@ final class Disposables implements AutoCloseable {
         this.runDomains = runDomains;
         this.poolSize = poolSize;
         this.warmUp = warmUp;
+        this.quota = quota;
     }
 
     /**
@@ -122,6 +126,7 @@ final class Disposables implements AutoCloseable {
      * new one; tagged {@code created-by-CALLER}. The caller refills the pool with {@link #refill} once the call's
      * service has started: a disposable starting meanwhile would compete with it for the processors.
      *
+     * @throws DisposableQuota.LimitReachedException if {@code caller}, or all callers, have as many as allowed
      * @throws IOException if {@code template} is not a disposable template or no disposable could be started
      */
     Taken take(String template, String caller) throws IOException {
@@ -129,18 +134,27 @@ final class Disposables implements AutoCloseable {
         if (t == null || !t.templateForDispvms()) {
             throw new IOException(template + " is not a disposable template (template_for_dispvms)");
         }
-        String name;
+        quota.reserve(caller);
+        String name = null;
+        boolean held = false;
         boolean pooled = false;
-        while ((name = pooled(template)) != null) {
-            if (domains.isReady(name)) {
-                pooled = true;
-                break;
-            }
-            destroy(name);
-        }
         try {
+            while ((name = pooled(template)) != null) {
+                if (domains.isReady(name)) {
+                    pooled = true;
+                    break;
+                }
+                destroy(name);
+            }
             if (name == null) {
                 name = create(t);
+            }
+            quota.hold(caller, name);
+            held = true;
+            if (!live.contains(name)) {
+                // Destroyed before it held the place (it exited at once): its destroy could not free it.
+                quota.release(name);
+                throw new IOException("disposable " + name + " was destroyed before its call began");
             }
             String bound = name;
             registry.update(all -> {
@@ -153,6 +167,9 @@ final class Disposables implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             if (name != null) {
                 destroy(name);
+            }
+            if (!held) {
+                quota.cancel(caller);
             }
             refill(template);
             throw e;
@@ -188,6 +205,7 @@ final class Disposables implements AutoCloseable {
         if (!live.remove(name)) {
             return;
         }
+        quota.release(name);
         unbound.remove(name);
         synchronized (this) {
             pools.values().forEach(p -> p.remove(name));

@@ -6,7 +6,6 @@ import dev.airlock.pendrive.fat.Formatter;
 import dev.airlock.pendrive.host.DisposableDomains;
 import dev.airlock.pendrive.host.PendriveService;
 import dev.airlock.policy.Decision;
-import dev.airlock.policy.DomainFacts;
 import dev.airlock.policy.PolicyStore;
 import dev.airlock.policy.Request;
 import dev.airlock.qrexec.ServiceCall;
@@ -26,6 +25,10 @@ import java.util.List;
 final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
     /** The audit log's service name for the daemon's own lines (requests served and refused). */
     static final String LOG_SERVICE = "airlock.Pendrive";
+    /** The service whose policy decides a pendrive transaction's disposable. */
+    static final String OPEN_IN_VM = "qubes.OpenInVM";
+    private static final String DISPVM = "@dispvm";
+    private static final String PENDRIVE = "pendrive transaction: ";
 
     private final PendriveService service;
 
@@ -44,7 +47,7 @@ final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
                                 ask.user(), ask.notifyUser(), ask.autostart(), ask.reason()));
         Audited approval = new Audited(audit, policy, views, prompt);
         return new PendriveExchange(new PendriveService(images, Formatter.DEFAULT_SIZE, approval,
-                new FromPool(disposables, views),
+                new FromPool(disposables, views, policy, audit),
                 line -> record(audit, new AuditLog.Entry(Instant.now(), null, null, LOG_SERVICE, null, null,
                         "log", line))));
     }
@@ -68,6 +71,23 @@ final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
         }
     }
 
+    /**
+     * The disposable template {@code d} allows a pendrive transaction, or why there is none. An {@code ask} is a
+     * no: the daemon decides under its lock, which must not wait for the user.
+     */
+    static String allowedTemplate(Decision d) throws IOException {
+        return switch (d) {
+            case Decision.Allow a when a.target().startsWith(CallRouter.DISPVM_PREFIX) ->
+                    a.target().substring(CallRouter.DISPVM_PREFIX.length());
+            case Decision.Allow a -> throw new IOException(PENDRIVE + "refused: the policy sends " + OPEN_IN_VM
+                    + " to " + a.target() + ", not to a new disposable");
+            case Decision.Ask a -> throw new IOException(PENDRIVE + "refused: the policy asks for " + OPEN_IN_VM
+                    + " to " + DISPVM + ", and a pendrive transaction cannot wait for an answer (use"
+                    + " qvm-open-in-dvm without --pendrive)");
+            case Decision.Deny n -> throw new IOException(PENDRIVE + "refused by policy: " + n.reason());
+        };
+    }
+
     private static void record(AuditLog audit, AuditLog.Entry e) {
         try {
             audit.append(e);
@@ -77,24 +97,49 @@ final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
     }
 
     /**
-     * The disposables of {@code send disposable}: one of the sender's default disposable template
-     * ({@code default_dispvm}), from the pool when one is ready, which the pool then replaces.
+     * The disposables of {@code send disposable}: allowed by the policy of {@value #OPEN_IN_VM} to {@code @dispvm}
+     * (a second way to open a file in a disposable is decided by the same rule, and audited as one), of the
+     * template it names, from the pool when one is ready, which the pool then replaces. Counted against the
+     * caller's disposables like a call's.
      */
-    private record FromPool(Disposables disposables, CallRouter.DomainViews views) implements DisposableDomains {
+    private record FromPool(Disposables disposables, CallRouter.DomainViews views, PolicyStore policy,
+                            AuditLog audit) implements DisposableDomains {
         @Override
         public String create(String forDomain) throws IOException {
-            String template = views.view().find(forDomain).map(DomainFacts::defaultDispvm).orElse(null);
-            if (template == null) {
-                throw new IOException(forDomain + " has no default disposable template (default_dispvm)");
+            Decision d = policy.evaluate(new Request(forDomain, DISPVM, OPEN_IN_VM, ""), views.view());
+            String template;
+            try {
+                template = allowedTemplate(d);
+            } catch (IOException e) {
+                audit(forDomain, DISPVM, d, "deny", e.getMessage());
+                throw e;
             }
-            String name = disposables.take(template, forDomain).name();
+            String name;
+            try {
+                name = disposables.take(template, forDomain).name();
+            } catch (IOException e) {
+                audit(forDomain, CallRouter.DISPVM_PREFIX + template, d, "deny", PENDRIVE + "no disposable of "
+                        + template + ": " + e.getMessage());
+                throw e;
+            }
+            audit(forDomain, name, d, "allow", PENDRIVE + d.reason() + "; disposable " + name + " of " + template);
             disposables.refill(template);
             return name;
+        }
+
+        private void audit(String source, String target, Decision d, String action, String reason) {
+            record(audit, new AuditLog.Entry(Instant.now(), source, target, OPEN_IN_VM, "",
+                    d.rule() == null ? null : d.rule().location(), action, reason));
         }
 
         @Override
         public void destroy(String name) {
             disposables.destroy(name);
+        }
+
+        @Override
+        public boolean isUnbound(String name) {
+            return disposables.isUnbound(name);
         }
     }
 

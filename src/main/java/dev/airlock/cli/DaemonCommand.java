@@ -11,8 +11,8 @@ import java.util.concurrent.Callable;
 /** {@code airlock daemon}: the broker in the foreground (for systemd, or to watch it work). */
 @Command(name = "daemon",
         description = "Run the broker in the foreground until it is stopped (airlock down, SIGTERM or Ctrl-C), "
-                + "which stops the domains too. A broker that is killed (SIGKILL) or crashes leaves them running, "
-                + "and the next one adopts them. Use this from a service manager; airlock up starts the same broker "
+                + "which stops the domains too. A broker that is killed (SIGKILL) or crashes leaves them running: "
+                + "the next one adopts them, except its disposables, which it destroys. Use this from a service manager; airlock up starts the same broker "
                 + "in the background.",
         mixinStandardHelpOptions = true)
 final class DaemonCommand implements Callable<Integer> {

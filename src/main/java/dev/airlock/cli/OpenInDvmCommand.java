@@ -1,9 +1,7 @@
 package dev.airlock.cli;
 
-import dev.airlock.agent.Caller;
 import dev.airlock.broker.AdminClient;
 import dev.airlock.broker.AirlockHome;
-import dev.airlock.qrexec.MessageReader;
 import dev.airlock.qrexec.QrexecNames;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -12,8 +10,6 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.ByteArrayInputStream;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.channels.SocketChannel;
 import java.util.List;
@@ -61,8 +57,9 @@ final class OpenInDvmCommand implements Callable<Integer> {
         AdminClient client = new AdminClient(AirlockHome.fromEnvironment());
         try (AskPrompt prompt = AskPrompt.start(client, r.domain(), SERVICE, spec.commandLine().getErr());
              SocketChannel ch = client.openStream(request)) {
-            return Caller.exchange(ch, new MessageReader(ch), new ByteArrayInputStream(new byte[0]),
-                    new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err));
+            return RelayedCall.run(client, ch, new ByteArrayInputStream(new byte[0]), spec.commandLine().getErr(),
+                    "the broker stopped answering before the disposable was done: whether an edit reached "
+                            + file + " is unknown");
         }
     }
 

@@ -5,6 +5,7 @@ import dev.airlock.sandbox.Bwrap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -33,7 +34,7 @@ final class QvmOpenInDvmCommand implements Callable<Integer> {
 
     @Option(names = "--pendrive", description = "Use the legacy virtual-pendrive exchange: FILE goes raw on a pendrive"
             + " to a new disposable (transaction number in ~/.dvm/seq, FILE's path in ~/.dvm/SEQ); this returns once it"
-            + " is sent, and an edited FILE replaces this one when it comes back.")
+            + " is sent, and an edited FILE replaces this one when it comes back. Not with --view-only or --max-bytes.")
     boolean pendrive;
 
     @Parameters(index = "0", paramLabel = "FILE", description = "The file to open.")
@@ -41,6 +42,12 @@ final class QvmOpenInDvmCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (pendrive && (viewOnly || maxBytes != null)) {
+            // The pendrive path takes back whatever reply comes, up to a whole pendrive: it cannot keep either promise.
+            throw new ParameterException(spec.commandLine(),
+                    "--pendrive cannot be combined with " + (viewOnly ? "--view-only" : "--max-bytes")
+                            + ": a reply through a pendrive is always taken back, up to the pendrive's size");
+        }
         if (pendrive) {
             return DisposableTransactions.open(PendriveSocket.path(), Path.of(Bwrap.HOME), Path.of(file),
                     spec.commandLine().getErr());

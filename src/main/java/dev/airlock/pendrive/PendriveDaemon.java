@@ -205,6 +205,9 @@ public final class PendriveDaemon {
             if (!host.isRunning(dest)) {
                 return refused(src + ": " + what + " refused: " + dest + " does not exist or does not run");
             }
+            if (host.isUnbound(dest)) {
+                return refused(src + ": " + what + " refused: " + unboundReason(dest));
+            }
             State d = state0(dest);
             if (d.receiving == Receiving.WAITS_TO_UMOUNT) {
                 return nonMatching(src + ": " + what, d);
@@ -444,8 +447,16 @@ public final class PendriveDaemon {
         if (!host.isRunning(dest)) {
             return refused(src + ": " + what + " refused: " + dest + " stopped while the user was asked");
         }
+        if (host.isUnbound(dest)) {
+            return refused(src + ": " + what + " refused: " + unboundReason(dest));
+        }
         state0(dest);
         return null;
+    }
+
+    private static String unboundReason(String dest) {
+        return dest + " is a disposable waiting in the pool or starting: pendrives reach it only through "
+                + "send disposable";
     }
 
     private interface Question {

@@ -10,6 +10,12 @@ public interface PendriveHost {
     /** Whether {@code domain} exists and runs. */
     boolean isRunning(String domain);
 
+    /**
+     * Whether {@code domain} is a disposable that no caller has been given yet (pooled or starting): what a
+     * pendrive left in it would be waiting for whoever it is handed to next, so none may reach it by name.
+     */
+    boolean isUnbound(String domain);
+
     /** Creates image {@code image}: a sparse 1 GiB file holding an empty vfat file system labelled {@code label}. */
     void createImage(long image, String label);
 

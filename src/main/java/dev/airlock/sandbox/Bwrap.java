@@ -106,11 +106,17 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
         }
         a.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
         if (spec.home() instanceof HomeMount.Layered l) {
-            // A disposable's other scratch space is bounded like its home: both live in the host's memory.
-            a.addAll(List.of("--size", Long.toString(l.maxBytes())));
+            // A disposable's every writable tmpfs is bounded like its home: all live in the host's memory.
+            // bubblewrap's --size covers only the next tmpfs, and /dev is itself a tmpfs (with /dev/shm in it),
+            // so /dev/shm gets a bounded tmpfs of its own and /dev is made read-only around it.
+            String size = Long.toString(l.maxBytes());
+            a.addAll(List.of("--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev"));
+            a.addAll(List.of("--size", size, "--tmpfs", "/tmp"));
+            a.addAll(List.of("--size", size, "--tmpfs", "/run", "--dir", "/run/airlock"));
+        } else {
+            a.addAll(List.of("--tmpfs", "/tmp"));
+            a.addAll(List.of("--tmpfs", "/run", "--dir", "/run/airlock"));
         }
-        a.addAll(List.of("--tmpfs", "/tmp"));
-        a.addAll(List.of("--tmpfs", "/run", "--dir", "/run/airlock"));
         a.addAll(List.of("--ro-bind", spec.channel().toString(), CHANNEL));
         spec.services().ifPresent(s -> a.addAll(List.of("--ro-bind", s.toString(), SERVICES)));
         spec.tools().ifPresent(t -> a.addAll(List.of("--ro-bind", t.toString(), TOOLS)));

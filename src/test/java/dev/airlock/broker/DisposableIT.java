@@ -54,7 +54,7 @@ class DisposableIT {
             test.Probe  *  @anyvm @anyvm      deny
             """;
     private static final String DISP = "disp[0-9]{1,4}";
-    /** What a disposable may write in its home here, and in its /tmp; it may make one file per 4 KiB of it. */
+    /** What a disposable may write in its home here, and in each of /tmp, /run and /dev/shm; one file per 4 KiB. */
     private static final long HOME_LIMIT = 32L << 20;
 
     private AirlockHome home;
@@ -90,7 +90,10 @@ class DisposableIT {
         // "true", not ":": a failed redirection of a special built-in ends the shell.
         service(services, "test.Fill", "dd if=/dev/zero of=big bs=1M count=64 2>/dev/null; "
                 + "dd if=/dev/zero of=/tmp/big bs=1M count=64 2>/dev/null; "
-                + "echo \"$(stat -c %s big) $(stat -c %s /tmp/big)\"; rm big; i=0; "
+                + "for d in /run /dev/shm; do dd if=/dev/zero of=$d/big bs=1M count=64 2>/dev/null; done; "
+                + "echo \"$(stat -c %s big) $(stat -c %s /tmp/big) $(stat -c %s /run/big)"
+                + " $(stat -c %s /dev/shm/big)\"; "
+                + "rm big; i=0; "
                 + "while [ $i -lt 20000 ] && true > f$i 2>/dev/null; do i=$((i+1)); done; echo $i");
         broker = Broker.start(new Broker.Settings(home, policy, install, Path.of(System.getProperty("java.home")),
                 Broker.DEFAULT_ASK_TIMEOUT, 1, HOME_LIMIT));
@@ -220,6 +223,8 @@ class DisposableIT {
         Result r = callAsWork("@dispvm", "test.Fill", "");
         List<String> lines = r.out().lines().toList();
         assertThat(lines).hasSize(2);
+        // Home, /tmp, /run and /dev/shm: each is the host's memory, and each is bounded.
+        assertThat(lines.get(0).split(" ")).hasSize(4);
         for (String bytes : lines.get(0).split(" ")) {
             assertThat(Long.parseLong(bytes)).isPositive().isLessThanOrEqualTo(HOME_LIMIT);
         }

@@ -30,6 +30,12 @@ class CliTest {
     }
 
     @Test
+    void daemonHelpDoesNotPromiseThatDisposablesOutliveABrokerThatDied() {
+        String help = run("daemon", "--help").out().replaceAll("\\s+", " ");
+        assertThat(help).contains("the next one adopts them, except its disposables, which it destroys");
+    }
+
+    @Test
     void badUsageExitsTwoWithAnErrorLineAndHelp() {
         for (String[] args : List.of(new String[] {"copy-local"}, new String[] {"copy-local", "only-one"},
                 new String[] {"qfile-agent", "--progress=fancy", "x"},

@@ -44,6 +44,16 @@ class OpenInVmCommandTest {
     }
 
     @Test
+    void viewOnlyOrReplyLimitIsNotSilentlyDroppedForThePendrivePath() {
+        for (String[] args : List.of(new String[] {"qvm-open-in-dvm", "--pendrive", "--view-only", "/etc/hostname"},
+                new String[] {"qvm-open-in-dvm", "--pendrive", "--max-bytes", "1M", "/etc/hostname"})) {
+            Run r = run(args);
+            assertThat(r.code()).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(r.err()).startsWith("ERROR: --pendrive cannot be combined with " + args[2]).contains("Usage:");
+        }
+    }
+
+    @Test
     void outsideADomainItIsOneClearError() {
         Run r = run("qvm-open-in-dvm", "/etc/hostname");
         assertThat(r.code()).isEqualTo(1);

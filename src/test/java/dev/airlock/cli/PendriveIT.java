@@ -12,6 +12,7 @@ import dev.airlock.domain.Domain;
 import dev.airlock.domain.DomainClass;
 import dev.airlock.domain.DomainFolder;
 import dev.airlock.domain.Label;
+import dev.airlock.pendrive.client.PendriveCopy;
 import dev.airlock.domain.Registry;
 import dev.airlock.qrexec.MessageReader;
 import dev.airlock.sandbox.BwrapCheck;
@@ -45,6 +46,7 @@ class PendriveIT {
             airlock.PendriveSend * work     personal allow
             airlock.PendriveSend * personal work     ask
             airlock.PendriveSend * @anyvm   @anyvm   deny
+            qubes.OpenInVM       * work     @dispvm  allow
             """;
 
     private AirlockHome home;
@@ -274,6 +276,30 @@ class PendriveIT {
         assertThat(homeOf("work").resolve(".dvm/seq")).hasContent("1");
         assertThat(homeOf("work").resolve(".dvm/1")).doesNotExist();
         assertThat(imagesOnDisk()).isZero();
+    }
+
+    @Test
+    void domainDeniedOpenInVmGetsNoDisposableThroughAPendrive() throws Exception {
+        try {
+            Result open = sh("personal", "echo x > x.txt && qvm-open-in-dvm --pendrive x.txt");
+            assertThat(open.code()).isEqualTo(PendriveCopy.EXIT_REFUSED);
+            assertThat(open.err()).contains("refused by policy");
+            assertThat(Files.readString(home.auditLog())).contains("\"source\":\"personal\",\"target\":\"@dispvm\","
+                    + "\"service\":\"qubes.OpenInVM\"");
+        } finally {
+            // The refused pendrive is still personal's: it goes to work (asked) so that other tests start clean.
+            CompletableFuture<Result> send = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return run("personal", "qubes_penctl", "send", "work");
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            new AdminClient(home).call(AdminClient.request("approve").put("id", waitingCall().path("id").asInt()));
+            assertThat(send.get().code()).as(send.get().err()).isZero();
+            incomingReport("work");
+            assertThat(run("work", "qubes_penctl", "umount").code()).isZero();
+        }
     }
 
     private JsonNode waitingCall() throws Exception {

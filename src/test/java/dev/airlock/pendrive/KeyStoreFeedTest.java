@@ -35,6 +35,11 @@ class KeyStoreFeedTest {
             }
 
             @Override
+            public boolean isUnbound(String domain) {
+                return recording.isUnbound(domain);
+            }
+
+            @Override
             public void createImage(long image, String label) {
                 recording.createImage(image, label);
             }

@@ -452,6 +452,29 @@ class PendriveDaemonTest {
     }
 
     @Test
+    void pendriveCannotBePlantedInADisposableThatWentBackToThePoolWhileTheUserWasAsked() throws Exception {
+        Approval pooling = new Approval() {
+            @Override
+            public boolean authorizeTransfer(String source, String dest) {
+                synchronized (host) {
+                    host.unbound.add(dest);
+                }
+                return true;
+            }
+
+            @Override
+            public boolean waitForRelease(String source, String dest) {
+                return true;
+            }
+        };
+        PendriveDaemon d = new PendriveDaemon(host, pooling, log::add);
+        served(d.handle("work", "new"));
+        refused(d.handle("work", "send personal"), "waiting in the pool");
+        assertThat(host.events).doesNotContain("attach 1 personal xvdh");
+        d.domainGone("work");
+    }
+
+    @Test
     void requestsWhileAQuestionIsOpenAreRefusedAndOthersAreServed() throws Exception {
         CountDownLatch asking = new CountDownLatch(1);
         CountDownLatch answer = new CountDownLatch(1);

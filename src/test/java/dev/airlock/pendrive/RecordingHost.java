@@ -23,6 +23,8 @@ final class RecordingHost implements PendriveHost {
     final Set<Long> images = new HashSet<>();
     final Set<Long> deleted = new HashSet<>();
     final Set<String> disposables = new HashSet<>();
+    /** Disposables no caller has yet (pooled or starting). */
+    final Set<String> unbound = new HashSet<>();
     /** Images taken from a sender at a send, and from whom. */
     final Map<Long, Set<String>> revoked = new HashMap<>();
     final List<Long> created = new ArrayList<>();
@@ -43,6 +45,11 @@ final class RecordingHost implements PendriveHost {
     @Override
     public synchronized boolean isRunning(String domain) {
         return running.contains(domain);
+    }
+
+    @Override
+    public synchronized boolean isUnbound(String domain) {
+        return unbound.contains(domain);
     }
 
     @Override

@@ -103,8 +103,25 @@ class BwrapArgvTest {
                 "-c", Bwrap.LAYER_SCRIPT, "airlock-layer", "/srv/run/disp1234/stage", "/srv/t/home");
         assertThat(argv.subList(16, 19)).containsExactly(Long.toString(64 << 20), "4096", "/usr/bin/bwrap");
         assertThat(argv).containsSubsequence("--bind", "/srv/run/disp1234/stage/m", "/home/user");
-        assertThat(argv).containsSubsequence("--size", Long.toString(64 << 20), "--tmpfs", "/tmp");
         assertThat(argv).doesNotContain("/srv/t/home/", "--overlay-src");
+    }
+
+    @Test
+    void disposableCannotExhaustHostMemoryThroughRunOrDevShm() {
+        String size = Long.toString(64 << 20);
+        SandboxSpec spec = new SandboxSpec("disp1234", new HomeMount.Layered(Path.of("/srv/t/home"),
+                Path.of("/srv/run/disp1234/stage"), 64 << 20, 4096), WORK.channel(), WORK.installDir(), JDK, List.of());
+        List<String> argv = LAUNCHER.argv(spec, new HostUser.Switched(61000, 61000), List.of("true"));
+        for (String tmpfs : List.of("/tmp", "/run", "/dev/shm")) {
+            int at = indexOfPair(argv, "--tmpfs", tmpfs);
+            assertThat(at).as("tmpfs %s", tmpfs).isGreaterThanOrEqualTo(2);
+            assertThat(argv.subList(at - 2, at)).as("size of %s", tmpfs).containsExactly("--size", size);
+        }
+        // /dev is a tmpfs of bubblewrap's own: writable, it would be unbounded.
+        assertThat(argv).containsSubsequence("--dev", "/dev", "--tmpfs", "/dev/shm", "--remount-ro", "/dev");
+        assertThat(indexOfPair(argv, "--remount-ro", "/dev")).isGreaterThan(indexOfPair(argv, "--tmpfs", "/dev/shm"));
+        assertThat(argv.stream().filter("--tmpfs"::equals).count())
+                .as("every tmpfs is sized").isEqualTo(argv.stream().filter("--size"::equals).count());
     }
 
     @ParameterizedTest
@@ -205,8 +222,12 @@ class BwrapArgvTest {
     }
 
     private static int indexOfPair(String option, String value) {
-        for (int i = 0; i + 1 < ARGV.size(); i++) {
-            if (ARGV.get(i).equals(option) && ARGV.get(i + 1).equals(value)) {
+        return indexOfPair(ARGV, option, value);
+    }
+
+    private static int indexOfPair(List<String> argv, String option, String value) {
+        for (int i = 0; i + 1 < argv.size(); i++) {
+            if (argv.get(i).equals(option) && argv.get(i + 1).equals(value)) {
                 return i;
             }
         }

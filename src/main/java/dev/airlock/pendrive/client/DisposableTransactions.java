@@ -182,6 +182,10 @@ public final class DisposableTransactions {
                 Penctl.request(socket, "umount");
                 return "transaction " + seq + " failed: " + e.getMessage() + "; " + target + " is unchanged";
             }
+            // createTempFile made it 0600: the edited file keeps the mode the original had.
+            if (Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
+                Files.setPosixFilePermissions(staged, Files.getPosixFilePermissions(target, LinkOption.NOFOLLOW_LINKS));
+            }
             Files.move(staged, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(staged);

@@ -79,6 +79,9 @@ public final class IncomingPendrives {
                 }
             } catch (IOException e) {
                 // No host yet, or it went away: try again.
+            } catch (RuntimeException e) {
+                // A bug must not end this domain's only handler: say so and start over.
+                log.println("airlock: pendrive handler failed, restarting: " + e);
             }
             try {
                 Thread.sleep(RETRY_MILLIS);
@@ -91,26 +94,34 @@ public final class IncomingPendrives {
     /** Handles the pendrive {@code image} just attached as {@code xvdh}. */
     void handle(String image) {
         try (PenChannel ch = PenChannel.open(socket)) {
-            String source = ch.read("qubes_blocksrc").orElse("");
-            String seq = ch.read("qubes_transaction_seq").orElse("0");
             String report;
-            if (!NAME.matcher(source).matches()) {
-                report = image + " failed: no valid source name";
-            } else if (SEQ.matcher(seq).matches()) {
-                boolean disposable = ch.read(KeyStoreFeed.VM_TYPE_KEY).orElse("").equals(KeyStoreFeed.DISPOSABLE_TYPE);
-                report = image + " " + (disposable
-                        ? DisposableTransactions.edit(socket, ch, source, seq, home, env, log)
-                        : DisposableTransactions.reply(socket, ch, seq, home));
-            } else if (!seq.equals("0")) {
-                report = image + " failed: no valid transaction number";
-            } else {
-                report = extract(ch, image, source);
+            try {
+                report = report(ch, image);
+            } catch (RuntimeException e) {
+                // A bug rather than the pendrive, as far as we know; refused like a bad one, and the next is handled.
+                report = image + " failed: " + e;
             }
             log.println("airlock: incoming pendrive " + report);
             ch.write(REPORT_KEY, printable(report));
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             log.println("airlock: incoming pendrive " + image + ": " + e.getMessage());
         }
+    }
+
+    private String report(PenChannel ch, String image) throws IOException {
+        String source = ch.read("qubes_blocksrc").orElse("");
+        String seq = ch.read("qubes_transaction_seq").orElse("0");
+        if (!NAME.matcher(source).matches()) {
+            return image + " failed: no valid source name";
+        } else if (SEQ.matcher(seq).matches()) {
+            boolean disposable = ch.read(KeyStoreFeed.VM_TYPE_KEY).orElse("").equals(KeyStoreFeed.DISPOSABLE_TYPE);
+            return image + " " + (disposable
+                    ? DisposableTransactions.edit(socket, ch, source, seq, home, env, log)
+                    : DisposableTransactions.reply(socket, ch, seq, home));
+        } else if (!seq.equals("0")) {
+            return image + " failed: no valid transaction number";
+        }
+        return extract(ch, image, source);
     }
 
     /** A key's value: no control characters (a hostile image's names may be in a message), at most 1000. */
@@ -129,7 +140,7 @@ public final class IncomingPendrives {
         try (RemoteBlockDevice device = RemoteBlockDevice.open(ch, Device.XVDH)) {
             Extractor.Summary s = Extractor.extract(FatReader.open(device, FatReader.Options.defaults()), folder);
             return image + " " + folder + " (" + s.entries() + " entries, " + s.bytes() + " bytes)";
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             return image + " failed: " + e.getMessage();
         }
     }

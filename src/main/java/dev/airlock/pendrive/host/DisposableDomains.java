@@ -15,6 +15,11 @@ public interface DisposableDomains {
         public void destroy(String name) throws IOException {
             throw new IOException("this broker has no disposable domains for pendrive transactions");
         }
+
+        @Override
+        public boolean isUnbound(String name) {
+            return false;
+        }
     };
 
     /**
@@ -25,4 +30,7 @@ public interface DisposableDomains {
 
     /** Destroys disposable {@code name} and removes it from the registry. */
     void destroy(String name) throws IOException;
+
+    /** Whether {@code name} is a disposable no caller has been given yet (pooled or starting). */
+    boolean isUnbound(String name);
 }

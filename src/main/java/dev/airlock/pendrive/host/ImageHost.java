@@ -56,6 +56,11 @@ final class ImageHost implements PendriveHost {
     }
 
     @Override
+    public boolean isUnbound(String domain) {
+        return disposables.isUnbound(domain);
+    }
+
+    @Override
     public void createImage(long image, String label) {
         try {
             Formatter.createImage(image(image), imageSize, label);

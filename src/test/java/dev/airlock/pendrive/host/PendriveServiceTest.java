@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -88,6 +89,7 @@ class PendriveServiceTest {
         final Map<String, Thread> handlers = new ConcurrentHashMap<>();
         final List<String> created = new CopyOnWriteArrayList<>();
         final List<String> destroyed = new CopyOnWriteArrayList<>();
+        final Set<String> unbound = ConcurrentHashMap.newKeySet();
 
         @Override
         public synchronized String create(String forDomain) throws IOException {
@@ -110,6 +112,11 @@ class PendriveServiceTest {
             if (t != null) {
                 t.interrupt();
             }
+        }
+
+        @Override
+        public boolean isUnbound(String name) {
+            return unbound.contains(name);
         }
     }
 
@@ -314,6 +321,20 @@ class PendriveServiceTest {
     }
 
     @Test
+    void pendriveCannotBePlantedInAPooledDisposable() throws Exception {
+        Files.createDirectories(tmp.resolve("disp42"));
+        service.domainStarted("disp42", tmp.resolve("disp42"));
+        disposables.unbound.add("disp42");
+        assertThat(penctl("work", "new").served()).isTrue();
+        Penctl.Result r = penctl("work", "send disp42");
+        assertThat(r.served()).isFalse();
+        assertThat(r.text()).contains("waiting in the pool");
+        assertThat(answers.asked).as("refused before anyone is asked").isEmpty();
+        assertThat(service.daemon().state("disp42").receiving()).isEqualTo(PendriveDaemon.Receiving.IDLE);
+        assertThat(service.daemon().state("work").sending()).isEqualTo(PendriveDaemon.Sending.HAS_CLEAN_PENDRIVE);
+    }
+
+    @Test
     void unknownDestinationIsRefused() throws Exception {
         Path file = Files.writeString(tmp.resolve("a.txt"), "a");
         StringWriter err = new StringWriter();
@@ -459,6 +480,52 @@ class PendriveServiceTest {
             try (Stream<Path> left = Files.list(images)) {
                 assertThat(left).isEmpty();
             }
+        } finally {
+            handler.interrupt();
+        }
+    }
+
+    @Test
+    void fileEditedInADisposableDoesNotComeBackWithAnotherMode() throws Exception {
+        Path home = tmp.resolve("work-home");
+        Path doc = Files.writeString(Files.createDirectories(home).resolve("shared.txt"), "draft\n");
+        Files.setPosixFilePermissions(doc, PosixFilePermissions.fromString("rw-r--r--"));
+        Thread handler = incomingHandler("work");
+        try {
+            StringWriter err = new StringWriter();
+            assertThat(DisposableTransactions.open(socket("work"), home, doc, new PrintWriter(err, true)))
+                    .as(err.toString()).isZero();
+            awaitContent(doc, "final\n");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(doc))).isEqualTo("rw-r--r--");
+        } finally {
+            handler.interrupt();
+        }
+    }
+
+    @Test
+    void oneIncomingPendriveThatBreaksTheHandlerDoesNotStopTheNextOnes() throws Exception {
+        Path home = tmp.resolve("work-home");
+        Path doc = Files.writeString(Files.createDirectories(home).resolve("a.txt"), "draft\n");
+        // The record of the transaction turns into a path Java refuses (a NUL) while the file is out: reading it
+        // back throws an unchecked exception in the handler.
+        disposables.editor = "#!/bin/sh\nprintf '/a\\000b' > '" + home.resolve(".dvm/1")
+                + "'\nsed -i s/draft/final/ \"$1\"\n";
+        ByteArrayOutputStream said = new ByteArrayOutputStream();
+        Thread handler = new IncomingPendrives(socket("work"), home, Map.of(),
+                new PrintStream(said, true, StandardCharsets.UTF_8)).start();
+        try {
+            StringWriter err = new StringWriter();
+            assertThat(DisposableTransactions.open(socket("work"), home, doc, new PrintWriter(err, true)))
+                    .as(err.toString()).isZero();
+            assertThat(awaitKey("work", IncomingPendrives.REPORT_KEY)).matches("[0-9]+ failed: .*");
+            assertThat(doc).hasContent("draft");
+            assertThat(penctl("work", "umount").served()).isTrue();
+
+            Path src = Files.writeString(tmp.resolve("note.txt"), "later\n");
+            assertThat(PendriveCopy.send(socket("personal"), "work", List.of(src.toString()),
+                    new PrintWriter(err, true))).as(err.toString()).isZero();
+            awaitContent(home.resolve("QubesIncoming/pendrive-personal/note.txt"), "later\n");
+            assertThat(handler.isAlive()).isTrue();
         } finally {
             handler.interrupt();
         }
