@@ -69,10 +69,13 @@ record ServiceProcess(Process process, boolean ownGroup) {
         return code;
     }
 
-    /** Whether any process of the group is left that has not exited. */
+    /** Whether the leader, or any process of its group, is left that has not exited. */
     private boolean alive() {
+        if (process.isAlive()) {
+            return true;
+        }
         if (!ownGroup) {
-            return process.isAlive() || process.descendants().anyMatch(ProcessHandle::isAlive);
+            return process.descendants().anyMatch(ProcessHandle::isAlive);
         }
         try {
             Posix.kill(-(int) process.pid(), 0);
@@ -87,20 +90,21 @@ record ServiceProcess(Process process, boolean ownGroup) {
     }
 
     private void signal(int signal) {
-        if (!ownGroup) {
-            process.descendants().forEach(signal == Posix.SIGKILL ? ProcessHandle::destroyForcibly
-                    : ProcessHandle::destroy);
-            if (signal == Posix.SIGKILL) {
-                process.destroyForcibly();
-            } else {
-                process.destroy();
+        if (ownGroup) {
+            try {
+                Posix.kill(-(int) process.pid(), signal);
+                return;
+            } catch (ErrnoException e) {
+                // No such group: gone already, or setsid has not made it yet (a caller gone at once); the leader
+                // then gets the signal alone, below.
             }
-            return;
         }
-        try {
-            Posix.kill(-(int) process.pid(), signal);
-        } catch (ErrnoException e) {
-            // ESRCH: the whole group is gone already.
+        process.descendants().forEach(signal == Posix.SIGKILL ? ProcessHandle::destroyForcibly
+                : ProcessHandle::destroy);
+        if (signal == Posix.SIGKILL) {
+            process.destroyForcibly();
+        } else {
+            process.destroy();
         }
     }
 }
