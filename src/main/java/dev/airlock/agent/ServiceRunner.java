@@ -14,6 +14,7 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,8 @@ public final class ServiceRunner {
     public static final int NO_SUCH_SERVICE = 127;
     static final String FILECOPY = "qubes.Filecopy";
     static final String OPEN_IN_VM = "qubes.OpenInVM";
+    /** How long a service whose caller is gone has after {@code SIGTERM} before {@code SIGKILL}. */
+    static final Duration TERMINATION_GRACE = Duration.ofSeconds(2);
     private static final String ALLOW_ALL_NAMES = "allow-all-names";
 
     /** One call, as the broker described it. */
@@ -113,15 +116,26 @@ public final class ServiceRunner {
                 "QREXEC_SERVICE_ARGUMENT", call.argument()), io);
     }
 
-    /** Runs {@code cmd} in the home folder with {@code env} added, its three streams joined to {@code io}. */
+    /**
+     * Runs {@code cmd} in the home folder with {@code env} added, its three streams joined to {@code io}, in a
+     * process group of its own. An interrupt while it runs (its caller is gone, see {@link CallerWatch}) ends the
+     * group ({@code SIGTERM}, {@code SIGKILL} after {@link #TERMINATION_GRACE}); the exit code is then the killed
+     * process's.
+     */
     int runProcess(List<String> cmd, Map<String, String> extraEnv, Io io) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(home.toFile());
         pb.environment().putAll(extraEnv);
-        Process p = pb.start();
+        ServiceProcess service = ServiceProcess.start(pb);
+        Process p = service.process();
         Future<?> in = pump(io.stdin(), p.getOutputStream());
         Future<?> out = pump(p.getInputStream(), io.stdout());
         Future<?> err = pump(p.getErrorStream(), io.stderr());
-        int code = p.waitFor();
+        int code;
+        try {
+            code = p.waitFor();
+        } catch (InterruptedException e) {
+            code = service.terminate(TERMINATION_GRACE);
+        }
         finish(out);
         finish(err);
         // The caller may still be writing; its input is no longer wanted once the service is done.

@@ -29,6 +29,11 @@ import java.util.Map;
 final class ServiceSide {
     /** The broker's own service: run a command given as the first stdin frame (a JSON array of strings). */
     static final String RUN_SERVICE = "airlock.Run";
+    /**
+     * The exit code of a built-in service ended because its caller went away: what a shell reports for a process
+     * that {@code SIGTERM} ended, as an executable service's would be.
+     */
+    static final int CALLER_GONE = 128 + 15;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ServiceSide() {
@@ -55,10 +60,8 @@ final class ServiceSide {
             List<String> command = start.call().service().equals(RUN_SERVICE) ? command(new MessageReader(data))
                     : null;
             ServiceRunner.Io io = new ServiceRunner.Io(HalfChannels.input(data), out, err);
-            try {
-                code = command != null ? runner.runProcess(command, Map.of(), io)
-                        : runner.run(new ServiceRunner.Call(start.source(), start.call().service(),
-                                start.call().argument()), io);
+            try (CallerWatch watch = CallerWatch.start(data)) {
+                code = runService(start, runner, command, io, watch);
             } finally {
                 // The service no longer reads: a caller still sending fails at once, and a pump blocked reading
                 // the caller's input wakes up.
@@ -67,9 +70,6 @@ final class ServiceSide {
         } catch (IOException e) {
             err.write(ByteBuffer.wrap(("airlock: " + e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8)));
             code = Wire.EXIT_NO_SERVICE;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            code = Wire.EXIT_MACHINERY;
         }
         try {
             out.close();
@@ -83,6 +83,26 @@ final class ServiceSide {
             // hears how the service ended.
         }
         return code;
+    }
+
+    /**
+     * Runs the service while {@code watch} looks out for its caller. A service that its caller's going away
+     * interrupted ends with {@link #CALLER_GONE} unless it has an exit code of its own (a killed process's);
+     * an interrupt from elsewhere is kept.
+     */
+    private static int runService(ServiceStart start, ServiceRunner runner, List<String> command,
+                                  ServiceRunner.Io io, CallerWatch watch) throws IOException {
+        try {
+            return command != null ? runner.runProcess(command, Map.of(), io)
+                    : runner.run(new ServiceRunner.Call(start.source(), start.call().service(),
+                            start.call().argument()), io);
+        } catch (InterruptedException e) {
+            if (watch.callerGone()) {
+                return CALLER_GONE;
+            }
+            Thread.currentThread().interrupt();
+            return Wire.EXIT_MACHINERY;
+        }
     }
 
     /** The command of {@value #RUN_SERVICE}: the first stdin frame, which only the broker writes. */

@@ -25,6 +25,8 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import dev.airlock.sys.ErrnoException;
+import dev.airlock.sys.Posix;
 import dev.airlock.sys.Trees;
 
 /**
@@ -145,7 +147,15 @@ public final class FileEditor {
                 .directory(settings.workFolder().toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        if (!p.waitFor(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
+        boolean finished;
+        try {
+            finished = p.waitFor(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            // The call is being ended (its caller is gone): the handler and what it started go with it.
+            kill(p);
+            throw e;
+        }
+        if (!finished) {
             kill(p);
             msg.println("vm-file-editor: " + handler.get().origin() + " did not finish within "
                     + settings.timeout().toSeconds() + " s and was killed; nothing is sent back");
@@ -211,18 +221,31 @@ public final class FileEditor {
         }
     }
 
-    /** Kills the handler's process group (it leads one, see {@link Handlers#inOwnGroup}) and what it started. */
-    private static void kill(Process p) throws InterruptedException {
+    /**
+     * Kills the handler's process group (it leads one, see {@link Handlers#inOwnGroup}) and what it started, and
+     * waits for it; an interrupt during the wait is kept for the caller.
+     */
+    private static void kill(Process p) {
         List<ProcessHandle> descendants = p.descendants().toList();
         try {
-            new ProcessBuilder("kill", "-KILL", "--", "-" + p.pid()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(10, TimeUnit.SECONDS);
-        } catch (IOException e) {
-            // No kill(1): the handler and its descendants are still killed one by one below.
+            Posix.kill(-(int) p.pid(), Posix.SIGKILL);
+        } catch (ErrnoException e) {
+            // No such group (setsid was missing): the handler and its descendants are killed one by one below.
         }
         descendants.forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
-        p.waitFor();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                p.waitFor();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The end of the handler's output, so that the caller learns why it failed. */

@@ -4,6 +4,7 @@ package dev.airlock.sys;
 public final class Errno {
     public static final int EPERM = 1;
     public static final int ENOENT = 2;
+    public static final int ESRCH = 3;
     public static final int EINTR = 4;
     public static final int EIO = 5;
     public static final int EBADF = 9;
@@ -38,6 +39,7 @@ public final class Errno {
         return switch (errno) {
             case EPERM -> "Operation not permitted";
             case ENOENT -> "No such file or directory";
+            case ESRCH -> "No such process";
             case EINTR -> "Interrupted system call";
             case EIO -> "Input/output error";
             case EBADF -> "Bad file descriptor";

@@ -62,6 +62,11 @@ public final class Posix {
     public static final int SHUT_RDWR = 2;
     public static final int LOCK_EX = 2;
     public static final int LOCK_NB = 4;
+    public static final int SIGKILL = 9;
+    public static final int SIGTERM = 15;
+    /** {@code poll(2)} events: the peer closed both directions, an error is pending. */
+    public static final int POLLHUP = 0x10;
+    public static final int POLLERR = 0x8;
     private static final int SCM_RIGHTS = 1;
     private static final int MSG_CTRUNC = 0x8;
     private static final int MSG_NOSIGNAL = 0x4000;
@@ -115,6 +120,8 @@ public final class Posix {
     private static final MethodHandle GETSOCKOPT;
     private static final MethodHandle SETSOCKOPT;
     private static final MethodHandle SYSCALL4;
+    private static final MethodHandle POLL;
+    private static final MethodHandle KILL;
 
     static {
         String arch = System.getProperty("os.arch");
@@ -173,6 +180,8 @@ public final class Posix {
         SYSCALL4 = fn("syscall",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
                 Linker.Option.firstVariadicArg(1));
+        POLL = fn("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+        KILL = fn("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     }
 
     private Posix() {
@@ -631,6 +640,33 @@ public final class Posix {
 
     private static long align8(long n) {
         return (n + 7) & ~7L;
+    }
+
+    /**
+     * {@code poll(2)} of one descriptor for {@code events}, blocking without end; returns the events that came
+     * ({@link #POLLHUP} and {@link #POLLERR} come whether asked for or not). Retries on EINTR.
+     */
+    public static int pollOne(int fd, int events) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment pfd = a.allocate(8, 4);
+            pfd.set(JAVA_INT, 0, fd);
+            pfd.set(JAVA_SHORT, 4, (short) events);
+            for (;;) {
+                try {
+                    invoke("poll", st -> (int) POLL.invokeExact(st, pfd, 1L, -1));
+                    return Short.toUnsignedInt(pfd.get(JAVA_SHORT, 6));
+                } catch (ErrnoException e) {
+                    if (e.errno() != Errno.EINTR) {
+                        throw e;
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code kill(2)}: {@code signal} to process {@code pid}, or to process group {@code -pid}; 0 only checks. */
+    public static void kill(int pid, int signal) throws ErrnoException {
+        invoke("kill", st -> (int) KILL.invokeExact(st, pid, signal));
     }
 
     /** An {@code int} socket option ({@link #SOL_SOCKET} level and its {@code SO_} names). */

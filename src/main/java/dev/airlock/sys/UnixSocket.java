@@ -5,6 +5,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
@@ -260,6 +261,23 @@ public final class UnixSocket implements ByteChannel {
             if (e.errno() != Errno.ENOTCONN) {
                 throw e;
             }
+        } finally {
+            fd.release();
+        }
+    }
+
+    /**
+     * Blocks until both directions of this connection are shut: the peer has closed its end (its process may have
+     * died), or this side was {@linkplain #close closed} or shut both ways. A peer's half-close
+     * ({@code shutdown(SHUT_WR)} after its input) does not count, nor does data waiting to be read: only
+     * {@code POLLHUP}, or the error that a peer closing with unread data leaves. Reads nothing.
+     *
+     * @throws ClosedChannelException when this side was already closed
+     */
+    public void awaitHangUp() throws IOException {
+        int f = fd.acquire();
+        try {
+            Posix.pollOne(f, 0);
         } finally {
             fd.release();
         }
