@@ -17,28 +17,16 @@ airlock=$repo/airlock
 
 . "$here/lib.sh"
 
-cleanup() {
-  "$airlock" down >/dev/null 2>&1 || true
-  if [ "${KEEP:-0}" != 1 ]; then
-    rm -rf "$work"
-  else
-    echo "work folder kept in $work"
-  fi
-}
 
 bench_header "call to @dispvm until the service starts in the disposable, pooled and cold"
-"$airlock" --version >/dev/null
-. "$repo/scripts/jdk.sh"
-airlock_find_jdk
-echo "java:      $("$JAVA_HOME/bin/java" -version 2>&1 | sed -n 2p)"
-echo "airlock:   $(git -C "$repo" describe --always --dirty)"
+bench_versions
 echo "runs:      $runs per mode"
 if [ -e "$work" ]; then
   echo "ERROR: $work exists; remove it or set BENCH_DIR" >&2
   exit 1
 fi
 mkdir -p "$work"
-trap cleanup EXIT
+trap broker_cleanup EXIT
 export AIRLOCK_HOME=$work/home AIRLOCK_CONFIG=$work/config
 mkdir -p "$AIRLOCK_CONFIG/policy.d"
 printf '%s\n' 'test.Start  *  work  @dispvm  allow' 'qubes.OpenInVM  *  work  @dispvm  allow' \

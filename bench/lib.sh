@@ -109,3 +109,24 @@ results_table() {
     done
   done
 }
+
+# The EXIT trap of the benchmarks that start a broker: stops it (and its domains), removes $work unless KEEP=1.
+# Needs $airlock and $work.
+broker_cleanup() {
+  "$airlock" down >/dev/null 2>&1 || true
+  if [ "${KEEP:-0}" != 1 ]; then
+    rm -rf "$work"
+  else
+    echo "work folder kept in $work"
+  fi
+}
+
+# After bench_header: builds airlock if need be, finds the JDK (exports JAVA_HOME) and prints it and the commit.
+# Needs $airlock and $repo.
+bench_versions() {
+  "$airlock" --version >/dev/null
+  . "$repo/scripts/jdk.sh"
+  airlock_find_jdk
+  echo "java:      $("$JAVA_HOME/bin/java" -version 2>&1 | sed -n 2p)"
+  echo "airlock:   $(git -C "$repo" describe --always --dirty)"
+}

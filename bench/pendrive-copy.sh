@@ -24,24 +24,12 @@ in_domain_java+=' -Xshare:auto'
 
 . "$here/lib.sh"
 
-cleanup() {
-  "$airlock" down >/dev/null 2>&1 || true
-  if [ "${KEEP:-0}" != 1 ]; then
-    rm -rf "$work"
-  else
-    echo "test data kept in $work"
-  fi
-}
 
 bench_header "pendrive copy (qvm-copy-to-vm --pendrive) vs qubes.Filecopy (qvm-copy-to-vm), domain to domain"
-"$airlock" --version >/dev/null
-. "$repo/scripts/jdk.sh"
-airlock_find_jdk
-echo "java:      $("$JAVA_HOME/bin/java" -version 2>&1 | sed -n 2p)"
-echo "airlock:   $(git -C "$repo" describe --always --dirty)"
+bench_versions
 
 make_work_dir
-trap cleanup EXIT
+trap broker_cleanup EXIT
 export AIRLOCK_HOME=$work/home AIRLOCK_CONFIG=$work/config
 mkdir -p "$AIRLOCK_CONFIG/policy.d"
 cat > "$AIRLOCK_CONFIG/policy.d/30-bench.policy" <<'POLICY'
