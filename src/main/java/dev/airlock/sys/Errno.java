@@ -23,6 +23,7 @@ public final class Errno {
     public static final int EPIPE = 32;
     public static final int ENAMETOOLONG = 36;
     public static final int ENOSYS = 38;
+    public static final int ENOTEMPTY = 39;
     public static final int ELOOP = 40;
     public static final int ENOLINK = 67;
     public static final int EILSEQ = 84;
@@ -58,6 +59,7 @@ public final class Errno {
             case EPIPE -> "Broken pipe";
             case ENAMETOOLONG -> "File name too long";
             case ENOSYS -> "Function not implemented";
+            case ENOTEMPTY -> "Directory not empty";
             case ELOOP -> "Too many levels of symbolic links";
             case ENOLINK -> "Link has been severed";
             case EILSEQ -> "Invalid or incomplete multibyte or wide character";

@@ -42,6 +42,13 @@ public final class Posix {
     public static final int O_DIRECTORY;
     public static final int O_NOFOLLOW;
     public static final int O_TMPFILE;
+    /** Opens a place in the tree without reading it: only search permission on the way is needed. */
+    public static final int O_PATH = 010000000;
+    public static final int AT_REMOVEDIR = 0x200;
+    /** {@code renameat2} flags: fail if the new name exists; swap the two names atomically. */
+    public static final int RENAME_NOREPLACE = 1;
+    public static final int RENAME_EXCHANGE = 2;
+    public static final int SEEK_SET = 0;
     public static final int AT_SYMLINK_NOFOLLOW = 0x100;
     public static final int AT_SYMLINK_FOLLOW = 0x400;
     public static final int AT_EMPTY_PATH = 0x1000;
@@ -76,7 +83,11 @@ public final class Posix {
     private static final int SUN_PATH_MAX = 108;
 
     private static final long SYS_GETDENTS64;
+    private static final long SYS_SETGROUPS;
+    private static final long SYS_SETFSUID;
+    private static final long SYS_SETFSGID;
     private static final int STATX_BASIC_STATS = 0x7ff;
+    private static final int STATX_MNT_ID = 0x1000;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
@@ -100,6 +111,9 @@ public final class Posix {
     private static final MethodHandle READLINKAT;
     private static final MethodHandle LINKAT;
     private static final MethodHandle UNLINKAT;
+    private static final MethodHandle RENAMEAT2;
+    private static final MethodHandle FCHMODAT;
+    private static final MethodHandle GETEUID;
     private static final MethodHandle FLOCK;
     private static final MethodHandle FCHMOD;
     private static final MethodHandle FUTIMENS;
@@ -130,11 +144,17 @@ public final class Posix {
                 O_DIRECTORY = 0200000;
                 O_NOFOLLOW = 0400000;
                 SYS_GETDENTS64 = 217;
+                SYS_SETGROUPS = 116;
+                SYS_SETFSUID = 122;
+                SYS_SETFSGID = 123;
             }
             case "aarch64" -> {
                 O_DIRECTORY = 040000;
                 O_NOFOLLOW = 0100000;
                 SYS_GETDENTS64 = 61;
+                SYS_SETGROUPS = 159;
+                SYS_SETFSUID = 151;
+                SYS_SETFSGID = 152;
             }
             default -> throw new ExceptionInInitializerError(
                     "airlock supports Linux on x86_64 and aarch64, not " + arch);
@@ -156,6 +176,9 @@ public final class Posix {
         READLINKAT = fn("readlinkat", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
         LINKAT = fn("linkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
         UNLINKAT = fn("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        RENAMEAT2 = fn("renameat2", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+        FCHMODAT = fn("fchmodat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+        GETEUID = fn("geteuid", FunctionDescriptor.of(JAVA_INT));
         FLOCK = fn("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
         FCHMOD = fn("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
         FUTIMENS = fn("futimens", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
@@ -323,7 +346,8 @@ public final class Posix {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(256, 8);
             MemorySegment p = cString(a, path);
-            invoke("statx", st -> (int) STATX.invokeExact(st, dirFd, p, flags, STATX_BASIC_STATS, buf));
+            invoke("statx", st -> (int) STATX.invokeExact(st, dirFd, p, flags, STATX_BASIC_STATS | STATX_MNT_ID,
+                    buf));
             return toStat(buf);
         }
     }
@@ -342,7 +366,11 @@ public final class Posix {
         int mtimeNs = b.get(JAVA_INT, 120);
         int links = b.get(JAVA_INT, 16);
         int uid = b.get(JAVA_INT, 20);
-        return new Stat(mode, size, atime, atimeNs, mtime, mtimeNs, uid, links);
+        int gid = b.get(JAVA_INT, 24);
+        long dev = ((long) b.get(JAVA_INT, 136) << 32) | Integer.toUnsignedLong(b.get(JAVA_INT, 140));
+        // stx_mnt_id, when the kernel filled it in (5.8 on): tells a bind mount of the same file system apart.
+        long mountId = (b.get(JAVA_INT, 0) & STATX_MNT_ID) != 0 ? b.get(JAVA_LONG, 144) : -1;
+        return new Stat(mode, size, atime, atimeNs, mtime, mtimeNs, uid, links, gid, dev, mountId);
     }
 
     public static void mkdirat(int dirFd, byte[] path, int mode) throws ErrnoException {
@@ -387,6 +415,87 @@ public final class Posix {
             MemorySegment p = cString(a, path);
             invoke("unlinkat", st -> (int) UNLINKAT.invokeExact(st, dirFd, p, flags));
         }
+    }
+
+    /** {@code renameat2(2)}: {@code flags} 0, {@link #RENAME_NOREPLACE} or {@link #RENAME_EXCHANGE}. */
+    public static void renameat2(int oldDirFd, byte[] oldPath, int newDirFd, byte[] newPath, int flags)
+            throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment o = cString(a, oldPath);
+            MemorySegment n = cString(a, newPath);
+            invoke("renameat2", st -> (int) RENAMEAT2.invokeExact(st, oldDirFd, o, newDirFd, n, flags));
+        }
+    }
+
+    /** {@code fchmodat(dirFd, path, mode, 0)}: follows a link, so give it a path that is none. */
+    public static void fchmodat(int dirFd, byte[] path, int mode) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p = cString(a, path);
+            invoke("fchmodat", st -> (int) FCHMODAT.invokeExact(st, dirFd, p, mode, 0));
+        }
+    }
+
+    /** The effective user id of the process. */
+    public static int geteuid() {
+        try {
+            return (int) invoke("geteuid", st -> (int) GETEUID.invokeExact(st));
+        } catch (ErrnoException e) {
+            throw new IllegalStateException("geteuid cannot fail", e);
+        }
+    }
+
+    /**
+     * Gives the calling thread only, not the process, the file-system identity {@code uid}/{@code gid} and no
+     * supplementary groups: raw system calls, because the C library's {@code setgroups} changes every thread. Once
+     * the file-system uid is not 0 the kernel also drops the thread's file capabilities (CAP_DAC_OVERRIDE,
+     * CAP_FOWNER...), so the thread can touch only what that user could. Checked after the change.
+     */
+    public static void becomeFileSystemUser(int uid, int gid) throws ErrnoException {
+        syscall("setgroups", SYS_SETGROUPS, 0, 0, 0);
+        syscall("setfsgid", SYS_SETFSGID, Integer.toUnsignedLong(gid), 0, 0);
+        syscall("setfsuid", SYS_SETFSUID, Integer.toUnsignedLong(uid), 0, 0);
+        // Both calls return the previous id whatever happened; an invalid id (-1) asks for the current one.
+        long fsuid = syscall("setfsuid", SYS_SETFSUID, 0xffffffffL, 0, 0);
+        long fsgid = syscall("setfsgid", SYS_SETFSGID, 0xffffffffL, 0, 0);
+        if (fsuid != Integer.toUnsignedLong(uid) || fsgid != Integer.toUnsignedLong(gid)) {
+            throw new ErrnoException("setfsuid", Errno.EPERM);
+        }
+    }
+
+    /** The calling thread's file-system uid (see {@link #becomeFileSystemUser}). */
+    public static int fileSystemUid() throws ErrnoException {
+        return (int) syscall("setfsuid", SYS_SETFSUID, 0xffffffffL, 0, 0);
+    }
+
+    /**
+     * Up to {@code max} names in the open directory {@code dirFd} (without {@code .} and {@code ..}), read with
+     * getdents64 from its start: a caller that removes what it read and asks again gets the rest.
+     */
+    public static List<byte[]> readDirectory(int dirFd, int max) throws ErrnoException {
+        lseek(dirFd, 0, SEEK_SET);
+        List<byte[]> out = new ArrayList<>();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(32 * 1024, 8);
+            while (out.size() < max) {
+                long n = syscall("getdents64", SYS_GETDENTS64, dirFd, buf.address(), buf.byteSize());
+                if (n == 0) {
+                    break;
+                }
+                for (long pos = 0; pos < n && out.size() < max; ) {
+                    int reclen = Short.toUnsignedInt(buf.get(ValueLayout.JAVA_SHORT_UNALIGNED, pos + 16));
+                    long nameEnd = pos + 19;
+                    while (buf.get(JAVA_BYTE, nameEnd) != 0) {
+                        nameEnd++;
+                    }
+                    byte[] name = buf.asSlice(pos + 19, nameEnd - pos - 19).toArray(JAVA_BYTE);
+                    if (!isDotOrDotDot(name)) {
+                        out.add(name);
+                    }
+                    pos += reclen;
+                }
+            }
+        }
+        return out;
     }
 
     /** {@code flock(fd, operation)}: a lock of the open file description, so two opens conflict even in one process. */

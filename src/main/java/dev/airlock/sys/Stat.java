@@ -1,8 +1,13 @@
 package dev.airlock.sys;
 
-/** What {@code statx(2)} reports about a file, reduced to the fields airlock uses. */
+/**
+ * What {@code statx(2)} reports about a file, reduced to the fields airlock uses.
+ *
+ * @param dev the device of the file system that holds it (major in the high 32 bits)
+ * @param mountId the mount it was reached through, or -1 when the kernel does not say
+ */
 public record Stat(int mode, long size, long atimeSec, int atimeNsec, long mtimeSec, int mtimeNsec, int uid,
-                   int links) {
+                   int links, int gid, long dev, long mountId) {
     public static final int S_IFMT = 0170000;
     public static final int S_IFDIR = 0040000;
     public static final int S_IFREG = 0100000;
