@@ -297,7 +297,7 @@ final class DomainRunner implements AutoCloseable {
             sandboxOf(name, pidFile).ifPresent(DomainRunner::kill);
         }
         if (Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
-            Trees.delete(folder);
+            Trees.deleteForcibly(folder);
         }
     }
 

@@ -13,7 +13,6 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -63,8 +62,7 @@ final class FileCopySender {
             } catch (IOException e) {
                 // The receiver has everything: the user must learn that what is left here is a second copy.
                 throw new IOException("everything was delivered, but the sources could not all be deleted: "
-                        + (e instanceof AccessDeniedException ? e.getMessage() + ": permission denied"
-                        : Messages.describe(e)), e);
+                        + Messages.describe(e), e);
             }
         }
         return 0;

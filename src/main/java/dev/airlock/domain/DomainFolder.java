@@ -47,7 +47,11 @@ public final class DomainFolder {
         Files.createDirectory(folder.resolve("home"), PRIVATE);
     }
 
-    /** Deletes the folder and everything in it, if it exists; a symbolic link is removed, never followed. */
+    /**
+     * Deletes the folder and everything in it, if it exists; a symbolic link is removed, never followed. The
+     * domain's home is the domain's to change, so it is deleted by descriptor and, as root, as its owner
+     * ({@link Trees#deleteForcibly}).
+     */
     public static void delete(Path folder) throws IOException {
         Path domains = folder.getParent();
         if (Files.isSymbolicLink(domains)) {
@@ -56,6 +60,6 @@ public final class DomainFolder {
         if (!Files.exists(folder, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        Trees.delete(folder);
+        Trees.deleteForcibly(folder);
     }
 }

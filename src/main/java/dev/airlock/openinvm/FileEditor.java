@@ -261,11 +261,7 @@ public final class FileEditor {
     private static void remove(Path folder, PrintStream msg) {
         try {
             // A handler may have taken the write permission away; the folder is removed all the same.
-            Path files = folder.resolve("file");
-            if (Files.isDirectory(files, LinkOption.NOFOLLOW_LINKS)) {
-                Files.setPosixFilePermissions(files, PosixFilePermissions.fromString("rwx------"));
-            }
-            Trees.delete(folder);
+            Trees.deleteForcibly(folder);
         } catch (IOException e) {
             msg.println("vm-file-editor: could not remove " + folder + ": " + e.getMessage());
         }

@@ -95,7 +95,7 @@ public final class AotCache {
             return false;
         } finally {
             try {
-                Trees.delete(scratch);
+                Trees.deleteForcibly(scratch);
             } catch (IOException e) {
                 // A leftover scratch folder under the broker's run folder holds only the training's copy.
             }
@@ -217,7 +217,11 @@ public final class AotCache {
         if (root) {
             // Never root inside, like a domain: a user of its own, who owns only the scratch home.
             user = new HostUser.Switched(HostUser.TRAINING_ID, HostUser.TRAINING_ID);
-            chownTree(home, HostUser.TRAINING_ID);
+            // Deepest first: the home is the trainer's only once nothing in it is left to change hands.
+            for (Path p : List.of(home.resolve("src/file"), home.resolve("src"), home)) {
+                Files.setAttribute(p, "unix:uid", HostUser.TRAINING_ID, LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(p, "unix:gid", HostUser.TRAINING_ID, LinkOption.NOFOLLOW_LINKS);
+            }
         }
         String inside = Bwrap.HOME + "/";
         List<String> command = new ArrayList<>(List.of(jdkHome.resolve("bin/java").toString()));
@@ -251,14 +255,5 @@ public final class AotCache {
             return null;
         }
         return p.exitValue() == 0 ? home.resolve(FILE) : null;
-    }
-
-    private static void chownTree(Path root, int id) throws IOException {
-        try (var paths = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) paths::iterator) {
-                Files.setAttribute(p, "unix:uid", id, LinkOption.NOFOLLOW_LINKS);
-                Files.setAttribute(p, "unix:gid", id, LinkOption.NOFOLLOW_LINKS);
-            }
-        }
     }
 }

@@ -42,17 +42,30 @@ public final class Trees {
     }
 
     /**
-     * Deletes {@code root} and everything beneath it, if it exists. The folders above {@code root} are
-     * airlock's own and resolved by path; {@code root} itself is opened without following a link (a link there is
-     * removed, not followed).
+     * Deletes {@code root} and everything beneath it, if it exists, as {@code rm -rf} would: a folder that its
+     * owner made read-only stops the delete. The folders above {@code root} are resolved by path (the caller's
+     * own); {@code root} itself is opened without following a link (a link there is removed, not followed).
      *
-     * @throws IOException naming what could not be deleted and why; what could be deleted is gone
+     * @throws IOException naming what could not be deleted and why (an {@link AccessDeniedException} when
+     *                     permission was denied); what could be deleted is gone
      */
     public static void delete(Path root) throws IOException {
+        delete(root, false);
+    }
+
+    /**
+     * Deletes {@code root} like {@link #delete}, but gives a folder whose owner took its own permissions away
+     * (a domain can, to make its removal fail) those permissions back when the one deleting is that owner.
+     */
+    public static void deleteForcibly(Path root) throws IOException {
+        delete(root, true);
+    }
+
+    private static void delete(Path root, boolean force) throws IOException {
         Path abs = root.toAbsolutePath().normalize();
         Path parent = abs.getParent();
         if (parent == null || abs.getFileName() == null) {
-            throw new IOException("refusing to delete " + abs);
+            throw new IOException("refusing to delete " + root);
         }
         byte[] name = bytes(abs.getFileName());
         int parentFd;
@@ -62,7 +75,7 @@ public final class Trees {
             if (e.errno() == Errno.ENOENT) {
                 return;
             }
-            throw failure(parent, e);
+            throw failure(root, e);
         }
         try {
             Stat st;
@@ -72,12 +85,12 @@ public final class Trees {
                 if (e.errno() == Errno.ENOENT) {
                     return;
                 }
-                throw failure(abs, e);
+                throw failure(root, e);
             }
             if (st.isDirectory()) {
-                new Walk(st).removeTop(parentFd, name, abs);
+                new Walk(st, force).removeTop(parentFd, name, root);
             } else {
-                unlink(parentFd, name, 0, abs);
+                unlink(parentFd, name, 0, root);
             }
         } finally {
             Posix.closeQuietly(parentFd);
@@ -89,12 +102,14 @@ public final class Trees {
         private final long dev;
         private final long mountId;
         private final boolean root;
+        private final boolean force;
         private int moved;
 
-        Walk(Stat top) {
+        Walk(Stat top, boolean force) {
             this.dev = top.dev();
             this.mountId = top.mountId();
             this.root = Posix.geteuid() == 0;
+            this.force = force;
         }
 
         /** Empties and removes the folder {@code name} in {@code parentFd} (airlock's own folder), at {@code where}. */
@@ -297,7 +312,7 @@ public final class Trees {
                     throw new IOException("cannot delete " + where + ": another file system is mounted there "
                             + "(unmount it first; airlock does not delete across mounts)");
                 }
-                if ((st.mode() & 0700) != 0700 && st.uid() == Posix.fileSystemUid()) {
+                if (force && (st.mode() & 0700) != 0700 && st.uid() == Posix.fileSystemUid()) {
                     // A domain may have taken its own permissions away; as its owner this may give them back.
                     Posix.fchmodat(Posix.AT_FDCWD, ("/proc/self/fd/" + handle).getBytes(StandardCharsets.US_ASCII),
                             (st.mode() & 07777) | 0700);
@@ -311,7 +326,7 @@ public final class Trees {
         }
 
         /** Unlinks a name that is no folder; false when it changed meanwhile (gone, or now a folder). */
-        private static boolean unlinkFile(Level level, byte[] name, Path where) throws IOException {
+        private boolean unlinkFile(Level level, byte[] name, Path where) throws IOException {
             try {
                 Posix.unlinkat(level.fd, name, 0);
                 return true;
@@ -319,7 +334,7 @@ public final class Trees {
                 if (e.errno() == Errno.ENOENT || e.errno() == Errno.EISDIR) {
                     return false;
                 }
-                if (e.errno() == Errno.EACCES && ownerMayWrite(level.fd)) {
+                if (e.errno() == Errno.EACCES && force && ownerMayWrite(level.fd)) {
                     return unlinkFile(level, name, where);
                 }
                 throw failure(where, e);
@@ -366,7 +381,7 @@ public final class Trees {
 
     private static IOException failure(Path where, ErrnoException e) {
         if (e.errno() == Errno.EACCES || e.errno() == Errno.EPERM) {
-            return new AccessDeniedException(where.toString(), null, "cannot delete: " + e.getMessage());
+            return new AccessDeniedException(where.toString(), null, "permission denied");
         }
         return new IOException("cannot delete " + where + ": " + e.getMessage(), e);
     }

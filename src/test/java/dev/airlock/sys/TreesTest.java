@@ -94,9 +94,26 @@ class TreesTest {
         Files.setPosixFilePermissions(tree.resolve("closed"), PosixFilePermissions.fromString("---------"));
         Files.setPosixFilePermissions(readOnly, PosixFilePermissions.fromString("r-x------"));
 
-        Trees.delete(tree);
+        Trees.deleteForcibly(tree);
 
         assertFalse(Files.exists(tree, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    @Test
+    void aPlainDeleteStopsAtAFolderItsOwnerMadeReadOnly() throws IOException {
+        Path tree = Files.createDirectories(tmp.resolve("tree/ro"));
+        Files.writeString(tree.resolve("k"), "kept");
+        if (Posix.geteuid() == 0) {
+            chown(tmp.resolve("tree"), DOMAIN_UID);
+            chown(tree, DOMAIN_UID);
+            chown(tree.resolve("k"), DOMAIN_UID);
+        }
+        Files.setPosixFilePermissions(tree, PosixFilePermissions.fromString("r-x------"));
+
+        AccessDeniedException e = assertThrows(AccessDeniedException.class, () -> Trees.delete(tmp.resolve("tree")));
+
+        assertEquals(tmp.resolve("tree/ro/k") + ": permission denied", e.getMessage());
+        assertEquals("kept", Files.readString(tree.resolve("k")));
     }
 
     /**
@@ -130,7 +147,7 @@ class TreesTest {
         chown(home, DOMAIN_UID);
         chown(home.resolve("mine"), DOMAIN_UID);
 
-        assertThrows(AccessDeniedException.class, () -> Trees.delete(tmp.resolve("domains/victim")));
+        assertThrows(AccessDeniedException.class, () -> Trees.deleteForcibly(tmp.resolve("domains/victim")));
 
         assertEquals("root's", Files.readString(rootOwned.resolve("keep")));
     }
@@ -212,7 +229,7 @@ class TreesTest {
         }
         IOException failed = null;
         try {
-            Trees.delete(domainFolder);
+            Trees.deleteForcibly(domainFolder);
         } catch (IOException e) {
             failed = e;
         } finally {
