@@ -23,8 +23,9 @@ import java.util.concurrent.Callable;
 /** {@code airlock prefs}: show or change a domain's properties and tags, as {@code qvm-prefs} and {@code qvm-tags}. */
 @Command(name = "prefs", mixinStandardHelpOptions = true,
         description = {"Show a domain's properties (all, or KEY), or set KEY to VALUE; add or remove tags.",
-                "Keys: autostart, class, default_dispvm, label, name, tags, template, template_for_dispvms; "
-                        + "name, class and tags cannot be set (tags change with --tag-add and --tag-del).",
+                "Keys: autostart, class, default_dispvm, label, name, tags, template, template_for_dispvms, uuid; "
+                        + "name, class, tags and uuid cannot be set (tags change with --tag-add and --tag-del; the "
+                        + "uuid is the domain's for good, never given to another one).",
                 "Values: autostart and template_for_dispvms take true or false; an empty VALUE (or none) clears "
                         + "template and default_dispvm. Missing values show as an empty string."},
         exitCodeListHeading = "Exit codes:%n",
@@ -33,7 +34,7 @@ final class PrefsCommand implements Callable<Integer> {
 
     /** Every key, in the alphabetical order in which {@code qvm-prefs} lists them. */
     private static final List<String> KEYS = List.of("autostart", "class", "default_dispvm", "label", "name",
-            "tags", "template", "template_for_dispvms");
+            "tags", "template", "template_for_dispvms", "uuid");
 
     private static final List<String> SETTABLE = List.of("autostart", "default_dispvm", "label", "template",
             "template_for_dispvms");
@@ -130,6 +131,7 @@ final class PrefsCommand implements Callable<Integer> {
                 case "tags" -> String.join(" ", d.tags());
                 case "template" -> Objects.requireNonNullElse(d.template(), "");
                 case "template_for_dispvms" -> String.valueOf(d.templateForDispvms());
+                case "uuid" -> d.uuid().toString();
                 default -> throw new IllegalStateException(k);
             });
         }

@@ -5,6 +5,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
@@ -23,9 +24,12 @@ import java.util.regex.Pattern;
  * @param templateForDispvms whether disposables may be made from it (only an AppVM can be a disposable template)
  * @param autostart whether the broker starts it when the broker starts
  * @param tags its tags, sorted (at most {@link #MAX_TAGS}, each 1 to 64 characters of {@code [A-Za-z0-9_-]})
+ * @param uuid its identity, which no other domain ever has, not even a later one of the same name: what the
+ *             broker records with a running sandbox, so that a sandbox outliving its domain is never taken for
+ *             the new domain of that name
  */
 public record Domain(String name, DomainClass domainClass, Label label, String template, String defaultDispvm,
-                     boolean templateForDispvms, boolean autostart, SortedSet<String> tags) {
+                     boolean templateForDispvms, boolean autostart, SortedSet<String> tags, UUID uuid) {
 
     /** The rules for domain names, as the user is told them. */
     public static final String NAME_RULES = "at most 31 characters of A-Z, a-z, 0-9, '_', '.' and '-', starting "
@@ -51,6 +55,7 @@ public record Domain(String name, DomainClass domainClass, Label label, String t
             DomainNames.requireName("default_dispvm of " + name, defaultDispvm);
         }
         Objects.requireNonNull(tags, "tags");
+        Objects.requireNonNull(uuid, "uuid");
         if (tags.size() > MAX_TAGS) {
             throw new IllegalArgumentException("domain " + name + ": more than " + MAX_TAGS + " tags");
         }
@@ -89,39 +94,42 @@ public record Domain(String name, DomainClass domainClass, Label label, String t
         }
     }
 
-    /** A new domain of that class and label, with no template, default_dispvm or tags. */
+    /** A new domain of that class and label, with no template, default_dispvm or tags, and a new uuid. */
     public static Domain of(String name, DomainClass domainClass, Label label) {
-        return new Domain(name, domainClass, label, null, null, false, false, new TreeSet<>());
+        return new Domain(name, domainClass, label, null, null, false, false, new TreeSet<>(), UUID.randomUUID());
     }
 
     /** A new disposable made from the disposable template {@code template}, with no default_dispvm or tags. */
     public static Domain disposable(String name, Label label, String template) {
-        return new Domain(name, DomainClass.DISP_VM, label, template, null, false, false, new TreeSet<>());
+        return new Domain(name, DomainClass.DISP_VM, label, template, null, false, false, new TreeSet<>(),
+                UUID.randomUUID());
     }
 
     public Domain withLabel(Label newLabel) {
-        return new Domain(name, domainClass, newLabel, template, defaultDispvm, templateForDispvms, autostart, tags);
+        return new Domain(name, domainClass, newLabel, template, defaultDispvm, templateForDispvms, autostart, tags,
+                uuid);
     }
 
     public Domain withTemplate(String newTemplate) {
-        return new Domain(name, domainClass, label, newTemplate, defaultDispvm, templateForDispvms, autostart, tags);
+        return new Domain(name, domainClass, label, newTemplate, defaultDispvm, templateForDispvms, autostart, tags,
+                uuid);
     }
 
     public Domain withDefaultDispvm(String newDefault) {
-        return new Domain(name, domainClass, label, template, newDefault, templateForDispvms, autostart, tags);
+        return new Domain(name, domainClass, label, template, newDefault, templateForDispvms, autostart, tags, uuid);
     }
 
     public Domain withTemplateForDispvms(boolean value) {
-        return new Domain(name, domainClass, label, template, defaultDispvm, value, autostart, tags);
+        return new Domain(name, domainClass, label, template, defaultDispvm, value, autostart, tags, uuid);
     }
 
     public Domain withAutostart(boolean value) {
-        return new Domain(name, domainClass, label, template, defaultDispvm, templateForDispvms, value, tags);
+        return new Domain(name, domainClass, label, template, defaultDispvm, templateForDispvms, value, tags, uuid);
     }
 
     public Domain withTags(Set<String> newTags) {
         return new Domain(name, domainClass, label, template, defaultDispvm, templateForDispvms, autostart,
-                new TreeSet<>(newTags));
+                new TreeSet<>(newTags), uuid);
     }
 
     /** Whether this domain names {@code other} as its template or default_dispvm. */

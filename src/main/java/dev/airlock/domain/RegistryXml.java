@@ -21,6 +21,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 
 /**
  * The registry's file format: one {@code <domain>} element per domain, sorted by name, one value per line, so
@@ -28,6 +29,7 @@ import java.util.TreeSet;
  * <pre>{@code
  * <domains version="1">
  *   <domain name="work" class="AppVM">
+ *     <uuid>0b6c2f6e-3f1a-4c57-9d55-5a1e8f0e2c11</uuid>
  *     <label>blue</label>
  *     <template>fedora</template>
  *     <default_dispvm>dvm</default_dispvm>
@@ -37,7 +39,9 @@ import java.util.TreeSet;
  *   </domain>
  * </domains>
  * }</pre>
- * Absent values are omitted (booleans when false). Reading treats the file as untrusted: no DTD, no entities,
+ * Absent values are omitted (booleans when false). A domain written before domains had a uuid gets one derived
+ * from its name ({@link #legacyUuid}): the same at every read, so a sandbox started before is still recognised,
+ * and written into the file at its next save. Reading treats the file as untrusted: no DTD, no entities,
  * no XInclude, nothing unknown, every value checked as input from the user would be.
  */
 final class RegistryXml {
@@ -58,6 +62,7 @@ final class RegistryXml {
         for (Domain d : domains.all()) {
             b.append("  <domain name=\"").append(escape(d.name())).append("\" class=\"")
                     .append(escape(d.domainClass().typeName())).append("\">\n");
+            element(b, "uuid", d.uuid().toString());
             element(b, "label", d.label().labelName());
             element(b, "template", d.template());
             element(b, "default_dispvm", d.defaultDispvm());
@@ -121,6 +126,7 @@ final class RegistryXml {
         }
         List<Domain> list = new ArrayList<>();
         Set<String> seen = new HashSet<>();
+        Set<UUID> uuids = new HashSet<>();
         int index = 0;
         for (Element e : children(root, "<domains>")) {
             index++;
@@ -130,6 +136,9 @@ final class RegistryXml {
             Domain d = domain(e, index);
             if (!seen.add(d.name())) {
                 throw new IOException("domain " + d.name() + " is listed twice");
+            }
+            if (!uuids.add(d.uuid())) {
+                throw new IOException("domain " + d.name() + ": uuid " + d.uuid() + " belongs to another domain too");
             }
             list.add(d);
         }
@@ -159,6 +168,7 @@ final class RegistryXml {
             String defaultDispvm = null;
             boolean templateForDispvms = false;
             boolean autostart = false;
+            UUID uuid = null;
             Set<String> seen = new HashSet<>();
             TreeSet<String> tags = new TreeSet<>();
             for (Element p : children(e, where)) {
@@ -169,6 +179,7 @@ final class RegistryXml {
                     throw new IOException("<" + key + "> is given twice");
                 }
                 switch (key) {
+                    case "uuid" -> uuid = uuid(value);
                     case "label" -> label = Label.of(value);
                     case "template" -> template = DomainNames.requireName("template", value);
                     case "default_dispvm" -> defaultDispvm = DomainNames.requireName("default_dispvm", value);
@@ -185,11 +196,31 @@ final class RegistryXml {
             if (label == null) {
                 throw new IOException("no <label>");
             }
-            return new Domain(name, domainClass, label, template, defaultDispvm, templateForDispvms, autostart, tags);
+            return new Domain(name, domainClass, label, template, defaultDispvm, templateForDispvms, autostart, tags,
+                    uuid != null ? uuid : legacyUuid(name));
         } catch (IOException | IllegalArgumentException x) {
             String msg = x.getMessage();
             throw new IOException(msg.startsWith(where) ? msg : where + ": " + msg, x);
         }
+    }
+
+    /** Only the canonical form (lower-case, with its hyphens), so that one uuid has one spelling. */
+    private static UUID uuid(String value) {
+        try {
+            UUID u = UUID.fromString(value);
+            if (u.toString().equals(value)) {
+                return u;
+            }
+        } catch (IllegalArgumentException e) {
+            // Reported below with the value.
+        }
+        throw new IllegalArgumentException("<uuid>: expected a uuid like 0b6c2f6e-3f1a-4c57-9d55-5a1e8f0e2c11 in "
+                + "lower case, found \"" + abbreviate(value) + "\"");
+    }
+
+    /** The uuid of a domain from a registry written before uuids: derived from its name, the same at every read. */
+    static UUID legacyUuid(String name) {
+        return UUID.nameUUIDFromBytes(("airlock domain " + name).getBytes(StandardCharsets.UTF_8));
     }
 
     private static boolean bool(String key, String value) {

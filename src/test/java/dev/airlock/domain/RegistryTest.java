@@ -51,7 +51,10 @@ class RegistryTest {
         boolean autostart = Registry.open(tmp).read(d -> d.require("work").autostart());
         assertThat(autostart).isTrue();
         assertThat(registry.view(name -> false).find("disp42").orElseThrow().template()).isEqualTo("dvm");
-        String xml = Files.readString(registry.file(), StandardCharsets.UTF_8);
+        String withUuids = Files.readString(registry.file(), StandardCharsets.UTF_8);
+        assertThat(withUuids.split("\n    <uuid>[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}</uuid>\n",
+                -1)).as("each domain's uuid first").hasSize(5);
+        String xml = withUuids.replaceAll("    <uuid>[0-9a-f-]{36}</uuid>\n", "");
         assertThat(xml).isEqualTo("""
                 <?xml version="1.0" encoding="UTF-8"?>
                 <!-- The airlock domain registry. airlock rewrites this file whole; change it with airlock prefs. -->
