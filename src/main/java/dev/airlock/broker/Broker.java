@@ -203,6 +203,18 @@ public final class Broker implements AutoCloseable {
             run(() -> domains.shutdown(name));
             return AdminServer.ok();
         });
+        handlers.put("sandbox", r -> {
+            String name = domainOf(r);
+            boolean[] runs = new boolean[1];
+            run(() -> runs[0] = domains.hasSandbox(name));
+            return AdminServer.ok().put("running", runs[0]);
+        });
+        // Before a domain is removed: its sandbox, however it came to run, is stopped and its run folder deleted.
+        handlers.put("discard", r -> {
+            String name = domainOf(r);
+            run(() -> domains.discard(name));
+            return AdminServer.ok();
+        });
         handlers.put("running", r -> {
             ObjectNode answer = AdminServer.ok();
             var names = answer.putArray("domains");

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -50,13 +51,15 @@ final class DomainRunner implements AutoCloseable {
      */
     static final int FIRST_DOMAIN_ID = 61000;
     private static final long READY_SECONDS = 30;
-    private static final long STOP_SECONDS = 3;
     /** How long an adopted domain's agent has to reconnect; it retries at least every 2 s. */
     private static final long ADOPT_SECONDS = 10;
     private static final Path SETSID = Path.of("/usr/bin/setsid");
 
-    /** One started sandbox: bubblewrap's process, the parent of the sandbox's PID namespace. */
-    private record Running(ProcessHandle process, AgentListener listener, Path console,
+    /**
+     * One started sandbox: bubblewrap's process, the parent of the sandbox's PID namespace, and the uuid of the
+     * domain it was started for.
+     */
+    private record Running(ProcessHandle process, UUID uuid, AgentListener listener, Path console,
                            CompletableFuture<Void> ready, AtomicReference<AgentLink> link) {
     }
 
@@ -130,12 +133,26 @@ final class DomainRunner implements AutoCloseable {
     void start(String name) throws IOException {
         Running r;
         synchronized (this) {
+            Domain domain = domain(name);
             r = running.get(name);
+            if (r != null && r.process().isAlive() && !r.uuid().equals(domain.uuid())) {
+                // The registry entry was replaced under this broker: the sandbox is a removed domain's.
+                System.err.println("airlock: stopped the sandbox of domain " + name + " (pid " + r.process().pid()
+                        + "): it was started for a domain of that name that has been removed since");
+                stop(name, r);
+                r = null;
+            }
             if (r == null || !r.process().isAlive()) {
-                r = launch(name);
+                r = launch(domain);
             }
         }
         awaitReady(name, r);
+    }
+
+    private Domain domain(String name) throws IOException {
+        QrexecNames.requireDomainName(name);
+        return registry.read(d -> d.get(name)).orElseThrow(() -> new IOException("no such domain: " + name
+                + " (create it with: airlock create " + name + ")"));
     }
 
     /** Completes when the sandbox of {@code name} that runs now exits (at once when none runs). */
@@ -144,13 +161,11 @@ final class DomainRunner implements AutoCloseable {
         return r == null ? CompletableFuture.completedFuture(null) : r.process().onExit().thenRun(() -> { });
     }
 
-    private Running launch(String name) throws IOException {
+    private Running launch(Domain domain) throws IOException {
+        String name = domain.name();
         if (closed) {
             throw new IOException("cannot start domain " + name + ": the broker is stopping");
         }
-        QrexecNames.requireDomainName(name);
-        Domain domain = registry.read(d -> d.get(name)).orElseThrow(() -> new IOException("no such domain: " + name
-                + " (create it with: airlock create " + name + ")"));
         Bwrap bwrap = switch (BwrapCheck.check()) {
             case BwrapCheck.Ready ready -> ready.launcher();
             case BwrapCheck.Result other -> throw new IOException("cannot start domain " + name + ": "
@@ -201,12 +216,13 @@ final class DomainRunner implements AutoCloseable {
             // A session of its own: a Ctrl-C or hang-up meant for the broker must not reach the domain.
             pb.command().addFirst(SETSID.toString());
             p = pb.start().toHandle();
-            Files.writeString(sockets.resolve("pid"), p.pid() + "\n");
+            SandboxPidFile.write(sockets, p.pid(), domain.uuid());
         } catch (IOException | RuntimeException e) {
             listener.close();
             throw new IOException("cannot start domain " + name + ": " + e.getMessage());
         }
-        Running r = new Running(p, listener, console, new CompletableFuture<>(), new AtomicReference<>());
+        Running r = new Running(p, domain.uuid(), listener, console, new CompletableFuture<>(),
+                new AtomicReference<>());
         running.put(name, r);
         p.onExit().thenRun(() -> stopped(name, r));
         try {
@@ -292,9 +308,9 @@ final class DomainRunner implements AutoCloseable {
             stop(name, r);
         }
         Path folder = home.run().resolve("domains").resolve(name);
-        Path pidFile = folder.resolve("pid");
-        if (Files.isRegularFile(pidFile, LinkOption.NOFOLLOW_LINKS)) {
-            sandboxOf(name, pidFile).ifPresent(DomainRunner::kill);
+        Optional<ProcessHandle> left = SandboxPidFile.live(home, name);
+        if (left.isPresent() && !SandboxPidFile.kill(left.get())) {
+            throw new IOException("cannot stop the sandbox of domain " + name + " (pid " + left.get().pid() + ")");
         }
         if (Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
             Trees.deleteForcibly(folder);
@@ -302,32 +318,10 @@ final class DomainRunner implements AutoCloseable {
     }
 
     private void stop(String name, Running r) {
-        kill(r.process());
+        SandboxPidFile.kill(r.process());
         // Not through stopped(): the caller must find the socket gone when this returns.
         running.remove(name, r);
         forget(name, r);
-    }
-
-    /** Kills the sandbox and waits (a few seconds at most) until every process in it is gone. */
-    private static void kill(ProcessHandle bwrap) {
-        List<ProcessHandle> all = new ArrayList<>();
-        all.add(bwrap);
-        bwrap.descendants().forEach(all::add);
-        // bwrap's child is the init of the sandbox's PID namespace: killing it kills everything inside, and then
-        // bwrap exits. Killing bwrap alone would leave the sandbox running.
-        bwrap.children().forEach(ProcessHandle::destroyForcibly);
-        bwrap.destroyForcibly();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_SECONDS);
-        try {
-            // The kernel kills the rest of the namespace after its init, not at once: wait for the last of them.
-            for (ProcessHandle p : all) {
-                p.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            // Forgotten anyway: its pid file goes, so no broker adopts it.
-        }
     }
 
     /** The sandbox exited; unless this broker let go of it, its socket and pid file go. */
@@ -339,7 +333,7 @@ final class DomainRunner implements AutoCloseable {
 
     private void forget(String name, Running r) {
         try {
-            Files.deleteIfExists(home.run().resolve("domains").resolve(name).resolve("pid"));
+            Files.deleteIfExists(SandboxPidFile.in(home.run().resolve("domains").resolve(name)));
         } catch (IOException e) {
             // A pid file left behind is checked against the process before anything is adopted.
         }
@@ -362,8 +356,10 @@ final class DomainRunner implements AutoCloseable {
 
     /**
      * Adopts the domains a previous broker left running: each one whose pid file names a live bubblewrap of that
-     * domain gets its socket again and counts as running once its agent reconnects, or is stopped after
-     * {@value #ADOPT_SECONDS} s. Pid files of processes that are gone are removed.
+     * domain, started for the domain of that name the registry holds now (same uuid), gets its socket again and
+     * counts as running once its agent reconnects, or is stopped after {@value #ADOPT_SECONDS} s. A sandbox of a
+     * domain that was removed meanwhile (or recorded without a uuid) is killed, never adopted, so that it cannot
+     * pass for a new domain of the same name. Pid files of processes that are gone are removed.
      */
     void adopt() throws IOException {
         Path all = home.run().resolve("domains");
@@ -372,17 +368,33 @@ final class DomainRunner implements AutoCloseable {
         }
         try (DirectoryStream<Path> folders = Files.newDirectoryStream(all)) {
             for (Path folder : folders) {
-                Path pidFile = folder.resolve("pid");
+                Path pidFile = SandboxPidFile.in(folder);
                 String name = folder.getFileName().toString();
                 if (!Files.isRegularFile(pidFile, LinkOption.NOFOLLOW_LINKS) || !QrexecNames.isDomainName(name)) {
                     continue;
                 }
-                Optional<ProcessHandle> sandbox = sandboxOf(name, pidFile);
+                Optional<SandboxPidFile.Content> content = SandboxPidFile.read(pidFile);
+                Optional<ProcessHandle> sandbox = content.flatMap(c -> SandboxPidFile.sandboxOf(name, c.pid()));
                 if (sandbox.isEmpty()) {
                     Files.delete(pidFile);
                     continue;
                 }
-                Running r = new Running(sandbox.get(), listen(name, folder.resolve("channel")),
+                Optional<UUID> current = registry.read(d -> d.get(name)).map(Domain::uuid);
+                Optional<UUID> recorded = content.get().uuid();
+                if (current.isEmpty() || !current.equals(recorded)) {
+                    boolean gone = SandboxPidFile.kill(sandbox.get());
+                    System.err.println("airlock: " + (gone ? "killed" : "could not kill") + " the sandbox of domain "
+                            + name + " (pid " + sandbox.get().pid() + ") left by an earlier broker: it was started "
+                            + (recorded.isEmpty() ? "without a domain uuid"
+                            : "for domain uuid " + recorded.get() + ", and the registry "
+                            + current.map(u -> "now has " + u).orElse("has no such domain any more"))
+                            + "; not adopted");
+                    if (gone) {
+                        Files.deleteIfExists(pidFile);
+                    }
+                    continue;
+                }
+                Running r = new Running(sandbox.get(), recorded.get(), listen(name, folder.resolve("channel")),
                         folder.resolve("console.log"), new CompletableFuture<>(), new AtomicReference<>());
                 running.put(name, r);
                 r.process().onExit().thenRun(() -> stopped(name, r));
@@ -396,24 +408,10 @@ final class DomainRunner implements AutoCloseable {
         }
     }
 
-    /** The live bubblewrap of {@code name} that {@code pidFile} names: a pid may have been reused since. */
-    private static Optional<ProcessHandle> sandboxOf(String name, Path pidFile) throws IOException {
-        long pid;
-        try {
-            pid = Long.parseLong(Files.readString(pidFile).strip());
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
-        List<String> argv;
-        try {
-            argv = List.of(Files.readString(Path.of("/proc", Long.toString(pid), "cmdline")).split("\0"));
-        } catch (IOException e) {
-            return Optional.empty();
-        }
-        int host = argv.indexOf("--hostname");
-        boolean ours = !argv.isEmpty() && argv.getFirst().endsWith("bwrap") && host >= 0 && host + 1 < argv.size()
-                && argv.get(host + 1).equals(name);
-        return ours ? ProcessHandle.of(pid).filter(ProcessHandle::isAlive) : Optional.empty();
+    /** Whether a sandbox of {@code name} runs: one this broker holds, or one a pid file names. */
+    boolean hasSandbox(String name) throws IOException {
+        Running r = running.get(name);
+        return r != null && r.process().isAlive() || SandboxPidFile.live(home, name).isPresent();
     }
 
     /**
