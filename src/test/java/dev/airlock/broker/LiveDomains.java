@@ -49,6 +49,11 @@ public final class LiveDomains {
         this.registry = registry;
     }
 
+    /** The registry of this home. */
+    public Registry registry() {
+        return registry;
+    }
+
     /** Registers {@code domains} (halted) in a new home under {@code tmp}, with {@code policy} as the only rules. */
     public static LiveDomains create(Path tmp, String policy, String... domains) throws IOException {
         BwrapCheck.Result check = BwrapCheck.check();
@@ -113,7 +118,8 @@ public final class LiveDomains {
 
     /** The pid of the domain's bubblewrap, from the pid file a broker keeps for the next one. */
     public long sandboxPid(String domain) throws IOException {
-        return Long.parseLong(Files.readString(home.run().resolve("domains").resolve(domain).resolve("pid")).strip());
+        return SandboxPidFile.read(SandboxPidFile.in(home.run().resolve("domains").resolve(domain)))
+                .orElseThrow(() -> new IOException("no pid file of " + domain)).pid();
     }
 
     /** Installs an executable service of {@code domain} that runs {@code script} with {@code sh}. */

@@ -1,0 +1,181 @@
+package dev.airlock.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.airlock.domain.Domain;
+import dev.airlock.domain.DomainClass;
+import dev.airlock.domain.DomainFolder;
+import dev.airlock.domain.Label;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 10, as an attacker inside a domain would have it: {@code airlock remove} of a running domain must not
+ * delete its files while it runs, its sandbox must not outlive the removal, and a sandbox that outlived its domain
+ * anyway (the registry changed while no broker ran) must never become the next domain of that name.
+ */
+class RemoveRunningDomainIT {
+    private static final Duration BROKER_ANSWERS = Duration.ofSeconds(30);
+    private static final String MARKER = "test -e /tmp/left-by-the-old-sandbox && echo old || echo new";
+
+    @TempDir
+    Path tmp;
+    private LiveDomains live;
+    private Broker broker;
+    private final List<Process> daemons = new ArrayList<>();
+    private final List<ProcessHandle> sandboxes = new ArrayList<>();
+
+    @AfterEach
+    void stopEverything() throws InterruptedException {
+        if (broker != null) {
+            broker.close();
+        }
+        for (Process daemon : daemons) {
+            daemon.destroyForcibly();
+            daemon.waitFor(30, TimeUnit.SECONDS);
+        }
+        // A failed test may leave sandboxes behind: only bubblewraps, a pid may be another process's by now.
+        for (ProcessHandle p : sandboxes) {
+            if (p.isAlive() && p.info().command().orElse("").endsWith("/bwrap")) {
+                SandboxPidFile.kill(p);
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void removeOfARunningDomainIsRefusedAndWithForceStopsItBeforeDeletingAnything() throws Exception {
+        live = LiveDomains.create(tmp, "", "attacker");
+        broker = live.startBroker();
+        live.start("attacker");
+        assertThat(live.sh("attacker", "touch /tmp/left-by-the-old-sandbox && echo mine > kept").code()).isZero();
+        ProcessHandle sandbox = sandbox("attacker");
+        List<ProcessHandle> inside = sandbox.descendants().toList();
+        assertThat(inside).as("the sandbox's processes").isNotEmpty();
+
+        LiveDomains.Result refused = airlock("remove", "attacker");
+        assertThat(refused.code()).isEqualTo(1);
+        assertThat(refused.err()).isEqualTo("ERROR: domain attacker is running: stop it first with: airlock shutdown "
+                + "attacker (or remove it with --force, which stops it)\n");
+        assertThat(sandbox.isAlive()).isTrue();
+        assertThat(live.homeOf("attacker").resolve("kept")).hasContent("mine\n");
+
+        LiveDomains.Result removed = airlock("remove", "--force", "attacker");
+        assertThat(removed.code()).as(removed.err()).isZero();
+        assertThat(sandbox.isAlive()).isFalse();
+        assertThat(inside).as("no process of the domain is left").noneMatch(ProcessHandle::isAlive);
+        boolean listed = live.registry().read(all -> all.get("attacker").isPresent());
+        assertThat(listed).as("still in the registry").isFalse();
+        assertThat(live.registry().domainFolder("attacker")).doesNotExist();
+        assertThat(live.home().run().resolve("domains/attacker")).doesNotExist();
+        assertThat(live.running()).doesNotContain("attacker");
+
+        // The same name again, as in the report: the new domain starts a sandbox of its own.
+        live.registry().update(all -> all.add(Domain.of("attacker", DomainClass.APP_VM, Label.RED)));
+        DomainFolder.create(live.registry().domainFolder("attacker"));
+        live.start("attacker");
+        assertThat(sandbox("attacker").pid()).isNotEqualTo(sandbox.pid());
+        assertThat(live.sh("attacker", MARKER).out()).isEqualTo("new\n");
+    }
+
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void removeWithoutABrokerStopsTheSandboxThatItsPidFileNames() throws Exception {
+        live = LiveDomains.create(tmp, "", "attacker");
+        Process daemon = daemon();
+        live.start("attacker");
+        ProcessHandle sandbox = sandbox("attacker");
+        List<ProcessHandle> inside = sandbox.descendants().toList();
+        daemon.destroyForcibly();
+        assertThat(daemon.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(sandbox.isAlive()).as("the domain outlives its broker").isTrue();
+
+        LiveDomains.Result refused = airlock("remove", "attacker");
+        assertThat(refused.code()).isEqualTo(1);
+        assertThat(refused.err()).contains("domain attacker is running");
+        assertThat(sandbox.isAlive()).isTrue();
+
+        LiveDomains.Result removed = airlock("remove", "--force", "attacker");
+        assertThat(removed.code()).as(removed.err()).isZero();
+        assertThat(sandbox.isAlive()).isFalse();
+        assertThat(inside).noneMatch(ProcessHandle::isAlive);
+        assertThat(live.registry().domainFolder("attacker")).doesNotExist();
+        assertThat(live.home().run().resolve("domains/attacker")).doesNotExist();
+    }
+
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aNewBrokerKillsTheSandboxOfARemovedDomainInsteadOfAdoptingItForTheNewDomainOfItsName() throws Exception {
+        live = LiveDomains.create(tmp, "", "attacker");
+        Process first = daemon();
+        live.start("attacker");
+        assertThat(live.sh("attacker", "touch /tmp/left-by-the-old-sandbox").code()).isZero();
+        ProcessHandle old = sandbox("attacker");
+        List<ProcessHandle> inside = old.descendants().toList();
+        first.destroyForcibly();
+        assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        // Removed and created again while no broker runs, by the registry directly: the old sandbox runs on.
+        live.registry().update(all -> all.remove("attacker"));
+        live.registry().update(all -> all.add(Domain.of("attacker", DomainClass.APP_VM, Label.RED)));
+        assertThat(old.isAlive()).isTrue();
+
+        daemon();
+        assertThat(await(Duration.ofSeconds(15), () -> !old.isAlive())).as("the old sandbox is killed").isTrue();
+        assertThat(await(Duration.ofSeconds(5), () -> inside.stream().noneMatch(ProcessHandle::isAlive))).isTrue();
+        assertThat(live.running()).doesNotContain("attacker");
+        assertThat(Files.readString(tmp.resolve("daemon-1.log"), StandardCharsets.UTF_8))
+                .contains("killed the sandbox of domain attacker (pid " + old.pid() + ")").contains("not adopted");
+
+        live.start("attacker");
+        assertThat(sandbox("attacker").pid()).isNotEqualTo(old.pid());
+        assertThat(live.sh("attacker", MARKER).out()).isEqualTo("new\n");
+    }
+
+    private ProcessHandle sandbox(String name) throws IOException {
+        ProcessHandle p = ProcessHandle.of(live.sandboxPid(name)).orElseThrow();
+        sandboxes.add(p);
+        return p;
+    }
+
+    /** The packaged {@code airlock} with {@code args}, within a minute. */
+    private LiveDomains.Result airlock(String... args) throws Exception {
+        Path out = tmp.resolve("out");
+        Path err = tmp.resolve("err");
+        Process p = live.airlock(args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("airlock %s ended", List.of(args)).isTrue();
+        return new LiveDomains.Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    /** {@code airlock daemon} as a child process, once it answers. */
+    private Process daemon() throws IOException, InterruptedException {
+        Path log = tmp.resolve("daemon-" + daemons.size() + ".log");
+        Process p = live.airlock("daemon").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        daemons.add(p);
+        AdminClient client = new AdminClient(live.home());
+        assertThat(await(BROKER_ANSWERS, () -> client.isRunning() || !p.isAlive())).isTrue();
+        assertThat(p.isAlive()).as("the broker runs; its log: %s", Files.readString(log)).isTrue();
+        return p;
+    }
+
+    private static boolean await(Duration limit, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            Thread.sleep(50);
+        }
+        return true;
+    }
+}
