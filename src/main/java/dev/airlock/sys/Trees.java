@@ -312,7 +312,7 @@ public final class Trees {
                     throw new IOException("cannot delete " + where + ": another file system is mounted there "
                             + "(unmount it first; airlock does not delete across mounts)");
                 }
-                if (force && (st.mode() & 0700) != 0700 && st.uid() == Posix.fileSystemUid()) {
+                if (force && (st.mode() & 0700) != 0700 && st.uid() == fileSystemUid()) {
                     // A domain may have taken its own permissions away; as its owner this may give them back.
                     Posix.fchmodat(Posix.AT_FDCWD, ("/proc/self/fd/" + handle).getBytes(StandardCharsets.US_ASCII),
                             (st.mode() & 07777) | 0700);
@@ -344,7 +344,7 @@ public final class Trees {
         /** Gives the open folder back its owner's permissions if this thread is its owner and they lacked. */
         private static boolean ownerMayWrite(int fd) throws ErrnoException {
             Stat st = Posix.fstat(fd);
-            if ((st.mode() & 0300) == 0300 || st.uid() != Posix.fileSystemUid()) {
+            if ((st.mode() & 0300) == 0300 || st.uid() != fileSystemUid()) {
                 return false;
             }
             Posix.fchmod(fd, (st.mode() & 07777) | 0700);
@@ -367,6 +367,15 @@ public final class Trees {
             this.where = where;
             this.parent = parent;
         }
+    }
+
+    /**
+     * Who this thread is to the file system: the process's user, unless the process is root and the thread took a
+     * domain's identity. Only root asks the kernel, which a domain's seccomp filter might not let a domain do.
+     */
+    private static int fileSystemUid() throws ErrnoException {
+        int euid = Posix.geteuid();
+        return euid != 0 ? euid : Posix.fileSystemUid();
     }
 
     private static void unlink(int dirFd, byte[] name, int flags, Path where) throws IOException {
