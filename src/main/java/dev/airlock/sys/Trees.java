@@ -150,7 +150,7 @@ public final class Trees {
                     empty(fd, where, false);
                 } catch (IOException e) {
                     failed.set(e);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
                     failed.set(new IOException("cannot delete " + where + ": " + e, e));
                 }
             });
@@ -257,10 +257,11 @@ public final class Trees {
                     continue;
                 }
                 level.idle = 0;
-                if (privileged && Posix.fstat(fd).uid() != 0) {
+                int owner = Posix.fstat(fd).uid();
+                if (privileged && owner != 0) {
                     // Another user's folder inside root's: emptied as that user, then removed here.
                     try {
-                        emptyAs(Posix.fstat(fd).uid(), fd, where);
+                        emptyAs(owner, fd, where);
                     } finally {
                         Posix.closeQuietly(fd);
                     }
