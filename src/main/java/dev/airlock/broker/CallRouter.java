@@ -32,6 +32,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -109,6 +110,9 @@ final class CallRouter {
     /** The domains as the policy sees them, the running ones marked. */
     interface DomainViews {
         DomainView view() throws IOException;
+
+        /** The uuid of the domain the registry holds under {@code name} now, if any. */
+        Optional<UUID> uuid(String name) throws IOException;
     }
 
     CallRouter(DomainRunner domains, Disposables disposables, PolicyStore policy, DomainViews views, AuditLog audit,
@@ -417,10 +421,19 @@ final class CallRouter {
      */
     private String startIfHalted(String source, String target, ServiceCall call, Decision.Allow allow)
             throws CallRefusal {
-        if (domains.isReady(target)) {
+        String rule = allow.rule() == null ? null : allow.rule().location();
+        Optional<UUID> uuid;
+        try {
+            uuid = views.uuid(target);
+        } catch (IOException e) {
+            throw refuse(source, target, call, rule, Wire.EXIT_MACHINERY, "cannot read the registry: "
+                    + e.getMessage());
+        }
+        // Only the sandbox started for the domain of that name now: one that outlived a removed domain of the
+        // same name is stopped by the start below, never handed the call.
+        if (uuid.isPresent() && domains.isReady(target, uuid.get())) {
             return "";
         }
-        String rule = allow.rule() == null ? null : allow.rule().location();
         if (!allow.autostart()) {
             throw refuse(source, target, call, rule, Wire.EXIT_MACHINERY, "target " + target + " is not running and "
                     + (rule == null ? "the policy" : rule) + " says autostart=no (start it with: airlock start "

@@ -109,6 +109,12 @@ final class DomainRunner implements AutoCloseable {
         this.lifecycle = l;
     }
 
+    /** True when {@code name}'s agent is connected and its sandbox was started for the domain {@code uuid}. */
+    boolean isReady(String name, UUID uuid) {
+        Running r = running.get(name);
+        return r != null && r.uuid().equals(uuid) && r.link().get() != null && r.process().isAlive();
+    }
+
     /** True when {@code name}'s agent is connected. */
     boolean isReady(String name) {
         Running r = running.get(name);

@@ -1,5 +1,6 @@
 package dev.airlock.broker;
 
+import dev.airlock.domain.Domain;
 import dev.airlock.domain.Domains;
 import dev.airlock.domain.Registry;
 import dev.airlock.policy.DomainView;
@@ -11,6 +12,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.function.Predicate;
 
 /**
@@ -43,11 +46,20 @@ final class RegistryViews implements CallRouter.DomainViews {
 
     @Override
     public DomainView view() throws IOException {
+        return domains().asView(running, internal);
+    }
+
+    @Override
+    public Optional<UUID> uuid(String name) throws IOException {
+        return domains().get(name).map(Domain::uuid);
+    }
+
+    private Domains domains() throws IOException {
         BasicFileAttributes a;
         try {
             a = Files.readAttributes(registry.file(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
-            return Domains.empty().asView(running, internal);
+            return Domains.empty();
         }
         Snapshot s = snapshot;
         if (s == null || !s.matches(a)) {
@@ -55,6 +67,6 @@ final class RegistryViews implements CallRouter.DomainViews {
             s = new Snapshot(a.fileKey(), a.lastModifiedTime(), a.size(), registry.read(d -> d));
             snapshot = s;
         }
-        return s.domains().asView(running, internal);
+        return s.domains();
     }
 }

@@ -8,6 +8,8 @@ import dev.airlock.domain.Label;
 import dev.airlock.domain.Registry;
 import dev.airlock.policy.DomainFacts;
 import java.nio.file.Path;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
@@ -29,5 +31,24 @@ class RegistryViewsTest {
         registry.update(d -> d.remove("work"));
         assertThat(views.view().find("work")).isEmpty();
         assertThat(views.view().find("personal")).isPresent();
+    }
+
+    /** Calls check the running sandbox against this uuid: a domain created again under its name has another. */
+    @Test
+    void theUuidOfANameIsThatOfTheDomainTheRegistryHoldsNow(@TempDir Path tmp) throws Exception {
+        Registry registry = Registry.open(tmp);
+        RegistryViews views = new RegistryViews(registry, name -> false, name -> false);
+        assertThat(views.uuid("attacker")).isEmpty();
+        registry.update(d -> d.add(Domain.of("attacker", DomainClass.APP_VM, Label.RED)));
+        Optional<UUID> first = views.uuid("attacker");
+        registry.update(d -> d.remove("attacker"));
+        assertThat(views.uuid("attacker")).isEmpty();
+        registry.update(d -> d.add(Domain.of("attacker", DomainClass.APP_VM, Label.RED)));
+
+        Optional<UUID> second = views.uuid("attacker");
+
+        assertThat(first).isPresent();
+        assertThat(second).isPresent().isNotEqualTo(first);
+        assertThat(second.get()).isEqualTo(registry.read(d -> d.require("attacker").uuid()));
     }
 }
