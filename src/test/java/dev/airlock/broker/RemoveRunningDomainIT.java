@@ -27,6 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RemoveRunningDomainIT {
     private static final Duration BROKER_ANSWERS = Duration.ofSeconds(30);
+    private static final String CLIENT = "$JAVA_HOME/bin/java -XX:TieredStopAtLevel=1 -jar /opt/airlock/airlock.jar"
+            + " qrexec-client-vm";
     private static final String MARKER = "test -e /tmp/left-by-the-old-sandbox && echo old || echo new";
 
     @TempDir
@@ -140,6 +142,26 @@ class RemoveRunningDomainIT {
         live.start("attacker");
         assertThat(sandbox("attacker").pid()).isNotEqualTo(old.pid());
         assertThat(live.sh("attacker", MARKER).out()).isEqualTo("new\n");
+    }
+
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aCallToADomainCreatedAgainUnderARunningBrokerNeverReachesTheOldSandbox() throws Exception {
+        live = LiveDomains.create(tmp, "test.Marker * caller attacker allow\n", "caller", "attacker");
+        live.service("attacker", "test.Marker", MARKER);
+        broker = live.startBroker();
+        live.start("caller", "attacker");
+        assertThat(live.sh("attacker", "touch /tmp/left-by-the-old-sandbox").code()).isZero();
+        ProcessHandle old = sandbox("attacker");
+        // Changed behind the broker's back, by the registry directly.
+        live.registry().update(all -> all.remove("attacker"));
+        live.registry().update(all -> all.add(Domain.of("attacker", DomainClass.APP_VM, Label.RED)));
+
+        LiveDomains.Result call = live.sh("caller", CLIENT + " attacker test.Marker");
+
+        assertThat(call.code()).as(call.err()).isZero();
+        assertThat(call.out()).isEqualTo("new\n");
+        assertThat(old.isAlive()).as("the old sandbox was stopped").isFalse();
     }
 
     private ProcessHandle sandbox(String name) throws IOException {
