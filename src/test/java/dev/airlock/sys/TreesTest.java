@@ -153,6 +153,20 @@ class TreesTest {
     }
 
     @Test
+    void deletionAsTheDomainUserHasNoneOfRootsGroups() throws IOException {
+        assumeTrue(Posix.geteuid() == 0, "needs root: deletion as the domain's uid is what is tested");
+        Path home = Files.createDirectories(tmp.resolve("domains/victim/home"));
+        Path rootGroup = Files.createDirectory(home.resolve("staff-only"));
+        Files.writeString(rootGroup.resolve("keep"), "root's group's");
+        Files.setPosixFilePermissions(rootGroup, PosixFilePermissions.fromString("rwxrwx---"));
+        chown(home, DOMAIN_UID);
+
+        assertThrows(AccessDeniedException.class, () -> Trees.deleteForcibly(tmp.resolve("domains/victim")));
+
+        assertEquals("root's group's", Files.readString(rootGroup.resolve("keep")));
+    }
+
+    @Test
     void aFileSystemMountedInsideTheTreeIsNotDescended() throws Exception {
         assumeTrue(Posix.geteuid() == 0, "needs root to mount a tmpfs");
         Path tree = Files.createDirectories(tmp.resolve("tree/a"));
