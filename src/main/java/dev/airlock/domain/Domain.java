@@ -23,9 +23,11 @@ import java.util.regex.Pattern;
  * @param templateForDispvms whether disposables may be made from it (only an AppVM can be a disposable template)
  * @param autostart whether the broker starts it when the broker starts
  * @param tags its tags, sorted (at most {@link #MAX_TAGS}, each 1 to 64 characters of {@code [A-Za-z0-9_-]})
+ * @param limits what it may take from the host ({@link ResourceLimits#DEFAULT} unless changed)
  */
 public record Domain(String name, DomainClass domainClass, Label label, String template, String defaultDispvm,
-                     boolean templateForDispvms, boolean autostart, SortedSet<String> tags) {
+                     boolean templateForDispvms, boolean autostart, SortedSet<String> tags,
+                     ResourceLimits limits) {
 
     /** The rules for domain names, as the user is told them. */
     public static final String NAME_RULES = "at most 31 characters of A-Z, a-z, 0-9, '_', '.' and '-', starting "
@@ -61,6 +63,7 @@ public record Domain(String name, DomainClass domainClass, Label label, String t
             }
         }
         tags = Collections.unmodifiableSortedSet(new TreeSet<>(tags));
+        Objects.requireNonNull(limits, "limits");
         switch (domainClass) {
             case TEMPLATE_VM -> {
                 if (template != null) {
@@ -91,37 +94,49 @@ public record Domain(String name, DomainClass domainClass, Label label, String t
 
     /** A new domain of that class and label, with no template, default_dispvm or tags. */
     public static Domain of(String name, DomainClass domainClass, Label label) {
-        return new Domain(name, domainClass, label, null, null, false, false, new TreeSet<>());
+        return new Domain(name, domainClass, label, null, null, false, false, new TreeSet<>(),
+                ResourceLimits.DEFAULT);
     }
 
     /** A new disposable made from the disposable template {@code template}, with no default_dispvm or tags. */
     public static Domain disposable(String name, Label label, String template) {
-        return new Domain(name, DomainClass.DISP_VM, label, template, null, false, false, new TreeSet<>());
+        return new Domain(name, DomainClass.DISP_VM, label, template, null, false, false, new TreeSet<>(),
+                ResourceLimits.DEFAULT);
     }
 
     public Domain withLabel(Label newLabel) {
-        return new Domain(name, domainClass, newLabel, template, defaultDispvm, templateForDispvms, autostart, tags);
+        return new Domain(name, domainClass, newLabel, template, defaultDispvm, templateForDispvms, autostart, tags,
+                limits);
     }
 
     public Domain withTemplate(String newTemplate) {
-        return new Domain(name, domainClass, label, newTemplate, defaultDispvm, templateForDispvms, autostart, tags);
+        return new Domain(name, domainClass, label, newTemplate, defaultDispvm, templateForDispvms, autostart, tags,
+                limits);
     }
 
     public Domain withDefaultDispvm(String newDefault) {
-        return new Domain(name, domainClass, label, template, newDefault, templateForDispvms, autostart, tags);
+        return new Domain(name, domainClass, label, template, newDefault, templateForDispvms, autostart, tags,
+                limits);
     }
 
     public Domain withTemplateForDispvms(boolean value) {
-        return new Domain(name, domainClass, label, template, defaultDispvm, value, autostart, tags);
+        return new Domain(name, domainClass, label, template, defaultDispvm, value, autostart, tags,
+                limits);
     }
 
     public Domain withAutostart(boolean value) {
-        return new Domain(name, domainClass, label, template, defaultDispvm, templateForDispvms, value, tags);
+        return new Domain(name, domainClass, label, template, defaultDispvm, templateForDispvms, value, tags,
+                limits);
     }
 
     public Domain withTags(Set<String> newTags) {
         return new Domain(name, domainClass, label, template, defaultDispvm, templateForDispvms, autostart,
-                new TreeSet<>(newTags));
+                new TreeSet<>(newTags), limits);
+    }
+
+    public Domain withLimits(ResourceLimits newLimits) {
+        return new Domain(name, domainClass, label, template, defaultDispvm, templateForDispvms, autostart, tags,
+                newLimits);
     }
 
     /** Whether this domain names {@code other} as its template or default_dispvm. */
