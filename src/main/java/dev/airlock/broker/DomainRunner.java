@@ -195,9 +195,12 @@ final class DomainRunner implements AutoCloseable {
         Path console = sockets.resolve("console.log");
         Path channel = sockets.resolve("channel");
         ResourceLimits limits = domain.limits();
-        // RLIMIT_NPROC counts per host uid: a domain's own only as root; otherwise the user's every process.
-        SandboxLimits sandboxLimits = new SandboxLimits(SandboxLimits.tmpfsBytesFor(limits.maxmemBytes()),
-                root ? limits.maxprocs() : 0, limits.nofile());
+        // RLIMIT_NPROC counts per host uid: a domain's own only as root (shared with the disposables of its
+        // home), otherwise the user's every process, so not set then. Where the cgroup counts exactly, the rlimit is
+        // only a backstop at twice the limit.
+        int nproc = !root ? 0 : cgroups.limitsProcesses() ? 2 * limits.maxprocs() : limits.maxprocs();
+        SandboxLimits sandboxLimits = new SandboxLimits(SandboxLimits.tmpfsBytesFor(limits.maxmemBytes()), nproc,
+                limits.nofile());
         List<String> joinCgroups;
         try {
             joinCgroups = cgroups.prepare(name, limits);

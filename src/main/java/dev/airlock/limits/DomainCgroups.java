@@ -53,8 +53,18 @@ public final class DomainCgroups {
         return driver;
     }
 
+    /** Whether the domains' cgroups bound their number of processes. */
+    public boolean limitsProcesses() {
+        return switch (driver) {
+            case CgroupDriver.None n -> false;
+            case CgroupDriver.SystemdScope s -> true;
+            case CgroupDriver.V2 v -> true;
+            case CgroupDriver.V1 v -> v.own().containsKey(Controller.PIDS);
+        };
+    }
+
     /** {@code airlock-} and 12 hex digits of the SHA-256 of the home's absolute path. */
-    static String groupName(Path airlockHome) {
+    public static String groupName(Path airlockHome) {
         try {
             byte[] h = MessageDigest.getInstance("SHA-256").digest(airlockHome.toAbsolutePath().normalize().toString()
                     .getBytes(StandardCharsets.UTF_8));
@@ -229,12 +239,16 @@ public final class DomainCgroups {
         }
     }
 
-    private static void sleep() throws IOException {
+    /** Waits a little even when interrupted (and keeps the interrupt): a stop must not leave cgroups behind. */
+    private static void sleep() {
+        boolean interrupted = Thread.interrupted();
         try {
             Thread.sleep(50);
         } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while removing a domain's cgroup");
         }
     }
 }

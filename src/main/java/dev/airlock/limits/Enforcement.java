@@ -60,7 +60,7 @@ public final class Enforcement {
                     + "domains run as the user, whose every process it would count");
         };
         if (procs.enforced() && nproc != null && !procs.how().startsWith(nproc)) {
-            procs = new Line("maxprocs", true, procs.how() + "; " + nproc + " as a floor");
+            procs = new Line("maxprocs", true, procs.how() + "; " + nproc + " at twice maxprocs as a backstop");
         }
         out.add(procs);
         out.add(switch (driver) {
