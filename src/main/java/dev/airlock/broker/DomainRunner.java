@@ -221,8 +221,9 @@ final class DomainRunner implements AutoCloseable {
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectErrorStream(true)
                     .redirectOutput(console.toFile());
-            // Into its cgroups before anything of it runs; a session of its own: a Ctrl-C or hang-up meant for the
-            // broker must not reach the domain.
+            // Into its cgroups before anything of it runs, then its rlimits; a session of its own: a Ctrl-C or
+            // hang-up meant for the broker must not reach the domain.
+            pb.command().addAll(0, sandboxLimits.prlimit());
             pb.command().addAll(0, joinCgroups);
             pb.command().addFirst(SETSID.toString());
             p = pb.start().toHandle();

@@ -113,7 +113,7 @@ public final class CgroupProbe {
         }
         Set<String> passed = words(dir.resolve("cgroup.subtree_control"));
         Set<String> offered = words(dir.resolve("cgroup.controllers"));
-        boolean top = dir.equals(v2Mount(mounts).map(Mount::mountPoint).map(host.fsRoot()::resolve).orElse(null));
+        boolean top = dir.equals(v2Mount(mounts).map(m -> mountDir(host, m)).orElse(null));
         List<String> needed = List.of("memory", "pids", "cpu");
         // Below the top, a cgroup holding processes cannot pass controllers on ("no internal processes"): they
         // must have been delegated already. The top may enable what it offers.
@@ -159,11 +159,15 @@ public final class CgroupProbe {
         } else {
             return Optional.empty();
         }
-        Path mp = host.fsRoot().resolve(m.mountPoint().toString().substring(1));
+        Path mp = mountDir(host, m);
         Path dir = rel.isEmpty() || rel.equals("/") ? mp : mp.resolve(rel.substring(1));
         Path normal = dir.normalize();
         return normal.startsWith(mp) && Files.isDirectory(normal, LinkOption.NOFOLLOW_LINKS)
                 ? Optional.of(normal) : Optional.empty();
+    }
+
+    private static Path mountDir(Host host, Mount m) {
+        return host.fsRoot().resolve(m.mountPoint().toString().substring(1)).normalize();
     }
 
     /**

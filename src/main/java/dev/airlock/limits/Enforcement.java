@@ -24,7 +24,7 @@ public final class Enforcement {
         }
     }
 
-    static final Path PRLIMIT = Path.of("/usr/bin/prlimit");
+    private static final Path PRLIMIT = Path.of("/usr/bin/prlimit");
 
     private Enforcement() {
     }

@@ -43,8 +43,7 @@ import java.util.Optional;
  *     {@code AIRLOCK_DOMAIN}; the working folder is {@code /home/user}.</li>
  * </ul>
  *
- * <p>The command line starts with {@code prlimit} setting the domain's rlimits ({@link SandboxLimits}). As root,
- * {@code setpriv} follows, switching to the domain's unprivileged host user (see
+ * <p>As root, the command line starts with {@code setpriv} switching to the domain's unprivileged host user (see
  * {@link HostUser}); that user must be able to reach the home and the agent socket on the host (search permission
  * on the folders above them) and connect to the socket.
  *
@@ -72,8 +71,6 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
     public static final String INSTALL = "/opt/airlock";
 
     private static final String UNSHARE = "/usr/bin/unshare";
-    /** util-linux's, like {@code unshare}: sets the rlimits, then runs the rest of the command line. */
-    static final String PRLIMIT = "/usr/bin/prlimit";
     private static final String SH = "/bin/sh";
     /**
      * Mounts a disposable's home: a tmpfs limited in bytes and files on the stage ($1), holding the overlay's upper
@@ -96,8 +93,7 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
         if (command.isEmpty()) {
             throw new IllegalArgumentException("no command to run in domain " + spec.name());
         }
-        List<String> a = new ArrayList<>(rlimits(spec.limits()));
-        a.addAll(prefix(user, spec.home()));
+        List<String> a = new ArrayList<>(prefix(user, spec.home()));
         isolation(a);
         a.addAll(List.of("--hostname", spec.name()));
         Path jdk = realPath(spec.jdkHome());
@@ -186,19 +182,6 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot tell whether airlock runs as root", e);
         }
-    }
-
-    /**
-     * {@code prlimit} with soft and hard limits alike, before {@code setpriv}: lowering needs no privilege, and the
-     * domain, without capabilities, can never raise them again.
-     */
-    private static List<String> rlimits(SandboxLimits limits) {
-        List<String> a = new ArrayList<>(List.of(PRLIMIT, "--nofile=" + limits.openFiles() + ":" + limits.openFiles()));
-        if (limits.maxProcs() > 0) {
-            a.add("--nproc=" + limits.maxProcs() + ":" + limits.maxProcs());
-        }
-        a.add("--");
-        return a;
     }
 
     private List<String> prefix(HostUser user, HomeMount home) {

@@ -1,8 +1,12 @@
 package dev.airlock.sandbox;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
- * The part of a domain's limits that its sandbox's command line carries: the size of each of its tmpfs and the
- * rlimits its processes start with. The rlimits are a floor under the cgroup limits, which the broker sets up
+ * The part of a domain's limits that its sandbox's command line carries: the size of each of its tmpfs (in
+ * {@link Bwrap#argv}) and the rlimits its processes start with ({@link #prlimit}, which the launcher puts in
+ * front). The rlimits are a floor under the cgroup limits, which the broker sets up
  * (see {@code dev.airlock.limits}): they hold even where no cgroup can be used.
  *
  * @param tmpfsBytes the size of each of {@code /tmp}, {@code /run} and {@code /dev/shm} of a domain with a home of
@@ -30,6 +34,22 @@ public record SandboxLimits(long tmpfsBytes, int maxProcs, int openFiles) {
             throw new IllegalArgumentException("invalid rlimits: " + maxProcs + " processes, " + openFiles
                     + " files");
         }
+    }
+
+    /** util-linux's, like {@code unshare}: sets the rlimits, then runs the rest of the command line. */
+    static final String PRLIMIT = "/usr/bin/prlimit";
+
+    /**
+     * The start of a command line that sets these rlimits, soft and hard alike, and runs the rest: before
+     * {@code setpriv}, as lowering needs no privilege and the domain, without capabilities, can never raise them.
+     */
+    public List<String> prlimit() {
+        List<String> a = new ArrayList<>(List.of(PRLIMIT, "--nofile=" + openFiles + ":" + openFiles));
+        if (maxProcs > 0) {
+            a.add("--nproc=" + maxProcs + ":" + maxProcs);
+        }
+        a.add("--");
+        return a;
     }
 
     /**
