@@ -246,7 +246,9 @@ final class Disposables implements AutoCloseable {
                 // Before it is saved: from then on the policy sees it, and must not let a call reach it by name.
                 unbound.add(name[0]);
                 live.add(name[0]);
-                return all.add(Domain.disposable(name[0], template.label(), template.name()));
+                // Its template's limits: a disposable must not escape the ceilings set for what it is made from.
+                return all.add(Domain.disposable(name[0], template.label(), template.name())
+                        .withLimits(template.limits()));
             });
         } catch (IOException | RuntimeException e) {
             if (name[0] != null) {

@@ -3,6 +3,9 @@ package dev.airlock.broker;
 import dev.airlock.domain.Domain;
 import dev.airlock.domain.DomainClass;
 import dev.airlock.domain.Registry;
+import dev.airlock.domain.ResourceLimits;
+import dev.airlock.limits.CgroupProbe;
+import dev.airlock.limits.DomainCgroups;
 import dev.airlock.qrexec.QrexecNames;
 import dev.airlock.sandbox.AotCache;
 import dev.airlock.sandbox.Bwrap;
@@ -10,6 +13,7 @@ import dev.airlock.sandbox.BwrapCheck;
 import dev.airlock.sandbox.HomeMount;
 import dev.airlock.sandbox.HostUser;
 import dev.airlock.sandbox.DomainTools;
+import dev.airlock.sandbox.SandboxLimits;
 import dev.airlock.sandbox.SandboxSpec;
 import dev.airlock.sys.Trees;
 import dev.airlock.sys.UnixSocket;
@@ -41,6 +45,9 @@ import java.util.function.BiConsumer;
  * Starts and stops domains: each one a bubblewrap sandbox running {@code airlock agent}, with its own socket to the
  * broker. A domain counts as running once its agent's control channel is up.
  *
+ * <p>Each domain runs within its limits ({@link ResourceLimits}): in cgroups of its own ({@link DomainCgroups}),
+ * which its sandbox joins before it runs anything and which go when it stops, with rlimits and bounded tmpfs.
+ *
  * <p>Domains outlive a broker that dies: each runs in a session of its own and its pid is kept in
  * {@code run/domains/NAME/pid}, so that the next broker adopts it once its agent reconnects.
  */
@@ -70,6 +77,7 @@ final class DomainRunner implements AutoCloseable {
     private final BiConsumer<String, UnixSocket> serve;
     private final long disposableHomeBytes;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
+    private final DomainCgroups cgroups;
     /** Set once by {@link #close}; read and set under {@code this}, as launches are. */
     private boolean closed;
     private volatile Lifecycle lifecycle = Lifecycle.NONE;
@@ -103,6 +111,7 @@ final class DomainRunner implements AutoCloseable {
         this.installDir = installDir;
         this.jdkHome = jdkHome;
         this.serve = serve;
+        this.cgroups = new DomainCgroups(CgroupProbe.current(), home.root());
     }
 
     void lifecycle(Lifecycle l) {
@@ -206,9 +215,23 @@ final class DomainRunner implements AutoCloseable {
         }
         Path console = sockets.resolve("console.log");
         Path channel = sockets.resolve("channel");
+        ResourceLimits limits = domain.limits();
+        // RLIMIT_NPROC counts per host uid: a domain's own only as root (shared with the disposables of its
+        // home), otherwise the user's every process, so not set then. Where the cgroup counts exactly, the rlimit is
+        // only a backstop at twice the limit.
+        int nproc = !root ? 0 : cgroups.limitsProcesses() ? 2 * limits.maxprocs() : limits.maxprocs();
+        SandboxLimits sandboxLimits = new SandboxLimits(SandboxLimits.tmpfsBytesFor(limits.maxmemBytes()), nproc,
+                limits.nofile());
+        List<String> joinCgroups;
+        try {
+            joinCgroups = cgroups.prepare(name, limits);
+        } catch (IOException e) {
+            throw new IOException("cannot start domain " + name + ": cannot set up its cgroups: " + e.getMessage());
+        }
         AgentListener listener = listen(name, channel);
         SandboxSpec spec = new SandboxSpec(name, homeMount, channel, installDir, jdkHome,
-                List.of(), Optional.of(services), Optional.of(DomainTools.write(home.run().resolve("bin"))));
+                List.of(), Optional.of(services), Optional.of(DomainTools.write(home.run().resolve("bin"))),
+                sandboxLimits);
         List<String> agent = new ArrayList<>(List.of(jdkHome.resolve("bin/java").toString()));
         agent.addAll(DomainTools.JVM_OPTIONS);
         AotCache.option(installDir).ifPresent(agent::add);
@@ -219,12 +242,16 @@ final class DomainRunner implements AutoCloseable {
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectErrorStream(true)
                     .redirectOutput(console.toFile());
-            // A session of its own: a Ctrl-C or hang-up meant for the broker must not reach the domain.
+            // Into its cgroups before anything of it runs, then its rlimits; a session of its own: a Ctrl-C or
+            // hang-up meant for the broker must not reach the domain.
+            pb.command().addAll(0, sandboxLimits.prlimit());
+            pb.command().addAll(0, joinCgroups);
             pb.command().addFirst(SETSID.toString());
             p = pb.start().toHandle();
             SandboxPidFile.write(sockets, p.pid(), domain.uuid());
         } catch (IOException | RuntimeException e) {
             listener.close();
+            releaseCgroups(name);
             throw new IOException("cannot start domain " + name + ": " + e.getMessage());
         }
         Running r = new Running(p, domain.uuid(), listener, console, new CompletableFuture<>(),
@@ -318,6 +345,7 @@ final class DomainRunner implements AutoCloseable {
         if (left.isPresent() && !SandboxPidFile.kill(left.get())) {
             throw new IOException("cannot stop the sandbox of domain " + name + " (pid " + left.get().pid() + ")");
         }
+        releaseCgroups(name);
         if (Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
             Trees.deleteForcibly(folder);
         }
@@ -344,6 +372,22 @@ final class DomainRunner implements AutoCloseable {
             // A pid file left behind is checked against the process before anything is adopted.
         }
         drop(name, r);
+        releaseCgroups(name);
+    }
+
+    /**
+     * Removes the cgroups of a domain that stopped, with anything left in them; under the launch lock, and not
+     * once a new sandbox of that name is listed, whose cgroups they are by then.
+     */
+    private synchronized void releaseCgroups(String name) {
+        if (running.containsKey(name)) {
+            return;
+        }
+        try {
+            cgroups.remove(name);
+        } catch (IOException e) {
+            // Emptied and removed at the next start of this domain.
+        }
     }
 
     private void drop(String name, Running r) {
@@ -467,6 +511,7 @@ final class DomainRunner implements AutoCloseable {
                 stop(name, r);
             }
         }
+        cgroups.close();
     }
 
     /**

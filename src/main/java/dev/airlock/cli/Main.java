@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
                 DaemonCommand.class,
                 DemoCommand.class,
                 DenyCommand.class,
+                DoctorCommand.class,
                 DownCommand.class,
                 LogCommand.class,
                 LsCommand.class,

@@ -23,21 +23,28 @@ import java.util.concurrent.Callable;
 /** {@code airlock prefs}: show or change a domain's properties and tags, as {@code qvm-prefs} and {@code qvm-tags}. */
 @Command(name = "prefs", mixinStandardHelpOptions = true,
         description = {"Show a domain's properties (all, or KEY), or set KEY to VALUE; add or remove tags.",
-                "Keys: autostart, class, default_dispvm, label, name, tags, template, template_for_dispvms, uuid; "
-                        + "name, class, tags and uuid cannot be set (tags change with --tag-add and --tag-del; the "
-                        + "uuid is the domain's for good, never given to another one).",
+                "Keys: autostart, class, cpu_weight, default_dispvm, label, maxmem, maxprocs, name, nofile, "
+                        + "private_max_size, tags, template, template_for_dispvms, uuid; name, class, tags and uuid "
+                        + "cannot be set (tags change with --tag-add and --tag-del; the uuid is the domain's for "
+                        + "good, never given to another one).",
                 "Values: autostart and template_for_dispvms take true or false; an empty VALUE (or none) clears "
-                        + "template and default_dispvm. Missing values show as an empty string."},
+                        + "template and default_dispvm. Missing values show as an empty string.",
+                "Limits (applied at the domain's next start; 'airlock doctor' tells which hold on this host): "
+                        + "maxmem is the memory ceiling in MiB as in Qubes (or a size: 2G), its /tmp, /run and "
+                        + "/dev/shm included; maxprocs the most processes and threads; cpu_weight 1 to 10000 "
+                        + "(100 is the default share); nofile the most open files per process; private_max_size "
+                        + "the most bytes its home may hold (0: no limit; not enforced yet, see airlock doctor)."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:shown or changed", "1:not changed (the error says why)", "2:bad usage"})
 final class PrefsCommand implements Callable<Integer> {
 
     /** Every key, in the alphabetical order in which {@code qvm-prefs} lists them. */
-    private static final List<String> KEYS = List.of("autostart", "class", "default_dispvm", "label", "name",
-            "tags", "template", "template_for_dispvms", "uuid");
+    private static final List<String> KEYS = List.of("autostart", "class", "cpu_weight", "default_dispvm", "label",
+            "maxmem", "maxprocs", "name", "nofile", "private_max_size", "tags", "template", "template_for_dispvms",
+            "uuid");
 
-    private static final List<String> SETTABLE = List.of("autostart", "default_dispvm", "label", "template",
-            "template_for_dispvms");
+    private static final List<String> SETTABLE = List.of("autostart", "cpu_weight", "default_dispvm", "label",
+            "maxmem", "maxprocs", "nofile", "private_max_size", "template", "template_for_dispvms");
 
     @Spec
     CommandSpec spec;
@@ -106,8 +113,37 @@ final class PrefsCommand implements Callable<Integer> {
             case "default_dispvm" -> d.withDefaultDispvm(none);
             case "autostart" -> d.withAutostart(bool(value));
             case "template_for_dispvms" -> d.withTemplateForDispvms(bool(value));
+            case "maxmem" -> d.withLimits(d.limits().withMaxmem(mebibytes(value)));
+            case "maxprocs" -> d.withLimits(d.limits().withMaxprocs(count(value)));
+            case "cpu_weight" -> d.withLimits(d.limits().withCpuWeight(count(value)));
+            case "nofile" -> d.withLimits(d.limits().withNofile(count(value)));
+            case "private_max_size" -> d.withLimits(d.limits().withPrivateMaxSize(none == null ? 0
+                    : new SizeConverter().convert(value)));
             default -> throw new IllegalStateException(key);
         };
+    }
+
+    /** MiB, as {@code qvm-prefs VM maxmem 4000} means: a plain number, or a size with a unit (a whole MiB). */
+    private static int mebibytes(String v) {
+        if (isDigits(v)) {
+            return count(v);
+        }
+        long bytes = new SizeConverter().convert(v);
+        if (bytes % (1 << 20) != 0 || bytes >> 20 > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("maxmem must be a whole number of MiB, not \"" + v + "\"");
+        }
+        return (int) (bytes >> 20);
+    }
+
+    private static int count(String v) {
+        if (!isDigits(v) || v.length() > 9) {
+            throw new IllegalArgumentException("expected a number, found \"" + v + "\"");
+        }
+        return Integer.parseInt(v);
+    }
+
+    private static boolean isDigits(String v) {
+        return !v.isEmpty() && v.chars().allMatch(c -> c >= '0' && c <= '9');
     }
 
     private static boolean bool(String v) {
@@ -132,6 +168,11 @@ final class PrefsCommand implements Callable<Integer> {
                 case "template" -> Objects.requireNonNullElse(d.template(), "");
                 case "template_for_dispvms" -> String.valueOf(d.templateForDispvms());
                 case "uuid" -> d.uuid().toString();
+                case "maxmem" -> String.valueOf(d.limits().maxmem());
+                case "maxprocs" -> String.valueOf(d.limits().maxprocs());
+                case "cpu_weight" -> String.valueOf(d.limits().cpuWeight());
+                case "nofile" -> String.valueOf(d.limits().nofile());
+                case "private_max_size" -> String.valueOf(d.limits().privateMaxSize());
                 default -> throw new IllegalStateException(k);
             });
         }

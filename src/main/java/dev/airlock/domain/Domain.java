@@ -27,9 +27,11 @@ import java.util.regex.Pattern;
  * @param uuid its identity, which no other domain ever has, not even a later one of the same name: what the
  *             broker records with a running sandbox, so that a sandbox outliving its domain is never taken for
  *             the new domain of that name
+ * @param limits what it may take from the host ({@link ResourceLimits#DEFAULT} unless changed)
  */
 public record Domain(String name, DomainClass domainClass, Label label, String template, String defaultDispvm,
-                     boolean templateForDispvms, boolean autostart, SortedSet<String> tags, UUID uuid) {
+                     boolean templateForDispvms, boolean autostart, SortedSet<String> tags, UUID uuid,
+                     ResourceLimits limits) {
 
     /** The rules for domain names, as the user is told them. */
     public static final String NAME_RULES = "at most 31 characters of A-Z, a-z, 0-9, '_', '.' and '-', starting "
@@ -66,6 +68,7 @@ public record Domain(String name, DomainClass domainClass, Label label, String t
             }
         }
         tags = Collections.unmodifiableSortedSet(new TreeSet<>(tags));
+        Objects.requireNonNull(limits, "limits");
         switch (domainClass) {
             case TEMPLATE_VM -> {
                 if (template != null) {
@@ -96,40 +99,48 @@ public record Domain(String name, DomainClass domainClass, Label label, String t
 
     /** A new domain of that class and label, with no template, default_dispvm or tags, and a new uuid. */
     public static Domain of(String name, DomainClass domainClass, Label label) {
-        return new Domain(name, domainClass, label, null, null, false, false, new TreeSet<>(), UUID.randomUUID());
+        return new Domain(name, domainClass, label, null, null, false, false, new TreeSet<>(), UUID.randomUUID(),
+                ResourceLimits.DEFAULT);
     }
 
     /** A new disposable made from the disposable template {@code template}, with no default_dispvm or tags. */
     public static Domain disposable(String name, Label label, String template) {
         return new Domain(name, DomainClass.DISP_VM, label, template, null, false, false, new TreeSet<>(),
-                UUID.randomUUID());
+                UUID.randomUUID(), ResourceLimits.DEFAULT);
     }
 
     public Domain withLabel(Label newLabel) {
         return new Domain(name, domainClass, newLabel, template, defaultDispvm, templateForDispvms, autostart, tags,
-                uuid);
+                uuid, limits);
     }
 
     public Domain withTemplate(String newTemplate) {
         return new Domain(name, domainClass, label, newTemplate, defaultDispvm, templateForDispvms, autostart, tags,
-                uuid);
+                uuid, limits);
     }
 
     public Domain withDefaultDispvm(String newDefault) {
-        return new Domain(name, domainClass, label, template, newDefault, templateForDispvms, autostart, tags, uuid);
+        return new Domain(name, domainClass, label, template, newDefault, templateForDispvms, autostart, tags, uuid,
+                limits);
     }
 
     public Domain withTemplateForDispvms(boolean value) {
-        return new Domain(name, domainClass, label, template, defaultDispvm, value, autostart, tags, uuid);
+        return new Domain(name, domainClass, label, template, defaultDispvm, value, autostart, tags, uuid, limits);
     }
 
     public Domain withAutostart(boolean value) {
-        return new Domain(name, domainClass, label, template, defaultDispvm, templateForDispvms, value, tags, uuid);
+        return new Domain(name, domainClass, label, template, defaultDispvm, templateForDispvms, value, tags, uuid,
+                limits);
     }
 
     public Domain withTags(Set<String> newTags) {
         return new Domain(name, domainClass, label, template, defaultDispvm, templateForDispvms, autostart,
-                new TreeSet<>(newTags), uuid);
+                new TreeSet<>(newTags), uuid, limits);
+    }
+
+    public Domain withLimits(ResourceLimits newLimits) {
+        return new Domain(name, domainClass, label, template, defaultDispvm, templateForDispvms, autostart, tags,
+                uuid, newLimits);
     }
 
     /** Whether this domain names {@code other} as its template or default_dispvm. */

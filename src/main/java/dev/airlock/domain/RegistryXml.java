@@ -36,13 +36,20 @@ import java.util.UUID;
  *     <template_for_dispvms>true</template_for_dispvms>
  *     <autostart>true</autostart>
  *     <tag>projects</tag>
+ *     <maxmem>4096</maxmem>
+ *     <maxprocs>512</maxprocs>
+ *     <cpu_weight>50</cpu_weight>
+ *     <nofile>8192</nofile>
+ *     <private_max_size>10737418240</private_max_size>
  *   </domain>
  * </domains>
  * }</pre>
- * Absent values are omitted (booleans when false). A domain written before domains had a uuid gets one derived
- * from its name ({@link #legacyUuid}): the same at every read, so a sandbox started before is still recognised,
- * and written into the file at its next save. Reading treats the file as untrusted: no DTD, no entities,
- * no XInclude, nothing unknown, every value checked as input from the user would be.
+ * Absent values are omitted (booleans when false, limits when at their {@link ResourceLimits#DEFAULT}, so that a
+ * registry written before limits existed reads as one whose domains have the defaults). A domain written before
+ * domains had a uuid gets one derived from its name ({@link #legacyUuid}): the same at every read, so a sandbox
+ * started before is still recognised, and written into the file at its next save. Reading treats the file as
+ * untrusted: no DTD, no entities, no XInclude, nothing unknown, every value checked as input from the user would
+ * be.
  */
 final class RegistryXml {
 
@@ -71,10 +78,21 @@ final class RegistryXml {
             for (String tag : d.tags()) {
                 element(b, "tag", tag);
             }
+            limits(b, d.limits());
             b.append("  </domain>\n");
         }
         b.append("</domains>\n");
         return b.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void limits(StringBuilder b, ResourceLimits l) {
+        ResourceLimits none = ResourceLimits.DEFAULT;
+        element(b, "maxmem", l.maxmem() == none.maxmem() ? null : Integer.toString(l.maxmem()));
+        element(b, "maxprocs", l.maxprocs() == none.maxprocs() ? null : Integer.toString(l.maxprocs()));
+        element(b, "cpu_weight", l.cpuWeight() == none.cpuWeight() ? null : Integer.toString(l.cpuWeight()));
+        element(b, "nofile", l.nofile() == none.nofile() ? null : Integer.toString(l.nofile()));
+        element(b, "private_max_size", l.privateMaxSize() == none.privateMaxSize() ? null
+                : Long.toString(l.privateMaxSize()));
     }
 
     private static void element(StringBuilder b, String name, String value) {
@@ -171,6 +189,7 @@ final class RegistryXml {
             UUID uuid = null;
             Set<String> seen = new HashSet<>();
             TreeSet<String> tags = new TreeSet<>();
+            ResourceLimits limits = ResourceLimits.DEFAULT;
             for (Element p : children(e, where)) {
                 String key = p.getTagName();
                 checkAttributes(p, where + ": <" + key + ">", Set.of());
@@ -190,6 +209,11 @@ final class RegistryXml {
                             throw new IOException("tag \"" + value + "\" is given twice");
                         }
                     }
+                    case "maxmem" -> limits = limits.withMaxmem((int) number(key, value, Integer.MAX_VALUE));
+                    case "maxprocs" -> limits = limits.withMaxprocs((int) number(key, value, Integer.MAX_VALUE));
+                    case "cpu_weight" -> limits = limits.withCpuWeight((int) number(key, value, Integer.MAX_VALUE));
+                    case "nofile" -> limits = limits.withNofile((int) number(key, value, Integer.MAX_VALUE));
+                    case "private_max_size" -> limits = limits.withPrivateMaxSize(number(key, value, Long.MAX_VALUE));
                     default -> throw new IOException("unknown element <" + key + ">");
                 }
             }
@@ -197,7 +221,7 @@ final class RegistryXml {
                 throw new IOException("no <label>");
             }
             return new Domain(name, domainClass, label, template, defaultDispvm, templateForDispvms, autostart, tags,
-                    uuid != null ? uuid : legacyUuid(name));
+                    uuid != null ? uuid : legacyUuid(name), limits);
         } catch (IOException | IllegalArgumentException x) {
             String msg = x.getMessage();
             throw new IOException(msg.startsWith(where) ? msg : where + ": " + msg, x);
@@ -221,6 +245,19 @@ final class RegistryXml {
     /** The uuid of a domain from a registry written before uuids: derived from its name, the same at every read. */
     static UUID legacyUuid(String name) {
         return UUID.nameUUIDFromBytes(("airlock domain " + name).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A decimal number from 0 to {@code max}: digits only, no sign, no spaces, at most 19 of them. */
+    private static long number(String key, String value, long max) {
+        if (value.isEmpty() || value.length() > 19 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new IllegalArgumentException("<" + key + ">: expected a number, found \"" + abbreviate(value)
+                    + "\"");
+        }
+        long n = Long.parseLong(value);
+        if (n > max) {
+            throw new IllegalArgumentException("<" + key + ">: " + n + " is too large");
+        }
+        return n;
     }
 
     private static boolean bool(String key, String value) {

@@ -28,10 +28,11 @@ import java.util.Optional;
  *     {@code /lib}, {@code /lib32}, {@code /lib64} (as the same symlinks where the host merged them into
  *     {@code /usr}). Never {@code /} as a whole: {@code /root}, {@code /home}, the other domains' homes and the
  *     broker's admin socket must not exist inside. The JDK is added read-only when it is not under these.</li>
- * <li>a fresh {@code /proc} (only the sandbox's processes) and a minimal {@code /dev}; a private tmpfs on
- *     {@code /tmp}; a tmpfs on {@code /run} holding only the folder {@code /run/airlock/channel}, which holds the
- *     domain's socket to the broker, bound read-only (connecting needs no write access to the mount, and the domain
- *     cannot chmod the host's socket). The folder, not the socket file, so that a new broker's socket (a new file
+ * <li>a fresh {@code /proc} (only the sandbox's processes) and a minimal {@code /dev}; private tmpfs, each
+ *     bounded in size ({@link SandboxLimits#tmpfsBytes}), on {@code /dev/shm}, {@code /tmp} and {@code /run},
+ *     the latter holding only the folder {@code /run/airlock/channel}, which holds the domain's socket to the
+ *     broker, bound read-only (connecting needs no write access to the mount, and the domain cannot chmod the
+ *     host's socket). The folder, not the socket file, so that a new broker's socket (a new file
  *     at the same path) shows inside.</li>
  * <li>any extra read-only paths (before the mounts above, which therefore cover them), the installation folder
  *     read-only at {@code /opt/airlock}, then the home at {@code /home/user}; last, the sandbox's own root
@@ -105,18 +106,15 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
             a.addAll(List.of("--ro-bind", p.toString(), p.toString()));
         }
         a.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
-        if (spec.home() instanceof HomeMount.Layered l) {
-            // A disposable's every writable tmpfs is bounded like its home: all live in the host's memory.
-            // bubblewrap's --size covers only the next tmpfs, and /dev is itself a tmpfs (with /dev/shm in it),
-            // so /dev/shm gets a bounded tmpfs of its own and /dev is made read-only around it.
-            String size = Long.toString(l.maxBytes());
-            a.addAll(List.of("--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev"));
-            a.addAll(List.of("--size", size, "--tmpfs", "/tmp"));
-            a.addAll(List.of("--size", size, "--tmpfs", "/run", "--dir", "/run/airlock"));
-        } else {
-            a.addAll(List.of("--tmpfs", "/tmp"));
-            a.addAll(List.of("--tmpfs", "/run", "--dir", "/run/airlock"));
-        }
+        // Every writable tmpfs is bounded: all live in the host's memory, and the kernel's default (half of RAM
+        // each) lets three of them hold more than the host has. A disposable's are bounded like its home.
+        // bubblewrap's --size covers only the next tmpfs, and /dev is itself a tmpfs (with /dev/shm in it), so
+        // /dev/shm gets a bounded tmpfs of its own and /dev is made read-only around it.
+        String size = Long.toString(spec.home() instanceof HomeMount.Layered l ? l.maxBytes()
+                : spec.limits().tmpfsBytes());
+        a.addAll(List.of("--size", size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev"));
+        a.addAll(List.of("--size", size, "--tmpfs", "/tmp"));
+        a.addAll(List.of("--size", size, "--tmpfs", "/run", "--dir", "/run/airlock"));
         a.addAll(List.of("--ro-bind", spec.channel().toString(), CHANNEL));
         spec.services().ifPresent(s -> a.addAll(List.of("--ro-bind", s.toString(), SERVICES)));
         spec.tools().ifPresent(t -> a.addAll(List.of("--ro-bind", t.toString(), TOOLS)));

@@ -25,9 +25,11 @@ import java.util.Optional;
  *                      {@value Bwrap#SERVICES}; empty for none
  * @param tools         the folder of the in-domain commands ({@code qvm-copy}...), see {@link DomainTools}; seen
  *                      read-only at {@value Bwrap#TOOLS}, which is on the domain's {@code PATH}; empty for none
+ * @param limits        its tmpfs sizes and rlimits
  */
 public record SandboxSpec(String name, HomeMount home, Path channel, Path installDir, Path jdkHome,
-                          List<Path> extraReadOnly, Optional<Path> services, Optional<Path> tools) {
+                          List<Path> extraReadOnly, Optional<Path> services, Optional<Path> tools,
+                          SandboxLimits limits) {
 
     public SandboxSpec {
         if (!isDomainName(name)) {
@@ -47,6 +49,13 @@ public record SandboxSpec(String name, HomeMount home, Path channel, Path instal
         }
         services.ifPresent(p -> requireAbsolute("service folder", p));
         tools.ifPresent(p -> requireAbsolute("tools folder", p));
+        Objects.requireNonNull(limits, "limits");
+    }
+
+    /** A sandbox with the {@link SandboxLimits#DEFAULT} limits. */
+    public SandboxSpec(String name, HomeMount home, Path channel, Path installDir, Path jdkHome,
+                       List<Path> extraReadOnly, Optional<Path> services, Optional<Path> tools) {
+        this(name, home, channel, installDir, jdkHome, extraReadOnly, services, tools, SandboxLimits.DEFAULT);
     }
 
     /** A sandbox without a service folder or tools of its own. */

@@ -79,9 +79,14 @@ class DomainCommandsTest {
         assertThat(all.out()).matches("""
                 autostart             false
                 class                 AppVM
+                cpu_weight            100
                 default_dispvm        dvm
                 label                 blue
+                maxmem                2048
+                maxprocs              1024
                 name                  work
+                nofile                4096
+                private_max_size      0
                 tags                  b projects
                 template              fedora
                 template_for_dispvms  false
@@ -97,6 +102,54 @@ class DomainCommandsTest {
         assertThat(run("prefs", "work", "tags").out()).isEqualTo("projects x\n");
         ok("prefs", "work", "template", "none");
         assertThat(run("prefs", "work", "template").out()).isEqualTo("\n");
+    }
+
+    @Test
+    void limitsAreSetInQubesUnitsOrWithSizesAndKeptInTheRegistry() throws IOException {
+        sample();
+        ok("prefs", "work", "maxmem", "4000");
+        assertThat(run("prefs", "work", "maxmem").out()).isEqualTo("4000\n");
+        ok("prefs", "work", "maxmem", "3G");
+        ok("prefs", "work", "maxprocs", "256");
+        ok("prefs", "work", "cpu_weight", "50");
+        ok("prefs", "work", "nofile", "1024");
+        ok("prefs", "work", "private_max_size", "10G");
+        assertThat(run("prefs", "work", "maxmem").out()).isEqualTo("3072\n");
+        assertThat(run("prefs", "work", "private_max_size").out()).isEqualTo("10737418240\n");
+        assertThat(Files.readString(home.resolve("domains.xml"))).contains("<maxmem>3072</maxmem>",
+                "<maxprocs>256</maxprocs>", "<cpu_weight>50</cpu_weight>", "<nofile>1024</nofile>",
+                "<private_max_size>10737418240</private_max_size>");
+        ok("prefs", "work", "private_max_size", "none");
+        assertThat(run("prefs", "work", "private_max_size").out()).isEqualTo("0\n");
+        assertThat(run("prefs", "fedora", "maxmem").out()).as("others keep the default").isEqualTo("2048\n");
+    }
+
+    @Test
+    void limitsCannotBeLiftedBeyondTheirBoundsOrSetToNonsense() {
+        sample();
+        fails("maxmem must be from 64 to 1048576 MiB, not 0 MiB", "prefs", "work", "maxmem", "0");
+        fails("maxprocs must be from 32 to 4194304, not 5", "prefs", "work", "maxprocs", "5");
+        fails("cpu_weight must be from 1 to 10000, not 0", "prefs", "work", "cpu_weight", "0");
+        fails("expected a number, found \"-1\"", "prefs", "work", "nofile", "-1");
+        fails("expected a number, found \"9999999999\"", "prefs", "work", "maxprocs", "9999999999");
+        fails("maxmem must be a whole number of MiB, not \"1500K\"", "prefs", "work", "maxmem", "1500K");
+        fails("private_max_size must be 0 (no limit) or at least 16 MiB, not 1024 bytes",
+                "prefs", "work", "private_max_size", "1K");
+        assertThat(run("prefs", "work", "maxmem").out()).isEqualTo("2048\n");
+    }
+
+    @Test
+    void doctorTellsForEveryLimitWhetherItHoldsAndWhy() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "doctor");
+        Run r = new Run(code, out.toString(), err.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("cgroups: ");
+        for (String limit : List.of("maxmem", "maxprocs", "cpu_weight", "nofile", "tmpfs")) {
+            assertThat(r.out()).containsPattern("(?m)^" + limit + ": (not )?enforced: .+");
+        }
+        assertThat(r.out()).containsPattern("(?m)^private_max_size: not enforced: .+");
     }
 
     @Test
