@@ -390,6 +390,9 @@ public final class Broker implements AutoCloseable {
                 // Stopping anyway: a leftover socket file is replaced by the next broker.
             } finally {
                 pendrives.close();
+                // The folded refusals' counts are written while the log is still the broker's.
+                router.closeAudit();
+                audit.close();
                 policy.close();
                 stopTraining();
                 lock.close();

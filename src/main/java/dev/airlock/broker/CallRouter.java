@@ -32,6 +32,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -61,6 +62,10 @@ final class CallRouter {
      * the receiver every few hundred KiB; 1 MiB lets a bulk copy run in larger bursts (docs/benchmarks.md).
      */
     static final int CALL_BUFFER_BYTES = 1024 * 1024;
+    /** How long the answer to a call refused for the rate of refusals is held back. */
+    static final long THROTTLED_ANSWER_MILLIS = 250;
+    /** The outcomes of calls that did not happen: a domain can repeat them as fast as it likes, so they fold. */
+    private static final Set<String> REFUSALS = Set.of("deny", "refused", "failed");
 
     /** A service's side of a call, waiting for its CONNECT connection, which only {@code domain} may open. */
     private record Side(String domain, CompletableFuture<Connected> arrival) {
@@ -104,6 +109,9 @@ final class CallRouter {
     private final PolicyStore policy;
     private final DomainViews views;
     private final AuditLog audit;
+    /** Refusals, folded when they repeat; every other record goes straight to {@link #audit}. */
+    private final AuditFold refusals;
+    private final RefusalLimiter limiter = new RefusalLimiter();
     private final AskQueue asks;
 
     /** The domains as the policy sees them, the running ones marked. */
@@ -124,7 +132,13 @@ final class CallRouter {
         this.policy = policy;
         this.views = views;
         this.audit = audit;
+        this.refusals = new AuditFold(audit);
         this.asks = asks;
+    }
+
+    /** Writes the counts of the refusals still being folded; called once no call comes any more. */
+    void closeAudit() {
+        refusals.close();
     }
 
     /** Serves one connection that came in on {@code domain}'s socket, to its end. */
@@ -141,6 +155,7 @@ final class CallRouter {
                     first = in.require();
                 } catch (ProtocolException e) {
                     // Most often a name with characters the wire refuses: the caller is told, and the attempt audited.
+                    limiter.refused(domain);
                     record(domain, null, null, null, "refused", e.getMessage());
                     MessageEncoder.write(new CallRefused(0, Wire.EXIT_REFUSED, reason("malformed request: "
                             + e.getMessage())), ch);
@@ -194,6 +209,7 @@ final class CallRouter {
             // A token seen by another domain is spent: the call it belonged to fails rather than run half-known.
             side.arrival().completeExceptionally(new CallRefusal(Wire.EXIT_MACHINERY,
                     "the call's token was presented by another domain"));
+            limiter.refused(domain);
             record(domain, side.domain(), null, null, "refused", "data connection with a token given to "
                     + side.domain());
             return false;
@@ -203,6 +219,16 @@ final class CallRouter {
 
     private void call(String source, CallRequest r, UnixSocket ch, MessageReader in) throws IOException {
         ServiceCall call = r.call();
+        if (limiter.exhausted(source)) {
+            // Neither the policy nor the disk pays for a domain that keeps asking for what it is refused: these
+            // refusals fold into one record per window whatever the calls named.
+            String why = "too many refused calls from " + source + ": refused without a policy decision";
+            record(source, null, null, null, "deny", why);
+            slowDown();
+            MessageEncoder.write(new CallRefused(r.requestId(), Wire.EXIT_REFUSED, reason(why
+                    + "; try again in a few seconds")), ch);
+            return;
+        }
         Target target;
         try {
             target = decide(source, r.target(), call);
@@ -231,6 +257,19 @@ final class CallRouter {
             if (target.disposable()) {
                 disposables.destroy(target.name());
             }
+        }
+    }
+
+    /**
+     * Holds the answer to a call refused for the rate of refusals a moment, on the flooding domain's own connection
+     * (of which it has {@link AgentListener#MAX_CONNECTIONS}): a domain that refuses to stop cannot make the broker
+     * answer as fast as it asks.
+     */
+    private void slowDown() {
+        try {
+            Thread.sleep(THROTTLED_ANSWER_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -523,6 +562,7 @@ final class CallRouter {
 
     private CallRefusal refuse(String source, String target, ServiceCall call, String rule, int code,
                                String reason) {
+        limiter.refused(source);
         record(source, target, call, rule, code == Wire.EXIT_REFUSED ? "deny" : "failed", reason);
         return new CallRefusal(code, reason);
     }
@@ -530,8 +570,13 @@ final class CallRouter {
     private void record(String source, String target, ServiceCall call, String rule, String outcome,
                         String detail) {
         try {
-            audit.append(new AuditLog.Entry(Instant.now(), source, target, call == null ? null : call.service(),
-                    call == null ? null : call.argument(), rule, outcome, detail));
+            AuditLog.Entry e = new AuditLog.Entry(Instant.now(), source, target, call == null ? null : call.service(),
+                    call == null ? null : call.argument(), rule, outcome, detail);
+            if (REFUSALS.contains(outcome)) {
+                refusals.record(e);
+            } else {
+                audit.append(e);
+            }
         } catch (IOException e) {
             System.err.println("airlock: cannot write the audit log: " + e.getMessage());
         }
