@@ -23,6 +23,7 @@ import dev.airlock.qrexec.QrexecNames;
 import dev.airlock.qrexec.ServiceCall;
 import dev.airlock.qrexec.Session;
 import dev.airlock.qrexec.Wire;
+import dev.airlock.sys.BlockingThreads;
 import dev.airlock.sys.UnixSocket;
 
 import java.io.IOException;
@@ -231,7 +232,7 @@ final class CallRouter {
         }
         Target target;
         try {
-            target = decide(source, r.target(), call);
+            target = decide(source, r.target(), call, ch);
         } catch (CallRefusal e) {
             MessageEncoder.write(new CallRefused(r.requestId(), e.exitCode(), reason(e.getMessage())), ch);
             return;
@@ -386,8 +387,11 @@ final class CallRouter {
         }
     }
 
-    /** Policy's answer for the call, audited; the target the call goes to, which runs. */
-    private Target decide(String source, String requested, ServiceCall call) throws CallRefusal {
+    /**
+     * Policy's answer for the call, audited; the target the call goes to, which runs. While the user is asked, the
+     * caller's request connection {@code ch} is watched: a caller that goes away takes its question with it.
+     */
+    private Target decide(String source, String requested, ServiceCall call, UnixSocket ch) throws CallRefusal {
         if (call.service().equals(RUN_SERVICE)) {
             throw refuse(source, requested, call, null, Wire.EXIT_REFUSED, RUN_SERVICE + " is reserved to the host");
         }
@@ -404,11 +408,28 @@ final class CallRouter {
         String rule = d.rule() == null ? null : d.rule().location();
         if (d instanceof Decision.Ask ask) {
             record(source, requested, call, rule, "ask", "waiting for the user: airlock pending, approve, deny");
+            CompletableFuture<Void> gone = new CompletableFuture<>();
+            // Ends when the caller hangs up or when the connection is closed here, whichever comes first.
+            BlockingThreads.start(() -> {
+                try {
+                    ch.awaitHangUp();
+                    gone.complete(null);
+                } catch (IOException e) {
+                    // Closed on this side: the call is over.
+                }
+            });
             try {
-                d = asks.await(source, call, ask);
+                d = asks.await(source, call, ask, gone);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw refuse(source, requested, call, rule, Wire.EXIT_MACHINERY, "the broker is stopping");
+            }
+            if (gone.isDone()) {
+                // Counted as a refusal: asking and hanging up in a loop would otherwise write records unlimited.
+                limiter.refused(source);
+                record(source, requested, call, rule, "caller-gone", "the caller went away while the user was asked;"
+                        + " its question is dropped");
+                throw new CallRefusal(Wire.EXIT_REFUSED, "the caller went away");
             }
         }
         if (!(d instanceof Decision.Allow allow)) {

@@ -75,7 +75,8 @@ class AuditLogTest {
             log.append(denied(i, ""));
         }
         log.close();
-        Files.writeString(file, "{\"time\": broken\n" + "x".repeat(100_000) + "\n", java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(file, "{\"time\": broken\n" + "x".repeat(100_000) + "\n",
+                java.nio.file.StandardOpenOption.APPEND);
         List<AuditLog.Entry> tail = log.last(25, e -> true).entries();
         assertThat(tail).hasSize(25).last().isEqualTo(denied(29, ""));
         assertThat(tail.getFirst()).isEqualTo(denied(5, ""));
