@@ -47,7 +47,7 @@ import java.util.concurrent.TimeoutException;
  * side, after which the broker only waits for the service's report of its end. The source of a call is the domain
  * whose socket it came in on, never anything the connection says.
  */
-final class CallRouter {
+final class CallRouter implements AgentListener.Server {
     /** The service by which the host runs a command in a domain; no domain may ask for it. */
     static final String RUN_SERVICE = "airlock.Run";
     /** The host's name as the source of the calls it makes ({@code airlock run}). */
@@ -68,8 +68,11 @@ final class CallRouter {
     /** The outcomes of calls that did not happen: a domain can repeat them as fast as it likes, so they fold. */
     private static final Set<String> REFUSALS = Set.of("deny", "refused", "failed");
 
-    /** A service's side of a call, waiting for its CONNECT connection, which only {@code domain} may open. */
-    private record Side(String domain, CompletableFuture<Connected> arrival) {
+    /**
+     * A service's side of a call, waiting for its CONNECT connection, which only {@code domain} may open;
+     * {@code host} when the host made the call.
+     */
+    private record Side(String domain, boolean host, CompletableFuture<Connected> arrival) {
     }
 
     /**
@@ -98,6 +101,11 @@ final class CallRouter {
      * that stays silent would hold a broker thread.
      */
     static final Duration FIRST_MESSAGE_DEADLINE = Duration.ofSeconds(10);
+    /**
+     * The same for a connection in the host's reserve: the agent sends its CONNECT at once, and a domain that
+     * squats the reserve with silent connections is to hold it as briefly as possible.
+     */
+    static final Duration RESERVED_FIRST_MESSAGE_DEADLINE = Duration.ofSeconds(2);
 
     // One generator for the broker's life; created here, on a broker thread, never inside a Landlock domain.
     private final SecureRandom random = new SecureRandom();
@@ -143,7 +151,8 @@ final class CallRouter {
     }
 
     /** Serves one connection that came in on {@code domain}'s socket, to its end. */
-    void serve(String domain, UnixSocket ch) {
+    @Override
+    public void serve(String domain, UnixSocket ch) {
         boolean handedOn = false;
         try {
             MessageReader in = new MessageReader(ch);
@@ -175,6 +184,44 @@ final class CallRouter {
             }
         } catch (IOException e) {
             // The peer went away or broke the protocol; its connection ends here.
+        } finally {
+            if (!handedOn) {
+                ch.close();
+            }
+        }
+    }
+
+    @Override
+    public boolean awaitsHostConnection(String domain) {
+        return waiting.values().stream().anyMatch(s -> s.host() && s.domain().equals(domain));
+    }
+
+    /**
+     * A connection over {@code domain}'s cap, in the host's reserve: served only when it is the CONNECT connection
+     * of a call the host made into {@code domain}, else closed, and the token it named left for its agent.
+     */
+    @Override
+    public void serveReserved(String domain, UnixSocket ch) {
+        boolean handedOn = false;
+        try {
+            MessageReader in = new MessageReader(ch);
+            Session session = new Session(Direction.AGENT_TO_BROKER);
+            Message first;
+            try (ConnectionDeadline _ = ConnectionDeadline.start(ch, RESERVED_FIRST_MESSAGE_DEADLINE)) {
+                MessageEncoder.write(Hello.current(), ch);
+                session.accept(in.require());
+                first = in.require();
+            }
+            session.accept(first);
+            if (first instanceof Connect c) {
+                Side side = waiting.get(c.token());
+                if (side != null && side.host() && side.domain().equals(domain)) {
+                    handedOn = arrive(domain, c.token(),
+                            new Connected(ch, in, session.joinedAs(Direction.SERVICE_TO_CALLER)));
+                }
+            }
+        } catch (IOException e) {
+            // Not the host's call: the connection ends here.
         } finally {
             if (!handedOn) {
                 ch.close();
@@ -544,8 +591,7 @@ final class CallRouter {
      */
     Started startService(String source, String target, ServiceCall call) throws CallRefusal {
         long token = random.nextLong();
-        CompletableFuture<Connected> arrival = new CompletableFuture<>();
-        waiting.put(token, new Side(target, arrival));
+        CompletableFuture<Connected> arrival = expect(token, target, source.equals(HOST));
         try {
             domains.link(target).send(new ServiceStart(token, source, call));
         } catch (IOException e) {
@@ -557,6 +603,13 @@ final class CallRouter {
             running++;
         }
         return started;
+    }
+
+    /** Waits for the CONNECT connection with {@code token}, which only {@code domain} may open. */
+    CompletableFuture<Connected> expect(long token, String domain, boolean host) {
+        CompletableFuture<Connected> arrival = new CompletableFuture<>();
+        waiting.put(token, new Side(domain, host, arrival));
+        return arrival;
     }
 
     private Connected awaitSide(long token, CompletableFuture<Connected> arrival) throws CallRefusal {
