@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Semaphore;
-import java.util.function.BiConsumer;
 
 /**
  * The socket of one domain ({@code run/domains/NAME/channel/agent.sock}), bound inside that domain's sandbox alone. Every
@@ -22,12 +21,38 @@ final class AgentListener implements AutoCloseable {
      * that it cannot use up the broker's threads; its agent needs one for its control channel and one per call.
      */
     static final int MAX_CONNECTIONS = 64;
+    /**
+     * Connections over {@link #MAX_CONNECTIONS} kept for the host's own calls into the domain: the agent answers
+     * each with a connection of its own, which must not depend on the slots the domain's processes can fill.
+     */
+    static final int HOST_RESERVE = 4;
     /** Pause after a failed accept or thread start, so that a lack of descriptors or threads is not a busy loop. */
     private static final long BACKOFF_MILLIS = 100;
     private final String domain;
     private final Path socket;
     private final UnixListener server;
     private final Semaphore serving = new Semaphore(MAX_CONNECTIONS);
+    private final Semaphore reserve = new Semaphore(HOST_RESERVE);
+
+    /** What serves the connections of a domain. */
+    @FunctionalInterface
+    interface Server {
+        /** Serves one connection of {@code domain} to its end. */
+        void serve(String domain, UnixSocket ch);
+
+        /** Whether a call of the host waits for a connection from {@code domain}'s agent. */
+        default boolean awaitsHostConnection(String domain) {
+            return false;
+        }
+
+        /**
+         * Serves a connection that came over the domain's cap while {@link #awaitsHostConnection} was true: only
+         * the connection a host's call waits for may use it.
+         */
+        default void serveReserved(String domain, UnixSocket ch) {
+            ch.close();
+        }
+    }
 
     private AgentListener(String domain, Path socket, UnixListener server) {
         this.domain = domain;
@@ -36,7 +61,7 @@ final class AgentListener implements AutoCloseable {
     }
 
     /** Binds {@code socket} (replacing a stale file) and hands each connection, with the domain, to {@code serve}. */
-    static AgentListener start(String domain, Path socket, BiConsumer<String, UnixSocket> serve)
+    static AgentListener start(String domain, Path socket, Server serve)
             throws IOException {
         Files.deleteIfExists(socket);
         AgentListener l = new AgentListener(domain, socket, UnixListener.bind(socket));
@@ -45,12 +70,17 @@ final class AgentListener implements AutoCloseable {
         return l;
     }
 
-    private void acceptLoop(BiConsumer<String, UnixSocket> serve) {
+    private void acceptLoop(Server serve) {
         while (server.isOpen()) {
             UnixSocket c = null;
             try {
                 c = server.accept();
-                if (!serving.tryAcquire()) {
+                Semaphore slots;
+                if (serving.tryAcquire()) {
+                    slots = serving;
+                } else if (serve.awaitsHostConnection(domain) && reserve.tryAcquire()) {
+                    slots = reserve;
+                } else {
                     c.close();
                     continue;
                 }
@@ -58,13 +88,17 @@ final class AgentListener implements AutoCloseable {
                 try {
                     BlockingThreads.start(() -> {
                         try {
-                            serve.accept(domain, accepted);
+                            if (slots == serving) {
+                                serve.serve(domain, accepted);
+                            } else {
+                                serve.serveReserved(domain, accepted);
+                            }
                         } finally {
-                            serving.release();
+                            slots.release();
                         }
                     });
                 } catch (Throwable e) {
-                    serving.release();
+                    slots.release();
                     throw e;
                 }
             } catch (Throwable e) {

@@ -8,7 +8,10 @@ import dev.airlock.qrexec.ServiceCall;
 
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
@@ -19,19 +22,37 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Calls for which the policy says {@code ask}: each waits, numbered, until the user approves it (choosing one of the
  * offered targets) or denies it from the host ({@code airlock pending|approve|deny}). A call nobody answers in time
- * is denied. Only the host can answer: the admin socket is the only way in.
+ * is denied, and one whose caller goes away leaves the queue at once: a domain cannot keep questions open for calls
+ * it has given up. Only the host can answer: the admin socket is the only way in.
  */
 final class AskQueue {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Calls whose caller went away that an answer is told about, instead of "no such call". */
+    private static final int GONE_REMEMBERED = 256;
 
-    /** One call waiting; {@code answer} completes with the chosen target, or null for a denial. */
+    /** What ends a wait. */
+    private sealed interface Answer {
+    }
+
+    private record Chosen(String target) implements Answer {
+    }
+
+    private record Denied() implements Answer {
+    }
+
+    private record CallerGone() implements Answer {
+    }
+
+    /** One call waiting for its answer. */
     private record Pending(int id, String source, ServiceCall call, Decision.Ask ask,
-                           CompletableFuture<String> answer) {
+                           CompletableFuture<Answer> answer) {
     }
 
     private final Duration timeout;
     private final AtomicInteger ids = new AtomicInteger();
     private final ConcurrentMap<Integer, Pending> pending = new ConcurrentHashMap<>();
+    /** The last calls dropped because their caller went away, oldest first; guarded by itself. */
+    private final Map<Integer, String> gone = new LinkedHashMap<>();
 
     AskQueue(Duration timeout) {
         this.timeout = timeout;
@@ -39,18 +60,43 @@ final class AskQueue {
 
     /** Waits for the user's answer to {@code ask} and returns the decision it makes: an allow or a deny. */
     Decision await(String source, ServiceCall call, Decision.Ask ask) throws InterruptedException {
+        return await(source, call, ask, new CompletableFuture<>());
+    }
+
+    /**
+     * Waits for the user's answer to {@code ask}, or until {@code callerGone} completes: then the call leaves the
+     * queue and is denied, and an answer given to it later is told that its caller went away.
+     */
+    Decision await(String source, ServiceCall call, Decision.Ask ask, CompletionStage<?> callerGone)
+            throws InterruptedException {
         Pending p = new Pending(ids.incrementAndGet(), source, call, ask, new CompletableFuture<>());
         pending.put(p.id(), p);
+        callerGone.thenRun(() -> p.answer().complete(new CallerGone()));
         try {
-            String chosen = p.answer().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return chosen == null
-                    ? new Decision.Deny(ask.requestedTarget(), ask.rule(), true, "the user denied the call")
-                    : ask.answer(chosen);
+            return switch (p.answer().get(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                case Chosen c -> ask.answer(c.target());
+                case Denied d -> new Decision.Deny(ask.requestedTarget(), ask.rule(), true,
+                        "the user denied the call");
+                case CallerGone g -> {
+                    remember(p.id(), source);
+                    yield new Decision.Deny(ask.requestedTarget(), ask.rule(), true,
+                            "the caller went away before the user answered");
+                }
+            };
         } catch (TimeoutException | ExecutionException e) {
             return new Decision.Deny(ask.requestedTarget(), ask.rule(), true, "nobody answered within "
                     + timeout.toSeconds() + " s");
         } finally {
             pending.remove(p.id());
+        }
+    }
+
+    private void remember(int id, String source) {
+        synchronized (gone) {
+            gone.put(id, source);
+            if (gone.size() > GONE_REMEMBERED) {
+                gone.remove(gone.keySet().iterator().next());
+            }
         }
     }
 
@@ -81,18 +127,35 @@ final class AskQueue {
             throw new IllegalArgumentException((chosen == null ? "choose a target" : chosen + " was not offered")
                     + ": --target " + String.join("|", p.ask().targetsForAsk()));
         }
-        p.answer().complete(chosen);
+        settle(p, new Chosen(chosen));
     }
 
     void deny(int id) {
-        find(id).answer().complete(null);
+        settle(find(id), new Denied());
+    }
+
+    /** Gives {@code p} its answer, unless something came first (its caller went away, the time ran out). */
+    private void settle(Pending p, Answer a) {
+        if (!p.answer().complete(a)) {
+            throw new IllegalArgumentException(p.answer().getNow(null) instanceof CallerGone
+                    ? goneMessage(p.id(), p.source()) : "call " + p.id() + " is no longer waiting");
+        }
     }
 
     private Pending find(int id) {
         Pending p = pending.get(id);
         if (p == null) {
-            throw new IllegalArgumentException("no call " + id + " is waiting (see: airlock pending)");
+            String source;
+            synchronized (gone) {
+                source = gone.get(id);
+            }
+            throw new IllegalArgumentException(source != null ? goneMessage(id, source)
+                    : "no call " + id + " is waiting (see: airlock pending)");
         }
         return p;
+    }
+
+    private static String goneMessage(int id, String source) {
+        return "call " + id + " is gone: its caller in " + source + " went away before it was answered";
     }
 }

@@ -164,7 +164,22 @@ public final class Broker implements AutoCloseable {
         this.audit = new AuditLog(home.auditLog());
         CallRouter[] routerRef = new CallRouter[1];
         this.domains = new DomainRunner(home, registry, settings.installDir().toAbsolutePath().normalize(),
-                settings.jdkHome().toRealPath(), (domain, ch) -> routerRef[0].serve(domain, ch),
+                settings.jdkHome().toRealPath(), new AgentListener.Server() {
+                    @Override
+                    public void serve(String domain, UnixSocket ch) {
+                        routerRef[0].serve(domain, ch);
+                    }
+
+                    @Override
+                    public boolean awaitsHostConnection(String domain) {
+                        return routerRef[0].awaitsHostConnection(domain);
+                    }
+
+                    @Override
+                    public void serveReserved(String domain, UnixSocket ch) {
+                        routerRef[0].serveReserved(domain, ch);
+                    }
+                },
                 settings.disposableHomeBytes());
         this.disposables = new Disposables(registry, domains, home.run().resolve("domains"), settings.poolSize(),
                 name -> routerRef[0].warmUp(name), DisposableQuota.fromEnvironment(System.getenv()));
@@ -402,6 +417,9 @@ public final class Broker implements AutoCloseable {
                 // Stopping anyway: a leftover socket file is replaced by the next broker.
             } finally {
                 pendrives.close();
+                // The folded refusals' counts are written while the log is still the broker's.
+                router.closeAudit();
+                audit.close();
                 policy.close();
                 stopTraining();
                 lock.close();

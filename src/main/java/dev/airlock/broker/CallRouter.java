@@ -23,6 +23,7 @@ import dev.airlock.qrexec.QrexecNames;
 import dev.airlock.qrexec.ServiceCall;
 import dev.airlock.qrexec.Session;
 import dev.airlock.qrexec.Wire;
+import dev.airlock.sys.BlockingThreads;
 import dev.airlock.sys.UnixSocket;
 
 import java.io.IOException;
@@ -32,6 +33,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,7 +48,7 @@ import java.util.concurrent.TimeoutException;
  * side, after which the broker only waits for the service's report of its end. The source of a call is the domain
  * whose socket it came in on, never anything the connection says.
  */
-final class CallRouter {
+final class CallRouter implements AgentListener.Server {
     /** The service by which the host runs a command in a domain; no domain may ask for it. */
     static final String RUN_SERVICE = "airlock.Run";
     /** The host's name as the source of the calls it makes ({@code airlock run}). */
@@ -62,9 +64,16 @@ final class CallRouter {
      * the receiver every few hundred KiB; 1 MiB lets a bulk copy run in larger bursts (docs/benchmarks.md).
      */
     static final int CALL_BUFFER_BYTES = 1024 * 1024;
+    /** How long the answer to a call refused for the rate of refusals is held back. */
+    static final long THROTTLED_ANSWER_MILLIS = 250;
+    /** The outcomes of calls that did not happen: a domain can repeat them as fast as it likes, so they fold. */
+    private static final Set<String> REFUSALS = Set.of("deny", "refused", "failed");
 
-    /** A service's side of a call, waiting for its CONNECT connection, which only {@code domain} may open. */
-    private record Side(String domain, CompletableFuture<Connected> arrival) {
+    /**
+     * A service's side of a call, waiting for its CONNECT connection, which only {@code domain} may open;
+     * {@code host} when the host made the call.
+     */
+    private record Side(String domain, boolean host, CompletableFuture<Connected> arrival) {
     }
 
     /**
@@ -93,6 +102,11 @@ final class CallRouter {
      * that stays silent would hold a broker thread.
      */
     static final Duration FIRST_MESSAGE_DEADLINE = Duration.ofSeconds(10);
+    /**
+     * The same for a connection in the host's reserve: the agent sends its CONNECT at once, and a domain that
+     * squats the reserve with silent connections is to hold it as briefly as possible.
+     */
+    static final Duration RESERVED_FIRST_MESSAGE_DEADLINE = Duration.ofSeconds(2);
 
     // One generator for the broker's life; created here, on a broker thread, never inside a Landlock domain.
     private final SecureRandom random = new SecureRandom();
@@ -105,6 +119,9 @@ final class CallRouter {
     private final PolicyStore policy;
     private final DomainViews views;
     private final AuditLog audit;
+    /** Refusals, folded when they repeat; every other record goes straight to {@link #audit}. */
+    private final AuditFold refusals;
+    private final RefusalLimiter limiter = new RefusalLimiter();
     private final AskQueue asks;
 
     /** The domains as the policy sees them, the running ones marked. */
@@ -128,11 +145,18 @@ final class CallRouter {
         this.policy = policy;
         this.views = views;
         this.audit = audit;
+        this.refusals = new AuditFold(audit);
         this.asks = asks;
     }
 
+    /** Writes the counts of the refusals still being folded; called once no call comes any more. */
+    void closeAudit() {
+        refusals.close();
+    }
+
     /** Serves one connection that came in on {@code domain}'s socket, to its end. */
-    void serve(String domain, UnixSocket ch) {
+    @Override
+    public void serve(String domain, UnixSocket ch) {
         boolean handedOn = false;
         try {
             MessageReader in = new MessageReader(ch);
@@ -145,6 +169,7 @@ final class CallRouter {
                     first = in.require();
                 } catch (ProtocolException e) {
                     // Most often a name with characters the wire refuses: the caller is told, and the attempt audited.
+                    limiter.refused(domain);
                     record(domain, null, null, null, "refused", e.getMessage());
                     MessageEncoder.write(new CallRefused(0, Wire.EXIT_REFUSED, reason("malformed request: "
                             + e.getMessage())), ch);
@@ -163,6 +188,44 @@ final class CallRouter {
             }
         } catch (IOException e) {
             // The peer went away or broke the protocol; its connection ends here.
+        } finally {
+            if (!handedOn) {
+                ch.close();
+            }
+        }
+    }
+
+    @Override
+    public boolean awaitsHostConnection(String domain) {
+        return waiting.values().stream().anyMatch(s -> s.host() && s.domain().equals(domain));
+    }
+
+    /**
+     * A connection over {@code domain}'s cap, in the host's reserve: served only when it is the CONNECT connection
+     * of a call the host made into {@code domain}, else closed, and the token it named left for its agent.
+     */
+    @Override
+    public void serveReserved(String domain, UnixSocket ch) {
+        boolean handedOn = false;
+        try {
+            MessageReader in = new MessageReader(ch);
+            Session session = new Session(Direction.AGENT_TO_BROKER);
+            Message first;
+            try (ConnectionDeadline _ = ConnectionDeadline.start(ch, RESERVED_FIRST_MESSAGE_DEADLINE)) {
+                MessageEncoder.write(Hello.current(), ch);
+                session.accept(in.require());
+                first = in.require();
+            }
+            session.accept(first);
+            if (first instanceof Connect c) {
+                Side side = waiting.get(c.token());
+                if (side != null && side.host() && side.domain().equals(domain)) {
+                    handedOn = arrive(domain, c.token(),
+                            new Connected(ch, in, session.joinedAs(Direction.SERVICE_TO_CALLER)));
+                }
+            }
+        } catch (IOException e) {
+            // Not the host's call: the connection ends here.
         } finally {
             if (!handedOn) {
                 ch.close();
@@ -198,6 +261,7 @@ final class CallRouter {
             // A token seen by another domain is spent: the call it belonged to fails rather than run half-known.
             side.arrival().completeExceptionally(new CallRefusal(Wire.EXIT_MACHINERY,
                     "the call's token was presented by another domain"));
+            limiter.refused(domain);
             record(domain, side.domain(), null, null, "refused", "data connection with a token given to "
                     + side.domain());
             return false;
@@ -207,9 +271,19 @@ final class CallRouter {
 
     private void call(String source, CallRequest r, UnixSocket ch, MessageReader in) throws IOException {
         ServiceCall call = r.call();
+        if (limiter.exhausted(source)) {
+            // Neither the policy nor the disk pays for a domain that keeps asking for what it is refused: these
+            // refusals fold into one record per window whatever the calls named.
+            String why = "too many refused calls from " + source + ": refused without a policy decision";
+            record(source, null, null, null, "deny", why);
+            slowDown();
+            MessageEncoder.write(new CallRefused(r.requestId(), Wire.EXIT_REFUSED, reason(why
+                    + "; try again in a few seconds")), ch);
+            return;
+        }
         Target target;
         try {
-            target = decide(source, r.target(), call);
+            target = decide(source, r.target(), call, ch);
         } catch (CallRefusal e) {
             MessageEncoder.write(new CallRefused(r.requestId(), e.exitCode(), reason(e.getMessage())), ch);
             return;
@@ -235,6 +309,19 @@ final class CallRouter {
             if (target.disposable()) {
                 disposables.destroy(target.name());
             }
+        }
+    }
+
+    /**
+     * Holds the answer to a call refused for the rate of refusals a moment, on the flooding domain's own connection
+     * (of which it has {@link AgentListener#MAX_CONNECTIONS}): a domain that refuses to stop cannot make the broker
+     * answer as fast as it asks.
+     */
+    private void slowDown() {
+        try {
+            Thread.sleep(THROTTLED_ANSWER_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -351,8 +438,11 @@ final class CallRouter {
         }
     }
 
-    /** Policy's answer for the call, audited; the target the call goes to, which runs. */
-    private Target decide(String source, String requested, ServiceCall call) throws CallRefusal {
+    /**
+     * Policy's answer for the call, audited; the target the call goes to, which runs. While the user is asked, the
+     * caller's request connection {@code ch} is watched: a caller that goes away takes its question with it.
+     */
+    private Target decide(String source, String requested, ServiceCall call, UnixSocket ch) throws CallRefusal {
         if (call.service().equals(RUN_SERVICE)) {
             throw refuse(source, requested, call, null, Wire.EXIT_REFUSED, RUN_SERVICE + " is reserved to the host");
         }
@@ -369,11 +459,28 @@ final class CallRouter {
         String rule = d.rule() == null ? null : d.rule().location();
         if (d instanceof Decision.Ask ask) {
             record(source, requested, call, rule, "ask", "waiting for the user: airlock pending, approve, deny");
+            CompletableFuture<Void> gone = new CompletableFuture<>();
+            // Ends when the caller hangs up or when the connection is closed here, whichever comes first.
+            BlockingThreads.start(() -> {
+                try {
+                    ch.awaitHangUp();
+                    gone.complete(null);
+                } catch (IOException e) {
+                    // Closed on this side: the call is over.
+                }
+            });
             try {
-                d = asks.await(source, call, ask);
+                d = asks.await(source, call, ask, gone);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw refuse(source, requested, call, rule, Wire.EXIT_MACHINERY, "the broker is stopping");
+            }
+            if (gone.isDone()) {
+                // Counted as a refusal: asking and hanging up in a loop would otherwise write records unlimited.
+                limiter.refused(source);
+                record(source, requested, call, rule, "caller-gone", "the caller went away while the user was asked;"
+                        + " its question is dropped");
+                throw new CallRefusal(Wire.EXIT_REFUSED, "the caller went away");
             }
         }
         if (!(d instanceof Decision.Allow allow)) {
@@ -497,8 +604,7 @@ final class CallRouter {
      */
     Started startService(String source, String target, ServiceCall call) throws CallRefusal {
         long token = random.nextLong();
-        CompletableFuture<Connected> arrival = new CompletableFuture<>();
-        waiting.put(token, new Side(target, arrival));
+        CompletableFuture<Connected> arrival = expect(token, target, source.equals(HOST));
         try {
             domains.link(target).send(new ServiceStart(token, source, call));
         } catch (IOException e) {
@@ -510,6 +616,13 @@ final class CallRouter {
             running++;
         }
         return started;
+    }
+
+    /** Waits for the CONNECT connection with {@code token}, which only {@code domain} may open. */
+    CompletableFuture<Connected> expect(long token, String domain, boolean host) {
+        CompletableFuture<Connected> arrival = new CompletableFuture<>();
+        waiting.put(token, new Side(domain, host, arrival));
+        return arrival;
     }
 
     private Connected awaitSide(long token, CompletableFuture<Connected> arrival) throws CallRefusal {
@@ -536,6 +649,7 @@ final class CallRouter {
 
     private CallRefusal refuse(String source, String target, ServiceCall call, String rule, int code,
                                String reason) {
+        limiter.refused(source);
         record(source, target, call, rule, code == Wire.EXIT_REFUSED ? "deny" : "failed", reason);
         return new CallRefusal(code, reason);
     }
@@ -543,8 +657,13 @@ final class CallRouter {
     private void record(String source, String target, ServiceCall call, String rule, String outcome,
                         String detail) {
         try {
-            audit.append(new AuditLog.Entry(Instant.now(), source, target, call == null ? null : call.service(),
-                    call == null ? null : call.argument(), rule, outcome, detail));
+            AuditLog.Entry e = new AuditLog.Entry(Instant.now(), source, target, call == null ? null : call.service(),
+                    call == null ? null : call.argument(), rule, outcome, detail);
+            if (REFUSALS.contains(outcome)) {
+                refusals.record(e);
+            } else {
+                audit.append(e);
+            }
         } catch (IOException e) {
             System.err.println("airlock: cannot write the audit log: " + e.getMessage());
         }

@@ -9,6 +9,10 @@ import java.util.Map;
  * counting each from the moment it is asked for (a place is reserved) until it is destroyed. Pooled disposables
  * no caller has yet are not counted: the pool's size bounds them. Each disposable is memory on the host, so a
  * domain that loops over {@code @dispvm} calls or pendrive transactions gets a refusal instead of more.
+ * <p>
+ * A disposable that asks for a disposable is not a caller of its own: what it gets counts against the domain its
+ * own place counts against, the root of its chain of creation. Otherwise each disposable a domain gets could ask
+ * for as many again, and the chain would fill the host's limit for everyone.
  */
 final class DisposableQuota {
     /** Disposables one domain may have at once, unless told otherwise. */
@@ -30,9 +34,9 @@ final class DisposableQuota {
 
     private final int perCaller;
     private final int total;
-    /** Places per caller, reserved or held by a disposable; guarded by {@code this}. */
+    /** Places per root caller, reserved or held by a disposable; guarded by {@code this}. */
     private final Map<String, Integer> places = new HashMap<>();
-    /** The caller of each disposable that holds a place; guarded by {@code this}. */
+    /** The root caller each disposable that holds a place counts against; guarded by {@code this}. */
     private final Map<String, String> holders = new HashMap<>();
     private int used;
 
@@ -52,31 +56,39 @@ final class DisposableQuota {
                 (int) Broker.Settings.number(TOTAL_VARIABLE, env.get(TOTAL_VARIABLE), DEFAULT_TOTAL, 1));
     }
 
-    /** Reserves a place for a disposable of {@code caller}, or says which limit is reached. */
-    synchronized void reserve(String caller) throws LimitReachedException {
-        int mine = places.getOrDefault(caller, 0);
+    /**
+     * Reserves a place for a disposable {@code caller} asks for, or says which limit is reached.
+     *
+     * @return the root caller the place counts against: {@code caller}, or when {@code caller} is a disposable that
+     *         holds a place, the root its own place counts against; {@link #hold} and {@link #cancel} take it
+     */
+    synchronized String reserve(String caller) throws LimitReachedException {
+        String root = holders.getOrDefault(caller, caller);
+        int mine = places.getOrDefault(root, 0);
         if (mine >= perCaller) {
-            throw new LimitReachedException(caller + " has " + mine + " disposables already, the most one domain may"
-                    + " have (" + PER_CALLER_VARIABLE + "); wait until one is done");
+            String who = root.equals(caller) ? caller : caller + " was made for " + root + ", which";
+            throw new LimitReachedException(who + " has " + mine + " disposables already, the most one domain may "
+                    + "have (" + PER_CALLER_VARIABLE + "); wait until one is done");
         }
         if (used >= total) {
             throw new LimitReachedException(used + " disposables exist already, the most this host allows ("
                     + TOTAL_VARIABLE + "); wait until one is done");
         }
-        places.put(caller, mine + 1);
+        places.put(root, mine + 1);
         used++;
+        return root;
     }
 
-    /** Gives {@code caller}'s reserved place to disposable {@code name}: {@link #release} frees it. */
-    synchronized void hold(String caller, String name) {
-        if (holders.putIfAbsent(name, caller) != null) {
+    /** Gives a place reserved for {@code root} to disposable {@code name}: {@link #release} frees it. */
+    synchronized void hold(String root, String name) {
+        if (holders.putIfAbsent(name, root) != null) {
             throw new IllegalStateException(name + " holds a place already");
         }
     }
 
-    /** Frees a reserved place of {@code caller} that no disposable took. */
-    synchronized void cancel(String caller) {
-        free(caller);
+    /** Frees a place reserved for {@code root} that no disposable took. */
+    synchronized void cancel(String root) {
+        free(root);
     }
 
     /** Frees the place of disposable {@code name}, if it holds one. */
@@ -87,7 +99,7 @@ final class DisposableQuota {
         }
     }
 
-    /** How many places {@code caller} has, reserved or held. */
+    /** How many places count against {@code caller}, reserved or held, its disposables' included. */
     synchronized int of(String caller) {
         return places.getOrDefault(caller, 0);
     }

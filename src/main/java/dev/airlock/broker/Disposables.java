@@ -126,7 +126,8 @@ final class Disposables implements AutoCloseable {
      * new one; tagged {@code created-by-CALLER}. The caller refills the pool with {@link #refill} once the call's
      * service has started: a disposable starting meanwhile would compete with it for the processors.
      *
-     * @throws DisposableQuota.LimitReachedException if {@code caller}, or all callers, have as many as allowed
+     * @throws DisposableQuota.LimitReachedException if {@code caller} (or, for a disposable, the domain its chain of
+     *                                                 creation started from), or all callers, have as many as allowed
      * @throws IOException if {@code template} is not a disposable template or no disposable could be started
      */
     Taken take(String template, String caller) throws IOException {
@@ -134,7 +135,7 @@ final class Disposables implements AutoCloseable {
         if (t == null || !t.templateForDispvms()) {
             throw new IOException(template + " is not a disposable template (template_for_dispvms)");
         }
-        quota.reserve(caller);
+        String account = quota.reserve(caller);
         String name = null;
         boolean held = false;
         boolean pooled = false;
@@ -149,7 +150,7 @@ final class Disposables implements AutoCloseable {
             if (name == null) {
                 name = create(t);
             }
-            quota.hold(caller, name);
+            quota.hold(account, name);
             held = true;
             if (!live.contains(name)) {
                 // Destroyed before it held the place (it exited at once): its destroy could not free it.
@@ -169,7 +170,7 @@ final class Disposables implements AutoCloseable {
                 destroy(name);
             }
             if (!held) {
-                quota.cancel(caller);
+                quota.cancel(account);
             }
             refill(template);
             throw e;

@@ -39,7 +39,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BiConsumer;
 
 /**
  * Starts and stops domains: each one a bubblewrap sandbox running {@code airlock agent}, with its own socket to the
@@ -74,7 +73,7 @@ final class DomainRunner implements AutoCloseable {
     private final Registry registry;
     private final Path installDir;
     private final Path jdkHome;
-    private final BiConsumer<String, UnixSocket> serve;
+    private final AgentListener.Server serve;
     private final long disposableHomeBytes;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private final DomainCgroups cgroups;
@@ -104,7 +103,7 @@ final class DomainRunner implements AutoCloseable {
      *                            make one file or folder per 4 KiB of it, and at least 1024
      */
     DomainRunner(AirlockHome home, Registry registry, Path installDir, Path jdkHome,
-                 BiConsumer<String, UnixSocket> serve, long disposableHomeBytes) {
+                 AgentListener.Server serve, long disposableHomeBytes) {
         this.disposableHomeBytes = disposableHomeBytes;
         this.home = home;
         this.registry = registry;

@@ -20,7 +20,8 @@ import java.util.concurrent.Callable;
 /** {@code airlock log}: the broker's audit log, every call decision, read without the broker. */
 @Command(name = "log",
         description = "Show the audit log: every call decision (time UTC, source -> target, service+argument, "
-                + "outcome, rule file:line, detail), oldest first. Filters combine.",
+                + "outcome, rule file:line, detail), oldest first, including the rotated files (audit.jsonl.1 "
+                + "and older). Repeated refusals are one entry with a count (deny x20). Filters combine.",
         mixinStandardHelpOptions = true)
 final class LogCommand implements Callable<Integer> {
     @Spec
@@ -49,7 +50,8 @@ final class LogCommand implements Callable<Integer> {
                     + "2026-11-22T14:30 local time, 2026-11-22T14:30:00Z).")
     String since;
 
-    @Option(names = "--last", paramLabel = "N", description = "Only the last N matching entries.")
+    @Option(names = "--last", paramLabel = "N", description = "Only the last N matching entries (read from the end "
+            + "of the log).")
     Integer last;
 
     @Option(names = "--json", description = "Print the matching entries as the log holds them, one JSON object "
@@ -65,10 +67,10 @@ final class LogCommand implements Callable<Integer> {
                 since == null ? null : AuditQuery.since(since, Instant.now(), ZoneId.systemDefault()));
         AirlockHome home = new AirlockHome(homeOption.home != null ? homeOption.home
                 : Registry.defaultHome(System.getenv()));
-        List<AuditLog.Entry> entries = new AuditLog(home.auditLog()).read(query::matches);
-        if (last != null && entries.size() > last) {
-            entries = entries.subList(entries.size() - last, entries.size());
-        }
+        AuditLog log = new AuditLog(home.auditLog());
+        // With --last the log is read from its end, as far as needed: a long log does not make it slow.
+        List<AuditLog.Entry> entries = last != null ? log.last(last, query::matches).entries()
+                : log.read(query::matches);
         PrintWriter out = spec.commandLine().getOut();
         for (AuditLog.Entry e : entries) {
             out.println(json ? AuditLog.toJson(e) : line(e));
@@ -82,7 +84,8 @@ final class LogCommand implements Callable<Integer> {
         String call = e.service() == null ? "-"
                 : e.service() + (e.argument() == null || e.argument().isEmpty() ? "" : "+" + e.argument());
         String text = e.time().truncatedTo(ChronoUnit.SECONDS) + "  " + or(e.source()) + " -> " + or(e.target())
-                + "  " + call + "  " + or(e.outcome()) + "  " + or(e.rule())
+                + "  " + call + "  " + or(e.outcome()) + (e.count() > 1 ? " x" + e.count() : "") + "  "
+                + or(e.rule())
                 + (e.detail() == null ? "" : "  " + e.detail());
         return Messages.safe(text).replace("\t", "\\u0009");
     }

@@ -65,4 +65,28 @@ class AskQueueTest {
                 x -> assertThat(x.reason()).contains("nobody answered"));
         assertThat(quick.list()).isEmpty();
     }
+
+    @Test
+    void askWhoseCallerWentAwayLeavesTheQueueAndAnAnswerSaysItIsGone() throws Exception {
+        AskQueue q = new AskQueue(Duration.ofSeconds(30));
+        CompletableFuture<Void> callerGone = new CompletableFuture<>();
+        CompletableFuture<Decision> d = CompletableFuture.supplyAsync(() -> {
+            try {
+                return q.await("work", CALL, ASK, callerGone);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        while (q.list().isEmpty()) {
+            Thread.sleep(5);
+        }
+        int id = q.list().get(0).get("id").asInt();
+        callerGone.complete(null);
+        assertThat(d.get()).isInstanceOfSatisfying(Decision.Deny.class,
+                x -> assertThat(x.reason()).contains("the caller went away"));
+        assertThat(q.list()).isEmpty();
+        assertThatThrownBy(() -> q.approve(id, "personal"))
+                .hasMessage("call " + id + " is gone: its caller in work went away before it was answered");
+        assertThatThrownBy(() -> q.deny(id)).hasMessageContaining("is gone");
+    }
 }

@@ -3,6 +3,7 @@ package dev.airlock.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.airlock.qrexec.Message;
+import dev.airlock.qrexec.MessageEncoder;
 import dev.airlock.qrexec.MessageReader;
 import dev.airlock.sys.UnixSocket;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -76,6 +78,82 @@ class ConnectionFloodTest {
             assertThat(broker.isOpen()).isTrue();
             domain.write(ByteBuffer.wrap(new byte[] {7}));
             assertThat(broker.read(ByteBuffer.allocate(1))).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void hostsCallReachesADomainThatHoldsAllItsConnections(@TempDir Path tmp) throws Exception {
+        CallRouter router = new CallRouter(null, null, null, null, null, null, Duration.ofSeconds(30));
+        Path socket = tmp.resolve("work.sock");
+        List<UnixSocket> open = new ArrayList<>();
+        try (AgentListener work = AgentListener.start("work", socket, router)) {
+            for (int i = 0; i < AgentListener.MAX_CONNECTIONS; i++) {
+                UnixSocket c = UnixSocket.connect(socket, UnixSocket.Descriptors.REFUSE);
+                open.add(c);
+                assertThat(new MessageReader(c).require()).isInstanceOf(Message.Hello.class);
+            }
+            // Nothing waits for the domain: over its cap it is refused, as before.
+            assertThat(answeredWithHello(socket)).isFalse();
+
+            // A call of another domain into work does not get the host's reserve either.
+            CompletableFuture<CallRouter.Connected> domains = router.expect(41, "work", false);
+            assertThat(agentConnect(socket, 41)).isNull();
+            assertThat(domains).isNotDone();
+
+            // The host's call waits: the domain squats the reserve with silent connections, each of which is
+            // closed after a short deadline, and the agent's CONNECT gets through all the same.
+            CompletableFuture<CallRouter.Connected> hosts = router.expect(42, "work", true);
+            List<UnixSocket> squatters = new ArrayList<>();
+            for (int i = 0; i < AgentListener.HOST_RESERVE; i++) {
+                UnixSocket c = UnixSocket.connect(socket, UnixSocket.Descriptors.REFUSE);
+                squatters.add(c);
+                assertThat(new MessageReader(c).require()).isInstanceOf(Message.Hello.class);
+            }
+            open.addAll(squatters);
+            assertThat(answeredWithHello(socket)).as("the reserve is full").isFalse();
+            long start = System.nanoTime();
+            for (UnixSocket c : squatters) {
+                assertThat(c.read(ByteBuffer.allocate(1))).isEqualTo(-1);
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - start))
+                    .isLessThan(CallRouter.RESERVED_FIRST_MESSAGE_DEADLINE.plusSeconds(3));
+            UnixSocket agent = agentConnect(socket, 42);
+            assertThat(agent).as("the agent's connection is greeted").isNotNull();
+            open.add(agent);
+            assertThat(hosts.get(5, TimeUnit.SECONDS).connection().isOpen()).isTrue();
+            hosts.get().connection().close();
+            assertThat(domains).isNotDone();
+        } finally {
+            open.forEach(UnixSocket::close);
+        }
+    }
+
+    /** Whether a new connection to {@code socket} is greeted by the broker rather than closed at once. */
+    private static boolean answeredWithHello(Path socket) throws IOException {
+        try (UnixSocket c = UnixSocket.connect(socket, UnixSocket.Descriptors.REFUSE)) {
+            return new MessageReader(c).read().isPresent();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Plays the agent answering a service start: HELLO and CONNECT with {@code token}; null when the broker closed
+     * the connection without a greeting.
+     */
+    private static UnixSocket agentConnect(Path socket, long token) throws IOException {
+        UnixSocket c = UnixSocket.connect(socket, UnixSocket.Descriptors.REFUSE);
+        try {
+            if (new MessageReader(c).read().isEmpty()) {
+                c.close();
+                return null;
+            }
+            MessageEncoder.write(Message.Hello.current(), c);
+            MessageEncoder.write(new Message.Connect(token), c);
+            return c;
+        } catch (IOException e) {
+            c.close();
+            return null;
         }
     }
 

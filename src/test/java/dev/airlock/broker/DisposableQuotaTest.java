@@ -54,6 +54,38 @@ class DisposableQuotaTest {
     }
 
     @Test
+    void disposablesAskingForDisposablesCannotTakeMoreThanTheDomainAtTheRootOfTheirChain() throws Exception {
+        // qubes.OpenInVM * @anyvm @dispvm allow: each disposable work gets asks for another, as Disposables.take does.
+        DisposableQuota q = new DisposableQuota(DisposableQuota.DEFAULT_PER_CALLER, DisposableQuota.DEFAULT_TOTAL);
+        String caller = "work";
+        int made = 0;
+        try {
+            for (; made < DisposableQuota.DEFAULT_TOTAL; made++) {
+                String account = q.reserve(caller);
+                assertThat(account).isEqualTo("work");
+                q.hold(account, "disp" + made);
+                caller = "disp" + made;
+            }
+        } catch (DisposableQuota.LimitReachedException e) {
+            assertThat(e).hasMessageContaining("disp7 was made for work, which has 8 disposables already");
+        }
+        assertThat(made).isEqualTo(DisposableQuota.DEFAULT_PER_CALLER);
+        assertThat(q.of("work")).isEqualTo(DisposableQuota.DEFAULT_PER_CALLER);
+        // The chain's first links are gone; what they made still counts against work, and so does what it makes.
+        q.release("disp0");
+        q.release("disp1");
+        q.hold(q.reserve("disp7"), "disp100");
+        assertThat(q.of("work")).isEqualTo(DisposableQuota.DEFAULT_PER_CALLER - 1);
+        q.hold(q.reserve("disp100"), "disp101");
+        assertThatThrownBy(() -> q.reserve("disp101")).isInstanceOf(DisposableQuota.LimitReachedException.class);
+        assertThatThrownBy(() -> q.reserve("work")).isInstanceOf(DisposableQuota.LimitReachedException.class);
+
+        // The victim's @dispvm call still finds room on the host.
+        assertThat(q.reserve("personal")).isEqualTo("personal");
+        assertThat(q.of("disp7")).isZero();
+    }
+
+    @Test
     void limitsComeFromTheEnvironmentAndNonsenseIsRefused() throws Exception {
         DisposableQuota q = DisposableQuota.fromEnvironment(Map.of(DisposableQuota.PER_CALLER_VARIABLE, "1"));
         q.reserve("work");

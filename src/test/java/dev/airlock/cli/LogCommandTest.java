@@ -125,6 +125,17 @@ class LogCommandTest {
     }
 
     @Test
+    void readsTheRotatedFilesAndShowsAFoldedCount() throws IOException {
+        Files.move(home.resolve("audit.jsonl"), home.resolve("audit.jsonl.1"));
+        new AuditLog(home.resolve("audit.jsonl")).append(new Entry(now, "work", "vault", "test.Ping", "",
+                "50-test.policy:1", "deny", "refused by policy", 120));
+        assertThat(log().lines()).hasSize(5).last().asString()
+                .isEqualTo(now + "  work -> vault  test.Ping  deny x120  50-test.policy:1  refused by policy");
+        assertThat(log("--last", "2").lines()).hasSize(2).first().asString().contains("malformed request");
+        assertThat(log("--json", "--last", "1").lines()).singleElement().asString().contains("\"count\":120");
+    }
+
+    @Test
     void noLogYetIsEmpty(@TempDir Path empty) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
