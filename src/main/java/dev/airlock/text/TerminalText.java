@@ -3,9 +3,9 @@ package dev.airlock.text;
 /**
  * Makes text that may come from a domain (a file name, a reply's last name, a service's message) safe to print on
  * the user's terminal: what a terminal would act on or what hides or reorders the text around it is shown as a
- * backslash escape with its hexadecimal code, never passed on. A name with {@code ESC ]...} could retitle the window, rewrite the
- * screen or (on some terminals) answer with keystrokes; one with U+202E RIGHT-TO-LEFT OVERRIDE could show
- * {@code invoice-exe.pdf} for {@code invoice-fdp.exe}.
+ * backslash escape with its hexadecimal code, never passed on. A name with {@code ESC ]...} could retitle the
+ * window, rewrite the screen or (on some terminals) answer with keystrokes; one with U+202E RIGHT-TO-LEFT OVERRIDE
+ * could show {@code invoice-exe.pdf} for {@code invoice-fdp.exe}.
  */
 public final class TerminalText {
     private TerminalText() {
