@@ -35,9 +35,9 @@ import java.util.Optional;
  *     at the same path) shows inside.</li>
  * <li>any extra read-only paths (before the mounts above, which therefore cover them), of the installation folder
  *     only {@link #INSTALLED} read-only at {@code /opt/airlock}, then the home at {@code /home/user}; last, the
- *     sandbox's own root folder made read-only. A disposable's home ({@link HomeMount.Layered}) is an overlay that a user and mount
- *     namespace of its own mounts before bubblewrap starts (bubblewrap 0.8 has no overlay option); its
- *     {@code /tmp} is as limited in size as its home.</li>
+ *     sandbox's own root folder made read-only. A disposable's home ({@link HomeMount.Layered}) is an overlay
+ *     that a user and mount namespace of its own mounts before bubblewrap starts (bubblewrap 0.8 has no overlay
+ *     option); its {@code /tmp} is as limited in size as its home.</li>
  * <li>a cleared environment with only {@code PATH}, {@code HOME}, {@code LANG=C.UTF-8}, {@code JAVA_HOME} and
  *     {@code AIRLOCK_DOMAIN}; the working folder is {@code /home/user}.</li>
  * </ul>
