@@ -10,6 +10,7 @@ import dev.airlock.sandbox.Bwrap;
 
 import dev.airlock.sys.BlockingThreads;
 import dev.airlock.sys.UnixSocket;
+import dev.airlock.text.TerminalText;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -72,7 +73,7 @@ public final class Agent {
                         "no such service: " + call.fullName()), control);
             }
         } catch (IOException e) {
-            System.err.println("airlock agent: " + call.fullName() + ": " + e.getMessage());
+            System.err.println("airlock agent: " + call.fullName() + ": " + TerminalText.escape(e.getMessage()));
         }
     }
 }

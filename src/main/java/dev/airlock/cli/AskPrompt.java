@@ -19,6 +19,7 @@ import java.util.Set;
  */
 final class AskPrompt implements AutoCloseable {
     private static final String FILECOPY = "qubes.Filecopy";
+    private static final String ALLOW_ALL_NAMES = "allow-all-names";
     private static final long POLL_MILLIS = 100;
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(1);
 
@@ -100,13 +101,19 @@ final class AskPrompt implements AutoCloseable {
             dflt = targets.getFirst();
         }
         String requested = call.path("target").asText();
+        String argument = call.path("argument").asText();
+        String full = argument.isEmpty() ? service : service + "+" + argument;
         String what = source + (service.equals(FILECOPY) ? " wants to copy files to " : " wants to call " + service
                 + " in ") + (requested.equals(FileCopySender.DEFAULT_TARGET) ? "a domain you choose" : requested)
-                + " (" + service + ", call " + id + ")";
+                + " (" + full + ", call " + id + ")";
+        if (service.equals(FILECOPY) && argument.equals(ALLOW_ALL_NAMES)) {
+            // The receiver then takes names it would refuse: terminal escapes, right-to-left overrides, look-alikes.
+            what += ", with names of any characters, which may disguise what a file is";
+        }
         if (console == null) {
-            err.println("airlock: " + Messages.safe(what) + ". Answer in another terminal: airlock pending, then "
+            err.println("airlock: " + Messages.safe(what + ". Answer in another terminal: airlock pending, then "
                     + "airlock approve " + id + " [--target " + String.join("|", targets) + "] or airlock deny "
-                    + id);
+                    + id));
             return;
         }
         err.println("airlock: " + Messages.safe(what) + ".");
@@ -136,7 +143,8 @@ final class AskPrompt implements AutoCloseable {
             return;
         }
         client.call(request.put("target", answer));
-        err.println("airlock: approved, " + (service.equals(FILECOPY) ? "copying" : "calling") + " to " + answer);
+        err.println("airlock: approved, " + (service.equals(FILECOPY) ? "copying" : "calling") + " to "
+                + Messages.safe(answer));
     }
 
     /**

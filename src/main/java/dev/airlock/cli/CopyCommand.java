@@ -61,9 +61,9 @@ final class CopyCommand implements Callable<Integer> {
         int code;
         try (AskPrompt prompt = AskPrompt.start(client, r.source(), err);
              SocketChannel ch = client.openStream(request)) {
-            code = RelayedCall.run(client, ch, new ByteArrayInputStream(new byte[0]), err, "the broker stopped"
-                    + " answering, so how the copy ended is unknown: the receiver keeps only the files it had"
-                    + " completed");
+            code = RelayedCall.runShowingMessages(client, ch, new ByteArrayInputStream(new byte[0]), err,
+                    "the broker stopped answering, so how the copy ended is unknown: the receiver keeps only the"
+                            + " files it had completed");
         }
         if (code == 0) {
             err.println("airlock: copied into ~/QubesIncoming/" + r.source() + " of "

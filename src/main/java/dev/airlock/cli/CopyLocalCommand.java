@@ -58,10 +58,12 @@ final class CopyLocalCommand implements Callable<Integer> {
         }
         ProgressMode mode = progress != null ? progress : ProgressMode.byDefault();
         Packer.Result r = LocalCopy.run(sources, survey, dest, new Unpacker.Options(survey.needsAllowAllNames(), 0, 0),
-                new Packer.Options(ignoreSymlinks, mode.create(System.err), w -> err.println("airlock: " + w)));
+                new Packer.Options(ignoreSymlinks, mode.create(System.err),
+                        w -> err.println("airlock: " + Messages.safe(w))));
         if (mode != ProgressMode.none) {
-            err.println("copied " + r.entries() + (r.entries() == 1 ? " entry, " : " entries, ") + ProgressBar.human(r.contentBytes()) + " into "
-                    + dest + " (last: " + Messages.safe(r.reply().lastNameText()) + ")");
+            err.println(Messages.safe("copied " + r.entries() + (r.entries() == 1 ? " entry, " : " entries, ")
+                    + ProgressBar.human(r.contentBytes()) + " into " + dest + " (last: " + r.reply().lastNameText()
+                    + ")"));
         }
         return 0;
     }

@@ -38,12 +38,14 @@ final class FileCopySender {
             throw new TransferException("nothing was sent: the receiver would refuse these links, which could point"
                     + " outside the sent files: " + String.join(", ", survey.unsafeLinks()));
         }
+        // The receiving domain's messages (its unpacker's errors name the sender's files as it read them).
+        TerminalSafeOutput receiverMessages = new TerminalSafeOutput(new FileOutputStream(FileDescriptor.err));
         try {
             CopyToDomain.send(Connections.AGENT_SOCKET, target, paths, survey,
-                    new Packer.Options(false, Packer.Progress.NONE, w -> err.println("airlock: " + w)),
-                    new FileOutputStream(FileDescriptor.err));
+                    new Packer.Options(false, Packer.Progress.NONE, w -> err.println("airlock: " + Messages.safe(w))),
+                    receiverMessages);
         } catch (Caller.Refused r) {
-            err.println("ERROR: " + target + " qubes.Filecopy: " + r.getMessage());
+            err.println("ERROR: " + target + " qubes.Filecopy: " + Messages.safe(r.getMessage()));
             return r.exitCode();
         } catch (IOException e) {
             // A broker that dies cuts the call; the sender then sees only the receiver, or the broker, go silent.
@@ -53,6 +55,8 @@ final class FileCopySender {
             err.println("ERROR: the broker stopped answering, so the copy did not complete: the receiver keeps only"
                     + " the files it had completed" + (move ? "; the sources are kept" : ""));
             return Wire.EXIT_MACHINERY;
+        } finally {
+            receiverMessages.finish();
         }
         if (move) {
             try {

@@ -1,5 +1,7 @@
 package dev.airlock.cli;
 
+import dev.airlock.text.TerminalText;
+
 /** Turns exceptions into one-line messages for the user. */
 final class Messages {
     private Messages() {
@@ -13,17 +15,11 @@ final class Messages {
         return safe(msg);
     }
 
-    /** Escapes control characters so that text from other programs cannot drive the terminal. */
+    /**
+     * Escapes control, bidi and other invisible characters so that text from other programs or domains cannot
+     * drive the terminal or disguise a name; see {@link TerminalText}.
+     */
     static String safe(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        s.codePoints().forEach(cp -> {
-            if (cp < 0x20 && cp != '\t' || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)
-                    || Character.getType(cp) == Character.FORMAT) {
-                b.append(String.format("\\u%04x", cp));
-            } else {
-                b.appendCodePoint(cp);
-            }
-        });
-        return b.toString();
+        return TerminalText.escape(s);
     }
 }

@@ -57,9 +57,9 @@ final class OpenInDvmCommand implements Callable<Integer> {
         AdminClient client = new AdminClient(AirlockHome.fromEnvironment());
         try (AskPrompt prompt = AskPrompt.start(client, r.domain(), SERVICE, spec.commandLine().getErr());
              SocketChannel ch = client.openStream(request)) {
-            return RelayedCall.run(client, ch, new ByteArrayInputStream(new byte[0]), spec.commandLine().getErr(),
-                    "the broker stopped answering before the disposable was done: whether an edit reached "
-                            + file + " is unknown");
+            return RelayedCall.runShowingMessages(client, ch, new ByteArrayInputStream(new byte[0]),
+                    spec.commandLine().getErr(), "the broker stopped answering before the disposable was done:"
+                            + " whether an edit reached " + file + " is unknown");
         }
     }
 

@@ -30,10 +30,11 @@ final class PendingCommand implements Callable<Integer> {
             List<String> targets = new ArrayList<>();
             c.path("targets").forEach(t -> targets.add(t.asText()));
             String argument = c.path("argument").asText();
-            out.println(c.path("id").asInt() + "  " + c.path("source").asText() + " -> " + c.path("target").asText()
-                    + "  " + c.path("service").asText() + (argument.isEmpty() ? "" : "+" + argument)
-                    + "  targets: " + String.join(",", targets)
-                    + (c.hasNonNull("default") ? " (default " + c.get("default").asText() + ")" : ""));
+            // The broker checked these names; escaped all the same, as everything that reaches the terminal.
+            out.println(Messages.safe(c.path("id").asInt() + "  " + c.path("source").asText() + " -> "
+                    + c.path("target").asText() + "  " + c.path("service").asText()
+                    + (argument.isEmpty() ? "" : "+" + argument) + "  targets: " + String.join(",", targets)
+                    + (c.hasNonNull("default") ? " (default " + c.get("default").asText() + ")" : "")));
         }
         return 0;
     }

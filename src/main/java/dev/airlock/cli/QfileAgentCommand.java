@@ -43,7 +43,8 @@ final class QfileAgentCommand implements Callable<Integer> {
                     + " (use --ignore-symlinks to skip links)");
         }
         Packer.send(paths, survey, Stdio.out(), Stdio.in(),
-                new Packer.Options(ignoreSymlinks, mode.create(System.err), w -> err.println("airlock: " + w)));
+                new Packer.Options(ignoreSymlinks, mode.create(System.err),
+                        w -> err.println("airlock: " + Messages.safe(w))));
         return 0;
     }
 }

@@ -47,12 +47,12 @@ final class QrexecClientVmCommand implements Callable<Integer> {
             QrexecNames.requireService(call.service());
             QrexecNames.requireArgument(call.argument());
         } catch (IllegalArgumentException e) {
-            err.println("ERROR: " + e.getMessage());
+            err.println("ERROR: " + Messages.safe(e.getMessage()));
             return Wire.EXIT_REFUSED;
         }
         Caller.Outcome o = Caller.call(Connections.AGENT_SOCKET, target, call, new FileInputStream(FileDescriptor.in),
                 new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err));
-        o.refusal().ifPresent(reason -> err.println("ERROR: " + target + " " + service + ": " + reason));
+        o.refusal().ifPresent(reason -> err.println("ERROR: " + Messages.safe(target + " " + service + ": " + reason)));
         return o.exitCode();
     }
 }

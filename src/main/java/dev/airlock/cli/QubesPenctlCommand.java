@@ -36,14 +36,14 @@ final class QubesPenctlCommand implements Callable<Integer> {
         try {
             r = Penctl.request(PendriveSocket.path(), value);
         } catch (IllegalArgumentException e) {
-            err.println("ERROR: not a pendrive request: " + e.getMessage());
+            err.println("ERROR: not a pendrive request: " + Messages.safe(e.getMessage()));
             return 2;
         }
         if (!r.served()) {
-            err.println("ERROR: " + r.text());
+            err.println("ERROR: " + Messages.safe(r.text()));
             return 1;
         }
-        spec.commandLine().getOut().println(r.text());
+        spec.commandLine().getOut().println(Messages.safe(r.text()));
         return 0;
     }
 }

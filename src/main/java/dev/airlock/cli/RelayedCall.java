@@ -9,6 +9,7 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.channels.SocketChannel;
 
@@ -23,10 +24,32 @@ final class RelayedCall {
      */
     static int run(AdminClient client, SocketChannel ch, InputStream stdin, PrintWriter err, String whenLost)
             throws IOException {
+        return run(client, ch, stdin, err, whenLost, new FileOutputStream(FileDescriptor.out),
+                new FileOutputStream(FileDescriptor.err));
+    }
+
+    /**
+     * Like {@link #run}, for a command whose output is only messages to the user ({@code qvm-copy} run for
+     * {@code airlock copy}): the domain prints them, so both streams pass through {@link TerminalSafeOutput}.
+     */
+    static int runShowingMessages(AdminClient client, SocketChannel ch, InputStream stdin, PrintWriter err,
+                                  String whenLost) throws IOException {
+        // Not closed: that would close the process's own standard streams.
+        TerminalSafeOutput out = new TerminalSafeOutput(new FileOutputStream(FileDescriptor.out));
+        TerminalSafeOutput errors = new TerminalSafeOutput(new FileOutputStream(FileDescriptor.err));
+        try {
+            return run(client, ch, stdin, err, whenLost, out, errors);
+        } finally {
+            out.finish();
+            errors.finish();
+        }
+    }
+
+    private static int run(AdminClient client, SocketChannel ch, InputStream stdin, PrintWriter err,
+                           String whenLost, OutputStream out, OutputStream errors) throws IOException {
         int code;
         try {
-            code = Caller.exchange(ch, new MessageReader(ch), stdin, new FileOutputStream(FileDescriptor.out),
-                    new FileOutputStream(FileDescriptor.err));
+            code = Caller.exchange(ch, new MessageReader(ch), stdin, out, errors);
         } catch (IOException e) {
             if (client.isRunning()) {
                 throw e;
@@ -34,7 +57,7 @@ final class RelayedCall {
             code = Wire.EXIT_MACHINERY;
         }
         if (code == Wire.EXIT_MACHINERY && !client.isRunning()) {
-            err.println("ERROR: " + whenLost);
+            err.println("ERROR: " + Messages.safe(whenLost));
         }
         return code;
     }

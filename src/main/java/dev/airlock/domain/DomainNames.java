@@ -1,5 +1,6 @@
 package dev.airlock.domain;
 
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -15,9 +16,11 @@ final class DomainNames {
 
     /**
      * Words that mean something else where domain names appear: in policy and {@code prefs} ({@code default},
-     * {@code none}), or to Xen-era Qubes tools ({@code Domain-0}).
+     * {@code none}), or to Xen-era Qubes tools ({@code Domain-0}). Lower case: they are compared without case, so
+     * that {@code DOM0} or {@code domain-0} cannot pass for the host in a listing, a prompt or the audit log.
      */
-    private static final Set<String> RESERVED = Set.of(HOST, "default", "none", "Domain-0");
+    private static final Set<String> RESERVED = Set.of(HOST, "default", "none", "domain-0");
+    private static final String DEVICE_MODEL_SUFFIX = "-dm";
 
     private DomainNames() {
     }
@@ -30,7 +33,8 @@ final class DomainNames {
         if (name.length() > MAX_NAME_CHARS) {
             return "longer than " + MAX_NAME_CHARS + " characters";
         }
-        if (RESERVED.contains(name)) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        if (RESERVED.contains(lower)) {
             return "a reserved name";
         }
         for (int i = 0; i < name.length(); i++) {
@@ -44,7 +48,7 @@ final class DomainNames {
             // So a name is never mistaken for a number, an option, a hidden file or a policy keyword (@...).
             return "must start with a letter";
         }
-        if (name.endsWith("-dm")) {
+        if (lower.endsWith(DEVICE_MODEL_SUFFIX)) {
             // Qubes reserves this suffix for the device-model helper of each domain.
             return "cannot end with \"-dm\"";
         }

@@ -45,6 +45,26 @@ public final class PolicyLocation {
             airlock.PendriveWait  *  @anyvm  @anyvm  ask
             """;
 
+    /**
+     * The name of the file that makes copies with names of any characters ask. It sorts before the user's files
+     * (30-user.policy in Qubes' convention), so that a rule written for ordinary copies does not cover them.
+     */
+    public static final String ALLOW_ALL_NAMES_FILE = "20-airlock-allow-all-names.policy";
+
+    /** The rule of {@link #ALLOW_ALL_NAMES_FILE}, with a header saying why it is there and how to change it. */
+    public static final String ALLOW_ALL_NAMES_POLICY = """
+            # airlock default policy for copies with names of any characters, installed with the default policy.
+            #
+            # qvm-copy asks for qubes.Filecopy+allow-all-names when a name has characters the receiver would
+            # otherwise refuse: terminal escapes, right-to-left overrides, invisible or look-alike characters. Such a
+            # name can disguise what a file is, so these copies ask even where a rule of yours allows ordinary
+            # copies: this file sorts before 30-user.policy. To allow them between two domains, write the rule in a
+            # file whose name sorts before this one, for example 10-user.policy:
+            #   qubes.Filecopy  +allow-all-names  work  personal  allow
+
+            qubes.Filecopy  +allow-all-names  @anyvm  @anyvm  ask
+            """;
+
     private PolicyLocation() {
     }
 
@@ -66,7 +86,8 @@ public final class PolicyLocation {
     }
 
     /**
-     * Creates the policy folder with the default policy if the folder does not exist. The folder appears at
+     * Creates the policy folder with the default policy ({@link #DEFAULT_FILE} and {@link #ALLOW_ALL_NAMES_FILE})
+     * if the folder does not exist. The folder appears at
      * once with its file in it (built beside it, then renamed), so no reader ever sees it empty.
      *
      * @return true if the default policy was installed
@@ -80,6 +101,7 @@ public final class PolicyLocation {
         Path staging = Files.createTempDirectory(parent, ".policy.d-");
         try {
             Files.writeString(staging.resolve(DEFAULT_FILE), DEFAULT_POLICY, StandardCharsets.UTF_8);
+            Files.writeString(staging.resolve(ALLOW_ALL_NAMES_FILE), ALLOW_ALL_NAMES_POLICY, StandardCharsets.UTF_8);
             Files.move(staging, directory, StandardCopyOption.ATOMIC_MOVE);
             return true;
         } catch (FileAlreadyExistsException | DirectoryNotEmptyException | AtomicMoveNotSupportedException e) {

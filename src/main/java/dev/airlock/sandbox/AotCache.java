@@ -30,9 +30,9 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * A cache holds the class path as the JVM saw it and is refused for any other, so it must be made by a JVM that
  * sees the jar where domains see it ({@value Bwrap#INSTALL}): one training run of a small copy in a sandbox. It
- * lives beside the jar ({@value #FILE}), so every domain already sees it through the installation's read-only
- * bind, and one training serves every broker and every {@code AIRLOCK_HOME} that runs this jar. An installation
- * that the broker cannot write simply runs without it.
+ * lives beside the jar ({@value #FILE}), bound read-only into every domain started once it exists (a domain
+ * started before runs without it until it restarts), and one training serves every broker and every
+ * {@code AIRLOCK_HOME} that runs this jar. An installation that the broker cannot write simply runs without it.
  */
 public final class AotCache {
     /** The cache's name in the installation folder. */

@@ -34,11 +34,11 @@ import java.util.Optional;
  *     broker, bound read-only (connecting needs no write access to the mount, and the domain cannot chmod the
  *     host's socket). The folder, not the socket file, so that a new broker's socket (a new file
  *     at the same path) shows inside.</li>
- * <li>any extra read-only paths (before the mounts above, which therefore cover them), the installation folder
- *     read-only at {@code /opt/airlock}, then the home at {@code /home/user}; last, the sandbox's own root
- *     folder made read-only. A disposable's home ({@link HomeMount.Layered}) is an overlay that a user and mount
- *     namespace of its own mounts before bubblewrap starts (bubblewrap 0.8 has no overlay option); its
- *     {@code /tmp} is as limited in size as its home.</li>
+ * <li>any extra read-only paths (before the mounts above, which therefore cover them), of the installation folder
+ *     only {@link #INSTALLED} read-only at {@code /opt/airlock}, then the home at {@code /home/user}; last, the
+ *     sandbox's own root folder made read-only. A disposable's home ({@link HomeMount.Layered}) is an overlay
+ *     that a user and mount namespace of its own mounts before bubblewrap starts (bubblewrap 0.8 has no overlay
+ *     option); its {@code /tmp} is as limited in size as its home.</li>
  * <li>a cleared environment with only {@code PATH}, {@code HOME}, {@code LANG=C.UTF-8}, {@code JAVA_HOME} and
  *     {@code AIRLOCK_DOMAIN}; the working folder is {@code /home/user}.</li>
  * </ul>
@@ -82,6 +82,8 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
             + "mount -t overlay overlay -o \"lowerdir=$l,upperdir=$s/u,workdir=$s/w\" \"$s/m\"; "
             + "shift 4; exec \"$@\"";
 
+    /** The entries of the installation folder a domain sees: the jar, its runtime libraries and the class cache. */
+    static final List<String> INSTALLED = List.of("airlock.jar", "lib", AotCache.FILE);
     static final List<String> SYSTEM = List.of("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64");
     private static final String PATH = "/usr/local/bin:/usr/bin:/bin:" + TOOLS;
 
@@ -118,7 +120,7 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
         a.addAll(List.of("--ro-bind", spec.channel().toString(), CHANNEL));
         spec.services().ifPresent(s -> a.addAll(List.of("--ro-bind", s.toString(), SERVICES)));
         spec.tools().ifPresent(t -> a.addAll(List.of("--ro-bind", t.toString(), TOOLS)));
-        a.addAll(List.of("--ro-bind", spec.installDir().toString(), INSTALL));
+        installation(a, spec.installDir());
         switch (spec.home()) {
             case HomeMount.Bound b -> a.addAll(List.of("--bind", b.folder().toString(), HOME));
             case HomeMount.Layered l -> a.addAll(List.of("--bind", l.stage().resolve("m").toString(), HOME));
@@ -200,6 +202,19 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
         }
         a.add(bwrap.toString());
         return a;
+    }
+
+    /**
+     * What a domain runs of the installation, each bound read-only on its own into an otherwise empty
+     * {@value #INSTALL}: never the folder as a whole, which in a build is Maven's {@code target/} with test classes
+     * and test reports that record the host's paths, user and properties. "-try": the class cache comes and goes
+     * (see {@link AotCache}), and a missing jar is reported before a domain starts.
+     */
+    private static void installation(List<String> a, Path installDir) {
+        a.addAll(List.of("--dir", INSTALL));
+        for (String entry : INSTALLED) {
+            a.addAll(List.of("--ro-bind-try", installDir.resolve(entry).toString(), INSTALL + "/" + entry));
+        }
     }
 
     private static void isolation(List<String> a) {

@@ -44,7 +44,8 @@ public final class DomainTools {
     }
 
     static String script(String command) {
-        // The cache is checked at each start: the broker makes it in the background, after the first domains ran.
+        // The cache is checked at each start: the broker makes it in the background, after the first domains
+        // started, which therefore run without it (it is bound into a domain only if it exists when it starts).
         return "#!/bin/sh\naot=\n[ -r " + AotCache.IN_DOMAIN + " ] && aot=-XX:AOTCache=" + AotCache.IN_DOMAIN
                 + "\nexec \"$JAVA_HOME/bin/java\" " + String.join(" ", JVM_OPTIONS) + " $aot -jar " + Bwrap.INSTALL
                 + "/airlock.jar " + command + " \"$@\"\n";

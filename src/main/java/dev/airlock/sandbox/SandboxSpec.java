@@ -16,8 +16,8 @@ import java.util.Optional;
  * @param home          what appears at {@code /home/user}
  * @param channel       the host folder holding only {@code agent.sock}, the Unix socket on which the broker
  *                      listens for this domain alone; seen read-only as {@value Bwrap#CHANNEL}
- * @param installDir    the folder holding {@code airlock.jar} and {@code lib/}; seen read-only as
- *                      {@code /opt/airlock}
+ * @param installDir    the folder holding {@code airlock.jar}, {@code lib/} and the class cache, which alone of
+ *                      it are seen, read-only, in {@code /opt/airlock}
  * @param jdkHome       the JDK the agent runs on; visible read-only at its host path (already so under {@code /usr})
  * @param extraReadOnly further host folders or files made visible read-only at their host paths; the caller
  *                      keeps them clear of {@code $AIRLOCK_HOME}, whose other homes and sockets they would show

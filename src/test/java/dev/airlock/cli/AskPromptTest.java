@@ -73,6 +73,28 @@ class AskPromptTest {
                 + " connection without answering\n");
     }
 
+    @Test
+    void allowAllNamesCopyIsAnnouncedAndHostileTargetNamesAreEscaped() throws Exception {
+        // Names the broker would never send, as a compromised or confused one might: they must still not reach the
+        // terminal as they are.
+        String call = "{\"calls\":[{\"id\":7,\"source\":\"work\",\"target\":\"@default\","
+                + "\"service\":\"qubes.Filecopy\",\"argument\":\"allow-all-names\","
+                + "\"targets\":[\"per\\u001b]0;owned\\u0007sonal\",\"vault\\u202etxt.exe\"]}]}\n";
+        try (SocketChannel poll = broker.accept()) {
+            readRequest(poll);
+            poll.write(ByteBuffer.wrap(call.getBytes(StandardCharsets.UTF_8)));
+        }
+        for (int i = 0; i < 500 && !said.toString().contains("\n"); i++) {
+            Thread.sleep(10);
+        }
+        prompt.close();
+        assertThat(said.toString())
+                .contains("work wants to copy files to a domain you choose (qubes.Filecopy+allow-all-names, call 7)")
+                .contains("names of any characters")
+                .contains("per\\u001b]0;owned\\u0007sonal|vault\\u202etxt.exe")
+                .doesNotContain("\u001b").doesNotContain("\u202e").doesNotContain("\u0007");
+    }
+
     /** Reads a request to its end (the client shuts its output down), so that closing resets nothing. */
     private static void readRequest(SocketChannel ch) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(4096);

@@ -185,6 +185,17 @@ class DomainCommandsTest {
     }
 
     @Test
+    void createRefusesTheHostsNameInAnyCase() {
+        for (String name : List.of("DOM0", "Dom0", "domain-0", "Domain-0", "DEFAULT", "NoNe", "work-DM")) {
+            Run r = run("create", name);
+            assertThat(r.code()).as(name).isEqualTo(2);
+            assertThat(r.err()).as(name).startsWith("ERROR: ").contains("\"" + name + "\"");
+        }
+        assertThat(home.resolve("domains")).satisfiesAnyOf(p -> assertThat(p).doesNotExist(),
+                p -> assertThat(p).isEmptyDirectory());
+    }
+
+    @Test
     void namesOfTheBrokersDisposablesAreReserved() {
         // The broker destroys DispVMs of these names that an earlier broker left: a person's domain must not be one.
         Run r = run("create", "disp42", "--class", "DispVM", "--template", "dvm");

@@ -49,6 +49,18 @@ class DomainNamesTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"DOM0", "Dom0", "dOm0", "domain-0", "DOMAIN-0", "Default", "NONE", "sys-net-DM",
+            "x-Dm"})
+    void reservedNameInAnotherCaseCannotPassForTheHost(String name) {
+        assertThat(DomainNames.nameProblem(name)).isIn("a reserved name", "cannot end with \"-dm\"");
+        assertThatThrownBy(() -> Domain.of(name, DomainClass.APP_VM, Label.RED))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("invalid domain name \"" + name + "\"");
+        assertThatThrownBy(() -> Domain.of("work", DomainClass.APP_VM, Label.RED).withTemplate(name))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"a", "created-by-work", "Tag_1", "0-starts-with-digit",
             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"})
     void validTags(String tag) {

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -96,6 +97,17 @@ class HostileRegistryTest {
             b.append("<domain name=\"d").append(i).append("\" class=\"AppVM\"><label>red</label></domain>\n");
         }
         assertThat(refusal(registryOf(b.toString()))).endsWith("more than 10000 domains");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"DOM0", "Dom0", "domain-0", "DEFAULT", "None",
+            "sys-usb-DM"})
+    void handEditedRegistryCannotSmuggleAReservedNameInAnotherCase(String name) throws IOException {
+        assertThat(refusal(registryOf("<domain name=\"" + name + "\" class=\"AppVM\"><label>red</label></domain>\n")))
+                .contains("domain #1: invalid domain name \"" + name + "\"");
+        assertThat(refusal(registryOf("<domain name=\"work\" class=\"AppVM\"><label>red</label>"
+                + "<template>" + name + "</template></domain>\n")))
+                .contains("invalid template \"" + name + "\"");
     }
 
     @ParameterizedTest(name = "{1}")

@@ -183,6 +183,29 @@ class EvaluatorTest {
     }
 
     @Test
+    void allowAllNamesCopyAsksEvenWhereTheUserAllowedOrdinaryCopies() throws Exception {
+        Path installed = dir.resolve("policy.d");
+        PolicyLocation.installDefaultIfMissing(installed);
+        TestDomains.write(installed, "30-user.policy", "qubes.Filecopy * work personal allow\n");
+        Policy p = Policy.load(installed);
+        assertThat(p.errors()).isEmpty();
+        // Ordinary copies: the user's rule and the default one decide as before.
+        assertThat(eval(p, "work", "personal", "qubes.Filecopy")).isInstanceOf(Decision.Allow.class);
+        assertThat(eval(p, "work", "vault", "qubes.Filecopy")).isInstanceOf(Decision.Ask.class);
+        assertThat(eval(p, "work", "personal", "qubes.Filecopy+other")).isInstanceOf(Decision.Allow.class);
+        // Names with escapes or right-to-left tricks: asked, before the user's rule for ordinary copies.
+        for (String target : new String[] {"personal", "vault", ""}) {
+            Decision d = eval(p, "work", target, "qubes.Filecopy+allow-all-names");
+            assertThat(d).as(target).isInstanceOf(Decision.Ask.class);
+            assertThat(d.rule().location()).isEqualTo(PolicyLocation.ALLOW_ALL_NAMES_FILE + ":10");
+        }
+        // Allowing them stays possible, in a file that sorts first.
+        TestDomains.write(installed, "10-user.policy", "qubes.Filecopy +allow-all-names work personal allow\n");
+        assertThat(eval(Policy.load(installed), "work", "personal", "qubes.Filecopy+allow-all-names"))
+                .isInstanceOf(Decision.Allow.class);
+    }
+
+    @Test
     void askPreselectsTheRequestedTarget() {
         Decision.Ask a = (Decision.Ask) eval(defaultPolicy(), "work", "personal", "qubes.Filecopy");
         assertThat(a.defaultTarget()).isEqualTo("personal");

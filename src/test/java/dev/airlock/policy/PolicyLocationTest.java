@@ -40,6 +40,7 @@ class PolicyLocationTest {
         Policy p = Policy.load(policyDir);
         assertThat(p.errors()).isEmpty();
         assertThat(p.rules()).extracting(Policy.RuleText::text).containsExactly(
+                "qubes.Filecopy +allow-all-names @anyvm @anyvm ask",
                 "qubes.Filecopy * @anyvm @anyvm ask",
                 "qubes.OpenInVM * @anyvm @dispvm allow",
                 "qubes.OpenInVM * @anyvm @anyvm ask",

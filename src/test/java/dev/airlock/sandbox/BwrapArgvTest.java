@@ -40,6 +40,27 @@ class BwrapArgvTest {
     }
 
     @Test
+    void sandboxDoesNotExposeTheBuildFolder() {
+        // The installation folder of a build is Maven's target/: test classes, and surefire reports recording the
+        // host's paths, user name and properties. Only what a domain runs is bound, file by file.
+        for (int i = 0; i + 2 < ARGV.size(); i++) {
+            if (ARGV.get(i).matches("--(ro-)?bind(-try)?")) {
+                assertThat(ARGV.get(i + 1)).as("bound whole").isNotEqualTo("/opt/airlock-install");
+            }
+        }
+        assertThat(ARGV).containsSubsequence("--dir", "/opt/airlock",
+                "--ro-bind-try", "/opt/airlock-install/airlock.jar", "/opt/airlock/airlock.jar",
+                "--ro-bind-try", "/opt/airlock-install/lib", "/opt/airlock/lib",
+                "--ro-bind-try", "/opt/airlock-install/airlock-domain.aot", "/opt/airlock/airlock-domain.aot");
+        assertThat(pairsAfter("--ro-bind-try")).filteredOn(p -> p.startsWith("/opt/airlock-install/"))
+                .hasSize(3);
+        assertThat(pairsAfter("--ro-bind")).noneMatch(p -> p.startsWith("/opt/airlock-install"));
+        // After /run and its tmpfs, before the root is made read-only.
+        assertThat(indexOfPair("--dir", "/opt/airlock")).isGreaterThan(indexOfPair("--tmpfs", "/run"))
+                .isLessThan(indexOfPair("--remount-ro", "/"));
+    }
+
+    @Test
     void everyNamespaceIsNewAndNothingIsKept() {
         assertThat(ARGV).contains("--unshare-all", "--unshare-user", "--disable-userns",
                 "--new-session", "--clearenv");

@@ -48,6 +48,7 @@ class BwrapSandboxTest {
     private static Bwrap launcher;
     private static HostUser user;
     private static SandboxSpec work;
+    private static SandboxSpec withClasses;
     private static Path personalSecret;
     private static Path adminSocket;
     private static Path workHome;
@@ -84,6 +85,9 @@ class BwrapSandboxTest {
         user = HostUser.forHome(workHome);
         Path install = Path.of(Bwrap.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
         work = SandboxSpec.of("work", workHome, channel, install, Path.of(System.getProperty("java.home")));
+        // The build's classes, which a domain no longer sees in /opt/airlock, for the probe alone.
+        withClasses = new SandboxSpec("work", work.home(), channel, install, work.jdkHome(),
+                List.of(install.resolve("test-classes"), install.resolve("classes")));
     }
 
     /** Each test, not the class, is skipped: so the report counts them and shows the reason for each. */
@@ -144,6 +148,18 @@ class BwrapSandboxTest {
     }
 
     @Test
+    void buildFolderIsInvisibleInsideTheDomain() throws Exception {
+        // The installation here is Maven's target/, with test classes and surefire reports (host paths, user,
+        // properties) beside the jar: none of it may show.
+        assertThat(work.installDir().resolve("test-classes")).isDirectory();
+        String out = run("ls -A /opt/airlock; ls -d /opt/airlock/test-classes /opt/airlock/classes"
+                + " /opt/airlock/surefire-reports 2>&1 | grep -c 'No such file'");
+        List<String> lines = out.lines().toList();
+        assertThat(lines.getLast()).isEqualTo("3");
+        assertThat(lines.subList(0, lines.size() - 1)).isSubsetOf(Bwrap.INSTALLED);
+    }
+
+    @Test
     void adminSocketIsUnreachable() throws Exception {
         String out = run("test -e " + adminSocket + " && echo ADMIN-EXISTS; ls -A /run; ls -A /run/airlock");
         assertThat(out.lines()).containsExactly("airlock", "channel");
@@ -169,8 +185,9 @@ class BwrapSandboxTest {
                 throw new UncheckedIOException(e);
             }
         });
-        String out = run(javaBin() + " -cp /opt/airlock/test-classes:/opt/airlock/classes "
-                + AgentProbe.class.getName());
+        Path install = work.installDir();
+        String out = run(withClasses, javaBin() + " -cp " + install.resolve("test-classes") + ":"
+                + install.resolve("classes") + " " + AgentProbe.class.getName());
         assertThat(out).isEqualTo("sent\n");
         assertThat(received.get(30, TimeUnit.SECONDS)).isEqualTo("hello from work\n");
     }
@@ -262,7 +279,11 @@ class BwrapSandboxTest {
 
     /** Runs {@code script} with bash in work's sandbox; returns standard output and error together. */
     private static String run(String script) throws Exception {
-        Process p = launcher.processBuilder(work, user, List.of("bash", "-c", script)).redirectErrorStream(true)
+        return run(work, script);
+    }
+
+    private static String run(SandboxSpec spec, String script) throws Exception {
+        Process p = launcher.processBuilder(spec, user, List.of("bash", "-c", script)).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         String out;
         try (InputStream in = p.getInputStream()) {

@@ -6,6 +6,7 @@ import dev.airlock.openinvm.NameField;
 import dev.airlock.pendrive.Device;
 import dev.airlock.pendrive.fat.BlockDevice;
 import dev.airlock.pendrive.wire.ChannelCodec;
+import dev.airlock.text.TerminalText;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -48,13 +49,13 @@ public final class DisposableTransactions {
     public static int open(Path socket, Path home, Path file, PrintWriter err) throws IOException {
         Path source = file.toAbsolutePath().normalize();
         if (!Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
-            err.println("ERROR: " + file + " is not a regular file");
+            err.println("ERROR: " + TerminalText.escape(file.toString()) + " is not a regular file");
             return 1;
         }
         DvmHeader header = new DvmHeader(Files.size(source), source.getFileName().toString());
         Penctl.Result fresh = Penctl.request(socket, "new");
         if (!fresh.served()) {
-            err.println("ERROR: no new pendrive: " + fresh.text());
+            err.println("ERROR: no new pendrive: " + TerminalText.escape(fresh.text()));
             return 1;
         }
         int seq = nextSequence(home);
@@ -71,7 +72,8 @@ public final class DisposableTransactions {
         Penctl.Result sent = Penctl.request(socket, "send disposable " + seq);
         if (!sent.served()) {
             Files.deleteIfExists(record);
-            err.println("ERROR: no disposable: " + sent.text() + " (the pendrive stays attached here)");
+            err.println("ERROR: no disposable: " + TerminalText.escape(sent.text())
+                    + " (the pendrive stays attached here)");
             return PendriveCopy.EXIT_REFUSED;
         }
         return 0;

@@ -5,6 +5,7 @@ import dev.airlock.pendrive.KeyStoreFeed;
 import dev.airlock.pendrive.fat.Extractor;
 import dev.airlock.pendrive.fat.FatReader;
 import dev.airlock.pendrive.wire.ChannelResponse;
+import dev.airlock.text.TerminalText;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -81,7 +82,7 @@ public final class IncomingPendrives {
                 // No host yet, or it went away: try again.
             } catch (RuntimeException e) {
                 // A bug must not end this domain's only handler: say so and start over.
-                log.println("airlock: pendrive handler failed, restarting: " + e);
+                log.println("airlock: pendrive handler failed, restarting: " + TerminalText.escape(e.toString()));
             }
             try {
                 Thread.sleep(RETRY_MILLIS);
@@ -101,10 +102,10 @@ public final class IncomingPendrives {
                 // A bug rather than the pendrive, as far as we know; refused like a bad one, and the next is handled.
                 report = image + " failed: " + e;
             }
-            log.println("airlock: incoming pendrive " + report);
+            log.println("airlock: incoming pendrive " + TerminalText.escape(report));
             ch.write(REPORT_KEY, printable(report));
         } catch (IOException | RuntimeException e) {
-            log.println("airlock: incoming pendrive " + image + ": " + e.getMessage());
+            log.println("airlock: incoming pendrive " + TerminalText.escape(image + ": " + e.getMessage()));
         }
     }
 
@@ -124,9 +125,12 @@ public final class IncomingPendrives {
         return extract(ch, image, source);
     }
 
-    /** A key's value: no control characters (a hostile image's names may be in a message), at most 1000. */
+    /**
+     * A key's value: no control, bidi or invisible characters (a hostile image's names may be in a message), at
+     * most 1000.
+     */
     static String printable(String s) {
-        String clean = s.codePoints().map(c -> Character.isISOControl(c) ? '?' : c)
+        String clean = s.codePoints().map(c -> TerminalText.hides(c) ? '?' : c)
                 .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
         return clean.length() > 1000 ? clean.substring(0, 1000) : clean;
     }

@@ -2,6 +2,7 @@ package dev.airlock.pendrive.client;
 
 import dev.airlock.pendrive.Device;
 import dev.airlock.pendrive.fat.FatWriter;
+import dev.airlock.text.TerminalText;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -24,7 +25,7 @@ public final class PendriveCopy {
     public static int send(Path socket, String dest, List<String> paths, PrintWriter err) throws IOException {
         Penctl.Result fresh = Penctl.request(socket, "new");
         if (!fresh.served()) {
-            err.println("ERROR: no new pendrive: " + fresh.text());
+            err.println("ERROR: no new pendrive: " + TerminalText.escape(fresh.text()));
             return 1;
         }
         try (PenChannel ch = PenChannel.open(socket);
@@ -36,8 +37,8 @@ public final class PendriveCopy {
         }
         Penctl.Result sent = Penctl.request(socket, "send " + dest);
         if (!sent.served()) {
-            err.println("ERROR: " + dest + " pendrive transfer: " + sent.text() + " (the pendrive stays attached"
-                    + " here: send it with qubes_penctl send DEST)");
+            err.println("ERROR: " + TerminalText.escape(dest + " pendrive transfer: " + sent.text())
+                    + " (the pendrive stays attached here: send it with qubes_penctl send DEST)");
             return EXIT_REFUSED;
         }
         return 0;
