@@ -385,7 +385,8 @@ final class DomainRunner implements AutoCloseable {
         try {
             cgroups.remove(name);
         } catch (IOException e) {
-            // Emptied and removed at the next start of this domain.
+            // Emptied and removed at the next start of this domain, or when the broker closes.
+            System.err.println("airlock: " + e.getMessage());
         }
     }
 

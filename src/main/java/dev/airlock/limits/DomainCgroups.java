@@ -6,6 +6,7 @@ import dev.airlock.qrexec.QrexecNames;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -163,14 +164,29 @@ public final class DomainCgroups {
         }
     }
 
-    /** Removes the broker's group folders if no domain's cgroup is left in them. */
+    /**
+     * Removes the broker's group folders with every domain cgroup in them that no process uses any more (one whose
+     * removal timed out while its last processes were exiting); the kernel refuses to remove a cgroup that still
+     * has processes, so domains left running for the next broker keep theirs.
+     */
     public void close() {
         for (Path g : groups()) {
-            try {
-                Files.deleteIfExists(g);
+            try (DirectoryStream<Path> leaves = Files.newDirectoryStream(g, Files::isDirectory)) {
+                for (Path leaf : leaves) {
+                    deleteQuietly(leaf);
+                }
             } catch (IOException e) {
-                // Domains left running for the next broker still use it.
+                // No group folder: nothing was started.
             }
+            deleteQuietly(g);
+        }
+    }
+
+    private static void deleteQuietly(Path cgroup) {
+        try {
+            Files.deleteIfExists(cgroup);
+        } catch (IOException e) {
+            // EBUSY: still in use by a domain left running.
         }
     }
 

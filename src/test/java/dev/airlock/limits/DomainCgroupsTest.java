@@ -144,6 +144,19 @@ class DomainCgroupsTest {
         assertThat(group).doesNotExist();
     }
 
+    @Test
+    void cgroupsLeftBehindByATimedOutRemovalGoWithTheBrokerButBusyOnesStay() throws IOException {
+        Path pids = Files.createDirectories(tmp.resolve("pids"));
+        DomainCgroups cg = new DomainCgroups(new CgroupDriver.V1(Map.of(Controller.PIDS, pids)), Path.of("/h"));
+        Path group = pids.resolve(DomainCgroups.groupName(Path.of("/h")));
+        Files.createDirectories(group.resolve("stopped"));
+        // A folder that cannot be removed stands for a cgroup with processes: the kernel refuses rmdir (EBUSY).
+        Files.writeString(Files.createDirectories(group.resolve("left-running")).resolve("cgroup.procs"), "42\n");
+        cg.close();
+        assertThat(group.resolve("stopped")).doesNotExist();
+        assertThat(group.resolve("left-running").resolve("cgroup.procs")).exists();
+    }
+
     private static String read(Path p) throws IOException {
         return Files.readString(p).strip();
     }
