@@ -238,6 +238,9 @@ final class LineParser {
         if (s.equals(Rule.ANY)) {
             return;
         }
+        if (s.isEmpty()) {
+            throw new Invalid(f.column(), "SERVICE: empty");
+        }
         checkNameChars(f, 0, "SERVICE");
         if (s.length() > Names.MAX_SERVICE_BYTES) {
             throw new Invalid(f.column(), "SERVICE: longer than " + Names.MAX_SERVICE_BYTES + " bytes");
