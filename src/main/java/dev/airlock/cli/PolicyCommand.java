@@ -81,7 +81,8 @@ final class PolicyCommand implements Callable<Integer> {
         CommandSpec spec;
 
         @Parameters(arity = "0..1", paramLabel = "DIR",
-                description = "The policy folder to check (default: the user's policy folder).")
+                description = "The policy folder to check (default: the user's policy folder). Its !compat-4.0 "
+                        + "reads the legacy R4.0 folder policy-4.0 beside it, if that exists.")
         Path dir;
 
         @Override
