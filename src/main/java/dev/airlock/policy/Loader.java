@@ -78,7 +78,7 @@ final class Loader {
             loader.error(loader.root.toString(), 0, 0, Files.exists(loader.root)
                     ? "the policy folder is not a folder" : "the policy folder does not exist");
         } else {
-            loader.readFolder(loader.root, 0, null);
+            loader.readFolder(loader.root, 0, null, null);
         }
         return new Result(List.copyOf(loader.rules), List.copyOf(loader.errors), loader.fingerprint.build());
     }
@@ -114,7 +114,8 @@ final class Loader {
         }
     }
 
-    private void readFolder(Path folder, int depth, Origin origin) {
+    /** Reads a folder's policy files; {@code confinedTo} as for {@link #readFile}. */
+    private void readFolder(Path folder, int depth, Origin origin, Path confinedTo) {
         List<String> names = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder)) {
             for (Path entry : entries) {
@@ -143,7 +144,7 @@ final class Loader {
                         + "rename or remove the file");
                 continue;
             }
-            readFile(file, depth, origin, null, null);
+            readFile(file, depth, origin, confinedTo, null);
         }
     }
 
@@ -288,7 +289,7 @@ final class Loader {
             pathError(origin, target, "cannot resolve: " + describe(e));
             return;
         }
-        readFolder(target, depth + 1, origin);
+        readFolder(target, depth + 1, origin, confinedTo);
     }
 
     private void includeService(Path file, String name, int line, LineParser.Line.IncludeService inc, int depth) {

@@ -104,13 +104,16 @@ class LegacyPolicyTest {
         Path secret = write(config, "secret", "work personal allow\n");
         Files.createSymbolicLink(dir.resolve("inc-link"), secret);
         Files.createSymbolicLink(dir.resolve("dir-link"), config);
+        Files.createDirectories(dir.resolve("conf.d"));
+        Files.createSymbolicLink(dir.resolve("conf.d/10-link.policy"), secret);
         write(dir, "30-a.policy", "!include-service test.Svc * inc-link\n!include inc-link\n"
-                + "!include-dir dir-link\n!include dir-link/secret\n");
+                + "!include-dir dir-link\n!include dir-link/secret\n!include-dir conf.d\n");
         assertThat(errors(Policy.load(dir))).containsExactly(
                 "30-a.policy:1:29: !include-service inc-link" + outside(),
                 "30-a.policy:2:10: !include inc-link" + outside(),
                 "30-a.policy:3:14: !include-dir dir-link" + outside(),
-                "30-a.policy:4:10: !include dir-link/secret" + outside());
+                "30-a.policy:4:10: !include dir-link/secret" + outside(),
+                "30-a.policy:5:14: !include-dir conf.d/10-link.policy" + outside());
     }
 
     @Test
