@@ -111,7 +111,7 @@ final class PolicyCommand implements Callable<Integer> {
                     "TARGET is a domain name, @default (no target), @adminvm, @dispvm or @dispvm:TEMPLATE.",
                     "The facts about the domains come from --domains, or else from the domain registry "
                             + "($AIRLOCK_HOME/domains.xml), where every domain counts as halted (autostart=no rules "
-                            + "then offer none of them)."},
+                            + "then neither allow nor offer any of them)."},
             exitCodeListHeading = "Exit codes:%n",
             exitCodeList = {"0:allow or ask", "126:deny", "1:error", "2:bad usage"})
     static final class Eval implements Callable<Integer> {
