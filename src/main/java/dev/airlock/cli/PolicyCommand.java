@@ -81,7 +81,8 @@ final class PolicyCommand implements Callable<Integer> {
         CommandSpec spec;
 
         @Parameters(arity = "0..1", paramLabel = "DIR",
-                description = "The policy folder to check (default: the user's policy folder).")
+                description = "The policy folder to check (default: the user's policy folder). Its !compat-4.0 "
+                        + "reads the legacy R4.0 folder policy-4.0 beside it, if that exists.")
         Path dir;
 
         @Override
@@ -110,7 +111,7 @@ final class PolicyCommand implements Callable<Integer> {
                     "TARGET is a domain name, @default (no target), @adminvm, @dispvm or @dispvm:TEMPLATE.",
                     "The facts about the domains come from --domains, or else from the domain registry "
                             + "($AIRLOCK_HOME/domains.xml), where every domain counts as halted (autostart=no rules "
-                            + "then offer none of them)."},
+                            + "then neither allow nor offer any of them)."},
             exitCodeListHeading = "Exit codes:%n",
             exitCodeList = {"0:allow or ask", "126:deny", "1:error", "2:bad usage"})
     static final class Eval implements Callable<Integer> {

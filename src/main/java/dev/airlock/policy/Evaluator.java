@@ -28,8 +28,11 @@ import java.util.TreeSet;
  *   <li>A call to oneself is refused before any rule is read, and so is a redirect to the caller.</li>
  *   <li>The ask list holds only targets that {@code autostart=no} rules may reach without starting anything:
  *       running domains, no new disposables. {@code internal} domains are offered only when a rule names
- *       them. The preselected target is the rule's {@code default_target=} if offered, otherwise the target
- *       the caller asked for if offered.</li>
+ *       them. The preselected target is the rule's {@code default_target=}; when the rule has one that it
+ *       does not offer, nothing is preselected (as in Qubes). A rule without {@code default_target=}
+ *       preselects the target the caller asked for, if offered.</li>
+ *   <li>{@code allow autostart=no} to a target that would have to be started (a halted domain, a new
+ *       disposable) denies at once, as Qubes does, instead of failing later when the call is made.</li>
  * </ul>
  */
 final class Evaluator {
@@ -174,6 +177,11 @@ final class Evaluator {
                     yield new Decision.Deny(requested, ref, true, ref.location() + " redirects the call to the "
                             + "calling domain itself, which is refused");
                 }
+                if (!allow.autostartOrDefault() && !reachableWithoutStart(dest.target(), domains)) {
+                    yield new Decision.Deny(requested, ref, allow.notifyOrDefault(), note + ref.location()
+                            + " allows the call with autostart=no, but its target " + dest.target()
+                            + " would have to be started");
+                }
                 String how = allow.target() != null
                         ? "allowed and redirected to " + dest.target() + " by " : "allowed by ";
                 yield new Decision.Allow(requested, dest.target(), ref, allow.user(), allow.notifyOrDefault(),
@@ -209,8 +217,7 @@ final class Evaluator {
             if (d.problem() == null && offered.contains(d.target())) {
                 preselected = d.target();
             }
-        }
-        if (preselected == null && !(wanted instanceof Wanted.NoTarget)) {
+        } else if (!(wanted instanceof Wanted.NoTarget)) {
             Resolved d = wantedTarget(wanted, source, domains);
             if (d.problem() == null && offered.contains(d.target())) {
                 preselected = d.target();
@@ -256,11 +263,16 @@ final class Evaluator {
     private static void offer(Collection<String> into, List<String> targets, boolean autostart,
                               DomainView domains) {
         for (String t : targets) {
-            if (autostart || !t.startsWith(DISPVM_PREFIX)
-                    && domains.find(t).map(DomainFacts::running).orElse(false)) {
+            if (autostart || reachableWithoutStart(t, domains)) {
                 into.add(t);
             }
         }
+    }
+
+    /** The host always runs; a new disposable is always started; a domain must be running. */
+    private static boolean reachableWithoutStart(String target, DomainView domains) {
+        return !target.startsWith(DISPVM_PREFIX)
+                && domains.find(target).map(d -> d.isHost() || d.running()).orElse(false);
     }
 
     /** The targets a TARGET token stands for; {@code offering} leaves out internal domains it does not name. */

@@ -24,6 +24,17 @@ final class LineParser {
         record Include(String path, boolean directory, int column) implements Line {
         }
 
+        /**
+         * {@code !include-service SERVICE ARGUMENT PATH}: PATH holds rules in the old per-service format
+         * (see {@link #parseLegacy}) that apply to SERVICE and ARGUMENT ({@code *} for any).
+         */
+        record IncludeService(String service, String argument, String path, int column) implements Line {
+        }
+
+        /** {@code !compat-4.0}: the legacy per-service policy folder is read here. */
+        record Compat40(int column) implements Line {
+        }
+
         /** A line that is not valid; {@code column} is 1-based. */
         record Bad(int column, String message) implements Line {
         }
@@ -32,6 +43,8 @@ final class LineParser {
     private static final Line BLANK = new Line.Blank();
     /** SERVICE ARGUMENT SOURCE TARGET ACTION. */
     private static final int RULE_FIELDS = 5;
+    /** SOURCE TARGET ACTION, in the old per-service format. */
+    private static final int LEGACY_RULE_FIELDS = 3;
 
     private LineParser() {
     }
@@ -99,12 +112,22 @@ final class LineParser {
 
     private static Line directive(List<Field> fields) throws Invalid {
         Field name = fields.getFirst();
-        boolean directory = switch (name.text()) {
-            case "!include" -> false;
-            case "!include-dir" -> true;
+        switch (name.text()) {
+            case "!include-service" -> {
+                return includeService(fields);
+            }
+            case "!compat-4.0" -> {
+                if (fields.size() != 1) {
+                    throw new Invalid(fields.get(1).column(), "!compat-4.0 takes no parameters");
+                }
+                return new Line.Compat40(name.column());
+            }
+            case "!include", "!include-dir" -> {
+            }
             default -> throw new Invalid(name.column(), "unknown directive \"" + name.text()
-                    + "\" (expected !include or !include-dir)");
-        };
+                    + "\" (expected !include, !include-dir, !include-service or !compat-4.0)");
+        }
+        boolean directory = name.text().equals("!include-dir");
         if (fields.size() != 2) {
             throw new Invalid(name.column(), name.text() + " takes exactly one path, found "
                     + (fields.size() - 1));
@@ -113,37 +136,110 @@ final class LineParser {
         return new Line.Include(path.text(), directory, path.column());
     }
 
-    private static Rule rule(List<Field> fields, String file, int lineNumber) throws Invalid {
-        if (fields.size() < RULE_FIELDS) {
-            throw new Invalid(fields.getLast().column(), "expected SERVICE ARGUMENT SOURCE TARGET ACTION "
-                    + "[PARAM=VALUE ...], found " + fields.size() + (fields.size() == 1 ? " field" : " fields"));
+    private static Line includeService(List<Field> fields) throws Invalid {
+        if (fields.size() != 4) {
+            throw new Invalid(fields.getFirst().column(), "!include-service takes SERVICE ARGUMENT PATH, found "
+                    + (fields.size() - 1) + (fields.size() == 2 ? " field" : " fields"));
         }
-        Field service = fields.get(0);
-        Field argument = fields.get(1);
+        checkServiceAndArgument(fields.get(1), fields.get(2));
+        Field path = fields.get(3);
+        return new Line.IncludeService(fields.get(1).text(), fields.get(2).text(), path.text(), path.column());
+    }
+
+    private static void checkServiceAndArgument(Field service, Field argument) throws Invalid {
         checkService(service);
         checkArgument(argument);
         if (service.text().equals(Rule.ANY) && !argument.text().equals(Rule.ANY)) {
             throw new Invalid(argument.column(), "ARGUMENT must be * when SERVICE is *");
         }
-        Field sourceField = fields.get(2);
-        Field targetField = fields.get(3);
+    }
+
+    /**
+     * Checks a service and argument that come from elsewhere than a rule's columns (a legacy file's name).
+     *
+     * @return null if both are valid, otherwise what is wrong
+     */
+    static String serviceAndArgumentProblem(String service, String argument) {
+        try {
+            checkServiceAndArgument(new Field(service, 1), new Field(argument, 1));
+            return null;
+        } catch (Invalid e) {
+            return e.getMessage();
+        }
+    }
+
+    /**
+     * Parses one line of a file in the old per-service format, read through {@code !include-service} or
+     * {@code !compat-4.0}: {@code SOURCE TARGET ACTION[,PARAM=VALUE...]} for the given service and argument
+     * (already checked), or {@code !include PATH} (also written {@code $include:PATH}). As Qubes does, every
+     * {@code $} is read as {@code @} and every comma as a blank; neither changes a column, so errors point at
+     * the text as written.
+     */
+    static Line parseLegacy(String text, String service, String argument, String file, int lineNumber) {
+        int start = skipBlanks(text, 0);
+        if (start == text.length() || text.charAt(start) == '#') {
+            return BLANK;
+        }
+        String line = text.replace("$include:", "!include ").replace('$', '@').replace(',', ' ');
+        try {
+            List<Field> fields = split(line);
+            Field first = fields.getFirst();
+            if (first.text().startsWith("!")) {
+                if (!first.text().equals("!include")) {
+                    throw new Invalid(first.column(), "unknown directive \"" + first.text()
+                            + "\" (a file in the old per-service format may only hold !include)");
+                }
+                if (fields.size() != 2) {
+                    throw new Invalid(first.column(), "!include takes exactly one path, found "
+                            + (fields.size() - 1));
+                }
+                return new Line.Include(fields.get(1).text(), false, fields.get(1).column());
+            }
+            if (fields.size() < LEGACY_RULE_FIELDS) {
+                throw new Invalid(fields.getLast().column(), "expected SOURCE TARGET ACTION[,PARAM=VALUE ...] "
+                        + "(a file in the old per-service format), found " + fields.size()
+                        + (fields.size() == 1 ? " field" : " fields"));
+            }
+            return new Line.Ok(rule(service, argument, fields, file, lineNumber));
+        } catch (Invalid e) {
+            return new Line.Bad(e.column, e.getMessage());
+        }
+    }
+
+    private static Rule rule(List<Field> fields, String file, int lineNumber) throws Invalid {
+        if (fields.size() < RULE_FIELDS) {
+            throw new Invalid(fields.getLast().column(), "expected SERVICE ARGUMENT SOURCE TARGET ACTION "
+                    + "[PARAM=VALUE ...], found " + fields.size() + (fields.size() == 1 ? " field" : " fields"));
+        }
+        checkServiceAndArgument(fields.get(0), fields.get(1));
+        return rule(fields.get(0).text(), fields.get(1).text(), fields.subList(2, fields.size()), file, lineNumber);
+    }
+
+    /** {@code fields} are SOURCE TARGET ACTION [PARAM=VALUE ...]; service and argument are valid. */
+    private static Rule rule(String service, String argument, List<Field> fields, String file, int lineNumber)
+            throws Invalid {
+        Field sourceField = fields.get(0);
+        Field targetField = fields.get(1);
         Token source = token(sourceField, "SOURCE");
         if (!(source instanceof Token.Source src)) {
             throw new Invalid(sourceField.column(), "SOURCE: " + source.text() + " can only be used as a target");
         }
         // Every token may stand in the TARGET column, so this cast cannot fail.
         Token.Target target = (Token.Target) token(targetField, "TARGET");
-        Action action = action(fields.get(4), fields.subList(5, fields.size()));
+        Action action = action(fields.get(2), fields.subList(3, fields.size()));
         if (target instanceof Token.Default && action instanceof Action.Allow allow && allow.target() == null) {
-            throw new Invalid(fields.get(4).column(), "ACTION: allow for target @default needs target=");
+            throw new Invalid(fields.get(2).column(), "ACTION: allow for target @default needs target=");
         }
-        return new Rule(service.text(), argument.text(), src, target, action, file, lineNumber);
+        return new Rule(service, argument, src, target, action, file, lineNumber);
     }
 
     private static void checkService(Field f) throws Invalid {
         String s = f.text();
         if (s.equals(Rule.ANY)) {
             return;
+        }
+        if (s.isEmpty()) {
+            throw new Invalid(f.column(), "SERVICE: empty");
         }
         checkNameChars(f, 0, "SERVICE");
         if (s.length() > Names.MAX_SERVICE_BYTES) {

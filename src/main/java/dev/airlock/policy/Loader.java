@@ -9,17 +9,26 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.TreeMap;
 
 /**
  * Reads a policy folder: its {@code *.policy} files in C-locale order of their names, following
- * {@code !include} and {@code !include-dir}. Policy files may come from anyone who can write to the folder, so
- * reading is bounded (file size, line length, files, rules, include depth) and every problem becomes an error
- * rather than a skipped line: the caller then denies every call.
+ * {@code !include}, {@code !include-dir}, {@code !include-service} and {@code !compat-4.0}. Policy files may
+ * come from anyone who can write to the folder, so reading is bounded (file size, line length, files, rules,
+ * include depth) and every problem becomes an error rather than a skipped line: the caller then denies every
+ * call. An included file or folder must lie, once symbolic links are resolved, inside the policy folder (inside
+ * the legacy folder for what {@code !compat-4.0} reads), so that a policy file cannot make the broker read, and
+ * echo in its errors, a file elsewhere.
+ *
+ * <p>Files in the old per-service format ({@code !include-service}, the legacy folder) resolve their own
+ * {@code !include} against the folder they belong to (the policy folder, the legacy folder), not against the
+ * including file's folder: that is how Qubes reads them, and the {@code include/} files it ships depend on it.
  */
 final class Loader {
     static final int MAX_FILE_BYTES = 1 << 20;
@@ -32,12 +41,22 @@ final class Loader {
     static final int MAX_ERRORS = 500;
 
     private static final String SUFFIX = ".policy";
+    /** Files of the legacy folder that Qubes leaves out: package manager and editor leftovers. */
+    private static final List<String> LEGACY_IGNORED_SUFFIXES = List.of(".rpmsave", ".rpmnew", ".swp");
+
+    /**
+     * How a file is read: in the current format, or in the old per-service format for one service and
+     * argument, its own includes resolved against {@code base} and confined to it.
+     */
+    private record Legacy(String service, String argument, Path base) {
+    }
 
     /** The outcome of one load: the rules in order, every error, and the fingerprint of what was read. */
     record Result(List<Rule> rules, List<PolicyError> errors, Fingerprint fingerprint) {
     }
 
     private final Path root;
+    private final Path legacyFolder;
     private final List<Rule> rules = new ArrayList<>();
     private final List<PolicyError> errors = new ArrayList<>();
     private final Fingerprint.Builder fingerprint = new Fingerprint.Builder();
@@ -49,6 +68,7 @@ final class Loader {
 
     private Loader(Path root) {
         this.root = root.toAbsolutePath().normalize();
+        this.legacyFolder = PolicyLocation.legacyDirectory(this.root);
     }
 
     static Result load(Path directory) {
@@ -58,7 +78,7 @@ final class Loader {
             loader.error(loader.root.toString(), 0, 0, Files.exists(loader.root)
                     ? "the policy folder is not a folder" : "the policy folder does not exist");
         } else {
-            loader.readFolder(loader.root, 0, null);
+            loader.readFolder(loader.root, 0, null, null);
         }
         return new Result(List.copyOf(loader.rules), List.copyOf(loader.errors), loader.fingerprint.build());
     }
@@ -94,7 +114,8 @@ final class Loader {
         }
     }
 
-    private void readFolder(Path folder, int depth, Origin origin) {
+    /** Reads a folder's policy files; {@code confinedTo} as for {@link #readFile}. */
+    private void readFolder(Path folder, int depth, Origin origin, Path confinedTo) {
         List<String> names = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(folder)) {
             for (Path entry : entries) {
@@ -123,11 +144,15 @@ final class Loader {
                         + "rename or remove the file");
                 continue;
             }
-            readFile(file, depth, origin);
+            readFile(file, depth, origin, confinedTo, null);
         }
     }
 
-    private void readFile(Path file, int depth, Origin origin) {
+    /**
+     * Reads one file; {@code confinedTo} is the real path of the folder an included file must lie in
+     * ({@code null} for the policy folder's own files), {@code legacy} says the file is in the old format.
+     */
+    private void readFile(Path file, int depth, Origin origin, Path confinedTo, Legacy legacy) {
         if (files == MAX_FILES) {
             pathError(origin, file, "more than " + MAX_FILES + " policy files");
             stopped = true;
@@ -143,11 +168,16 @@ final class Loader {
         Path real;
         try {
             real = file.toRealPath();
+            if (confinedTo != null && !real.startsWith(confinedTo)) {
+                pathError(origin, file, "is outside " + display(confinedTo) + " (includes must stay inside it)");
+                return;
+            }
             if (reading.contains(real)) {
                 pathError(origin, file, "include cycle: " + cycle(real));
                 return;
             }
-            try (InputStream in = Files.newInputStream(file)) {
+            // The path checked above, its last step not followed again: a link swapped in since is refused.
+            try (InputStream in = Files.newInputStream(real, LinkOption.NOFOLLOW_LINKS)) {
                 bytes = in.readNBytes(MAX_FILE_BYTES + 1);
             }
         } catch (IOException e) {
@@ -166,7 +196,7 @@ final class Loader {
         }
         reading.push(real);
         try {
-            readLines(file, display(file), bytes, depth);
+            readLines(file, display(file), bytes, depth, legacy);
         } finally {
             reading.pop();
         }
@@ -180,7 +210,7 @@ final class Loader {
         return String.join(" -> ", chain.subList(first, chain.size()));
     }
 
-    private void readLines(Path file, String name, byte[] bytes, int depth) {
+    private void readLines(Path file, String name, byte[] bytes, int depth, Legacy legacy) {
         CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -205,12 +235,18 @@ final class Loader {
                 error(name, lineNumber, MAX_LINE_CHARS + 1, "line longer than " + MAX_LINE_CHARS + " characters");
                 continue;
             }
-            switch (LineParser.parse(text, name, lineNumber)) {
+            LineParser.Line parsed = legacy == null ? LineParser.parse(text, name, lineNumber)
+                    : LineParser.parseLegacy(text, legacy.service(), legacy.argument(), name, lineNumber);
+            switch (parsed) {
                 case LineParser.Line.Blank b -> {
                 }
                 case LineParser.Line.Ok ok -> addRule(ok.rule());
                 case LineParser.Line.Bad bad -> error(name, lineNumber, bad.column(), bad.message());
+                case LineParser.Line.Include inc when legacy != null -> includeLegacy(name, lineNumber, inc,
+                        depth, legacy);
                 case LineParser.Line.Include inc -> include(file, name, lineNumber, inc, depth);
+                case LineParser.Line.IncludeService inc -> includeService(file, name, lineNumber, inc, depth);
+                case LineParser.Line.Compat40 c -> compat40(name, lineNumber, c.column(), depth);
             }
         }
     }
@@ -231,8 +267,12 @@ final class Loader {
             pathError(origin, target, "includes nested deeper than " + MAX_INCLUDE_DEPTH);
             return;
         }
+        Path confinedTo = realFolder(origin, root);
+        if (confinedTo == null) {
+            return;
+        }
         if (!inc.directory()) {
-            readFile(target, depth + 1, origin);
+            readFile(target, depth + 1, origin, confinedTo, null);
             return;
         }
         fingerprint.add(target);
@@ -240,7 +280,145 @@ final class Loader {
             pathError(origin, target, Files.exists(target) ? "not a folder" : "no such folder");
             return;
         }
-        readFolder(target, depth + 1, origin);
+        try {
+            if (!target.toRealPath().startsWith(confinedTo)) {
+                pathError(origin, target, "is outside " + display(root) + " (includes must stay inside it)");
+                return;
+            }
+        } catch (IOException e) {
+            pathError(origin, target, "cannot resolve: " + describe(e));
+            return;
+        }
+        readFolder(target, depth + 1, origin, confinedTo);
+    }
+
+    private void includeService(Path file, String name, int line, LineParser.Line.IncludeService inc, int depth) {
+        Origin origin = new Origin(name, line, inc.column(), "!include-service");
+        Path target = file.toAbsolutePath().getParent().resolve(inc.path()).normalize();
+        if (depth + 1 > MAX_INCLUDE_DEPTH) {
+            pathError(origin, target, "includes nested deeper than " + MAX_INCLUDE_DEPTH);
+            return;
+        }
+        Path confinedTo = realFolder(origin, root);
+        if (confinedTo != null) {
+            readFile(target, depth + 1, origin, confinedTo, new Legacy(inc.service(), inc.argument(), root));
+        }
+    }
+
+    /** {@code !include} (or {@code $include:}) inside a file in the old format: the same service and argument. */
+    private void includeLegacy(String name, int line, LineParser.Line.Include inc, int depth, Legacy legacy) {
+        Origin origin = new Origin(name, line, inc.column(), "!include");
+        Path target = legacy.base().resolve(inc.path()).normalize();
+        if (depth + 1 > MAX_INCLUDE_DEPTH) {
+            pathError(origin, target, "includes nested deeper than " + MAX_INCLUDE_DEPTH);
+            return;
+        }
+        Path confinedTo = realFolder(origin, legacy.base());
+        if (confinedTo != null) {
+            readFile(target, depth + 1, origin, confinedTo, legacy);
+        }
+    }
+
+    /**
+     * Reads the legacy per-service folder as Qubes R4.0 did: each file is named SERVICE or SERVICE+ARGUMENT and
+     * holds rules in the old format; services in name order, for each its files with an argument in order, then
+     * the one without. The deny that used to end every file is added after the files with an argument only, as
+     * Qubes does, so that a file for a whole service does not hide the rules after the directive. A missing
+     * folder is an empty one.
+     */
+    private void compat40(String name, int line, int column, int depth) {
+        Origin origin = new Origin(name, line, column, "!compat-4.0");
+        fingerprint.add(legacyFolder);
+        if (!Files.exists(legacyFolder, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (depth + 1 > MAX_INCLUDE_DEPTH) {
+            pathError(origin, legacyFolder, "includes nested deeper than " + MAX_INCLUDE_DEPTH);
+            return;
+        }
+        if (!Files.isDirectory(legacyFolder)) {
+            pathError(origin, legacyFolder, "not a folder");
+            return;
+        }
+        Path confinedTo = realFolder(origin, legacyFolder);
+        if (confinedTo == null) {
+            return;
+        }
+        TreeMap<String, TreeMap<String, Path>> services = new TreeMap<>();
+        int entries = 0;
+        try (DirectoryStream<Path> list = Files.newDirectoryStream(legacyFolder)) {
+            for (Path entry : list) {
+                if (++entries > MAX_DIR_ENTRIES) {
+                    pathError(origin, legacyFolder, "more than " + MAX_DIR_ENTRIES + " entries");
+                    return;
+                }
+                String file = entry.getFileName().toString();
+                if (!isLegacyPolicyName(file) || !Files.isRegularFile(entry)) {
+                    continue;
+                }
+                int plus = file.indexOf('+');
+                String service = plus < 0 ? file : file.substring(0, plus);
+                String argument = plus < 0 ? Rule.ANY : file.substring(plus);
+                String problem = LineParser.serviceAndArgumentProblem(service, argument);
+                if (problem != null) {
+                    error(display(entry), 0, 0, "the name of a legacy policy file is SERVICE or SERVICE+ARGUMENT: "
+                            + problem);
+                    continue;
+                }
+                services.computeIfAbsent(service, s -> new TreeMap<>(Loader::argumentsThenAny))
+                        .put(argument, entry);
+            }
+        } catch (IOException e) {
+            pathError(origin, legacyFolder, "cannot list: " + describe(e));
+            return;
+        }
+        services.forEach((service, files) -> files.forEach((argument, path) -> {
+            if (stopped) {
+                return;
+            }
+            String shown = display(path);
+            readFile(path, depth + 1, origin, confinedTo, new Legacy(service, argument, legacyFolder));
+            if (!argument.equals(Rule.ANY)) {
+                addRule(new Rule(service, argument, new Token.AnyVm(), new Token.AnyVm(), new Action.Deny(null),
+                        shown, 0));
+                addRule(new Rule(service, argument, new Token.AnyVm(), new Token.AdminVm(),
+                        new Action.Deny(null), shown, 0));
+            }
+        }));
+    }
+
+    /** Characters Qubes accepts in a legacy file name; hidden files and leftovers are not policy. */
+    private static boolean isLegacyPolicyName(String name) {
+        if (name.startsWith(".") || LEGACY_IGNORED_SUFFIXES.stream().anyMatch(name::endsWith)) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!Names.isServiceChar(c) && c != '+') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int argumentsThenAny(String a, String b) {
+        if (a.equals(b)) {
+            return 0;
+        }
+        if (a.equals(Rule.ANY)) {
+            return 1;
+        }
+        return b.equals(Rule.ANY) ? -1 : a.compareTo(b);
+    }
+
+    /** The real path of a folder includes must stay in, or null (with an error) if it cannot be resolved. */
+    private Path realFolder(Origin origin, Path folder) {
+        try {
+            return folder.toRealPath();
+        } catch (IOException e) {
+            pathError(origin, folder, "cannot resolve: " + describe(e));
+            return null;
+        }
     }
 
     private static String describe(IOException e) {

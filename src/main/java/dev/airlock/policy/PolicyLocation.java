@@ -17,11 +17,18 @@ import java.util.stream.Stream;
  * The folder is {@code $AIRLOCK_CONFIG/policy.d} if {@code AIRLOCK_CONFIG} is set, otherwise
  * {@code $XDG_CONFIG_HOME/airlock/policy.d}, with {@code ~/.config} when {@code XDG_CONFIG_HOME} is unset or
  * not absolute (as the XDG base directory rules say).
+ *
+ * <p>Beside it, {@code policy-4.0} is the legacy per-service folder that {@code !compat-4.0} reads (Qubes'
+ * {@code /etc/qubes-rpc/policy}): files named SERVICE or SERVICE+ARGUMENT in the Qubes R4.0 format. airlock
+ * never creates it; a missing folder counts as empty.
  */
 public final class PolicyLocation {
 
     /** The name of the file that holds the default policy. */
     public static final String DEFAULT_FILE = "50-airlock-default.policy";
+
+    /** The name of the legacy per-service folder, beside the policy folder. */
+    public static final String LEGACY_DIRECTORY = "policy-4.0";
 
     /** The default policy of the spec, with a header for the person who opens the file. */
     public static final String DEFAULT_POLICY = """
@@ -83,6 +90,13 @@ public final class PolicyLocation {
             home = System.getProperty("user.home");
         }
         return Path.of(home, ".config", "airlock", "policy.d");
+    }
+
+    /** The legacy per-service folder that {@code !compat-4.0} in {@code policyDirectory} reads. */
+    public static Path legacyDirectory(Path policyDirectory) {
+        Path absolute = policyDirectory.toAbsolutePath().normalize();
+        Path parent = absolute.getParent();
+        return parent == null ? absolute.resolve(LEGACY_DIRECTORY) : parent.resolve(LEGACY_DIRECTORY);
     }
 
     /**

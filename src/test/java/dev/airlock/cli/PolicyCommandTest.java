@@ -70,6 +70,43 @@ class PolicyCommandTest {
         assertThat(r.out()).startsWith("OK: 1 rule in ");
     }
 
+    private static Path qubesFixture(String part) {
+        try {
+            return Path.of(Objects.requireNonNull(
+                    PolicyCommandTest.class.getResource("/policy/qubes-4.2-dom0/" + part)).toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path p : paths.toList()) {
+                Path dest = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(dest);
+                } else {
+                    Files.copy(p, dest);
+                }
+            }
+        }
+    }
+
+    @Test
+    void lintOfAQubes42Dom0PolicyFolderIsCleanWithAndWithoutItsLegacyFolder() throws IOException {
+        Path policyD = dir.resolve("policy.d");
+        copyTree(qubesFixture("policy.d"), policyD);
+        Run r = run("policy", "lint", policyD.toString());
+        assertThat(r.err()).isEmpty();
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).startsWith("OK: ");
+        copyTree(qubesFixture("legacy-r4.0"), dir.resolve("policy-4.0"));
+        Run withLegacy = run("policy", "lint", policyD.toString());
+        assertThat(withLegacy.err()).isEmpty();
+        assertThat(withLegacy.exit()).isZero();
+        assertThat(withLegacy.out()).startsWith("OK: ").isNotEqualTo(r.out());
+    }
+
     @Test
     void lintListsEveryErrorAndExitsOne() throws IOException {
         Files.writeString(dir.resolve("10-a.policy"), "a.Svc * @anyvm @anyvm allow notify=maybe\n");

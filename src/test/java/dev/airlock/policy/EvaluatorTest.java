@@ -266,6 +266,43 @@ class EvaluatorTest {
     }
 
     @Test
+    void allowAutostartNoCannotBeUsedToStartAHaltedDomainOrADisposable() {
+        Policy p = TestDomains.policy(dir,
+                "test.Svc * @anyvm personal allow autostart=no",
+                "test.Svc * @anyvm work allow autostart=no",
+                "test.Svc * @anyvm @dispvm allow autostart=no",
+                "test.Svc * @anyvm @adminvm allow autostart=no",
+                "test.Svc * @anyvm @default allow target=vault autostart=no notify=yes");
+        Decision.Deny halted = (Decision.Deny) eval(p, "work", "personal", "test.Svc");
+        assertThat(halted.reason()).isEqualTo("50-test.policy:1 allows the call with autostart=no, but its target "
+                + "personal would have to be started");
+        assertThat(halted.notifyUser()).isFalse();
+        assertThat(eval(p, "work", "@dispvm", "test.Svc")).isInstanceOf(Decision.Deny.class);
+        Decision.Deny redirected = (Decision.Deny) eval(p, "work", "", "test.Svc");
+        assertThat(redirected.reason()).contains("vault would have to be started");
+        assertThat(redirected.notifyUser()).isTrue();
+        Decision.Allow running = (Decision.Allow) eval(p, "personal", "work", "test.Svc");
+        assertThat(running.target()).isEqualTo("work");
+        assertThat(running.autostart()).isFalse();
+        assertThat(((Decision.Allow) eval(p, "work", "dom0", "test.Svc")).target()).isEqualTo("dom0");
+    }
+
+    @Test
+    void askDefaultTargetTheRuleDoesNotOfferPreselectsNothing() {
+        Policy p = TestDomains.policy(dir,
+                "a.Svc * @anyvm @anyvm ask target=vault default_target=personal",
+                "b.Svc * @anyvm @anyvm ask autostart=no default_target=personal",
+                "c.Svc * @anyvm @anyvm ask target=vault default_target=vault");
+        Decision.Ask a = (Decision.Ask) eval(p, "work", "personal", "a.Svc");
+        assertThat(a.targetsForAsk()).containsExactly("vault");
+        assertThat(a.defaultTarget()).isNull();
+        Decision.Ask b = (Decision.Ask) eval(p, "disp123", "work", "b.Svc");
+        assertThat(b.targetsForAsk()).containsExactly("work");
+        assertThat(b.defaultTarget()).isNull();
+        assertThat(((Decision.Ask) eval(p, "work", "", "c.Svc")).defaultTarget()).isEqualTo("vault");
+    }
+
+    @Test
     void internalDomainIsOfferedOnlyWhenARuleNamesIt() {
         Policy p = TestDomains.policy(dir,
                 "test.Svc * work @default ask",
@@ -282,7 +319,8 @@ class EvaluatorTest {
         assertThat(((Decision.Ask) eval(p, "work", "", "a.Svc")).defaultTarget()).isEqualTo("vault");
         assertThat(((Decision.Ask) eval(p, "work", "personal", "a.Svc")).defaultTarget()).isEqualTo("vault");
         assertThat(((Decision.Ask) eval(p, "work", "", "b.Svc")).defaultTarget()).isNull();
-        assertThat(((Decision.Ask) eval(p, "work", "personal", "b.Svc")).defaultTarget()).isEqualTo("personal");
+        // Qubes drops a default_target the rule does not offer and preselects nothing, not even the requested one.
+        assertThat(((Decision.Ask) eval(p, "work", "personal", "b.Svc")).defaultTarget()).isNull();
         assertThat(((Decision.Ask) eval(p, "work", "", "c.Svc")).defaultTarget())
                 .isEqualTo("@dispvm:default-dvm");
     }
