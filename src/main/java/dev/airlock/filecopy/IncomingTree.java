@@ -95,16 +95,19 @@ final class IncomingTree implements AutoCloseable {
         }
     }
 
-    /** Opens one component as a directory; a symlink or other non-directory is ENOTDIR. */
+    /**
+     * Opens one component as a directory; a symlink or other non-directory is ENOTDIR. The refusal names only that
+     * component, as Qubes' receiver does (scripts and users of Qubes see the same reply).
+     */
     private static int openDirectory(int dirFd, byte[] component) throws Refusal, ErrnoException {
         try {
             return Posix.openat(dirFd, component, DIR_FLAGS, 0);
         } catch (ErrnoException e) {
             if (e.errno() == Errno.ELOOP || e.errno() == Errno.ENOTDIR) {
-                throw new Refusal(Errno.ENOTDIR);
+                throw new Refusal(Errno.ENOTDIR, component);
             }
             if (e.errno() == Errno.ENOENT) {
-                throw new Refusal(Errno.ENOENT);
+                throw new Refusal(Errno.ENOENT, component);
             }
             throw e;
         }
@@ -127,7 +130,8 @@ final class IncomingTree implements AutoCloseable {
                 }
                 Stat existing = Posix.statx(p.fd(), base, Posix.AT_SYMLINK_NOFOLLOW);
                 if (!existing.isDirectory()) {
-                    throw new Refusal(Errno.EEXIST);
+                    // Qubes' answer: the name is there, but not as a directory to merge into.
+                    throw new Refusal(Errno.ENOTDIR);
                 }
             }
             open.add(new OpenDir(name, openDirectory(p.fd(), base)));
