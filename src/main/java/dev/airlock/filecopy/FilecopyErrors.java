@@ -37,6 +37,10 @@ public final class FilecopyErrors {
             case Errno.EDQUOT -> "the receiver's size or file-count limit was exceeded" + name;
             case Errno.ENAMETOOLONG -> "a name is too long" + name;
             case Errno.EREMOTEIO, LEGAL_EOF -> "the transfer stopped early" + name;
+            // Both name one component, as Qubes' receiver does: the folder on the way, or the entry itself.
+            case Errno.ENOTDIR -> "\"" + lastName + "\" exists at the destination but is not a folder (a file or a"
+                    + " link), so nothing can be put into it or merged with it";
+            case Errno.ENOENT -> "the destination has no folder \"" + lastName + "\" to put the files into";
             default -> "the receiver failed: " + Errno.describe(code) + name;
         };
     }

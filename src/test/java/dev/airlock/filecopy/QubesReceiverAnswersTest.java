@@ -116,6 +116,12 @@ class QubesReceiverAnswersTest {
     }
 
     @Test
+    void senderExplainsAComponentNamedAloneWithoutCallingItAFile() {
+        assertThat(FilecopyErrors.describe(Errno.ENOTDIR, "ln")).contains("\"ln\"").contains("not a folder");
+        assertThat(FilecopyErrors.describe(Errno.ENOENT, "missing")).contains("no folder \"missing\"");
+    }
+
+    @Test
     void failureWhoseLowByteIsZeroNeverExitsAsSuccess() {
         assertThat(FilecopyErrors.exitStatus(0x100)).isEqualTo(1);
     }
