@@ -69,7 +69,7 @@ final class IncomingTree implements AutoCloseable {
         return new Parent(resolveDirectory(dir), true);
     }
 
-    private int resolveDirectory(byte[] dir) throws Refusal, ErrnoException {
+    private int resolveDirectory(byte[] dir) throws Refusal {
         int fd = rootFd;
         int start = 0;
         try {
@@ -87,7 +87,7 @@ final class IncomingTree implements AutoCloseable {
                 start = end + 1;
             }
             return fd;
-        } catch (Refusal | ErrnoException e) {
+        } catch (Refusal e) {
             if (fd != rootFd) {
                 Posix.closeQuietly(fd);
             }
@@ -96,20 +96,14 @@ final class IncomingTree implements AutoCloseable {
     }
 
     /**
-     * Opens one component as a directory; a symlink or other non-directory is ENOTDIR. The refusal names only that
-     * component, as Qubes' receiver does (scripts and users of Qubes see the same reply).
+     * Opens one component as a directory; a symlink or other non-directory is ENOTDIR, and any failure ends the
+     * session naming only that component, as Qubes' receiver does (scripts and users of Qubes see the same reply).
      */
-    private static int openDirectory(int dirFd, byte[] component) throws Refusal, ErrnoException {
+    private static int openDirectory(int dirFd, byte[] component) throws Refusal {
         try {
             return Posix.openat(dirFd, component, DIR_FLAGS, 0);
         } catch (ErrnoException e) {
-            if (e.errno() == Errno.ELOOP || e.errno() == Errno.ENOTDIR) {
-                throw new Refusal(Errno.ENOTDIR, component);
-            }
-            if (e.errno() == Errno.ENOENT) {
-                throw new Refusal(Errno.ENOENT, component);
-            }
-            throw e;
+            throw new Refusal(e.errno() == Errno.ELOOP ? Errno.ENOTDIR : e.errno(), component);
         }
     }
 

@@ -106,6 +106,28 @@ class QubesReceiverAnswersTest {
     }
 
     @Test
+    void anyFailureOnTheWayNamesOnlyThatComponentAsInQubes(@TempDir Path tmp) throws IOException {
+        // Qubes' walk to the parent ends at the first openat that fails, whatever the errno, naming that segment.
+        String longComponent = "c".repeat(256);
+        String name = "ok/" + longComponent + "/x";
+        Path dest = Files.createDirectories(tmp.resolve("in"));
+        Files.createDirectory(dest.resolve("ok"));
+        byte[] nameBytes = (name + "\0").getBytes(StandardCharsets.UTF_8);
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(HEADER).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putInt(nameBytes.length).putInt(0100644).putLong(1);
+        byte[] stream = new byte[HEADER + nameBytes.length + 1];
+        System.arraycopy(header.array(), 0, stream, 0, HEADER);
+        System.arraycopy(nameBytes, 0, stream, HEADER, nameBytes.length);
+        Channels2.Capture out = new Channels2.Capture();
+
+        Reply r = receive(dest, stream, out);
+
+        assertThat(r.errorCode()).isEqualTo(Errno.ENAMETOOLONG);
+        assertThat(out.toByteArray()).isEqualTo(qubesReply(Errno.ENAMETOOLONG, stream, HEADER + nameBytes.length,
+                longComponent));
+    }
+
+    @Test
     void exitStatusIsTheLowByteOfTheErrorCodeAsQubesExitsWithIt() {
         assertThat(FilecopyErrors.exitStatus(0)).isZero();
         assertThat(FilecopyErrors.exitStatus(Errno.EEXIST)).isEqualTo(17);
