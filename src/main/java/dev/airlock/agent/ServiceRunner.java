@@ -1,5 +1,6 @@
 package dev.airlock.agent;
 
+import dev.airlock.filecopy.FilecopyErrors;
 import dev.airlock.filecopy.Reply;
 import dev.airlock.filecopy.Unpacker;
 import dev.airlock.openinvm.FileEditor;
@@ -87,7 +88,7 @@ public final class ServiceRunner {
         Files.createDirectories(incoming);
         Reply r = Unpacker.receive(incoming.resolve(call.source()), io.stdin(), io.stdout(),
                 new Unpacker.Options(call.argument().equals(ALLOW_ALL_NAMES), 0, 0));
-        return r.success() ? 0 : 1;
+        return FilecopyErrors.exitStatus(r.errorCode());
     }
 
     /**

@@ -27,22 +27,28 @@ final class FileCopySender {
     private FileCopySender() {
     }
 
-    /** Sends {@code paths} to {@code target}; returns the exit code, or throws with what went wrong. */
-    static int send(String target, List<String> paths, boolean move, PrintWriter err) throws IOException {
+    /**
+     * Sends {@code paths} to {@code target} with Qubes' {@code options}; returns the exit code, or throws with what
+     * went wrong.
+     */
+    static int send(String target, List<String> paths, boolean move, FileCopyOptions options, PrintWriter err)
+            throws IOException {
         if (!Connections.insideDomain()) {
             throw new IOException("not inside an airlock domain (no " + Connections.CHANNEL + ")");
         }
         QrexecNames.requireTarget(target);
-        Packer.Survey survey = Packer.survey(paths, false);
+        Packer.Survey survey = Packer.survey(paths, options.ignoreSymlinks());
         if (!survey.unsafeLinks().isEmpty()) {
             throw new TransferException("nothing was sent: the receiver would refuse these links, which could point"
-                    + " outside the sent files: " + String.join(", ", survey.unsafeLinks()));
+                    + " outside the sent files: " + String.join(", ", survey.unsafeLinks())
+                    + " (use --ignore-symlinks to skip links)");
         }
         // The receiving domain's messages (its unpacker's errors name the sender's files as it read them).
         TerminalSafeOutput receiverMessages = new TerminalSafeOutput(new FileOutputStream(FileDescriptor.err));
         try {
             CopyToDomain.send(Connections.AGENT_SOCKET, target, paths, survey,
-                    new Packer.Options(false, Packer.Progress.NONE, w -> err.println("airlock: " + Messages.safe(w))),
+                    new Packer.Options(options.ignoreSymlinks(), options.progress().create(System.err),
+                            w -> err.println("airlock: " + Messages.safe(w))),
                     receiverMessages);
         } catch (Caller.Refused r) {
             err.println("ERROR: " + target + " qubes.Filecopy: " + Messages.safe(r.getMessage()));

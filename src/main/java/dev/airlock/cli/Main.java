@@ -73,6 +73,11 @@ public final class Main {
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // Qubes' qvm-copy reads options only before the first operand: a file named like an option is sent, not
+        // obeyed (a glob can produce one).
+        cl.getSubcommands().values().stream()
+                .filter(c -> c.getMixins().values().stream().anyMatch(FileCopyOptions.class::isInstance))
+                .forEach(c -> c.setStopAtPositional(true));
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("ERROR: " + Messages.describe(ex));
             return 1;

@@ -19,6 +19,9 @@ import java.util.concurrent.Callable;
                 + "the reply on standard output (the Qubes qfile-unpacker role). The stream is treated as hostile: "
                 + "nothing is written outside DIR, nothing is overwritten, and a refused file leaves nothing "
                 + "behind.",
+        exitCodeListHeading = "Exit status:%n",
+        exitCodeList = {"0:success", "n:the reply's error code, low byte (as Qubes: 17 exists, 84 forbidden name, "
+                + "67 unsafe link, 121 stream ended early, 118 stream cut inside a name or file...)"},
         mixinStandardHelpOptions = true)
 final class QfileUnpackerCommand implements Callable<Integer> {
     @Spec
@@ -49,8 +52,7 @@ final class QfileUnpackerCommand implements Callable<Integer> {
         if (!reply.success()) {
             spec.commandLine().getErr().println("ERROR: " + Messages.safe(
                     FilecopyErrors.describe(reply.errorCode(), reply.lastNameText())));
-            return 1;
         }
-        return 0;
+        return FilecopyErrors.exitStatus(reply.errorCode());
     }
 }

@@ -2,6 +2,7 @@ package dev.airlock.cli;
 
 import dev.airlock.pendrive.client.PendriveCopy;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -20,6 +21,9 @@ final class QvmCopyToVmCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    FileCopyOptions options;
+
     @Parameters(index = "0", paramLabel = "DEST", description = "The domain to copy to.")
     String target;
 
@@ -35,6 +39,6 @@ final class QvmCopyToVmCommand implements Callable<Integer> {
         if (pendrive) {
             return PendriveCopy.send(PendriveSocket.path(), target, paths, spec.commandLine().getErr());
         }
-        return FileCopySender.send(target, paths, false, spec.commandLine().getErr());
+        return FileCopySender.send(target, paths, false, options, spec.commandLine().getErr());
     }
 }

@@ -1,6 +1,7 @@
 package dev.airlock.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -19,11 +20,14 @@ final class QvmMoveCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    FileCopyOptions options;
+
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Files and folders to move.")
     List<String> paths;
 
     @Override
     public Integer call() throws IOException {
-        return FileCopySender.send(FileCopySender.DEFAULT_TARGET, paths, true, spec.commandLine().getErr());
+        return FileCopySender.send(FileCopySender.DEFAULT_TARGET, paths, true, options, spec.commandLine().getErr());
     }
 }

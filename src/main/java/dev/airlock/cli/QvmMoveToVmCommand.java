@@ -1,6 +1,7 @@
 package dev.airlock.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -19,6 +20,9 @@ final class QvmMoveToVmCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    FileCopyOptions options;
+
     @Parameters(index = "0", paramLabel = "DEST", description = "The domain to move to.")
     String target;
 
@@ -27,6 +31,6 @@ final class QvmMoveToVmCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        return FileCopySender.send(target, paths, true, spec.commandLine().getErr());
+        return FileCopySender.send(target, paths, true, options, spec.commandLine().getErr());
     }
 }

@@ -69,7 +69,7 @@ final class IncomingTree implements AutoCloseable {
         return new Parent(resolveDirectory(dir), true);
     }
 
-    private int resolveDirectory(byte[] dir) throws Refusal, ErrnoException {
+    private int resolveDirectory(byte[] dir) throws Refusal {
         int fd = rootFd;
         int start = 0;
         try {
@@ -87,7 +87,7 @@ final class IncomingTree implements AutoCloseable {
                 start = end + 1;
             }
             return fd;
-        } catch (Refusal | ErrnoException e) {
+        } catch (Refusal e) {
             if (fd != rootFd) {
                 Posix.closeQuietly(fd);
             }
@@ -95,18 +95,15 @@ final class IncomingTree implements AutoCloseable {
         }
     }
 
-    /** Opens one component as a directory; a symlink or other non-directory is ENOTDIR. */
-    private static int openDirectory(int dirFd, byte[] component) throws Refusal, ErrnoException {
+    /**
+     * Opens one component as a directory; a symlink or other non-directory is ENOTDIR, and any failure ends the
+     * session naming only that component, as Qubes' receiver does (scripts and users of Qubes see the same reply).
+     */
+    private static int openDirectory(int dirFd, byte[] component) throws Refusal {
         try {
             return Posix.openat(dirFd, component, DIR_FLAGS, 0);
         } catch (ErrnoException e) {
-            if (e.errno() == Errno.ELOOP || e.errno() == Errno.ENOTDIR) {
-                throw new Refusal(Errno.ENOTDIR);
-            }
-            if (e.errno() == Errno.ENOENT) {
-                throw new Refusal(Errno.ENOENT);
-            }
-            throw e;
+            throw new Refusal(e.errno() == Errno.ELOOP ? Errno.ENOTDIR : e.errno(), component);
         }
     }
 
@@ -127,7 +124,8 @@ final class IncomingTree implements AutoCloseable {
                 }
                 Stat existing = Posix.statx(p.fd(), base, Posix.AT_SYMLINK_NOFOLLOW);
                 if (!existing.isDirectory()) {
-                    throw new Refusal(Errno.EEXIST);
+                    // Qubes' answer: the name is there, but not as a directory to merge into.
+                    throw new Refusal(Errno.ENOTDIR);
                 }
             }
             open.add(new OpenDir(name, openDirectory(p.fd(), base)));

@@ -185,7 +185,8 @@ public final class Unpacker {
         if (h.namelen() > MAX_NAME) {
             throw new Refusal(Errno.ENAMETOOLONG);
         }
-        byte[] raw = readBytes((int) h.namelen(), Errno.EREMOTEIO);
+        // Qubes answers a stream cut inside a name as one cut inside a body (LEGAL_EOF), with no name.
+        byte[] raw = readBytes((int) h.namelen(), FilecopyErrors.LEGAL_EOF);
         if (raw[raw.length - 1] != 0) {
             // Every byte read is part of the unterminated name: report them all.
             lastName = raw;

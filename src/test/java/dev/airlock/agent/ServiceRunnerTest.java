@@ -118,4 +118,13 @@ class ServiceRunnerTest {
         assertThat(code[0]).isZero();
         assertThat(home.resolve("QubesIncoming/work/report.txt")).hasContent("quarterly");
     }
+
+    @Test
+    void fileCopyServiceExitsWithTheReceiversErrorCodeAsQubes(@TempDir Path tmp) throws Exception {
+        ServiceRunner r = new ServiceRunner(Files.createDirectories(tmp.resolve("home")), List.of());
+        // A sender that stops before the end marker: EREMOTEIO in the reply, and 121 as Qubes' qfile-unpacker exits.
+        Outcome o = run(r, new ServiceRunner.Call("work", "qubes.Filecopy", ""), "");
+        assertThat(o.code()).isEqualTo(121);
+        assertThat(o.out().getBytes(StandardCharsets.ISO_8859_1)).startsWith(121, 0, 0, 0);
+    }
 }

@@ -162,9 +162,27 @@ class CliTest {
         Process p = java("qfile-unpacker", tmp.resolve("in").toString())
                 .redirectInput(fixture.resolve("stream.bin").toFile()).start();
         byte[] reply = p.getInputStream().readAllBytes();
-        assertThat(waitFor(p)).isEqualTo(1);
+        // Qubes' unpacker exits with the error code itself: ENOLINK, 67.
+        assertThat(waitFor(p)).isEqualTo(67);
         assertThat(reply).isEqualTo(Files.readAllBytes(fixture.resolve("reply.bin")));
         assertThat(stderr(p)).startsWith("ERROR: ").contains("../../outside.txt");
+    }
+
+    @Test
+    void unpackerExitStatusIsTheErrorCodesLowByteAsInQubes(@TempDir Path tmp) throws Exception {
+        byte[] stream = Files.readAllBytes(fixtures().resolve("single/stream.bin"));
+        Path cut = Files.write(tmp.resolve("cut.bin"), java.util.Arrays.copyOf(stream, 32 + 3));
+        Process p = java("qfile-unpacker", tmp.resolve("in").toString()).redirectInput(cut.toFile()).start();
+        p.getInputStream().readAllBytes();
+        // A stream cut inside a name: LEGAL_EOF (31415926), whose low byte is 118.
+        assertThat(waitFor(p)).as(stderr(p)).isEqualTo(118);
+
+        Files.writeString(tmp.resolve("in/hello.txt"), "already here");
+        Process again = java("qfile-unpacker", tmp.resolve("in").toString())
+                .redirectInput(fixtures().resolve("single/stream.bin").toFile()).start();
+        again.getInputStream().readAllBytes();
+        assertThat(waitFor(again)).as(stderr(again)).isEqualTo(17);
+        assertThat(tmp.resolve("in/hello.txt")).hasContent("already here");
     }
 
     @Test

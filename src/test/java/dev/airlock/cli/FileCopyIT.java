@@ -33,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FileCopyIT {
     private static final String POLICY = """
+            qubes.Filecopy +allow-all-names work @default deny
             qubes.Filecopy * personal work   deny
             qubes.Filecopy * work     @anyvm ask default_target=personal
             """;
@@ -208,6 +209,29 @@ class FileCopyIT {
         Result r = copy.get();
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(incomingNames()).containsExactly("t\tb");
+    }
+
+    @Test
+    void policyCanDenyNamesOutsideTheAllowlistWhileAllowingTheRest() throws Exception {
+        // Qubes 4.2.2: such names go through qubes.Filecopy+allow-all-names, which policy judges on its own.
+        Result r = sh("work", "echo tab > \"$(printf 'u\\tv')\" && qvm-copy \"$(printf 'u\\tv')\"");
+        assertThat(r.code()).as(r.err()).isEqualTo(Wire.EXIT_REFUSED);
+        assertThat(r.err()).contains("qubes.Filecopy").contains("refused by policy");
+        assertThat(incomingNames()).isEmpty();
+        JsonNode calls = new AdminClient(home).call(AdminClient.request("pending")).path("calls");
+        assertThat(calls).isEmpty();
+    }
+
+    @Test
+    void ignoreSymlinksSkipsALinkTheReceiverWouldRefuseAndSendsTheRest() throws Exception {
+        CompletableFuture<Result> copy = inBackground("work", "mkdir -p il && echo kept > il/f && "
+                + "ln -sfn /etc/passwd il/out && qvm-copy-to-vm --without-progress --ignore-symlinks personal il");
+        approve("personal");
+        Result r = copy.get();
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readString(incoming("personal").resolve("il/f"))).isEqualTo("kept\n");
+        assertThat(Files.exists(incoming("personal").resolve("il/out"), java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                .isFalse();
     }
 
     @Test

@@ -1,0 +1,51 @@
+package dev.airlock.cli;
+
+import picocli.CommandLine.Option;
+
+/**
+ * The options Qubes' {@code qvm-copy}, {@code qvm-move}, {@code qvm-copy-to-vm} and {@code qvm-move-to-vm} take, with
+ * Qubes' meaning, so that scripts written for Qubes run unchanged. Each pair sets one switch and the last one given
+ * wins, as in Qubes' option loop.
+ */
+final class FileCopyOptions {
+    private Boolean progress;
+    private boolean ignoreSymlinks;
+
+    @Option(names = "--with-progress", description = "Show progress on standard error (on a terminal, the default).")
+    void withProgress(boolean unused) {
+        progress = true;
+    }
+
+    @Option(names = "--without-progress", description = "Show no progress.")
+    void withoutProgress(boolean unused) {
+        progress = false;
+    }
+
+    @Option(names = "--ignore-symlinks",
+            description = "Skip symbolic links: they are neither checked nor sent.")
+    void ignoreSymlinks(boolean unused) {
+        ignoreSymlinks = true;
+    }
+
+    @Option(names = "--no-ignore-symlinks",
+            description = "Send symbolic links (the default); one the receiver would refuse stops the copy before "
+                    + "anything is sent.")
+    void noIgnoreSymlinks(boolean unused) {
+        ignoreSymlinks = false;
+    }
+
+    boolean ignoreSymlinks() {
+        return ignoreSymlinks;
+    }
+
+    /**
+     * The progress shown: Qubes shows it unless told not to; airlock draws it only where someone can see it (a
+     * terminal), unless {@code --with-progress} asks for it anyway.
+     */
+    ProgressMode progress() {
+        if (progress == null) {
+            return ProgressMode.byDefault();
+        }
+        return progress ? ProgressMode.bar : ProgressMode.none;
+    }
+}
