@@ -123,6 +123,12 @@ final class DomainRunner implements AutoCloseable {
         return r != null && r.uuid().equals(uuid) && r.link().get() != null && r.process().isAlive();
     }
 
+    /** True when the sandbox listed under {@code name} was started for the domain {@code uuid}. */
+    boolean startedFor(String name, UUID uuid) {
+        Running r = running.get(name);
+        return r != null && r.uuid().equals(uuid);
+    }
+
     /** True when {@code name}'s agent is connected. */
     boolean isReady(String name) {
         Running r = running.get(name);

@@ -81,6 +81,11 @@ final class RemoveCommand implements Callable<Integer> {
         } catch (UncheckedIOException e) {
             throw HomeOption.unwrap(e);
         }
+        if (brokerRuns) {
+            // A call's autostart may have started the domain again between the stop and the update: now that it
+            // is out of the registry, nothing can start it, and what did is stopped (issue 10).
+            broker.call(AdminClient.request("discard").put("domain", name));
+        }
         return 0;
     }
 
