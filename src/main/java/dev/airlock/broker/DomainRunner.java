@@ -430,7 +430,7 @@ final class DomainRunner implements AutoCloseable {
                     continue;
                 }
                 Optional<SandboxPidFile.Content> content = SandboxPidFile.read(pidFile);
-                Optional<ProcessHandle> sandbox = content.flatMap(c -> SandboxPidFile.sandboxOf(name, c.pid()));
+                Optional<ProcessHandle> sandbox = content.flatMap(c -> SandboxPidFile.sandboxOf(name, c));
                 if (sandbox.isEmpty()) {
                     Files.delete(pidFile);
                     continue;
