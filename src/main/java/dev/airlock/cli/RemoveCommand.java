@@ -84,7 +84,14 @@ final class RemoveCommand implements Callable<Integer> {
         if (brokerRuns) {
             // A call's autostart may have started the domain again between the stop and the update: now that it
             // is out of the registry, nothing can start it, and what did is stopped (issue 10).
-            broker.call(AdminClient.request("discard").put("domain", name));
+            try {
+                broker.call(AdminClient.request("discard").put("domain", name));
+            } catch (IOException e) {
+                if (broker.isRunning()) {
+                    throw e;
+                }
+                // The broker stopped meanwhile: the next one kills such a sandbox instead of adopting it.
+            }
         }
         return 0;
     }
