@@ -1,6 +1,10 @@
 package dev.airlock.broker;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.BufferedReader;
@@ -31,6 +35,12 @@ import java.util.function.Predicate;
  */
 public final class AuditLog {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Writes every character past ASCII as a JSON escape: plain JSON escapes only C0 controls, and a C1 control or
+     * a bidi override in a detail a domain influenced would reach the terminal of {@code airlock log --json}.
+     */
+    private static final ObjectWriter LINE = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build()
+            .writer();
     /** Longest line the readers accept: the log is ours, but a damaged line must not exhaust memory. */
     private static final int MAX_LINE = 64 * 1024;
     /** Size at which the log is rotated, unless told otherwise. */
@@ -172,7 +182,7 @@ public final class AuditLog {
         return all;
     }
 
-    /** {@code e} as one line of the log, without the line end; control characters are JSON escapes. */
+    /** {@code e} as one line of the log, without the line end; controls and all but ASCII are JSON escapes. */
     public static String toJson(Entry e) {
         ObjectNode o = JSON.createObjectNode();
         o.put("time", e.time().toString());
@@ -186,7 +196,11 @@ public final class AuditLog {
         if (e.count() > 1) {
             o.put("count", e.count());
         }
-        return o.toString();
+        try {
+            return LINE.writeValueAsString(o);
+        } catch (JsonProcessingException x) {
+            throw new IllegalStateException("a tree of strings and numbers is always JSON", x);
+        }
     }
 
     private static void putIfSet(ObjectNode o, String key, String value) {

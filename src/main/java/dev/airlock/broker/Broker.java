@@ -183,7 +183,8 @@ public final class Broker implements AutoCloseable {
                 settings.disposableHomeBytes());
         this.disposables = new Disposables(registry, domains, home.run().resolve("domains"), settings.poolSize(),
                 name -> routerRef[0].warmUp(name), DisposableQuota.fromEnvironment(System.getenv()));
-        RegistryViews views = new RegistryViews(registry, domains::isReady, disposables::isUnbound);
+        RegistryViews views = new RegistryViews(registry, domains::isReady, disposables::isUnbound,
+                domains::startedFor);
         this.router = new CallRouter(domains, disposables, policy, views, audit, asks);
         routerRef[0] = router;
         this.pendrives = PendriveExchange.open(home.root().resolve("pendrives"), policy, views, asks, audit,

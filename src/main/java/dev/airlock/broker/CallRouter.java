@@ -130,6 +130,12 @@ final class CallRouter implements AgentListener.Server {
 
         /** The uuid of the domain the registry holds under {@code name} now, if any. */
         Optional<UUID> uuid(String name) throws IOException;
+
+        /**
+         * Whether the sandbox whose socket is {@code name}'s was started for the domain the registry holds under
+         * that name now: false for one that a removed domain of that name left running.
+         */
+        boolean isCurrent(String name) throws IOException;
     }
 
     CallRouter(DomainRunner domains, Disposables disposables, PolicyStore policy, DomainViews views, AuditLog audit,
@@ -283,6 +289,7 @@ final class CallRouter implements AgentListener.Server {
         }
         Target target;
         try {
+            requireCurrent(source, r.target(), call);
             target = decide(source, r.target(), call, ch);
         } catch (CallRefusal e) {
             MessageEncoder.write(new CallRefused(r.requestId(), e.exitCode(), reason(e.getMessage())), ch);
@@ -435,6 +442,25 @@ final class CallRouter implements AgentListener.Server {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Refuses the calls of a sandbox that a removed domain left running (a start can slip in while a domain is
+     * removed): the policy and the user know its name only, which may be a new domain's by now (issue 10). Before
+     * the policy, so that the user is never asked about such a call on the new domain's behalf.
+     */
+    private void requireCurrent(String source, String requested, ServiceCall call) throws CallRefusal {
+        boolean current;
+        try {
+            current = views.isCurrent(source);
+        } catch (IOException e) {
+            throw refuse(source, requested, call, null, Wire.EXIT_MACHINERY, "cannot read the registry: "
+                    + e.getMessage());
+        }
+        if (!current) {
+            throw refuse(source, requested, call, null, Wire.EXIT_REFUSED, "the sandbox of " + source
+                    + " was started for a domain of that name that is no longer in the registry");
         }
     }
 

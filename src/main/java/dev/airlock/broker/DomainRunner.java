@@ -123,6 +123,12 @@ final class DomainRunner implements AutoCloseable {
         return r != null && r.uuid().equals(uuid) && r.link().get() != null && r.process().isAlive();
     }
 
+    /** True when the sandbox listed under {@code name} was started for the domain {@code uuid}. */
+    boolean startedFor(String name, UUID uuid) {
+        Running r = running.get(name);
+        return r != null && r.uuid().equals(uuid);
+    }
+
     /** True when {@code name}'s agent is connected. */
     boolean isReady(String name) {
         Running r = running.get(name);
@@ -424,7 +430,7 @@ final class DomainRunner implements AutoCloseable {
                     continue;
                 }
                 Optional<SandboxPidFile.Content> content = SandboxPidFile.read(pidFile);
-                Optional<ProcessHandle> sandbox = content.flatMap(c -> SandboxPidFile.sandboxOf(name, c.pid()));
+                Optional<ProcessHandle> sandbox = content.flatMap(c -> SandboxPidFile.sandboxOf(name, c));
                 if (sandbox.isEmpty()) {
                     Files.delete(pidFile);
                     continue;

@@ -144,7 +144,7 @@ final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
     }
 
     /** The policy's consent, each answer audited with the reason {@link PolicyApproval} gives for it. */
-    private static final class Audited implements Approval {
+    static final class Audited implements Approval {
         private final AuditLog audit;
         private final PolicyApproval decider;
         private final ThreadLocal<String> reason = new ThreadLocal<>();
@@ -156,6 +156,12 @@ final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
 
         private static Decision evaluate(PolicyStore policy, CallRouter.DomainViews views, Request request) {
             try {
+                if (!views.isCurrent(request.source())) {
+                    // As for calls: a sandbox a removed domain left running is not the new domain of its name.
+                    return new Decision.Deny(request.requestedTarget(), null, true, "the sandbox of "
+                            + request.source() + " was started for a domain of that name that is no longer in the "
+                            + "registry");
+                }
                 return policy.evaluate(request, views.view());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read the registry: " + e.getMessage(), e);

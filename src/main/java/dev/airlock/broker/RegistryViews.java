@@ -14,6 +14,7 @@ import java.nio.file.attribute.FileTime;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.BiPredicate;
 import java.util.function.Predicate;
 
 /**
@@ -32,16 +33,20 @@ final class RegistryViews implements CallRouter.DomainViews {
     private final Registry registry;
     private final Predicate<String> running;
     private final Predicate<String> internal;
+    private final BiPredicate<String, UUID> startedFor;
     private volatile Snapshot snapshot;
 
     /**
-     * @param running  whether a domain runs
-     * @param internal whether a domain is one the policy must not offer in an ask unless a rule names it
+     * @param running    whether a domain runs
+     * @param internal   whether a domain is one the policy must not offer in an ask unless a rule names it
+     * @param startedFor whether the sandbox that runs under a name was started for the domain of that uuid
      */
-    RegistryViews(Registry registry, Predicate<String> running, Predicate<String> internal) {
+    RegistryViews(Registry registry, Predicate<String> running, Predicate<String> internal,
+                  BiPredicate<String, UUID> startedFor) {
         this.registry = registry;
         this.running = running;
         this.internal = internal;
+        this.startedFor = startedFor;
     }
 
     @Override
@@ -52,6 +57,11 @@ final class RegistryViews implements CallRouter.DomainViews {
     @Override
     public Optional<UUID> uuid(String name) throws IOException {
         return domains().get(name).map(Domain::uuid);
+    }
+
+    @Override
+    public boolean isCurrent(String name) throws IOException {
+        return uuid(name).filter(u -> startedFor.test(name, u)).isPresent();
     }
 
     private Domains domains() throws IOException {

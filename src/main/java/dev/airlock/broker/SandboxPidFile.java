@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +27,9 @@ import java.util.concurrent.TimeoutException;
  * taken for the domain whose uuid it carries: one that outlived its domain is killed, never given to a new domain
  * of the same name (issue 10).
  *
- * <p>Two lines: the pid, then the uuid. A file without the uuid (written before uuids) belongs to no domain.
+ * <p>Lines: the pid, the uuid, and when the process started ({@link #startTicks}). A file without the uuid
+ * (written before uuids) belongs to no domain. The start tells the sandbox from a process that got its pid after it
+ * ended: a domain's process can give itself bubblewrap's command line, but not another process's start.
  */
 public final class SandboxPidFile {
     static final String NAME = "pid";
@@ -34,8 +37,14 @@ public final class SandboxPidFile {
     private static final int MAX_BYTES = 128;
     private static final long STOP_SECONDS = 3;
 
-    /** What a pid file says; {@code uuid} is empty for a file from before uuids. */
-    record Content(long pid, Optional<UUID> uuid) {
+    /**
+     * What a pid file says; {@code uuid} is empty for a file from before uuids, {@code started} for one that
+     * recorded no start.
+     */
+    record Content(long pid, Optional<UUID> uuid, OptionalLong started) {
+        Content(long pid, Optional<UUID> uuid) {
+            this(pid, uuid, OptionalLong.empty());
+        }
     }
 
     private SandboxPidFile() {
@@ -49,8 +58,10 @@ public final class SandboxPidFile {
     /** Records {@code pid} as the sandbox of the domain {@code uuid}; replaced atomically, never seen half written. */
     static void write(Path runFolder, long pid, UUID uuid) throws IOException {
         Path tmp = Files.createTempFile(runFolder, ".pid", ".tmp");
+        OptionalLong started = startTicks(pid);
         try {
-            Files.writeString(tmp, pid + "\n" + uuid + "\n");
+            Files.writeString(tmp, pid + "\n" + uuid + "\n"
+                    + (started.isPresent() ? started.getAsLong() + "\n" : ""));
             Files.move(tmp, in(runFolder), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
@@ -82,7 +93,11 @@ public final class SandboxPidFile {
                 UUID u = UUID.fromString(lines[1].strip());
                 uuid = u.toString().equals(lines[1].strip()) ? Optional.of(u) : Optional.empty();
             }
-            return Optional.of(new Content(pid, uuid));
+            OptionalLong started = OptionalLong.empty();
+            if (lines.length > 2 && !lines[2].isBlank()) {
+                started = OptionalLong.of(Long.parseUnsignedLong(lines[2].strip()));
+            }
+            return Optional.of(new Content(pid, uuid, started));
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
@@ -95,7 +110,32 @@ public final class SandboxPidFile {
     public static Optional<ProcessHandle> live(AirlockHome home, String name) throws IOException {
         QrexecNames.requireDomainName(name);
         Path pidFile = in(home.run().resolve("domains").resolve(name));
-        return read(pidFile).flatMap(c -> sandboxOf(name, c.pid()));
+        return read(pidFile).flatMap(c -> sandboxOf(name, c));
+    }
+
+    /**
+     * The live bubblewrap of {@code name} that {@code c} records: with the start recorded, only the process that
+     * started then, whatever another process that got the pid since claims on its command line.
+     */
+    static Optional<ProcessHandle> sandboxOf(String name, Content c) {
+        Optional<ProcessHandle> p = sandboxOf(name, c.pid());
+        // Checked after the handle is taken: the handle keeps to the process that had the pid then.
+        return c.started().isEmpty() || c.started().equals(startTicks(c.pid())) ? p : Optional.empty();
+    }
+
+    /**
+     * When process {@code pid} started, in clock ticks after boot (field 22 of {@code /proc/PID/stat}): fixed for
+     * the process's life and unlike the wall clock never adjusted; empty when there is no such process.
+     */
+    static OptionalLong startTicks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.ISO_8859_1);
+            // The command name (field 2) is in parentheses and may hold spaces and parentheses of its own.
+            String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return OptionalLong.of(Long.parseLong(after[22 - 3]));
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
+        }
     }
 
     /** The live bubblewrap of {@code name} with that pid: a pid may have been reused since it was written. */

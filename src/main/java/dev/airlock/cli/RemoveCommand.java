@@ -81,6 +81,18 @@ final class RemoveCommand implements Callable<Integer> {
         } catch (UncheckedIOException e) {
             throw HomeOption.unwrap(e);
         }
+        if (brokerRuns) {
+            // A call's autostart may have started the domain again between the stop and the update: now that it
+            // is out of the registry, nothing can start it, and what did is stopped (issue 10).
+            try {
+                broker.call(AdminClient.request("discard").put("domain", name));
+            } catch (IOException e) {
+                if (broker.isRunning()) {
+                    throw e;
+                }
+                // The broker stopped meanwhile: the next one kills such a sandbox instead of adopting it.
+            }
+        }
         return 0;
     }
 

@@ -21,7 +21,7 @@ class RegistryViewsTest {
     void everyChangeOfTheRegistryAndOfTheRunningSetIsSeen(@TempDir Path tmp) throws Exception {
         Registry registry = Registry.open(tmp);
         Set<String> running = ConcurrentHashMap.newKeySet();
-        RegistryViews views = new RegistryViews(registry, running::contains, name -> false);
+        RegistryViews views = new RegistryViews(registry, running::contains, name -> false, (name, uuid) -> false);
         assertThat(views.view().find("work")).isEmpty();
         registry.update(d -> d.add(Domain.of("work", DomainClass.APP_VM, Label.RED)));
         assertThat(views.view().find("work")).map(DomainFacts::running).contains(false);
@@ -37,7 +37,7 @@ class RegistryViewsTest {
     @Test
     void theUuidOfANameIsThatOfTheDomainTheRegistryHoldsNow(@TempDir Path tmp) throws Exception {
         Registry registry = Registry.open(tmp);
-        RegistryViews views = new RegistryViews(registry, name -> false, name -> false);
+        RegistryViews views = new RegistryViews(registry, name -> false, name -> false, (name, uuid) -> false);
         assertThat(views.uuid("attacker")).isEmpty();
         registry.update(d -> d.add(Domain.of("attacker", DomainClass.APP_VM, Label.RED)));
         Optional<UUID> first = views.uuid("attacker");
@@ -50,5 +50,26 @@ class RegistryViewsTest {
         assertThat(first).isPresent();
         assertThat(second).isPresent().isNotEqualTo(first);
         assertThat(second.get()).isEqualTo(registry.read(d -> d.require("attacker").uuid()));
+    }
+
+    /**
+     * A start can slip in while a domain is removed, leaving its sandbox running under the name: once the name is
+     * a new domain's, that sandbox's calls must not count as the new domain's.
+     */
+    @Test
+    void aSandboxLeftByARemovedDomainIsNotCurrentForTheNewDomainOfItsName(@TempDir Path tmp) throws Exception {
+        Registry registry = Registry.open(tmp);
+        registry.update(d -> d.add(Domain.of("attacker", DomainClass.APP_VM, Label.RED)));
+        UUID sandboxFor = registry.read(d -> d.require("attacker").uuid());
+        RegistryViews views = new RegistryViews(registry, name -> true, name -> false,
+                (name, uuid) -> name.equals("attacker") && uuid.equals(sandboxFor));
+        assertThat(views.isCurrent("attacker")).isTrue();
+
+        registry.update(d -> d.remove("attacker"));
+        assertThat(views.isCurrent("attacker")).as("removed, sandbox still running").isFalse();
+        registry.update(d -> d.add(Domain.of("attacker", DomainClass.APP_VM, Label.RED)));
+
+        assertThat(views.isCurrent("attacker")).as("the name is a new domain's").isFalse();
+        assertThat(views.isCurrent("nobody")).isFalse();
     }
 }

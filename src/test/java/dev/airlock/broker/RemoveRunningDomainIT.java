@@ -7,12 +7,14 @@ import dev.airlock.domain.DomainClass;
 import dev.airlock.domain.DomainFolder;
 import dev.airlock.domain.Label;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -162,6 +164,40 @@ class RemoveRunningDomainIT {
         assertThat(call.code()).as(call.err()).isZero();
         assertThat(call.out()).isEqualTo("new\n");
         assertThat(old.isAlive()).as("the old sandbox was stopped").isFalse();
+    }
+
+    /**
+     * The outcome of a call's autostart slipping in while {@code remove} ran: the removed domain's sandbox still
+     * runs when a new domain gets its name. Its calls must not pass as the new domain's.
+     */
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aSandboxThatOutlivedItsDomainCannotCallAsTheNewDomainOfItsName() throws Exception {
+        live = LiveDomains.create(tmp, "test.Marker * attacker victim allow\n", "attacker", "victim");
+        live.service("victim", "test.Marker", "echo reached");
+        broker = live.startBroker();
+        live.start("attacker", "victim");
+        assertThat(live.sh("attacker", CLIENT + " victim test.Marker").out()).isEqualTo("reached\n");
+        CompletableFuture<LiveDomains.Result> late = CompletableFuture.supplyAsync(() -> {
+            try {
+                return live.sh("attacker", "touch waiting; while [ ! -e go ]; do sleep 0.1; done; " + CLIENT
+                        + " victim test.Marker");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        assertThat(await(Duration.ofSeconds(30), () -> Files.exists(live.homeOf("attacker").resolve("waiting"))))
+                .as("the old sandbox waits to call").isTrue();
+        // Changed behind the broker's back, as the race leaves it: the old sandbox runs on.
+        live.registry().update(all -> all.remove("attacker"));
+        live.registry().update(all -> all.add(Domain.of("attacker", DomainClass.APP_VM, Label.RED)));
+        Files.writeString(live.homeOf("attacker").resolve("go"), "");
+
+        LiveDomains.Result call = late.get(2, TimeUnit.MINUTES);
+
+        assertThat(call.code()).as(call.out()).isNotZero();
+        assertThat(call.out()).doesNotContain("reached");
+        assertThat(call.err()).contains("no longer in the registry");
     }
 
     private ProcessHandle sandbox(String name) throws IOException {

@@ -144,4 +144,41 @@ class SandboxPidFileTest {
         }
         assertThat(sandbox.onExit().get(10, TimeUnit.SECONDS).isAlive()).as("stopped with the runner").isFalse();
     }
+
+    @Test
+    void writtenStartIsTheProcesssOwnAndReadBack() throws Exception {
+        ProcessHandle sandbox = fakeSandbox("work");
+        SandboxPidFile.write(tmp, sandbox.pid(), UUID.randomUUID());
+
+        Optional<SandboxPidFile.Content> read = SandboxPidFile.read(SandboxPidFile.in(tmp));
+
+        assertThat(read).isPresent();
+        assertThat(read.get().started()).isPresent().isEqualTo(SandboxPidFile.startTicks(sandbox.pid()));
+        assertThat(SandboxPidFile.sandboxOf("work", read.get())).contains(sandbox);
+    }
+
+    /**
+     * The sandbox recorded in the pid file ended while no broker ran, and a domain's process got its pid: a
+     * process can give itself bubblewrap's command line with the other domain's name, but not its start.
+     */
+    @Test
+    void aProcessThatGotARecordedSandboxsPidIsNotAdoptedWhateverItsCommandLineSays() throws Exception {
+        AirlockHome home = new AirlockHome(tmp.resolve("home"));
+        home.ensureCreated();
+        Registry registry = Registry.open(home.root());
+        registry.update(all -> all.add(Domain.of("victim", DomainClass.APP_VM, Label.RED)));
+        UUID uuid = registry.read(all -> all.require("victim").uuid());
+        ProcessHandle impostor = fakeSandbox("victim");
+        long sandboxStart = SandboxPidFile.startTicks(impostor.pid()).orElseThrow() - 100;
+        Path folder = Files.createDirectories(home.run().resolve("domains/victim"));
+        Files.writeString(SandboxPidFile.in(folder), impostor.pid() + "\n" + uuid + "\n" + sandboxStart + "\n");
+
+        assertThat(SandboxPidFile.live(home, "victim")).isEmpty();
+        try (DomainRunner runner = runner(home, registry)) {
+            runner.adopt();
+
+            assertThat(runner.names()).doesNotContain("victim");
+            assertThat(impostor.isAlive()).as("not the broker's to kill either").isTrue();
+        }
+    }
 }

@@ -112,6 +112,23 @@ class LogCommandTest {
         assertThat(written.get(3)).doesNotContain("\u001b").contains("\\u001B");
     }
 
+    /**
+     * JSON escapes only C0 controls: a C1 control (U+009B is CSI to xterm in UTF-8) or a bidi override in a
+     * detail a domain influenced would reach the terminal of a user who runs {@code airlock log --json}.
+     */
+    @Test
+    void jsonCannotCarryC1ControlsOrBidiOverridesToTheTerminal() throws IOException {
+        new AuditLog(home.resolve("audit.jsonl")).append(new Entry(now, "work", "vault", "test.Ping", "", null,
+                "failed", "cannot start target vault: \u009b2J\u202egpj.exe \uDB40\uDC01 caf\u00e9"));
+
+        String shown = log("--json", "--last", "1").out();
+
+        assertThat(shown.codePoints().filter(c -> c > 0x7e || c < 0x20 && c != '\n')).isEmpty();
+        assertThat(shown).contains("\\u009B2J\\u202Egpj.exe");
+        assertThat(new AuditLog(home.resolve("audit.jsonl")).last(1, e -> true).entries().getFirst().detail())
+                .isEqualTo("cannot start target vault: \u009b2J\u202egpj.exe \uDB40\uDC01 caf\u00e9");
+    }
+
     @Test
     void badArgumentsAreOneLineErrors() {
         Run r = log("--outcome", "maybe");
