@@ -1,6 +1,7 @@
 package dev.airlock.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -25,8 +26,13 @@ final class QvmMoveToVmCommand implements Callable<Integer> {
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "FILE", description = "Files and folders to move.")
     List<String> paths;
 
+    @Option(names = "--to", paramLabel = "FOLDER", description = "Deliver into FOLDER: a relative path is a subfolder "
+            + "of DEST's ~/QubesIncoming/<this domain> (created if missing); ~/PATH is a folder in DEST's home, only if "
+            + "DEST lists it (or a folder above it) in its ~/.config/airlock/incoming-destinations.")
+    String to;
+
     @Override
     public Integer call() throws IOException {
-        return FileCopySender.send(target, paths, true, spec.commandLine().getErr());
+        return FileCopySender.send(target, paths, true, to, spec.commandLine().getErr());
     }
 }
