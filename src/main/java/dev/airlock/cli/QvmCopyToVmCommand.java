@@ -14,6 +14,8 @@ import java.util.concurrent.Callable;
 /** {@code qvm-copy-to-vm DEST FILE...}: copies files from this domain into {@code ~/QubesIncoming/SOURCE} of DEST. */
 @Command(name = "qvm-copy-to-vm",
         description = "Copy files and folders from this domain to DEST, into its ~/QubesIncoming/<this domain>. "
+                + "A name DEST already has is settled by DEST's own choice (fail as in Qubes, skip, or rename the new "
+                + "one); skipped and renamed files are listed. "
                 + "Exits 0 only when DEST confirmed everything; 126 refused, 127 no receiver, 125 call failure.",
         mixinStandardHelpOptions = true)
 final class QvmCopyToVmCommand implements Callable<Integer> {
@@ -37,6 +39,10 @@ final class QvmCopyToVmCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (pendrive && to != null) {
+            spec.commandLine().getErr().println("ERROR: --to works over qubes.Filecopy only, not with --pendrive");
+            return 2;
+        }
         if (pendrive) {
             return PendriveCopy.send(PendriveSocket.path(), target, paths, spec.commandLine().getErr());
         }

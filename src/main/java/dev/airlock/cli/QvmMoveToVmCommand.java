@@ -13,7 +13,8 @@ import java.util.concurrent.Callable;
 /** {@code qvm-move-to-vm DEST FILE...}: {@code qvm-copy-to-vm}, then the sources are deleted. */
 @Command(name = "qvm-move-to-vm",
         description = "Move files and folders from this domain to DEST, into its ~/QubesIncoming/<this domain>: "
-                + "the sources are deleted only after DEST confirmed everything. "
+                + "the sources are deleted only after DEST confirmed everything, and a source of which DEST skipped "
+                + "anything (a name it already had) is kept. "
                 + "Exit code: 0 moved; 126 refused, 127 no receiver, 125 call failure, 1 other errors.",
         mixinStandardHelpOptions = true)
 final class QvmMoveToVmCommand implements Callable<Integer> {
