@@ -11,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Files;
@@ -25,6 +26,7 @@ import static dev.airlock.sys.Errno.EEXIST;
 import static dev.airlock.sys.Errno.EILSEQ;
 import static dev.airlock.sys.Errno.EOPNOTSUPP;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Name conflicts (qubes-issues #1772): the receiver's choice of fail, skip or rename, never overwrite, race-free
@@ -202,9 +204,9 @@ class NameConflictTest {
 
     @Test
     void receiverCannotFloodTheSenderWithAHugeReport() {
-        ByteBuffer head = ByteBuffer.allocate(ConflictReport.HEAD_SIZE).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer head = ByteBuffer.allocate(ConflictReport.HEAD_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         head.putInt(0, 0x52434c41).putInt(4, Integer.MAX_VALUE);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ConflictReport.read(head,
+        assertThatThrownBy(() -> ConflictReport.read(head,
                         Channels.newChannel(new ByteArrayInputStream(new byte[0]))))
                 .isInstanceOf(TransferException.class).hasMessageContaining("lists");
     }
