@@ -1,5 +1,6 @@
 package dev.airlock.agent;
 
+import dev.airlock.filecopy.Destinations;
 import dev.airlock.filecopy.FilecopyErrors;
 import dev.airlock.filecopy.Reply;
 import dev.airlock.filecopy.Unpacker;
@@ -86,8 +87,10 @@ public final class ServiceRunner {
     private int fileCopy(Call call, Io io) throws IOException {
         Path incoming = home.resolve("QubesIncoming");
         Files.createDirectories(incoming);
-        Reply r = Unpacker.receive(incoming.resolve(call.source()), io.stdin(), io.stdout(),
-                new Unpacker.Options(call.argument().equals(ALLOW_ALL_NAMES), 0, 0));
+        IncomingSettings settings = IncomingSettings.load(home);
+        Reply r = Unpacker.receive(Destinations.forDomain(home, call.source(), settings.destinations()), io.stdin(),
+                io.stdout(), new Unpacker.Options(call.argument().equals(ALLOW_ALL_NAMES), 0, 0,
+                        settings.conflicts(), true));
         return FilecopyErrors.exitStatus(r.errorCode());
     }
 

@@ -188,7 +188,7 @@ public final class Broker implements AutoCloseable {
         this.router = new CallRouter(domains, disposables, policy, views, audit, asks);
         routerRef[0] = router;
         this.pendrives = PendriveExchange.open(home.root().resolve("pendrives"), policy, views, asks, audit,
-                disposables);
+                disposables, domains::start);
         domains.lifecycle(pendrives);
         // Before adoption: a disposable outlives neither its call nor the broker that made it.
         for (String name : disposables.removeLeftovers()) {

@@ -38,14 +38,15 @@ final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
 
     /** Opens the exchange with 1 GiB pendrives in {@code images}. */
     static PendriveExchange open(Path images, PolicyStore policy, CallRouter.DomainViews views, AskQueue asks,
-                                 AuditLog audit, Disposables disposables) throws IOException {
+                                 AuditLog audit, Disposables disposables, PolicyApproval.Starter starter)
+            throws IOException {
         // A pendrive goes to the one receiver its sender named: that is the only target offered, and the default,
         // so that a plain `airlock approve ID` answers it.
         PolicyApproval.Prompt prompt = (question, request, ask) ->
                 asks.await(request.source(), new ServiceCall(request.service(), request.argument()),
                         new Decision.Ask(ask.requestedTarget(), List.of(request.target()), request.target(), ask.rule(),
                                 ask.user(), ask.notifyUser(), ask.autostart(), ask.reason()));
-        Audited approval = new Audited(audit, policy, views, prompt);
+        Audited approval = new Audited(audit, policy, views, prompt, starter);
         return new PendriveExchange(new PendriveService(images, Formatter.DEFAULT_SIZE, approval,
                 new FromPool(disposables, views, policy, audit),
                 line -> record(audit, new AuditLog.Entry(Instant.now(), null, null, LOG_SERVICE, null, null,
@@ -149,9 +150,11 @@ final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
         private final PolicyApproval decider;
         private final ThreadLocal<String> reason = new ThreadLocal<>();
 
-        Audited(AuditLog audit, PolicyStore policy, CallRouter.DomainViews views, PolicyApproval.Prompt prompt) {
+        Audited(AuditLog audit, PolicyStore policy, CallRouter.DomainViews views, PolicyApproval.Prompt prompt,
+                PolicyApproval.Starter starter) {
             this.audit = audit;
-            this.decider = new PolicyApproval(request -> evaluate(policy, views, request), prompt, reason::set);
+            this.decider = new PolicyApproval(request -> evaluate(policy, views, request), prompt, reason::set,
+                    starter);
         }
 
         private static Decision evaluate(PolicyStore policy, CallRouter.DomainViews views, Request request) {
@@ -171,6 +174,11 @@ final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
         @Override
         public boolean authorizeTransfer(String source, String dest) throws InterruptedException {
             return audited(PolicyApproval.SEND_SERVICE, source, dest, decider.authorizeTransfer(source, dest));
+        }
+
+        @Override
+        public boolean authorizeTransferStarting(String source, String dest) throws InterruptedException {
+            return audited(PolicyApproval.SEND_SERVICE, source, dest, decider.authorizeTransferStarting(source, dest));
         }
 
         @Override

@@ -3,7 +3,10 @@ package dev.airlock.cli;
 import dev.airlock.agent.Caller;
 import dev.airlock.agent.Connections;
 import dev.airlock.agent.CopyToDomain;
+import dev.airlock.filecopy.Conflict;
+import dev.airlock.filecopy.ConflictReport;
 import dev.airlock.filecopy.Packer;
+import dev.airlock.filecopy.Preamble;
 import dev.airlock.filecopy.TransferException;
 import dev.airlock.qrexec.QrexecNames;
 import dev.airlock.qrexec.Wire;
@@ -28,10 +31,13 @@ final class FileCopySender {
     }
 
     /**
-     * Sends {@code paths} to {@code target} with Qubes' {@code options}; returns the exit code, or throws with what
-     * went wrong.
+     * Sends {@code paths} to {@code target} with Qubes' {@code options}, into the folder {@code to} asks for
+     * ({@code null}: the receiver's default); returns the exit code, or throws with what went wrong. Always announces
+     * that it reads the receiver's conflict report (airlock's receiver is the only one behind the broker): what the
+     * receiver skipped or renamed is printed, and a move keeps every source of which anything was skipped.
      */
-    static int send(String target, List<String> paths, boolean move, FileCopyOptions options, PrintWriter err)
+    static int send(String target, List<String> paths, boolean move, FileCopyOptions options, String to,
+                    PrintWriter err)
             throws IOException {
         if (!Connections.insideDomain()) {
             throw new IOException("not inside an airlock domain (no " + Connections.CHANNEL + ")");
@@ -45,11 +51,14 @@ final class FileCopySender {
         }
         // The receiving domain's messages (its unpacker's errors name the sender's files as it read them).
         TerminalSafeOutput receiverMessages = new TerminalSafeOutput(new FileOutputStream(FileDescriptor.err));
+        ConflictReport conflicts;
         try {
-            CopyToDomain.send(Connections.AGENT_SOCKET, target, paths, survey,
+            Packer.Result r = CopyToDomain.send(Connections.AGENT_SOCKET, target, paths, survey,
                     new Packer.Options(options.ignoreSymlinks(), options.progress().create(System.err),
-                            w -> err.println("airlock: " + Messages.safe(w))),
+                            w -> err.println("airlock: " + Messages.safe(w)))
+                            .withPreamble(new Preamble(true, to)),
                     receiverMessages);
+            conflicts = r.reply().conflicts() == null ? ConflictReport.NONE : r.reply().conflicts();
         } catch (Caller.Refused r) {
             err.println("ERROR: " + target + " qubes.Filecopy: " + Messages.safe(r.getMessage()));
             return r.exitCode();
@@ -64,9 +73,14 @@ final class FileCopySender {
         } finally {
             receiverMessages.finish();
         }
+        printConflicts(conflicts, err);
         if (move) {
             try {
                 for (String p : paths) {
+                    if (conflicts.skippedAnythingOf(p)) {
+                        err.println("airlock: kept \"" + Messages.safe(p) + "\": the receiver skipped some of it");
+                        continue;
+                    }
                     Trees.delete(Path.of(p));
                 }
             } catch (IOException e) {
@@ -76,5 +90,21 @@ final class FileCopySender {
             }
         }
         return 0;
+    }
+
+    /** One line per entry the receiver did not place as sent; its names are untrusted, hence made safe. */
+    private static void printConflicts(ConflictReport report, PrintWriter err) {
+        for (Conflict c : report.listed()) {
+            switch (c) {
+                case Conflict.Skipped s -> err.println("airlock: skipped \"" + Messages.safe(s.name())
+                        + "\": the receiver already has that name");
+                case Conflict.Renamed r -> err.println("airlock: \"" + Messages.safe(r.name()) + "\" arrived as \""
+                        + Messages.safe(r.as()) + "\": the receiver already has that name");
+            }
+        }
+        if (report.moreSkipped() > 0 || report.moreRenamed() > 0) {
+            err.println("airlock: and " + report.moreSkipped() + " more skipped, " + report.moreRenamed()
+                    + " more renamed");
+        }
     }
 }

@@ -28,6 +28,7 @@ final class QvmCopyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        return FileCopySender.send(FileCopySender.DEFAULT_TARGET, paths, false, options, spec.commandLine().getErr());
+        return FileCopySender.send(FileCopySender.DEFAULT_TARGET, paths, false, options, null,
+                spec.commandLine().getErr());
     }
 }

@@ -15,6 +15,8 @@ import java.util.concurrent.Callable;
 /** {@code qvm-copy-to-vm DEST FILE...}: copies files from this domain into {@code ~/QubesIncoming/SOURCE} of DEST. */
 @Command(name = "qvm-copy-to-vm",
         description = "Copy files and folders from this domain to DEST, into its ~/QubesIncoming/<this domain>. "
+                + "A name DEST already has is settled by DEST's own choice (fail as in Qubes, skip, or rename the new "
+                + "one); skipped and renamed files are listed. "
                 + "Exits 0 only when DEST confirmed everything; 126 refused, 127 no receiver, 125 call failure.",
         mixinStandardHelpOptions = true)
 final class QvmCopyToVmCommand implements Callable<Integer> {
@@ -34,11 +36,20 @@ final class QvmCopyToVmCommand implements Callable<Integer> {
             + "the files arrive in DEST's ~/QubesIncoming/pendrive-<this domain>.")
     boolean pendrive;
 
+    @Option(names = "--to", paramLabel = "FOLDER", description = "Deliver into FOLDER: a relative path is a subfolder "
+            + "of DEST's ~/QubesIncoming/<this domain> (created if missing); ~/PATH is a folder in DEST's home, only if "
+            + "DEST lists it (or a folder above it) in its ~/.config/airlock/incoming-destinations.")
+    String to;
+
     @Override
     public Integer call() throws IOException {
+        if (pendrive && to != null) {
+            spec.commandLine().getErr().println("ERROR: --to works over qubes.Filecopy only, not with --pendrive");
+            return 2;
+        }
         if (pendrive) {
             return PendriveCopy.send(PendriveSocket.path(), target, paths, spec.commandLine().getErr());
         }
-        return FileCopySender.send(target, paths, false, options, spec.commandLine().getErr());
+        return FileCopySender.send(target, paths, false, options, to, spec.commandLine().getErr());
     }
 }

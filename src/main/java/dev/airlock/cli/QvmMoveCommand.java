@@ -28,6 +28,7 @@ final class QvmMoveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        return FileCopySender.send(FileCopySender.DEFAULT_TARGET, paths, true, options, spec.commandLine().getErr());
+        return FileCopySender.send(FileCopySender.DEFAULT_TARGET, paths, true, options, null,
+                spec.commandLine().getErr());
     }
 }

@@ -2,6 +2,7 @@ package dev.airlock.cli;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -13,7 +14,8 @@ import java.util.concurrent.Callable;
 /** {@code qvm-move-to-vm DEST FILE...}: {@code qvm-copy-to-vm}, then the sources are deleted. */
 @Command(name = "qvm-move-to-vm",
         description = "Move files and folders from this domain to DEST, into its ~/QubesIncoming/<this domain>: "
-                + "the sources are deleted only after DEST confirmed everything. "
+                + "the sources are deleted only after DEST confirmed everything, and a source of which DEST skipped "
+                + "anything (a name it already had) is kept. "
                 + "Exit code: 0 moved; 126 refused, 127 no receiver, 125 call failure, 1 other errors.",
         mixinStandardHelpOptions = true)
 final class QvmMoveToVmCommand implements Callable<Integer> {
@@ -29,8 +31,13 @@ final class QvmMoveToVmCommand implements Callable<Integer> {
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "FILE", description = "Files and folders to move.")
     List<String> paths;
 
+    @Option(names = "--to", paramLabel = "FOLDER", description = "Deliver into FOLDER: a relative path is a subfolder "
+            + "of DEST's ~/QubesIncoming/<this domain> (created if missing); ~/PATH is a folder in DEST's home, only if "
+            + "DEST lists it (or a folder above it) in its ~/.config/airlock/incoming-destinations.")
+    String to;
+
     @Override
     public Integer call() throws IOException {
-        return FileCopySender.send(target, paths, true, options, spec.commandLine().getErr());
+        return FileCopySender.send(target, paths, true, options, to, spec.commandLine().getErr());
     }
 }

@@ -36,6 +36,9 @@ public final class FilecopyErrors {
                     + "\" would not point outside the copied files; it was refused";
             case Errno.EDQUOT -> "the receiver's size or file-count limit was exceeded" + name;
             case Errno.ENAMETOOLONG -> "a name is too long" + name;
+            case Errno.EACCES -> "the receiver does not allow delivery into \"" + lastName
+                    + "\" (it lists the folders of its home that others may use)";
+            case Errno.EOPNOTSUPP -> "the receiver does not support what this copy asked of it" + name;
             case Errno.EREMOTEIO, LEGAL_EOF -> "the transfer stopped early" + name;
             // Both name one component, as Qubes' receiver does: the folder on the way, or the entry itself.
             case Errno.ENOTDIR -> "\"" + lastName + "\" exists at the destination but is not a folder (a file or a"

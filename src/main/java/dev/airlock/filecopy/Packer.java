@@ -1,5 +1,6 @@
 package dev.airlock.filecopy;
 
+import dev.airlock.sys.Errno;
 import dev.airlock.sys.ErrnoException;
 import dev.airlock.sys.Posix;
 import dev.airlock.sys.Stat;
@@ -10,6 +11,7 @@ import java.nio.channels.InterruptibleChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -59,14 +61,25 @@ public final class Packer {
      * @param warnings       receives one line per skipped special file
      * @param replyTimeout   how long the receiver may take to answer after the end of the stream (it flushes
      *                       everything to disk first)
+     * @param preamble       airlock's extensions to announce before the first entry, {@code null} for a plain
+     *                       Qubes stream (the only kind a Qubes receiver accepts)
      */
     public record Options(boolean ignoreSymlinks, Progress progress, Consumer<String> warnings,
-                          Duration replyTimeout) {
+                          Duration replyTimeout, Preamble preamble) {
         /** The default {@link #replyTimeout}: generous, since a large copy to a slow disk flushes for long. */
         public static final Duration DEFAULT_REPLY_TIMEOUT = Duration.ofMinutes(10);
 
         public Options(boolean ignoreSymlinks, Progress progress, Consumer<String> warnings) {
             this(ignoreSymlinks, progress, warnings, DEFAULT_REPLY_TIMEOUT);
+        }
+
+        public Options(boolean ignoreSymlinks, Progress progress, Consumer<String> warnings, Duration replyTimeout) {
+            this(ignoreSymlinks, progress, warnings, replyTimeout, null);
+        }
+
+        /** These options with {@code p} announced before the first entry. */
+        public Options withPreamble(Preamble p) {
+            return new Options(ignoreSymlinks, progress, warnings, replyTimeout, p);
         }
 
         public static Options defaults() {
@@ -177,18 +190,26 @@ public final class Packer {
         AtomicBoolean streamComplete = new AtomicBoolean();
         boolean ok = false;
         try {
-            CompletableFuture<Reply> reply = watchReply(replyIn, out, streamComplete);
+            Preamble preamble = options.preamble();
+            CompletableFuture<Reply> reply = watchReply(replyIn, out, streamComplete,
+                    preamble != null && preamble.report());
             StreamWriter writer = new StreamWriter(out, progress::sent);
             progress.start(survey.totalBytes());
             long[] entries = new long[1];
             TreeWalker.Visitor v = new SendingVisitor(writer, reply, options, entries);
             try {
+                if (preamble != null) {
+                    byte[] body = preamble.encode();
+                    writer.entry(new FileHeader(Preamble.NAME_BYTES.length + 1L, 0, body.length, 0, 0, 0, 0),
+                            Preamble.NAME_BYTES);
+                    writer.bytes(body);
+                }
                 new TreeWalker(options.ignoreSymlinks(), true, v).walk(parse(args));
                 writer.end();
                 streamComplete.set(true);
             } catch (StreamWriter.ReceiverGoneException | EarlyReply e) {
                 closeQuietly(out);
-                throw explainStop(reply);
+                throw explainStop(reply, preamble);
             } catch (TransferException e) {
                 // A local problem (unreadable or changing file): end the stream short so nothing partial lands.
                 throw e;
@@ -198,7 +219,7 @@ public final class Packer {
             closeQuietly(out);
             Reply r = await(reply, options.replyTimeout());
             if (!r.success()) {
-                throw new TransferException(FilecopyErrors.describe(r.errorCode(), r.lastNameText()));
+                throw new TransferException(describe(r, preamble));
             }
             if (r.crc32() != writer.crc()) {
                 throw new TransferException("the receiver reports a different checksum than was sent (0x"
@@ -299,11 +320,11 @@ public final class Packer {
      * once, even when something between the two ends still holds the pipe open.
      */
     private static CompletableFuture<Reply> watchReply(ReadableByteChannel in, WritableByteChannel out,
-                                                       AtomicBoolean streamComplete) {
+                                                       AtomicBoolean streamComplete, boolean report) {
         CompletableFuture<Reply> f = new CompletableFuture<>();
         Thread t = Thread.ofPlatform().daemon().name("airlock-reply-watcher").unstarted(() -> {
             try {
-                f.complete(ReplyReader.read(in));
+                f.complete(ReplyReader.read(in, report));
             } catch (Throwable e) {
                 f.completeExceptionally(e);
             }
@@ -332,15 +353,24 @@ public final class Packer {
         }
     }
 
+    /** What went wrong, in words; a refused preamble means the receiver lacks airlock's extensions. */
+    private static String describe(Reply r, Preamble preamble) {
+        if (preamble != null && r.errorCode() == Errno.EILSEQ && Arrays.equals(r.lastName(), Preamble.NAME_BYTES)) {
+            return "the receiver does not support airlock's file-copy extensions (it is a Qubes receiver or an"
+                    + " older airlock); nothing was written";
+        }
+        return FilecopyErrors.describe(r.errorCode(), r.lastNameText());
+    }
+
     /** Why the receiver stopped early: its reply if it sent one in time, else that it went away. */
-    private static TransferException explainStop(CompletableFuture<Reply> reply) {
+    private static TransferException explainStop(CompletableFuture<Reply> reply, Preamble preamble) {
         try {
             Reply r = reply.get(REPLY_GRACE_SECONDS, TimeUnit.SECONDS);
             if (r.success()) {
                 return new TransferException("the receiver reported success before the end of the stream:"
                         + " its answer cannot be trusted");
             }
-            return new TransferException(FilecopyErrors.describe(r.errorCode(), r.lastNameText()));
+            return new TransferException(describe(r, preamble));
         } catch (ExecutionException e) {
             return asTransfer(e.getCause());
         } catch (TimeoutException e) {

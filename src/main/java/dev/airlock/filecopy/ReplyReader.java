@@ -16,6 +16,15 @@ final class ReplyReader {
      * truncated last name).
      */
     static Reply read(ReadableByteChannel in) throws IOException {
+        return read(in, false);
+    }
+
+    /**
+     * Reads one reply and, when {@code report} (the sender announced it reads one), the {@link ConflictReport}
+     * after it. A receiver that stops where the report would start sent none: a Qubes receiver, or an airlock one
+     * that refused the stream before it read the announcement.
+     */
+    static Reply read(ReadableByteChannel in, boolean report) throws IOException {
         ByteBuffer head = ByteBuffer.allocate(Reply.HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         int got = readFully(in, head);
         if (got == 0) {
@@ -47,7 +56,19 @@ final class ReplyReader {
         if (readFully(in, name) < nameLen) {
             throw garbage("its answer is truncated");
         }
-        return new Reply(code, crc, name.array());
+        return new Reply(code, crc, name.array(), report ? readReport(in) : null);
+    }
+
+    private static ConflictReport readReport(ReadableByteChannel in) throws IOException {
+        ByteBuffer head = ByteBuffer.allocate(ConflictReport.HEAD_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        int got = readFully(in, head);
+        if (got == 0) {
+            return null;
+        }
+        if (got < ConflictReport.HEAD_SIZE) {
+            throw garbage("its conflict report is truncated");
+        }
+        return ConflictReport.read(head, in);
     }
 
     private static TransferException garbage(String why) {

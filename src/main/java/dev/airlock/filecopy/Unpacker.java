@@ -14,6 +14,7 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -33,12 +34,22 @@ public final class Unpacker {
      * @param allowAllNames lift the character check on names (never the path-form checks)
      * @param maxBytes      most bytes of file content in one session, 0 = unlimited
      * @param maxFiles      most headers (entries) in one session, 0 = unlimited
+     * @param conflicts     what to do with an entry whose name is taken (the receiver's choice, never the sender's)
+     * @param extensions    accept airlock's {@link Preamble} (a conflict report, a destination folder); off, the
+     *                      receiver is exactly Qubes' and refuses it like any {@code ..} name
      */
-    public record Options(boolean allowAllNames, long maxBytes, long maxFiles) {
+    public record Options(boolean allowAllNames, long maxBytes, long maxFiles, ConflictMode conflicts,
+                          boolean extensions) {
         public Options {
             if (maxBytes < 0 || maxFiles < 0) {
                 throw new IllegalArgumentException("limits must be 0 (unlimited) or positive");
             }
+            Objects.requireNonNull(conflicts, "conflicts");
+        }
+
+        /** Qubes' receiver: conflicts fail, no extensions. */
+        public Options(boolean allowAllNames, long maxBytes, long maxFiles) {
+            this(allowAllNames, maxBytes, maxFiles, ConflictMode.FAIL, false);
         }
 
         public static Options defaults() {
@@ -51,16 +62,26 @@ public final class Unpacker {
         ClassPreloader.load(Unpacker.class, "dev.airlock.filecopy", "dev.airlock.sys", "dev.airlock.sandbox");
     }
 
+    /** Most candidates tried for a free name in {@link ConflictMode#RENAME}. */
+    static final int MAX_RENAME_ATTEMPTS = 1000;
+
     private final StreamReader reader;
-    private final IncomingTree tree;
+    private final Destinations destinations;
     private final Options options;
+    private final ConflictReport.Collector conflicts = new ConflictReport.Collector();
+    /** The destination's descriptor once open; the session writes nowhere before. */
+    private int rootFd = -1;
+    private IncomingTree tree;
+    /** True on the confined worker thread: a destination opened there confines the thread to it at once. */
+    private boolean onWorker;
+    private boolean reportWanted;
     private byte[] lastName;
     private long bytes;
     private long headers;
 
-    private Unpacker(ReadableByteChannel in, int rootFd, Options options) {
+    private Unpacker(ReadableByteChannel in, Destinations destinations, Options options) {
         this.reader = new StreamReader(in, BUFFER);
-        this.tree = new IncomingTree(rootFd);
+        this.destinations = destinations;
         this.options = options;
     }
 
@@ -70,14 +91,35 @@ public final class Unpacker {
      */
     public static Reply receive(Path destination, ReadableByteChannel in, WritableByteChannel replyOut,
                                 Options options) throws IOException {
-        int rootFd = openDestination(destination);
+        return receive(Destinations.fixed(destination), in, replyOut, options);
+    }
+
+    /**
+     * {@link #receive(Path, ReadableByteChannel, WritableByteChannel, Options)} into the folder that
+     * {@code destinations} opens. Without {@link Options#extensions()} that is its default folder, opened before
+     * anything is read; with them, the folder a {@link Preamble} asks for (or the default), opened after the
+     * preamble and before any entry is written, and the thread is confined to it then.
+     */
+    public static Reply receive(Destinations destinations, ReadableByteChannel in, WritableByteChannel replyOut,
+                                Options options) throws IOException {
+        Unpacker u = new Unpacker(in, destinations, options);
+        if (!options.extensions()) {
+            try {
+                u.openRoot(null);
+            } catch (Refusal r) {
+                throw new IOException("cannot open the destination: " + Errno.describe(r.code));
+            }
+        }
         AtomicReference<Reply> reply = new AtomicReference<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         // Landlock binds the calling thread for good: a fresh platform thread that ends with the job.
         Thread worker = Thread.ofPlatform().name("airlock-unpacker").unstarted(() -> {
             try {
-                Landlock.confineCurrentThreadTo(rootFd);
-                reply.set(receive(rootFd, in, replyOut, options));
+                u.onWorker = true;
+                if (u.rootFd >= 0) {
+                    Landlock.confineCurrentThreadTo(u.rootFd);
+                }
+                reply.set(u.answer(replyOut));
             } catch (Throwable t) {
                 failure.set(t);
             }
@@ -99,7 +141,9 @@ public final class Unpacker {
                 }
             }
         }
-        Posix.closeQuietly(rootFd);
+        if (u.rootFd >= 0) {
+            Posix.closeQuietly(u.rootFd);
+        }
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
@@ -113,33 +157,25 @@ public final class Unpacker {
         return reply.get();
     }
 
-    private static int openDestination(Path destination) throws IOException {
-        byte[] path = destination.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8);
-        try {
-            Posix.mkdirat(Posix.AT_FDCWD, path, 0700);
-        } catch (ErrnoException e) {
-            if (e.errno() == Errno.ENOENT) {
-                throw new IOException("the parent of " + destination + " does not exist");
-            }
-            if (e.errno() != Errno.EEXIST) {
-                throw new IOException("cannot create " + destination + ": " + Errno.describe(e.errno()));
-            }
-        }
-        try {
-            return Posix.openat(Posix.AT_FDCWD, path, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, 0);
-        } catch (ErrnoException e) {
-            throw new IOException("cannot open " + destination + ": " + Errno.describe(e.errno()));
+    /**
+     * Opens the destination for {@code request} and, on the worker thread, confines the thread to it. Only then
+     * does the session write anything.
+     */
+    private void openRoot(String request) throws Refusal, IOException {
+        rootFd = destinations.open(request, options.allowAllNames());
+        tree = new IncomingTree(rootFd);
+        if (onWorker) {
+            Landlock.confineCurrentThreadTo(rootFd);
         }
     }
 
     /**
-     * Receives a stream into the open directory {@code rootFd} on the calling thread (no confinement of its own)
-     * and writes the reply. I/O errors on the input or the destination become the reply's error code. A reply that
-     * cannot be written (the sender has gone) is still returned.
+     * Runs the session and writes the reply (with the conflict report when the sender asked for one). I/O errors
+     * on the input or the destination become the reply's error code. A reply that cannot be written (the sender
+     * has gone) is still returned.
      */
-    static Reply receive(int rootFd, ReadableByteChannel in, WritableByteChannel replyOut, Options options) {
-        Unpacker u = new Unpacker(in, rootFd, options);
-        Reply reply = u.run();
+    private Reply answer(WritableByteChannel replyOut) {
+        Reply reply = run();
         ByteBuffer out = ByteBuffer.wrap(reply.encode());
         try {
             while (out.hasRemaining()) {
@@ -154,7 +190,7 @@ public final class Unpacker {
     private Reply run() {
         int code = 0;
         byte[] reported = null;
-        try (tree) {
+        try {
             while (next()) {
                 // loop until the end marker
             }
@@ -165,19 +201,29 @@ public final class Unpacker {
             code = e.errno();
         } catch (IOException e) {
             code = Errno.EIO;
+        } finally {
+            if (tree != null) {
+                tree.close();
+            }
         }
-        try {
-            tree.sync();
-        } catch (ErrnoException e) {
-            code = e.errno();
+        if (tree != null) {
+            try {
+                tree.sync();
+            } catch (ErrnoException e) {
+                code = e.errno();
+            }
         }
-        return new Reply(code, reader.crc(), reported != null ? reported : lastName);
+        return new Reply(code, reader.crc(), reported != null ? reported : lastName,
+                reportWanted ? conflicts.report() : null);
     }
 
     /** Handles one entry; false after the end marker. */
     private boolean next() throws Refusal, IOException {
         FileHeader h = readHeader();
         if (h.isEnd()) {
+            if (tree == null) {
+                openRoot(null);
+            }
             return false;
         }
         // Until this entry's name is read there is no name to report: the previous entry arrived intact.
@@ -194,6 +240,13 @@ public final class Unpacker {
         }
         byte[] name = Arrays.copyOf(raw, raw.length - 1);
         lastName = name;
+        if (tree == null) {
+            if (options.extensions() && Preamble.isPreamble(h, name)) {
+                preamble(h);
+                return true;
+            }
+            openRoot(null);
+        }
         if (NameRules.checkName(name, options.allowAllNames()) != NameRules.OK) {
             throw new Refusal(Errno.EILSEQ);
         }
@@ -213,6 +266,31 @@ public final class Unpacker {
             default -> throw new Refusal(Errno.EINVAL);
         }
         return true;
+    }
+
+    /** airlock's pseudo-entry: what the sender reads, and where the files go. */
+    private void preamble(FileHeader h) throws Refusal, IOException {
+        if (h.filelen() < 0 || h.filelen() > Preamble.MAX_BODY) {
+            throw new Refusal(Errno.EINVAL);
+        }
+        Preamble p = Preamble.parse(readBytes((int) h.filelen(), FilecopyErrors.LEGAL_EOF));
+        if (p == null) {
+            throw new Refusal(Errno.EOPNOTSUPP);
+        }
+        reportWanted = p.report();
+        try {
+            openRoot(p.to());
+        } catch (Refusal r) {
+            throw new Refusal(r.code, p.to().getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * The receiver's choice for this session. Skipping is only for a sender that reads the report: any other
+     * (Qubes' qvm-move) would take a skipped file for delivered and delete its only copy.
+     */
+    private ConflictMode conflictMode() {
+        return options.conflicts() == ConflictMode.SKIP && !reportWanted ? ConflictMode.FAIL : options.conflicts();
     }
 
     private FileHeader readHeader() throws Refusal, IOException {
@@ -243,7 +321,7 @@ public final class Unpacker {
         }
     }
 
-    private void regularFile(FileHeader h, byte[] name, int mode) throws Refusal, IOException {
+    private void regularFile(FileHeader h, byte[] name, int permissions) throws Refusal, IOException {
         long size = h.filelen();
         // A u64 above Long.MAX_VALUE reads as negative: no limit can admit it.
         if (size < 0 || options.maxBytes() > 0 && size > options.maxBytes() - bytes) {
@@ -251,17 +329,100 @@ public final class Unpacker {
         }
         bytes += size;
         byte[] base = IncomingTree.baseName(name);
+        ConflictMode mode = conflictMode();
         try (IncomingTree.Parent parent = tree.parentOf(name)) {
-            IncomingTree.requireAbsent(parent.fd(), base);
+            if (mode != ConflictMode.RENAME && taken(parent.fd(), base, mode)) {
+                body(size, chunk -> { });
+                conflicts.skipped(name);
+                return;
+            }
             try (IncomingTree.Incoming file = tree.create(parent.fd())) {
-                try {
-                    reader.copyBody(size, file::write);
-                } catch (StreamTruncatedException e) {
-                    throw new Refusal(FilecopyErrors.LEGAL_EOF);
-                }
-                file.publish(base, size, mode, h);
+                body(size, file::write);
+                // Each candidate is linked exclusively: a name taken meanwhile, even by a file created an instant
+                // ago, makes the link fail, and what is there stays.
+                place(name, candidate -> file.publish(candidate, size, permissions, h), mode);
             }
         }
+    }
+
+    private void body(long size, StreamReader.BodySink sink) throws Refusal, IOException {
+        try {
+            reader.copyBody(size, sink);
+        } catch (StreamTruncatedException e) {
+            throw new Refusal(FilecopyErrors.LEGAL_EOF);
+        }
+    }
+
+    /** Whether {@code base} is taken and to be skipped; under FAIL a taken name ends the session (EEXIST). */
+    private static boolean taken(int dirFd, byte[] base, ConflictMode conflicts) throws Refusal, ErrnoException {
+        try {
+            IncomingTree.requireAbsent(dirFd, base);
+            return false;
+        } catch (Refusal r) {
+            if (conflicts == ConflictMode.SKIP) {
+                return true;
+            }
+            throw r;
+        }
+    }
+
+    /** Creates one entry under a name that nothing else has. */
+    private interface Placer {
+        void at(byte[] base) throws Refusal, ErrnoException;
+    }
+
+    /**
+     * Places entry {@code name} under its base name or, when that is taken, as the conflict mode says: skipped,
+     * or under the first free {@link #candidate}. Only the link or symlink call decides what is free, so a name
+     * taken after a check is never replaced.
+     */
+    private void place(byte[] name, Placer placer, ConflictMode mode) throws Refusal, ErrnoException {
+        byte[] base = IncomingTree.baseName(name);
+        for (int n = 0; ; n++) {
+            try {
+                placer.at(n == 0 ? base : candidate(base, n));
+                if (n > 0) {
+                    conflicts.renamed(name, withBase(name, candidate(base, n)));
+                }
+                return;
+            } catch (Refusal r) {
+                if (r.code != Errno.EEXIST || mode == ConflictMode.FAIL) {
+                    throw r;
+                }
+                if (mode == ConflictMode.SKIP) {
+                    conflicts.skipped(name);
+                    return;
+                }
+                if (n >= MAX_RENAME_ATTEMPTS) {
+                    throw new Refusal(Errno.EEXIST);
+                }
+            }
+        }
+    }
+
+    /** {@code name (n).ext}; a leading dot (a hidden file) is not an extension. */
+    static byte[] candidate(byte[] base, int n) {
+        int dot = -1;
+        for (int i = base.length - 1; i > 0; i--) {
+            if (base[i] == '.') {
+                dot = i;
+                break;
+            }
+        }
+        int split = dot > 0 ? dot : base.length;
+        byte[] suffix = (" (" + n + ")").getBytes(StandardCharsets.US_ASCII);
+        byte[] out = new byte[base.length + suffix.length];
+        System.arraycopy(base, 0, out, 0, split);
+        System.arraycopy(suffix, 0, out, split, suffix.length);
+        System.arraycopy(base, split, out, split + suffix.length, base.length - split);
+        return out;
+    }
+
+    private static byte[] withBase(byte[] name, byte[] base) {
+        int slash = IncomingTree.lastSlash(name);
+        byte[] out = Arrays.copyOf(name, slash + 1 + base.length);
+        System.arraycopy(base, 0, out, slash + 1, base.length);
+        return out;
     }
 
     private void symlink(FileHeader h, byte[] name) throws Refusal, IOException {
@@ -274,7 +435,7 @@ public final class Unpacker {
             throw new Refusal(verdict, target);
         }
         try (IncomingTree.Parent parent = tree.parentOf(name)) {
-            tree.symlink(parent.fd(), IncomingTree.baseName(name), target);
+            place(name, candidate -> tree.symlink(parent.fd(), candidate, target), conflictMode());
         }
     }
 }

@@ -189,6 +189,7 @@ public final class PendriveDaemon {
         String what = "send " + dest + (seq != 0 ? " " + seq : "");
         long image;
         boolean fromDisposable;
+        boolean halted;
         synchronized (lock) {
             State s = state0(src);
             Outcome bad = checkSender(s, src + ": " + what);
@@ -202,15 +203,19 @@ public final class PendriveDaemon {
                 return refused(src + ": " + what + " refused: transaction mismatch (this disposable may only send "
                         + "to " + s.allowedDest + " in transaction " + s.allowedSeq + ")");
             }
-            if (!host.isRunning(dest)) {
+            halted = !host.isRunning(dest);
+            // A disposable answers its own transaction, whose receiver runs: it never starts one.
+            if (halted && s.disposable) {
                 return refused(src + ": " + what + " refused: " + dest + " does not exist or does not run");
             }
-            if (host.isUnbound(dest)) {
-                return refused(src + ": " + what + " refused: " + unboundReason(dest));
-            }
-            State d = state0(dest);
-            if (d.receiving == Receiving.WAITS_TO_UMOUNT) {
-                return nonMatching(src + ": " + what, d);
+            if (!halted) {
+                if (host.isUnbound(dest)) {
+                    return refused(src + ": " + what + " refused: " + unboundReason(dest));
+                }
+                State d = state0(dest);
+                if (d.receiving == Receiving.WAITS_TO_UMOUNT) {
+                    return nonMatching(src + ": " + what, d);
+                }
             }
             image = s.sendSeq;
             fromDisposable = s.disposable;
@@ -218,8 +223,15 @@ public final class PendriveDaemon {
         }
         // Ordinary transfers never carry a transaction: only a disposable answers one.
         int transaction = fromDisposable ? seq : 0;
-        boolean authorized = ask(src, () -> fromDisposable || approval.authorizeTransfer(src, dest));
+        // A halted receiver is started by the approval (outside the lock: starting it reports to this daemon) when
+        // the policy's rule allows autostart; else the answer is no, as it always was.
+        boolean authorized = ask(src, () -> fromDisposable
+                || (halted ? approval.authorizeTransferStarting(src, dest) : approval.authorizeTransfer(src, dest)));
         synchronized (lock) {
+            if (halted && !authorized) {
+                return refused(src + ": " + what + " refused: " + dest + " does not exist or does not run, and the "
+                        + "policy did not allow starting it for the transfer (that takes a rule with autostart)");
+            }
             Outcome stale = revalidate(src, dest, image, what);
             if (stale != null) {
                 return stale;

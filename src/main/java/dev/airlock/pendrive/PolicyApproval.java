@@ -3,6 +3,7 @@ package dev.airlock.pendrive;
 import dev.airlock.policy.Decision;
 import dev.airlock.policy.Request;
 
+import java.io.IOException;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -29,35 +30,51 @@ public final class PolicyApproval implements Approval {
         Decision ask(String question, Request request, Decision.Ask ask) throws InterruptedException;
     }
 
+    /** Starts a halted domain and returns once it runs. */
+    public interface Starter {
+        void start(String domain) throws IOException;
+    }
+
     private final Function<Request, Decision> policy;
     private final Prompt prompt;
     private final Consumer<String> log;
+    private final Starter starter;
 
     /**
      * @param policy decides a request with the policy in force (for example {@code PolicyStore::evaluate} with
      *               the registry's view)
      * @param prompt the trusted prompt
      * @param log where each decision's reason goes
+     * @param starter starts a halted receiver whose transfer the policy allowed with autostart
      */
-    public PolicyApproval(Function<Request, Decision> policy, Prompt prompt, Consumer<String> log) {
+    public PolicyApproval(Function<Request, Decision> policy, Prompt prompt, Consumer<String> log,
+                          Starter starter) {
         this.policy = Objects.requireNonNull(policy);
         this.prompt = Objects.requireNonNull(prompt);
         this.log = Objects.requireNonNull(log);
+        this.starter = Objects.requireNonNull(starter);
     }
 
     @Override
     public boolean authorizeTransfer(String source, String dest) throws InterruptedException {
         return decide(SEND_SERVICE, source, dest,
-                "Do you authorize pendrive transfer from " + source + " to " + dest + "?");
+                "Do you authorize pendrive transfer from " + source + " to " + dest + "?", false);
+    }
+
+    @Override
+    public boolean authorizeTransferStarting(String source, String dest) throws InterruptedException {
+        return decide(SEND_SERVICE, source, dest, "Do you authorize pendrive transfer from " + source + " to "
+                + dest + "? " + dest + " is not running and will be started.", true);
     }
 
     @Override
     public boolean waitForRelease(String source, String dest) throws InterruptedException {
         return decide(WAIT_SERVICE, source, dest, dest + " still holds a pendrive. Wait until " + dest
-                + " releases it, then transfer the pendrive from " + source + "?");
+                + " releases it, then transfer the pendrive from " + source + "?", false);
     }
 
-    private boolean decide(String service, String source, String dest, String question)
+    /** {@code start}: the receiver is halted, and a yes also needs the rule's autostart and a successful start. */
+    private boolean decide(String service, String source, String dest, String question, boolean start)
             throws InterruptedException {
         Request request;
         try {
@@ -67,6 +84,16 @@ public final class PolicyApproval implements Approval {
             return false;
         }
         Decision d = policy.apply(request);
+        boolean autostart = switch (d) {
+            case Decision.Allow a -> a.autostart();
+            case Decision.Ask a -> a.autostart();
+            case Decision.Deny n -> false;
+        };
+        if (start && !autostart && !(d instanceof Decision.Deny)) {
+            log.accept(service + " from " + source + " to " + dest + ": denied: " + dest + " is not running and the "
+                    + "rule says autostart=no (" + d.reason() + ")");
+            return false;
+        }
         if (d instanceof Decision.Ask ask) {
             if (!ask.targetsForAsk().contains(dest)) {
                 log.accept(service + " from " + source + " to " + dest + ": denied: the policy asks, but does not "
@@ -76,6 +103,18 @@ public final class PolicyApproval implements Approval {
             d = prompt.ask(question, request, ask);
         }
         boolean yes = d instanceof Decision.Allow allow && allow.target().equals(dest);
+        if (yes && start) {
+            try {
+                starter.start(dest);
+            } catch (IOException | RuntimeException e) {
+                log.accept(service + " from " + source + " to " + dest + ": allowed, but " + dest
+                        + " could not be started: " + e.getMessage());
+                return false;
+            }
+            log.accept(service + " from " + source + " to " + dest + ": allowed: " + d.reason() + "; " + dest
+                    + " started for the transfer (autostart)");
+            return true;
+        }
         log.accept(service + " from " + source + " to " + dest + ": " + (yes ? "allowed" : "denied") + ": "
                 + d.reason());
         return yes;

@@ -55,6 +55,8 @@ class StalePendriveSourceTest {
                     (question, request, ask) -> {
                         asked.incrementAndGet();
                         return null;
+                    }, domain -> {
+                        throw new AssertionError("no domain is started here, yet " + domain + " was");
                     });
             assertThat(current.authorizeTransfer("work", "vault")).as("the domain's own sandbox").isTrue();
 
@@ -62,6 +64,8 @@ class StalePendriveSourceTest {
                     (question, request, ask) -> {
                         asked.incrementAndGet();
                         return null;
+                    }, domain -> {
+                        throw new AssertionError("no domain is started here, yet " + domain + " was");
                     });
 
             assertThat(stale.authorizeTransfer("work", "vault")).isFalse();

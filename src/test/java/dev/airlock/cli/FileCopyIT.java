@@ -201,6 +201,45 @@ class FileCopyIT {
     }
 
     @Test
+    void moveToAReceiverThatSkipsKeepsOnlyTheSkippedSource() throws Exception {
+        assertThat(sh("personal", "mkdir -p QubesIncoming/work .config/airlock && echo old > QubesIncoming/work/x.txt"
+                + " && echo skip > .config/airlock/incoming-conflicts").code()).isZero();
+        try {
+            CompletableFuture<Result> move = inBackground("work", "echo new > x.txt && echo y > y.txt"
+                    + " && qvm-move-to-vm personal x.txt y.txt");
+            approve("personal");
+            Result r = move.get();
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.err()).contains("skipped \"x.txt\"").contains("kept \"x.txt\"");
+            assertThat(sh("work", "cat x.txt").out()).isEqualTo("new\n");
+            assertThat(sh("work", "test -e y.txt").code()).isNotZero();
+            assertThat(Files.readString(incoming("personal").resolve("x.txt"))).isEqualTo("old\n");
+            assertThat(Files.readString(incoming("personal").resolve("y.txt"))).isEqualTo("y\n");
+        } finally {
+            sh("personal", "rm -rf .config/airlock");
+            sh("work", "rm -f x.txt y.txt");
+        }
+    }
+
+    @Test
+    void copyIntoARequestedFolderAndAFolderTheReceiverDidNotList() throws Exception {
+        CompletableFuture<Result> copy = inBackground("work", "echo data > t.txt"
+                + " && qvm-copy-to-vm --to inbox/2026 personal t.txt");
+        approve("personal");
+        Result r = copy.get();
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readString(incoming("personal").resolve("inbox/2026/t.txt"))).isEqualTo("data\n");
+
+        CompletableFuture<Result> refused = inBackground("work", "qvm-copy-to-vm --to '~/Documents' personal t.txt");
+        approve("personal");
+        Result no = refused.get();
+        assertThat(no.code()).isNotZero();
+        assertThat(no.err()).contains("does not allow delivery into").doesNotContain("Exception");
+        assertThat(sh("personal", "test -e Documents/t.txt").code()).isNotZero();
+        sh("work", "rm -f t.txt");
+    }
+
+    @Test
     void nameThatNeedsAllowAllNamesAsksForIt() throws Exception {
         CompletableFuture<Result> copy = inBackground("work", "echo tab > \"$(printf 't\\tb')\" && qvm-copy-to-vm"
                 + " personal \"$(printf 't\\tb')\"");

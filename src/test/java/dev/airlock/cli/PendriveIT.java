@@ -44,6 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
 class PendriveIT {
     private static final String POLICY = """
             airlock.PendriveSend * work     personal allow
+            airlock.PendriveSend * work     archive  allow
+            airlock.PendriveSend * work     sleeper  allow autostart=no
             airlock.PendriveSend * personal work     ask
             airlock.PendriveSend * @anyvm   @anyvm   deny
             qubes.OpenInVM       * work     @dispvm  allow
@@ -69,7 +71,11 @@ class PendriveIT {
         Registry registry = Registry.open(home.root());
         registry.update(d -> d.add(Domain.of("dvm", DomainClass.APP_VM, Label.GRAY).withTemplateForDispvms(true))
                 .add(Domain.of("work", DomainClass.APP_VM, Label.RED).withDefaultDispvm("dvm"))
-                .add(Domain.of("personal", DomainClass.APP_VM, Label.GREEN)));
+                .add(Domain.of("personal", DomainClass.APP_VM, Label.GREEN))
+                .add(Domain.of("archive", DomainClass.APP_VM, Label.BLUE))
+                .add(Domain.of("sleeper", DomainClass.APP_VM, Label.BLUE)));
+        DomainFolder.create(registry.domainFolder("archive"));
+        DomainFolder.create(registry.domainFolder("sleeper"));
         DomainFolder.create(registry.domainFolder("work"));
         DomainFolder.create(registry.domainFolder("personal"));
         DomainFolder.create(registry.domainFolder("dvm"));
@@ -196,6 +202,21 @@ class PendriveIT {
         assertThat(incomingReport("work")).contains("pendrive-personal");
         assertThat(homeOf("work").resolve("QubesIncoming/pendrive-personal/s.txt")).hasContent("secret");
         assertThat(run("work", "qubes_penctl", "umount").code()).isZero();
+    }
+
+    @Test
+    void haltedDestinationIsStartedOnlyWhenThePolicyAllowsAutostart() throws Exception {
+        Result no = sh("work", "echo x > x.txt && qvm-copy-to-vm --pendrive sleeper x.txt");
+        assertThat(no.code()).isEqualTo(126);
+        assertThat(no.err()).contains("sleeper does not exist or does not run").doesNotContain("Exception");
+        assertThat(homeOf("sleeper").resolve("QubesIncoming")).doesNotExist();
+        assertThat(Files.readString(home.auditLog())).doesNotContain("sleeper started");
+        assertThat(run("work", "qubes_penctl", "send", "archive").code()).isZero();
+        assertThat(incomingReport("archive")).contains("pendrive-work");
+        assertThat(homeOf("archive").resolve("QubesIncoming/pendrive-work/x.txt")).hasContent("x");
+        assertThat(run("archive", "qubes_penctl", "umount").code()).isZero();
+        assertThat(Files.readString(home.auditLog())).contains("archive started for the transfer (autostart)");
+        assertThat(imagesOnDisk()).isZero();
     }
 
     @Test

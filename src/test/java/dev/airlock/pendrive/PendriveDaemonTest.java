@@ -86,6 +86,50 @@ class PendriveDaemonTest {
     }
 
     @Test
+    void haltedReceiverGetsThePendriveOnlyWhenTheApprovalStartedIt() throws Exception {
+        host.running.remove("personal");
+        List<String> starts = new ArrayList<>();
+        Approval starting = new Approval() {
+            @Override
+            public boolean authorizeTransfer(String source, String dest) {
+                throw new AssertionError("a halted receiver must be asked about with its start");
+            }
+
+            @Override
+            public boolean authorizeTransferStarting(String source, String dest) {
+                starts.add(source + " " + dest);
+                synchronized (host) {
+                    host.running.add(dest);
+                }
+                return true;
+            }
+
+            @Override
+            public boolean waitForRelease(String source, String dest) {
+                return true;
+            }
+        };
+        PendriveDaemon d = new PendriveDaemon(host, starting, log::add);
+        served(d.handle("work", "new"));
+        served(d.handle("work", "send personal"));
+        assertThat(starts).containsExactly("work personal");
+        assertThat(d.state("personal").receiving()).isEqualTo(Receiving.HAS_LOADED_PENDRIVE);
+        d.domainGone("work");
+        d.domainGone("personal");
+    }
+
+    @Test
+    void haltedReceiverThatWasNotStartedGetsNothing() throws Exception {
+        host.running.remove("personal");
+        served(req("work", "new"));
+        // ScriptedApproval cannot start domains: the default answer is no, and nothing is attached.
+        refused(req("work", "send personal"), "did not allow starting it");
+        assertThat(host.events).containsExactly("create 1 work", "attach 1 work xvdg");
+        assertThat(daemon.state("work").sending()).isEqualTo(Sending.HAS_CLEAN_PENDRIVE);
+        daemon.domainGone("work");
+    }
+
+    @Test
     void sendToItselfRefused() throws Exception {
         served(req("work", "new"));
         refused(req("work", "send work"), "cannot send to itself");

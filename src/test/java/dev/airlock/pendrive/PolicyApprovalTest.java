@@ -38,7 +38,33 @@ class PolicyApprovalTest {
             return answer == null ? new Decision.Deny(ask.requestedTarget(), ask.rule(), true, "the user denied")
                     : ask.answer(answer);
         };
-        return new PolicyApproval(r -> store.evaluate(r, DOMAINS), prompt, log::add);
+        return new PolicyApproval(r -> store.evaluate(r, DOMAINS), prompt, log::add, started::add);
+    }
+
+    private final List<String> started = new ArrayList<>();
+
+    @Test
+    void haltedReceiverIsStartedOnlyWhenTheRuleAllowsAutostart() throws Exception {
+        PolicyApproval a = approval("airlock.PendriveSend * work personal allow autostart=no\n"
+                + "airlock.PendriveSend * work vault deny\n"
+                + "airlock.PendriveSend * work untrusted allow\n");
+        assertThat(a.authorizeTransferStarting("work", "personal")).isFalse();
+        assertThat(a.authorizeTransferStarting("work", "vault")).isFalse();
+        assertThat(started).isEmpty();
+        assertThat(a.authorizeTransferStarting("work", "untrusted")).isTrue();
+        assertThat(started).containsExactly("untrusted");
+        assertThat(log.getLast()).contains("started for the transfer");
+    }
+
+    @Test
+    void haltedReceiverIsStartedAfterTheUserSaysYes() throws Exception {
+        PolicyApproval a = approval("airlock.PendriveSend * work personal ask\n");
+        assertThat(a.authorizeTransferStarting("work", "personal")).isFalse();
+        assertThat(started).isEmpty();
+        answer = "personal";
+        assertThat(a.authorizeTransferStarting("work", "personal")).isTrue();
+        assertThat(started).containsExactly("personal");
+        assertThat(questions.getLast()).contains("will be started");
     }
 
     @Test
