@@ -44,7 +44,9 @@ public record SandboxLimits(long tmpfsBytes, int maxProcs, int openFiles) {
      * {@code setpriv}, as lowering needs no privilege and the domain, without capabilities, can never raise them.
      */
     public List<String> prlimit() {
-        List<String> a = new ArrayList<>(List.of(PRLIMIT, "--nofile=" + openFiles + ":" + openFiles));
+        // No core dumps: where the host pipes them to a helper (core_pattern "|..."), that helper runs as root on
+        // whatever a crashing domain process left in its memory.
+        List<String> a = new ArrayList<>(List.of(PRLIMIT, "--core=0:0", "--nofile=" + openFiles + ":" + openFiles));
         if (maxProcs > 0) {
             a.add("--nproc=" + maxProcs + ":" + maxProcs);
         }

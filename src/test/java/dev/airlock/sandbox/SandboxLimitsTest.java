@@ -40,10 +40,10 @@ class SandboxLimitsTest {
     }
 
     @Test
-    void rlimitsAreSetSoftAndHardAlikeSoTheDomainCannotRaiseThem() {
+    void rlimitsAreSetSoftAndHardAlikeSoTheDomainCannotRaiseThemAndItDumpsNoCoreToTheHost() {
         assertThat(new SandboxLimits(64 << 20, 96, 1024).prlimit()).containsExactly("/usr/bin/prlimit",
-                "--nofile=1024:1024", "--nproc=96:96", "--");
+                "--core=0:0", "--nofile=1024:1024", "--nproc=96:96", "--");
         assertThat(new SandboxLimits(64 << 20, 0, 1024).prlimit()).as("no RLIMIT_NPROC for the user's own uid")
-                .containsExactly("/usr/bin/prlimit", "--nofile=1024:1024", "--");
+                .containsExactly("/usr/bin/prlimit", "--core=0:0", "--nofile=1024:1024", "--");
     }
 }

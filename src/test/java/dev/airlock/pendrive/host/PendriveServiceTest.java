@@ -368,8 +368,9 @@ class PendriveServiceTest {
     void busyReceiverMakesTheSenderWaitUntilItReleases() throws Exception {
         penctl("work", "new");
         assertThat(penctl("work", "send personal").served()).isTrue();
-        penctl("vault", "new");
-        assertThat(penctl("vault", "send personal").served()).isTrue();
+        assertThat(penctl("vault", "new").served()).isTrue();
+        Penctl.Result waiting = penctl("vault", "send personal");
+        assertThat(waiting.served()).as(waiting.text()).isTrue();
         assertThat(answers.asked).containsExactly("work->personal", "vault->personal", "wait vault->personal");
         assertThat(service.daemon().state("personal").waitingSender()).isEqualTo("vault");
         try (PenChannel ch = channel("personal")) {
