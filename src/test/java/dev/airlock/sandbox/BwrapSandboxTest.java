@@ -1,5 +1,7 @@
 package dev.airlock.sandbox;
 
+import dev.airlock.sys.Trees;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,7 +50,6 @@ class BwrapSandboxTest {
     private static Bwrap launcher;
     private static HostUser user;
     private static SandboxSpec work;
-    private static SandboxSpec withClasses;
     private static Path personalSecret;
     private static Path adminSocket;
     private static Path workHome;
@@ -85,9 +86,6 @@ class BwrapSandboxTest {
         user = HostUser.forHome(workHome);
         Path install = Path.of(Bwrap.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
         work = SandboxSpec.of("work", workHome, channel, install, Path.of(System.getProperty("java.home")));
-        // The build's classes, which a domain no longer sees in /opt/airlock, for the probe alone.
-        withClasses = new SandboxSpec("work", work.home(), channel, install, work.jdkHome(),
-                List.of(install.resolve("test-classes"), install.resolve("classes")));
     }
 
     /** Each test, not the class, is skipped: so the report counts them and shows the reason for each. */
@@ -185,9 +183,21 @@ class BwrapSandboxTest {
                 throw new UncheckedIOException(e);
             }
         });
-        Path install = work.installDir();
-        String out = run(withClasses, javaBin() + " -cp " + install.resolve("test-classes") + ":"
-                + install.resolve("classes") + " " + AgentProbe.class.getName());
+        // The probe travels in the domain's home: a domain sees no build folder in /opt/airlock, and a binding at
+        // the build's own path would lie under the sandbox's /tmp when the build does (a clone in /tmp).
+        String classFile = AgentProbe.class.getName().replace('.', '/') + ".class";
+        Path probe = workHome.resolve("probe");
+        Path copy = probe.resolve(classFile);
+        Files.createDirectories(copy.getParent());
+        try (InputStream in = AgentProbe.class.getResourceAsStream("/" + classFile)) {
+            Files.copy(in, copy);
+        }
+        String out;
+        try {
+            out = run(javaBin() + " -cp " + Bwrap.HOME + "/probe " + AgentProbe.class.getName());
+        } finally {
+            Trees.delete(probe);
+        }
         assertThat(out).isEqualTo("sent\n");
         assertThat(received.get(30, TimeUnit.SECONDS)).isEqualTo("hello from work\n");
     }
@@ -279,11 +289,7 @@ class BwrapSandboxTest {
 
     /** Runs {@code script} with bash in work's sandbox; returns standard output and error together. */
     private static String run(String script) throws Exception {
-        return run(work, script);
-    }
-
-    private static String run(SandboxSpec spec, String script) throws Exception {
-        Process p = launcher.processBuilder(spec, user, List.of("bash", "-c", script)).redirectErrorStream(true)
+        Process p = launcher.processBuilder(work, user, List.of("bash", "-c", script)).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         String out;
         try (InputStream in = p.getInputStream()) {
