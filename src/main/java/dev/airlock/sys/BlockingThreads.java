@@ -21,4 +21,23 @@ public final class BlockingThreads {
     public static Future<?> start(Runnable task) {
         return POOL.submit(task);
     }
+
+    /**
+     * Waits until {@code t} has ended, even when interrupted (the interrupt is kept for the caller): for a thread
+     * that uses descriptors the caller closes once it returns, which must not be closed under it.
+     */
+    public static void joinUninterruptibly(Thread t) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }

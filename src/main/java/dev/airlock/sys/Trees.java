@@ -155,19 +155,8 @@ public final class Trees {
                 }
             });
             t.start();
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    t.join();
-                    break;
-                } catch (InterruptedException e) {
-                    // The thread uses descriptors that the caller closes: it must end first.
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            // The thread uses descriptors that the caller closes: it must end first.
+            BlockingThreads.joinUninterruptibly(t);
             if (failed.get() != null) {
                 throw failed.get();
             }

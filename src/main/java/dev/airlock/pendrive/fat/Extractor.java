@@ -3,6 +3,7 @@ package dev.airlock.pendrive.fat;
 import dev.airlock.filecopy.FileHeader;
 import dev.airlock.filecopy.Reply;
 import dev.airlock.filecopy.Unpacker;
+import dev.airlock.sys.BlockingThreads;
 import dev.airlock.sys.Errno;
 import dev.airlock.sys.Stat;
 
@@ -62,7 +63,7 @@ public final class Extractor {
             reply = Unpacker.receive(destination, source, Channels.newChannel(OutputStream.nullOutputStream()), limits);
         } finally {
             // The source is closed: a producer still writing fails at once instead of waiting for a reader.
-            joinUninterruptibly(producer);
+            BlockingThreads.joinUninterruptibly(producer);
         }
         switch (readFailure.get()) {
             case FatException e -> throw e;
@@ -81,21 +82,6 @@ public final class Extractor {
             throw e;
         }
         return summary[0];
-    }
-
-    private static void joinUninterruptibly(Thread t) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                t.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** Writes the stream of the whole tree, ending with the end marker. */
