@@ -142,6 +142,13 @@ final class DomainRunner implements AutoCloseable {
     void refreshAotCache() throws IOException {
         if (BwrapCheck.check() instanceof BwrapCheck.Ready ready) {
             Files.createDirectories(home.run());
+            if (isRoot()) {
+                // The training runs as a user of its own, who must pass through to its scratch home, as a domain's
+                // user must to its socket; before the first domain starts, nothing has opened the way yet.
+                for (Path p : List.of(home.root(), home.run())) {
+                    Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx--x--x"));
+                }
+            }
             AotCache.refresh(ready.launcher(), installDir, jdkHome, Files.createTempDirectory(home.run(), "aot"));
         }
     }
