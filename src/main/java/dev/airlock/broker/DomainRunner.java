@@ -141,15 +141,14 @@ final class DomainRunner implements AutoCloseable {
      */
     void refreshAotCache() throws IOException {
         if (BwrapCheck.check() instanceof BwrapCheck.Ready ready) {
-            Files.createDirectories(home.run());
             if (isRoot()) {
                 // The training runs as a user of its own, who must pass through to its scratch home, as a domain's
-                // user must to its socket; before the first domain starts, nothing has opened the way yet.
-                for (Path p : List.of(home.root(), home.run())) {
-                    Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx--x--x"));
-                }
+                // user must to its home; before the first domain starts, nothing has opened the way yet. Its scratch
+                // is beside run/, which stays private until a domain needs it.
+                Files.setPosixFilePermissions(home.root(), PosixFilePermissions.fromString("rwx--x--x"));
             }
-            AotCache.refresh(ready.launcher(), installDir, jdkHome, Files.createTempDirectory(home.run(), "aot"));
+            AotCache.refresh(ready.launcher(), installDir, jdkHome,
+                    Files.createTempDirectory(home.root(), "aot-training"));
         }
     }
 

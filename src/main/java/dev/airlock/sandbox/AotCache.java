@@ -97,7 +97,7 @@ public final class AotCache {
             try {
                 Trees.deleteForcibly(scratch);
             } catch (IOException e) {
-                // A leftover scratch folder under the broker's run folder holds only the training's copy.
+                // A leftover scratch folder in the broker's home holds only the training's copy.
             }
         }
     }
