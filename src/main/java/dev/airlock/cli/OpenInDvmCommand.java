@@ -48,7 +48,8 @@ import java.util.regex.Pattern;
                         + "symlink is followed to its file, which must be a regular file; an edit replaces that "
                         + "file atomically, keeping its mode (and owner, when run as root), unless it changed "
                         + "meanwhile: then both are kept and the edit is saved beside it as NAME.edited.EXT.",
-                "Limit: files and replies up to 1 GiB, or $" + OpenInVmSender.MAX_BYTES_ENV + "."},
+                "Limits, as for domains: a reply (the edit) up to 1 GiB, or $" + OpenInVmSender.MAX_BYTES_ENV
+                        + "; the disposable refuses a file above its own max-bytes (1 GiB by default)."},
         mixinStandardHelpOptions = true,
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:opened (and the edit taken back, or kept beside the file, as said)",

@@ -133,4 +133,18 @@ class GlobalPrefsTest {
             assertThat(r.err()).as(bad).startsWith("ERROR: ").contains("default_dispvm");
         }
     }
+
+    @Test
+    void demoNeverOverwritesTheUsersOwnGlobalDefault() throws IOException {
+        sample();
+        Registry registry = Registry.open(home);
+        ok("prefs", "--global", "default_dispvm", "other-dvm");
+        assertThat(DemoCommand.makeGlobalDefault(registry, "default-dvm")).isFalse();
+        assertThat(run("prefs", "--global", "default_dispvm").out()).isEqualTo("other-dvm\n");
+        ok("prefs", "--global", "default_dispvm", "none");
+        assertThat(DemoCommand.makeGlobalDefault(registry, "work")).as("work is no disposable template").isFalse();
+        assertThat(DemoCommand.makeGlobalDefault(registry, "default-dvm")).isTrue();
+        assertThat(run("prefs", "--global", "default_dispvm").out()).isEqualTo("default-dvm\n");
+        assertThat(DemoCommand.DEFAULT_DVM.label().labelName()).as("red, as Qubes ships it").isEqualTo("red");
+    }
 }
