@@ -1,6 +1,9 @@
 package dev.airlock.cli;
 
 import dev.airlock.domain.Registry;
+import dev.airlock.policy.Decision;
+import dev.airlock.policy.Policy;
+import dev.airlock.policy.Request;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -146,5 +149,22 @@ class GlobalPrefsTest {
         assertThat(DemoCommand.makeGlobalDefault(registry, "default-dvm")).isTrue();
         assertThat(run("prefs", "--global", "default_dispvm").out()).isEqualTo("default-dvm\n");
         assertThat(DemoCommand.DEFAULT_DVM.label().labelName()).as("red, as Qubes ships it").isEqualTo("red");
+    }
+
+    @Test
+    void newDomainsQvmOpenInDvmGoesToTheGlobalDefaultUnlessItSetsItsOwn(@TempDir Path policyDir) throws IOException {
+        sample();
+        Files.writeString(policyDir.resolve("30-user.policy"), "qubes.OpenInVM * @anyvm @dispvm allow\n");
+        Policy policy = Policy.load(policyDir);
+        var view = Registry.open(home).view(name -> false);
+        Decision none = policy.evaluate(Request.of("work", "@dispvm", "qubes.OpenInVM"), view);
+        assertThat(none).as("nothing set anywhere: the reason says what to run").isInstanceOf(Decision.Deny.class);
+        assertThat(none.reason()).contains("airlock prefs --global default_dispvm");
+        ok("prefs", "--global", "default_dispvm", "default-dvm");
+        view = Registry.open(home).view(name -> false);
+        Decision work = policy.evaluate(Request.of("work", "@dispvm", "qubes.OpenInVM"), view);
+        assertThat(((Decision.Allow) work).target()).isEqualTo("@dispvm:default-dvm");
+        Decision own = policy.evaluate(Request.of("own", "@dispvm", "qubes.OpenInVM"), view);
+        assertThat(((Decision.Allow) own).target()).isEqualTo("@dispvm:other-dvm");
     }
 }
