@@ -160,8 +160,7 @@ final class PrefsCommand implements Callable<Integer> {
                 if (template != null) {
                     Domain t = all.get(template).orElseThrow(() -> new IllegalArgumentException(
                             "no such domain: " + template + " (the global default_dispvm must be a disposable "
-                                    + "template: airlock create --class AppVM NAME, then airlock prefs NAME "
-                                    + "template_for_dispvms true)"));
+                                    + "template: airlock create --class DispVM-template NAME)"));
                     if (!t.templateForDispvms()) {
                         throw new IllegalArgumentException(template + " is not a disposable template (set it with: "
                                 + "airlock prefs " + template + " template_for_dispvms true)");
