@@ -78,10 +78,6 @@ final class Handlers {
     private final Map<String, String> env;
     private final Desktop desktop;
 
-    Handlers(Path home, List<Path> mailcaps, MimeDetector detector, Map<String, String> env) {
-        this(home, mailcaps, detector, env, Desktop.none());
-    }
-
     Handlers(Path home, List<Path> mailcaps, MimeDetector detector, Map<String, String> env, Desktop desktop) {
         this.home = home;
         this.mailcaps = List.copyOf(mailcaps);

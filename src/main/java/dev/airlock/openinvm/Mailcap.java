@@ -71,11 +71,6 @@ final class Mailcap {
         return new Mailcap(List.copyOf(entries));
     }
 
-    /** The first entry for {@code mimeType} that runs without a terminal, as RFC 1524 orders them. */
-    Optional<Entry> find(String mimeType) {
-        return findAll(mimeType).stream().filter(e -> !e.needsTerminal()).findFirst();
-    }
-
     /** Every entry for {@code mimeType}, in the file's order, those needing a terminal included. */
     List<Entry> findAll(String mimeType) {
         String t = mimeType.toLowerCase(Locale.ROOT);

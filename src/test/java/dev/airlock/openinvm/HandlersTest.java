@@ -33,7 +33,8 @@ class HandlersTest {
     }
 
     private Handlers handlers(Map<String, String> env) {
-        return new Handlers(home, List.of(home.resolve(".mailcap")), f -> Optional.of("text/plain"), env);
+        return new Handlers(home, List.of(home.resolve(".mailcap")), f -> Optional.of("text/plain"), env,
+                Handlers.Desktop.none());
     }
 
     @Test
@@ -67,7 +68,7 @@ class HandlersTest {
     void typeFromADetectorThatIsNotAMimeTypeIsIgnored() throws Exception {
         Files.writeString(home.resolve(".mailcap"), "*; anything %s\n");
         Handlers h = new Handlers(home, List.of(home.resolve(".mailcap")), f -> Optional.of("*; rm -rf ~"),
-                Map.of());
+                Map.of(), Handlers.Desktop.none());
         assertThat(h.choose(file())).isEmpty();
     }
 

@@ -39,7 +39,7 @@ final class Harness {
         home = Files.createDirectories(root.resolve("home"));
         tempRoot = Files.createDirectories(root.resolve("tmp"));
         editor = new FileEditor(new FileEditor.Settings(timeout, maxBytes, tempRoot, home),
-                new Handlers(home, List.of(home.resolve(".mailcap")), detector, env));
+                new Handlers(home, List.of(home.resolve(".mailcap")), detector, env, Handlers.Desktop.none()));
     }
 
     /** Installs {@code script} as this domain's configured handler ({@code ~/.config/airlock/open-handler}). */

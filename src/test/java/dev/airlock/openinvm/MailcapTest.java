@@ -18,10 +18,12 @@ class MailcapTest {
                 text/*; other %s
                 image; viewer %s
                 """);
-        assertThat(m.find("TEXT/PLAIN")).get().extracting(Mailcap.Entry::command).isEqualTo("edit %s");
-        assertThat(m.find("text/html")).get().extracting(Mailcap.Entry::command).isEqualTo("other %s");
-        assertThat(m.find("image/png")).get().extracting(Mailcap.Entry::command).isEqualTo("viewer %s");
-        assertThat(m.find("application/pdf")).isEmpty();
+        assertThat(m.findAll("TEXT/PLAIN")).extracting(Mailcap.Entry::command)
+                .containsExactly("less %s", "edit %s", "other %s");
+        assertThat(m.findAll("TEXT/PLAIN").getFirst().needsTerminal()).isTrue();
+        assertThat(m.findAll("text/html")).extracting(Mailcap.Entry::command).containsExactly("other %s");
+        assertThat(m.findAll("image/png")).extracting(Mailcap.Entry::command).containsExactly("viewer %s");
+        assertThat(m.findAll("application/pdf")).isEmpty();
     }
 
     @Test
