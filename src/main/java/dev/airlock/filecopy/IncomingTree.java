@@ -1,5 +1,7 @@
 package dev.airlock.filecopy;
 
+import dev.airlock.filecopy.NameRules.LinkTarget;
+import dev.airlock.filecopy.NameRules.Name;
 import dev.airlock.sys.Errno;
 import dev.airlock.sys.ErrnoException;
 import dev.airlock.sys.Posix;
@@ -13,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -33,7 +36,7 @@ final class IncomingTree implements AutoCloseable {
     private enum LinkMethod { EMPTY_PATH, PROC_FD, NAMED_TEMP }
 
     /** A directory opened by its first header and waiting for its second. */
-    private record OpenDir(byte[] path, int fd) {
+    private record OpenDir(Name path, int fd) {
     }
 
     /** A parent directory handle; {@code owned} handles are closed after use. */
@@ -55,18 +58,17 @@ final class IncomingTree implements AutoCloseable {
     }
 
     /** The directory that holds {@code name}, resolved without following any symlink. */
-    Parent parentOf(byte[] name) throws Refusal, ErrnoException {
-        int slash = lastSlash(name);
-        if (slash < 0) {
+    Parent parentOf(Name name) throws Refusal, ErrnoException {
+        Optional<Name> dir = name.parent();
+        if (dir.isEmpty()) {
             return new Parent(rootFd, false);
         }
-        byte[] dir = Arrays.copyOf(name, slash);
         for (int i = open.size() - 1; i >= 0; i--) {
-            if (Arrays.equals(open.get(i).path, dir)) {
+            if (open.get(i).path.equals(dir.get())) {
                 return new Parent(open.get(i).fd, false);
             }
         }
-        return new Parent(resolveDirectory(dir), true);
+        return new Parent(resolveDirectory(dir.get().bytes()), true);
     }
 
     private int resolveDirectory(byte[] dir) throws Refusal {
@@ -108,14 +110,14 @@ final class IncomingTree implements AutoCloseable {
     }
 
     /** First header of a directory: create it 0700 (or merge into an existing directory) and keep it open. */
-    void openDirectoryEntry(byte[] name) throws Refusal, ErrnoException {
+    void openDirectoryEntry(Name name) throws Refusal, ErrnoException {
         // A directory opened earlier but never closed by its second header is left as it is (0700).
-        byte[] parentPath = lastSlash(name) < 0 ? null : Arrays.copyOf(name, lastSlash(name));
-        while (!open.isEmpty() && (parentPath == null || !Arrays.equals(open.getLast().path, parentPath))) {
+        Optional<Name> parentPath = name.parent();
+        while (!open.isEmpty() && (parentPath.isEmpty() || !open.getLast().path.equals(parentPath.get()))) {
             Posix.closeQuietly(open.removeLast().fd);
         }
         try (Parent p = parentOf(name)) {
-            byte[] base = baseName(name);
+            byte[] base = name.base();
             try {
                 Posix.mkdirat(p.fd(), base, 0700);
             } catch (ErrnoException e) {
@@ -133,9 +135,9 @@ final class IncomingTree implements AutoCloseable {
     }
 
     /** True when {@code name} is a directory opened by a first header and not yet closed. */
-    boolean isOpenDirectory(byte[] name) {
+    boolean isOpenDirectory(Name name) {
         for (OpenDir d : open) {
-            if (Arrays.equals(d.path, name)) {
+            if (d.path.equals(name)) {
                 return true;
             }
         }
@@ -143,11 +145,11 @@ final class IncomingTree implements AutoCloseable {
     }
 
     /** Second header of a directory: apply its mode and times, then forget it. */
-    void closeDirectoryEntry(byte[] name, int mode, FileHeader h) throws ErrnoException {
+    void closeDirectoryEntry(Name name, int mode, FileHeader h) throws ErrnoException {
         while (!open.isEmpty()) {
             OpenDir d = open.removeLast();
             try {
-                if (Arrays.equals(d.path, name)) {
+                if (d.path.equals(name)) {
                     Posix.fchmod(d.fd, mode);
                     Posix.futimens(d.fd, h.atime(), (int) h.atimeNsec(), h.mtime(), (int) h.mtimeNsec());
                     return;
@@ -171,9 +173,9 @@ final class IncomingTree implements AutoCloseable {
         throw new Refusal(Errno.EEXIST);
     }
 
-    void symlink(int dirFd, byte[] base, byte[] target) throws Refusal, ErrnoException {
+    void symlink(int dirFd, byte[] base, LinkTarget target) throws Refusal, ErrnoException {
         try {
-            Posix.symlinkat(target, dirFd, base);
+            Posix.symlinkat(target.bytes(), dirFd, base);
         } catch (ErrnoException e) {
             throw refuseIfExists(e);
         }
@@ -335,19 +337,6 @@ final class IncomingTree implements AutoCloseable {
             Posix.closeQuietly(d.fd);
         }
         open.clear();
-    }
-
-    static int lastSlash(byte[] name) {
-        for (int i = name.length - 1; i >= 0; i--) {
-            if (name[i] == '/') {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    static byte[] baseName(byte[] name) {
-        return Arrays.copyOfRange(name, lastSlash(name) + 1, name.length);
     }
 
     private static int indexOf(byte[] a, byte b, int from) {
