@@ -6,7 +6,7 @@ import dev.airlock.filecopy.NameRules.LinkTarget;
 import dev.airlock.filecopy.NameRules.Name;
 import dev.airlock.sys.Errno;
 import dev.airlock.sys.ErrnoException;
-import dev.airlock.sys.Posix;
+import dev.airlock.sys.Fd;
 import dev.airlock.sys.Stat;
 
 import java.io.IOException;
@@ -72,7 +72,7 @@ public final class Unpacker {
     private final Options options;
     private final ConflictReport.Collector conflicts = new ConflictReport.Collector();
     /** The destination's descriptor once open; the session writes nowhere before. */
-    private int rootFd = -1;
+    private Fd root;
     private IncomingTree tree;
     /** True on the confined worker thread: a destination opened there confines the thread to it at once. */
     private boolean onWorker;
@@ -118,8 +118,8 @@ public final class Unpacker {
         Thread worker = Thread.ofPlatform().name("airlock-unpacker").unstarted(() -> {
             try {
                 u.onWorker = true;
-                if (u.rootFd >= 0) {
-                    Landlock.confineCurrentThreadTo(u.rootFd);
+                if (u.root != null) {
+                    Landlock.confineCurrentThreadTo(u.root);
                 }
                 reply.set(u.answer(replyOut));
             } catch (Throwable t) {
@@ -128,7 +128,7 @@ public final class Unpacker {
         });
         worker.start();
         boolean interrupted = false;
-        // The worker uses rootFd until it ends: closing it earlier would let the number be reused for another
+        // The worker uses root until it ends: closing it earlier would let the number be reused for another
         // directory under the worker's feet. An interrupt stops the input instead, and the worker winds down.
         while (true) {
             try {
@@ -143,8 +143,8 @@ public final class Unpacker {
                 }
             }
         }
-        if (u.rootFd >= 0) {
-            Posix.closeQuietly(u.rootFd);
+        if (u.root != null) {
+            u.root.close();
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
@@ -164,10 +164,10 @@ public final class Unpacker {
      * does the session write anything.
      */
     private void openRoot(String request) throws Refusal, IOException {
-        rootFd = destinations.open(request, options.allowAllNames());
-        tree = new IncomingTree(rootFd);
+        root = destinations.open(request, options.allowAllNames());
+        tree = new IncomingTree(root);
         if (onWorker) {
-            Landlock.confineCurrentThreadTo(rootFd);
+            Landlock.confineCurrentThreadTo(root);
         }
     }
 
@@ -354,9 +354,9 @@ public final class Unpacker {
     }
 
     /** Whether {@code base} is taken and to be skipped; under FAIL a taken name ends the session (EEXIST). */
-    private static boolean taken(int dirFd, byte[] base, ConflictMode conflicts) throws Refusal, ErrnoException {
+    private static boolean taken(Fd dir, byte[] base, ConflictMode conflicts) throws Refusal, ErrnoException {
         try {
-            IncomingTree.requireAbsent(dirFd, base);
+            IncomingTree.requireAbsent(dir, base);
             return false;
         } catch (Refusal r) {
             if (conflicts == ConflictMode.SKIP) {

@@ -407,12 +407,4 @@ public final class Posix {
     public static void kill(int pid, int signal) throws ErrnoException {
         invoke("kill", st -> (int) KILL.invokeExact(st, pid, signal));
     }
-
-    /**
-     * The names in the open directory {@code dirFd} (without {@code .} and {@code ..}), at most {@code maxEntries}
-     * (more is ENOMEM, so that a hostile directory cannot exhaust memory).
-     */
-    public static java.util.List<byte[]> listDirectory(int dirFd, int maxEntries) throws ErrnoException {
-        return Getdents.listDirectory(dirFd, maxEntries);
-    }
 }
