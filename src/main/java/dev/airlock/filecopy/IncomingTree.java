@@ -1,7 +1,5 @@
 package dev.airlock.filecopy;
 
-import dev.airlock.filecopy.NameRules.LinkTarget;
-import dev.airlock.filecopy.NameRules.Name;
 import dev.airlock.sys.Errno;
 import dev.airlock.sys.ErrnoException;
 import dev.airlock.sys.Fd;

@@ -2,9 +2,6 @@ package dev.airlock.filecopy;
 
 import dev.airlock.sys.Errno;
 import java.lang.Character.UnicodeScript;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.Optional;
 
 /**
  * The name and link-target rules of the {@code qubes.Filecopy} receiver ({@code spec/filecopy.md}, section 3).
@@ -87,107 +84,6 @@ public final class NameRules {
     };
 
     private NameRules() {
-    }
-
-    /**
-     * An entry name that passed {@link #checkName}: only {@link #name} makes one, so code that takes a {@code Name}
-     * cannot be handed bytes nobody checked. Raw bytes, without the NUL that ends them on the wire.
-     */
-    static final class Name {
-        private final byte[] bytes;
-
-        private Name(byte[] bytes) {
-            this.bytes = bytes;
-        }
-
-        byte[] bytes() {
-            return bytes.clone();
-        }
-
-        /** The last component. */
-        byte[] base() {
-            return Arrays.copyOfRange(bytes, lastSlash() + 1, bytes.length);
-        }
-
-        /**
-         * The folder that holds the entry, or empty at the top of the copy. The rules judge a name component by
-         * component, so the folder part of a checked name passes them too.
-         */
-        Optional<Name> parent() {
-            int slash = lastSlash();
-            return slash < 0 ? Optional.empty() : Optional.of(new Name(Arrays.copyOf(bytes, slash)));
-        }
-
-        /** The name {@code base} has in the same folder, as bytes: a report's, never a name to create. */
-        byte[] sibling(byte[] base) {
-            int slash = lastSlash();
-            byte[] out = Arrays.copyOf(bytes, slash + 1 + base.length);
-            System.arraycopy(base, 0, out, slash + 1, base.length);
-            return out;
-        }
-
-        private int lastSlash() {
-            for (int i = bytes.length - 1; i >= 0; i--) {
-                if (bytes[i] == SLASH) {
-                    return i;
-                }
-            }
-            return -1;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Name n && Arrays.equals(bytes, n.bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(bytes);
-        }
-
-        @Override
-        public String toString() {
-            return new String(bytes, StandardCharsets.UTF_8);
-        }
-    }
-
-    /** A symlink's target that passed {@link #checkLinkTarget} for its link: only {@link #linkTarget} makes one. */
-    static final class LinkTarget {
-        private final byte[] bytes;
-
-        private LinkTarget(byte[] bytes) {
-            this.bytes = bytes;
-        }
-
-        byte[] bytes() {
-            return bytes.clone();
-        }
-    }
-
-    /**
-     * {@code raw} as a {@link Name}, or the refusal of it ({@link #EILSEQ}, as {@link #checkName} decides).
-     *
-     * @param raw not kept: the name holds a copy
-     */
-    static Name name(byte[] raw, boolean allowAllNames) throws Refusal {
-        byte[] copy = raw.clone();
-        if (checkName(copy, allowAllNames) != OK) {
-            throw new Refusal(EILSEQ);
-        }
-        return new Name(copy);
-    }
-
-    /**
-     * {@code target} as the {@link LinkTarget} of the link {@code link}, or the refusal of it (the code
-     * {@link #checkLinkTarget} gives, naming the target).
-     */
-    static LinkTarget linkTarget(Name link, byte[] target, boolean allowAllNames) throws Refusal {
-        byte[] copy = target.clone();
-        int verdict = checkLinkTarget(link.bytes, copy, allowAllNames);
-        if (verdict != OK) {
-            throw new Refusal(verdict, copy);
-        }
-        return new LinkTarget(copy);
     }
 
     /**

@@ -2,8 +2,6 @@ package dev.airlock.filecopy;
 
 import dev.airlock.sandbox.ClassPreloader;
 import dev.airlock.sandbox.Landlock;
-import dev.airlock.filecopy.NameRules.LinkTarget;
-import dev.airlock.filecopy.NameRules.Name;
 import dev.airlock.sys.Errno;
 import dev.airlock.sys.ErrnoException;
 import dev.airlock.sys.Fd;
@@ -249,7 +247,7 @@ public final class Unpacker {
             }
             openRoot(null);
         }
-        Name entry = NameRules.name(name, options.allowAllNames());
+        Name entry = Name.check(name, options.allowAllNames());
         headers++;
         if (options.maxFiles() > 0 && headers > options.maxFiles()) {
             throw new Refusal(Errno.EDQUOT);
@@ -422,7 +420,7 @@ public final class Unpacker {
         if (h.filelen() < 0 || h.filelen() > MAX_NAME) {
             throw new Refusal(Errno.ENAMETOOLONG);
         }
-        LinkTarget target = NameRules.linkTarget(name, readBytes((int) h.filelen(), FilecopyErrors.LEGAL_EOF),
+        LinkTarget target = LinkTarget.check(name, readBytes((int) h.filelen(), FilecopyErrors.LEGAL_EOF),
                 options.allowAllNames());
         try (IncomingTree.Parent parent = tree.parentOf(name)) {
             place(name, candidate -> tree.symlink(parent.fd(), candidate, target), conflictMode());

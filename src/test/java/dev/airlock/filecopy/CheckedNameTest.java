@@ -3,8 +3,6 @@ package dev.airlock.filecopy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.airlock.filecopy.NameRules.LinkTarget;
-import dev.airlock.filecopy.NameRules.Name;
 import dev.airlock.sys.Errno;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -14,7 +12,7 @@ import net.jqwik.api.constraints.Chars;
 import net.jqwik.api.constraints.StringLength;
 import org.junit.jupiter.api.Test;
 
-/** The checked types {@link NameRules} hands out: what a sender can do with them is only what the rules allow. */
+/** The checked types {@link Name} and {@link LinkTarget}: what a sender can do with them is only what the rules allow. */
 class CheckedNameTest {
 
     private static byte[] utf8(String s) {
@@ -24,7 +22,7 @@ class CheckedNameTest {
     @Test
     void aNameCannotBeAlteredAfterItsCheck() throws Refusal {
         byte[] raw = utf8("dir/file");
-        Name name = NameRules.name(raw, false);
+        Name name = Name.check(raw, false);
         raw[3] = '/';
         raw[4] = '.';
         raw[5] = '.';
@@ -37,20 +35,20 @@ class CheckedNameTest {
     @Test
     void aRefusedNameIsATypedRefusalNotAName() {
         for (String bad : new String[] {"", "/abs", "a/../b", "a//b", "..", "a/."}) {
-            assertThatThrownBy(() -> NameRules.name(utf8(bad), true)).as(bad)
+            assertThatThrownBy(() -> Name.check(utf8(bad), true)).as(bad)
                     .isInstanceOfSatisfying(Refusal.class, r -> assertThat(r.code).isEqualTo(Errno.EILSEQ));
         }
     }
 
     @Test
     void aLinkTargetThatClimbsOutIsRefusedNamingTheTarget() throws Refusal {
-        Name link = NameRules.name(utf8("s/ln"), false);
-        assertThatThrownBy(() -> NameRules.linkTarget(link, utf8("../x"), false))
+        Name link = Name.check(utf8("s/ln"), false);
+        assertThatThrownBy(() -> LinkTarget.check(link, utf8("../x"), false))
                 .isInstanceOfSatisfying(Refusal.class, r -> {
                     assertThat(r.code).isEqualTo(Errno.ENOLINK);
                     assertThat(r.lastName).isEqualTo(utf8("../x"));
                 });
-        LinkTarget inside = NameRules.linkTarget(NameRules.name(utf8("a/b/ln"), false), utf8("../x"), false);
+        LinkTarget inside = LinkTarget.check(Name.check(utf8("a/b/ln"), false), utf8("../x"), false);
         assertThat(inside.bytes()).isEqualTo(utf8("../x"));
     }
 
@@ -59,7 +57,7 @@ class CheckedNameTest {
                                                @StringLength(max = 12) String s) {
         Optional<Name> name;
         try {
-            name = Optional.of(NameRules.name(utf8(s), false));
+            name = Optional.of(Name.check(utf8(s), false));
         } catch (Refusal r) {
             name = Optional.empty();
         }

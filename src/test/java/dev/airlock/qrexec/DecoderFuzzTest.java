@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ReadableByteChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -141,7 +140,7 @@ class DecoderFuzzTest {
         } catch (ProtocolException e) {
             expectedFailure = e.reason();
         }
-        MessageReader r = new MessageReader(new SplitChannel(input, chunk));
+        MessageReader r = new MessageReader(new ChunkedChannel(input, chunk));
         List<Message> read = new ArrayList<>();
         ProtocolException.Reason failure = null;
         try {
@@ -156,38 +155,6 @@ class DecoderFuzzTest {
         }
         assertThat(read).isEqualTo(expected);
         assertThat(failure).isEqualTo(expectedFailure);
-    }
-
-    /** A channel that hands out at most {@code chunk} bytes per read, as a socket may. */
-    static final class SplitChannel implements ReadableByteChannel {
-        private final ByteBuffer data;
-        private final int chunk;
-
-        SplitChannel(byte[] data, int chunk) {
-            this.data = ByteBuffer.wrap(data);
-            this.chunk = chunk;
-        }
-
-        @Override
-        public int read(ByteBuffer dst) {
-            if (!data.hasRemaining()) {
-                return -1;
-            }
-            int n = Math.min(chunk, Math.min(dst.remaining(), data.remaining()));
-            dst.put(dst.position(), data, data.position(), n);
-            dst.position(dst.position() + n);
-            data.position(data.position() + n);
-            return n;
-        }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
-
-        @Override
-        public void close() {
-        }
     }
 
     private static void assertStaysFailed(ThrowingCallable call, ProtocolException first) {
