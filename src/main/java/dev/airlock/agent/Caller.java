@@ -1,11 +1,9 @@
 package dev.airlock.agent;
 
-import dev.airlock.qrexec.DataStream;
 import dev.airlock.qrexec.Message;
 import dev.airlock.qrexec.Message.CallAccepted;
 import dev.airlock.qrexec.Message.CallRefused;
 import dev.airlock.qrexec.Message.CallRequest;
-import dev.airlock.qrexec.Message.Data;
 import dev.airlock.qrexec.MessageReader;
 import dev.airlock.qrexec.ServiceCall;
 import dev.airlock.qrexec.Wire;
@@ -136,25 +134,7 @@ public final class Caller {
     private static int exchange(WritableByteChannel toService, MessageReader in, InputStream stdin,
                                 OutputStream stdout, OutputStream stderr) throws IOException {
         BlockingThreads.start(() -> send(stdin, toService));
-        for (Optional<Message> m = in.read(); m.isPresent(); m = in.read()) {
-            switch (m.get()) {
-                case Data d when d.stream() == DataStream.STDOUT -> {
-                    stdout.write(d.bytes());
-                    stdout.flush();
-                }
-                case Data d when d.stream() == DataStream.STDERR -> {
-                    stderr.write(d.bytes());
-                    stderr.flush();
-                }
-                case Message.ExitCode e -> {
-                    return e.code();
-                }
-                default -> {
-                    // Nothing else flows to the caller.
-                }
-            }
-        }
-        return Wire.EXIT_MACHINERY;
+        return new CallOutput(in, stderr).copyTo(stdout).orElse(Wire.EXIT_MACHINERY);
     }
 
     /** Copies stdin to the service and half-closes at its end. */

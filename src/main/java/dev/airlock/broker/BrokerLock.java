@@ -2,6 +2,7 @@ package dev.airlock.broker;
 
 import dev.airlock.sys.Errno;
 import dev.airlock.sys.ErrnoException;
+import dev.airlock.sys.Fd;
 import dev.airlock.sys.Posix;
 
 import java.io.IOException;
@@ -17,21 +18,21 @@ import java.util.Optional;
  * process.
  */
 final class BrokerLock implements AutoCloseable {
-    private final int fd;
+    private final Fd fd;
 
-    private BrokerLock(int fd) {
+    private BrokerLock(Fd fd) {
         this.fd = fd;
     }
 
     /** Takes the lock on {@code file} (created if need be), or returns empty while another holder has it. */
     static Optional<BrokerLock> tryTake(Path file) throws IOException {
-        int fd = Posix.openat(Posix.AT_FDCWD, file.toString().getBytes(StandardCharsets.UTF_8),
+        Fd fd = Fd.CWD.open(file.toString().getBytes(StandardCharsets.UTF_8),
                 Posix.O_RDWR | Posix.O_CREAT | Posix.O_NOFOLLOW | Posix.O_CLOEXEC, 0600);
         try {
-            Posix.flock(fd, Posix.LOCK_EX | Posix.LOCK_NB);
+            fd.lock(Posix.LOCK_EX | Posix.LOCK_NB);
             return Optional.of(new BrokerLock(fd));
         } catch (ErrnoException e) {
-            Posix.closeQuietly(fd);
+            fd.close();
             if (e.errno() == Errno.EAGAIN) {
                 return Optional.empty();
             }
@@ -42,6 +43,6 @@ final class BrokerLock implements AutoCloseable {
     /** Releases the lock. */
     @Override
     public void close() {
-        Posix.closeQuietly(fd);
+        fd.close();
     }
 }

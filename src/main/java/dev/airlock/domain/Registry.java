@@ -3,6 +3,7 @@ package dev.airlock.domain;
 import dev.airlock.policy.DomainView;
 import dev.airlock.sys.Errno;
 import dev.airlock.sys.ErrnoException;
+import dev.airlock.sys.Fd;
 import dev.airlock.sys.Posix;
 
 import java.io.IOException;
@@ -187,14 +188,14 @@ public final class Registry {
     }
 
     /** An open, locked registry file; {@code fd} stays open as long as the channel so its identity can be read. */
-    private record Locked(int fd, FileChannel channel) implements AutoCloseable {
+    private record Locked(Fd fd, FileChannel channel) implements AutoCloseable {
         @Override
         public void close() throws IOException {
             try {
                 channel.close();
             } finally {
                 // Closed after the channel: closing any descriptor of the file releases the process's lock.
-                Posix.closeQuietly(fd);
+                fd.close();
             }
         }
     }
@@ -203,9 +204,9 @@ public final class Registry {
     private Locked lock(boolean shared) throws IOException {
         int flags = (shared ? Posix.O_RDONLY : Posix.O_RDWR) | Posix.O_CLOEXEC | Posix.O_NOFOLLOW | Posix.O_NOCTTY;
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            int fd;
+            Fd fd;
             try {
-                fd = Posix.openat(Posix.AT_FDCWD, fileBytes, flags, 0);
+                fd = Fd.CWD.open(fileBytes, flags, 0);
             } catch (ErrnoException e) {
                 if (e.errno() != Errno.ENOENT) {
                     throw new IOException(file + ": cannot open: " + e.getMessage(), e);
@@ -221,7 +222,7 @@ public final class Registry {
             try {
                 // The descriptor gives the identity of the file opened (fstat through /proc); the channel
                 // reopened from it is the same file and is what Java can lock.
-                Path handle = Path.of("/proc/self/fd/" + fd);
+                Path handle = Path.of(new String(fd.procPath(), StandardCharsets.US_ASCII));
                 channel = shared ? FileChannel.open(handle, StandardOpenOption.READ)
                         : FileChannel.open(handle, StandardOpenOption.READ, StandardOpenOption.WRITE);
                 channel.lock(0, Long.MAX_VALUE, shared);
@@ -234,7 +235,7 @@ public final class Registry {
                     if (channel != null) {
                         channel.close();
                     }
-                    Posix.closeQuietly(fd);
+                    fd.close();
                 }
             }
         }

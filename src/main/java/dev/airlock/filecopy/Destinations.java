@@ -2,6 +2,7 @@ package dev.airlock.filecopy;
 
 import dev.airlock.sys.Errno;
 import dev.airlock.sys.ErrnoException;
+import dev.airlock.sys.Fd;
 import dev.airlock.sys.Posix;
 
 import java.io.IOException;
@@ -87,7 +88,7 @@ public final class Destinations {
      * breaks the name rules is EILSEQ, a folder under the home that is not allowed EACCES, a symlink or
      * non-directory on the way ENOTDIR, a missing allowed folder ENOENT.
      */
-    int open(String request, boolean allowAllNames) throws Refusal, IOException {
+    Fd open(String request, boolean allowAllNames) throws Refusal, IOException {
         if (request == null) {
             return openDefault();
         }
@@ -121,21 +122,21 @@ public final class Destinations {
      * Opens {@code parts} below {@code fd} (which it takes over), without following symlinks; components from
      * {@code createFrom} on are created 0700 when missing.
      */
-    private static int descend(int fd, byte[][] parts, int createFrom) throws Refusal, ErrnoException {
+    private static Fd descend(Fd fd, byte[][] parts, int createFrom) throws Refusal, ErrnoException {
         try {
             for (int i = 0; i < parts.length; i++) {
                 if (i >= createFrom) {
                     try {
-                        Posix.mkdirat(fd, parts[i], 0700);
+                        fd.mkdir(parts[i], 0700);
                     } catch (ErrnoException e) {
                         if (e.errno() != Errno.EEXIST) {
                             throw e;
                         }
                     }
                 }
-                int next;
+                Fd next;
                 try {
-                    next = Posix.openat(fd, parts[i], DIR_FLAGS, 0);
+                    next = fd.open(parts[i], DIR_FLAGS, 0);
                 } catch (ErrnoException e) {
                     if (e.errno() == Errno.ELOOP || e.errno() == Errno.ENOTDIR) {
                         throw new Refusal(Errno.ENOTDIR);
@@ -145,21 +146,21 @@ public final class Destinations {
                     }
                     throw e;
                 }
-                Posix.closeQuietly(fd);
+                fd.close();
                 fd = next;
             }
             return fd;
         } catch (Refusal | ErrnoException e) {
-            Posix.closeQuietly(fd);
+            fd.close();
             throw e;
         }
     }
 
     /** The default folder, created 0700 if missing (its own path is the receiver's, trusted). */
-    private int openDefault() throws IOException {
+    private Fd openDefault() throws IOException {
         byte[] path = defaultFolder.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8);
         try {
-            Posix.mkdirat(Posix.AT_FDCWD, path, 0700);
+            Fd.CWD.mkdir(path, 0700);
         } catch (ErrnoException e) {
             if (e.errno() == Errno.ENOENT) {
                 throw new IOException("the parent of " + defaultFolder + " does not exist");
@@ -171,10 +172,10 @@ public final class Destinations {
         return openPath(defaultFolder);
     }
 
-    private static int openPath(Path p) throws IOException {
+    private static Fd openPath(Path p) throws IOException {
         byte[] path = p.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8);
         try {
-            return Posix.openat(Posix.AT_FDCWD, path, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, 0);
+            return Fd.CWD.open(path, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, 0);
         } catch (ErrnoException e) {
             throw new IOException("cannot open " + p + ": " + Errno.describe(e.errno()));
         }

@@ -2,6 +2,7 @@ package dev.airlock.filecopy;
 
 import dev.airlock.sys.Errno;
 import dev.airlock.sys.ErrnoException;
+import dev.airlock.sys.Fd;
 import dev.airlock.sys.Posix;
 import dev.airlock.sys.Stat;
 
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -33,44 +35,44 @@ final class IncomingTree implements AutoCloseable {
     private enum LinkMethod { EMPTY_PATH, PROC_FD, NAMED_TEMP }
 
     /** A directory opened by its first header and waiting for its second. */
-    private record OpenDir(byte[] path, int fd) {
+    private record OpenDir(Name path, Fd fd) {
     }
 
     /** A parent directory handle; {@code owned} handles are closed after use. */
-    record Parent(int fd, boolean owned) implements AutoCloseable {
+    record Parent(Fd fd, boolean owned) implements AutoCloseable {
         @Override
         public void close() {
             if (owned) {
-                Posix.closeQuietly(fd);
+                fd.close();
             }
         }
     }
 
-    private final int rootFd;
+    private final Fd root;
     private final List<OpenDir> open = new ArrayList<>();
     private LinkMethod linkMethod;
 
-    IncomingTree(int rootFd) {
-        this.rootFd = rootFd;
+    /** @param root the destination; stays the caller's to close */
+    IncomingTree(Fd root) {
+        this.root = root;
     }
 
     /** The directory that holds {@code name}, resolved without following any symlink. */
-    Parent parentOf(byte[] name) throws Refusal, ErrnoException {
-        int slash = lastSlash(name);
-        if (slash < 0) {
-            return new Parent(rootFd, false);
+    Parent parentOf(Name name) throws Refusal, ErrnoException {
+        Optional<Name> dir = name.parent();
+        if (dir.isEmpty()) {
+            return new Parent(root, false);
         }
-        byte[] dir = Arrays.copyOf(name, slash);
         for (int i = open.size() - 1; i >= 0; i--) {
-            if (Arrays.equals(open.get(i).path, dir)) {
+            if (open.get(i).path.equals(dir.get())) {
                 return new Parent(open.get(i).fd, false);
             }
         }
-        return new Parent(resolveDirectory(dir), true);
+        return new Parent(resolveDirectory(dir.get().bytes()), true);
     }
 
-    private int resolveDirectory(byte[] dir) throws Refusal {
-        int fd = rootFd;
+    private Fd resolveDirectory(byte[] dir) throws Refusal {
+        Fd fd = root;
         int start = 0;
         try {
             while (start <= dir.length) {
@@ -79,17 +81,17 @@ final class IncomingTree implements AutoCloseable {
                     end = dir.length;
                 }
                 byte[] component = Arrays.copyOfRange(dir, start, end);
-                int next = openDirectory(fd, component);
-                if (fd != rootFd) {
-                    Posix.closeQuietly(fd);
+                Fd next = openDirectory(fd, component);
+                if (fd != root) {
+                    fd.close();
                 }
                 fd = next;
                 start = end + 1;
             }
             return fd;
         } catch (Refusal e) {
-            if (fd != rootFd) {
-                Posix.closeQuietly(fd);
+            if (fd != root) {
+                fd.close();
             }
             throw e;
         }
@@ -99,30 +101,30 @@ final class IncomingTree implements AutoCloseable {
      * Opens one component as a directory; a symlink or other non-directory is ENOTDIR, and any failure ends the
      * session naming only that component, as Qubes' receiver does (scripts and users of Qubes see the same reply).
      */
-    private static int openDirectory(int dirFd, byte[] component) throws Refusal {
+    private static Fd openDirectory(Fd dir, byte[] component) throws Refusal {
         try {
-            return Posix.openat(dirFd, component, DIR_FLAGS, 0);
+            return dir.open(component, DIR_FLAGS, 0);
         } catch (ErrnoException e) {
             throw new Refusal(e.errno() == Errno.ELOOP ? Errno.ENOTDIR : e.errno(), component);
         }
     }
 
     /** First header of a directory: create it 0700 (or merge into an existing directory) and keep it open. */
-    void openDirectoryEntry(byte[] name) throws Refusal, ErrnoException {
+    void openDirectoryEntry(Name name) throws Refusal, ErrnoException {
         // A directory opened earlier but never closed by its second header is left as it is (0700).
-        byte[] parentPath = lastSlash(name) < 0 ? null : Arrays.copyOf(name, lastSlash(name));
-        while (!open.isEmpty() && (parentPath == null || !Arrays.equals(open.getLast().path, parentPath))) {
-            Posix.closeQuietly(open.removeLast().fd);
+        Optional<Name> parentPath = name.parent();
+        while (!open.isEmpty() && (parentPath.isEmpty() || !open.getLast().path.equals(parentPath.get()))) {
+            open.removeLast().fd.close();
         }
         try (Parent p = parentOf(name)) {
-            byte[] base = baseName(name);
+            byte[] base = name.base();
             try {
-                Posix.mkdirat(p.fd(), base, 0700);
+                p.fd().mkdir(base, 0700);
             } catch (ErrnoException e) {
                 if (e.errno() != Errno.EEXIST) {
                     throw e;
                 }
-                Stat existing = Posix.statx(p.fd(), base, Posix.AT_SYMLINK_NOFOLLOW);
+                Stat existing = p.fd().stat(base, Posix.AT_SYMLINK_NOFOLLOW);
                 if (!existing.isDirectory()) {
                     // Qubes' answer: the name is there, but not as a directory to merge into.
                     throw new Refusal(Errno.ENOTDIR);
@@ -133,9 +135,9 @@ final class IncomingTree implements AutoCloseable {
     }
 
     /** True when {@code name} is a directory opened by a first header and not yet closed. */
-    boolean isOpenDirectory(byte[] name) {
+    boolean isOpenDirectory(Name name) {
         for (OpenDir d : open) {
-            if (Arrays.equals(d.path, name)) {
+            if (d.path.equals(name)) {
                 return true;
             }
         }
@@ -143,25 +145,25 @@ final class IncomingTree implements AutoCloseable {
     }
 
     /** Second header of a directory: apply its mode and times, then forget it. */
-    void closeDirectoryEntry(byte[] name, int mode, FileHeader h) throws ErrnoException {
+    void closeDirectoryEntry(Name name, int mode, FileHeader h) throws ErrnoException {
         while (!open.isEmpty()) {
             OpenDir d = open.removeLast();
             try {
-                if (Arrays.equals(d.path, name)) {
-                    Posix.fchmod(d.fd, mode);
-                    Posix.futimens(d.fd, h.atime(), (int) h.atimeNsec(), h.mtime(), (int) h.mtimeNsec());
+                if (d.path.equals(name)) {
+                    d.fd.chmod(mode);
+                    d.fd.setTimes(h.atime(), (int) h.atimeNsec(), h.mtime(), (int) h.mtimeNsec());
                     return;
                 }
             } finally {
-                Posix.closeQuietly(d.fd);
+                d.fd.close();
             }
         }
     }
 
     /** Refuses early (before the body is read) when the name is taken; the final link re-checks atomically. */
-    static void requireAbsent(int dirFd, byte[] base) throws Refusal, ErrnoException {
+    static void requireAbsent(Fd dir, byte[] base) throws Refusal, ErrnoException {
         try {
-            Posix.statx(dirFd, base, Posix.AT_SYMLINK_NOFOLLOW);
+            dir.stat(base, Posix.AT_SYMLINK_NOFOLLOW);
         } catch (ErrnoException e) {
             if (e.errno() == Errno.ENOENT) {
                 return;
@@ -171,9 +173,9 @@ final class IncomingTree implements AutoCloseable {
         throw new Refusal(Errno.EEXIST);
     }
 
-    void symlink(int dirFd, byte[] base, byte[] target) throws Refusal, ErrnoException {
+    void symlink(Fd dir, byte[] base, LinkTarget target) throws Refusal, ErrnoException {
         try {
-            Posix.symlinkat(target, dirFd, base);
+            dir.symlink(target.bytes(), base);
         } catch (ErrnoException e) {
             throw refuseIfExists(e);
         }
@@ -189,13 +191,13 @@ final class IncomingTree implements AutoCloseable {
 
     /** A file being received: invisible until {@link #publish}. */
     final class Incoming implements AutoCloseable {
-        private final int dirFd;
-        private final int fd;
+        private final Fd dir;
+        private final Fd fd;
         private final byte[] tempName;
         private boolean holes;
 
-        private Incoming(int dirFd, int fd, byte[] tempName) {
-            this.dirFd = dirFd;
+        private Incoming(Fd dir, Fd fd, byte[] tempName) {
+            this.dir = dir;
             this.fd = fd;
             this.tempName = tempName;
         }
@@ -204,25 +206,25 @@ final class IncomingTree implements AutoCloseable {
             MemorySegment seg = MemorySegment.ofBuffer(chunk);
             long n = seg.byteSize();
             if (n >= MIN_HOLE && n <= ZERO_CHUNK && seg.mismatch(ZEROS.asSlice(0, n)) < 0) {
-                Posix.lseek(fd, n, Posix.SEEK_CUR);
+                fd.seek(n, Posix.SEEK_CUR);
                 holes = true;
             } else {
-                Posix.writeFully(fd, seg);
+                fd.writeFully(seg);
             }
         }
 
         /** Sets size, mode and times, then links the file under {@code base}; EEXIST if the name is taken. */
         void publish(byte[] base, long size, int mode, FileHeader h) throws Refusal, ErrnoException {
             if (holes) {
-                Posix.ftruncate(fd, size);
+                fd.truncate(size);
             }
-            Posix.fchmod(fd, mode);
-            Posix.futimens(fd, h.atime(), (int) h.atimeNsec(), h.mtime(), (int) h.mtimeNsec());
+            fd.chmod(mode);
+            fd.setTimes(h.atime(), (int) h.atimeNsec(), h.mtime(), (int) h.mtimeNsec());
             try {
                 switch (linkMethod) {
-                    case EMPTY_PATH -> Posix.linkat(fd, new byte[0], dirFd, base, Posix.AT_EMPTY_PATH);
-                    case PROC_FD -> Posix.linkat(Posix.AT_FDCWD, procPath(fd), dirFd, base, Posix.AT_SYMLINK_FOLLOW);
-                    case NAMED_TEMP -> Posix.linkat(dirFd, tempName, dirFd, base, 0);
+                    case EMPTY_PATH -> Fd.link(fd, new byte[0], dir, base, Posix.AT_EMPTY_PATH);
+                    case PROC_FD -> Fd.link(Fd.CWD, fd.procPath(), dir, base, Posix.AT_SYMLINK_FOLLOW);
+                    case NAMED_TEMP -> Fd.link(dir, tempName, dir, base, 0);
                 }
             } catch (ErrnoException e) {
                 throw refuseIfExists(e);
@@ -231,10 +233,10 @@ final class IncomingTree implements AutoCloseable {
 
         @Override
         public void close() {
-            Posix.closeQuietly(fd);
+            fd.close();
             if (tempName != null) {
                 try {
-                    Posix.unlinkat(dirFd, tempName, 0);
+                    dir.unlink(tempName, 0);
                 } catch (ErrnoException e) {
                     // Only a hidden name remains; the session's reply already carries the real error.
                 }
@@ -242,21 +244,21 @@ final class IncomingTree implements AutoCloseable {
         }
     }
 
-    /** Starts a new file in {@code dirFd}. */
-    Incoming create(int dirFd) throws ErrnoException {
+    /** Starts a new file in {@code dir}. */
+    Incoming create(Fd dir) throws ErrnoException {
         if (linkMethod == null) {
             linkMethod = probeLinkMethod();
         }
         if (linkMethod != LinkMethod.NAMED_TEMP) {
-            return new Incoming(dirFd, Posix.openat(dirFd, new byte[] {'.'}, Posix.O_TMPFILE | Posix.O_WRONLY
+            return new Incoming(dir, dir.open(new byte[] {'.'}, Posix.O_TMPFILE | Posix.O_WRONLY
                     | Posix.O_CLOEXEC, 0600), null);
         }
         for (int attempt = 0; ; attempt++) {
             byte[] temp = tempName();
             try {
-                int fd = Posix.openat(dirFd, temp, Posix.O_CREAT | Posix.O_EXCL | Posix.O_WRONLY | Posix.O_NOFOLLOW
+                Fd fd = dir.open(temp, Posix.O_CREAT | Posix.O_EXCL | Posix.O_WRONLY | Posix.O_NOFOLLOW
                         | Posix.O_CLOEXEC, 0600);
-                return new Incoming(dirFd, fd, temp);
+                return new Incoming(dir, fd, temp);
             } catch (ErrnoException e) {
                 if (e.errno() != Errno.EEXIST || attempt >= 8) {
                     throw e;
@@ -270,21 +272,19 @@ final class IncomingTree implements AutoCloseable {
      * CAP_DAC_READ_SEARCH, the {@code /proc/self/fd} form needs /proc, and some file systems lack O_TMPFILE.
      */
     private LinkMethod probeLinkMethod() throws ErrnoException {
-        int fd;
+        Fd fd;
         try {
-            fd = Posix.openat(rootFd, new byte[] {'.'}, Posix.O_TMPFILE | Posix.O_WRONLY | Posix.O_CLOEXEC, 0600);
+            fd = root.open(new byte[] {'.'}, Posix.O_TMPFILE | Posix.O_WRONLY | Posix.O_CLOEXEC, 0600);
         } catch (ErrnoException e) {
             return LinkMethod.NAMED_TEMP;
         }
-        try {
+        try (fd) {
             for (LinkMethod m : new LinkMethod[] {LinkMethod.EMPTY_PATH, LinkMethod.PROC_FD}) {
                 if (probe(m, fd)) {
                     return m;
                 }
             }
             return LinkMethod.NAMED_TEMP;
-        } finally {
-            Posix.closeQuietly(fd);
         }
     }
 
@@ -293,14 +293,14 @@ final class IncomingTree implements AutoCloseable {
      * name again. A name that happens to exist is retried with another; a probe name that cannot be removed ends
      * the session rather than stay behind.
      */
-    private boolean probe(LinkMethod method, int fd) throws ErrnoException {
+    private boolean probe(LinkMethod method, Fd fd) throws ErrnoException {
         for (int attempt = 0; attempt < 8; attempt++) {
             byte[] probe = tempName();
             try {
                 if (method == LinkMethod.EMPTY_PATH) {
-                    Posix.linkat(fd, new byte[0], rootFd, probe, Posix.AT_EMPTY_PATH);
+                    Fd.link(fd, new byte[0], root, probe, Posix.AT_EMPTY_PATH);
                 } else {
-                    Posix.linkat(Posix.AT_FDCWD, procPath(fd), rootFd, probe, Posix.AT_SYMLINK_FOLLOW);
+                    Fd.link(Fd.CWD, fd.procPath(), root, probe, Posix.AT_SYMLINK_FOLLOW);
                 }
             } catch (ErrnoException e) {
                 if (e.errno() == Errno.EEXIST) {
@@ -308,14 +308,10 @@ final class IncomingTree implements AutoCloseable {
                 }
                 return false;
             }
-            Posix.unlinkat(rootFd, probe, 0);
+            root.unlink(probe, 0);
             return true;
         }
         return false;
-    }
-
-    private static byte[] procPath(int fd) {
-        return ("/proc/self/fd/" + fd).getBytes(StandardCharsets.US_ASCII);
     }
 
     private static byte[] tempName() {
@@ -326,28 +322,15 @@ final class IncomingTree implements AutoCloseable {
 
     /** Flushes everything written to disk. */
     void sync() throws ErrnoException {
-        Posix.syncfs(rootFd);
+        root.syncFileSystem();
     }
 
     @Override
     public void close() {
         for (OpenDir d : open) {
-            Posix.closeQuietly(d.fd);
+            d.fd.close();
         }
         open.clear();
-    }
-
-    static int lastSlash(byte[] name) {
-        for (int i = name.length - 1; i >= 0; i--) {
-            if (name[i] == '/') {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    static byte[] baseName(byte[] name) {
-        return Arrays.copyOfRange(name, lastSlash(name) + 1, name.length);
     }
 
     private static int indexOf(byte[] a, byte b, int from) {

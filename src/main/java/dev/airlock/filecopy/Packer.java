@@ -2,6 +2,7 @@ package dev.airlock.filecopy;
 
 import dev.airlock.sys.Errno;
 import dev.airlock.sys.ErrnoException;
+import dev.airlock.sys.Fd;
 import dev.airlock.sys.Posix;
 import dev.airlock.sys.Stat;
 
@@ -123,7 +124,7 @@ public final class Packer {
             }
 
             @Override
-            public void regularFile(byte[] name, int dirFd, byte[] base, Stat st) {
+            public void regularFile(byte[] name, Fd dir, byte[] base, Stat st) {
                 totals[0] += st.size();
                 totals[1]++;
                 needsAll[0] |= !NameRules.charactersAllowed(name);
@@ -270,27 +271,25 @@ public final class Packer {
         }
 
         @Override
-        public void regularFile(byte[] name, int dirFd, byte[] base, Stat walked) throws IOException {
+        public void regularFile(byte[] name, Fd dir, byte[] base, Stat walked) throws IOException {
             String shown = StreamWriter.text(name);
-            int fd;
+            Fd file;
             try {
                 // O_NONBLOCK: if the file was swapped for a FIFO since it was examined, opening must not wait for a writer.
-                fd = TreeWalker.openNoAtime(dirFd, base, Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_NOCTTY
+                file = TreeWalker.openNoAtime(dir, base, Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_NOCTTY
                         | Posix.O_NONBLOCK | Posix.O_CLOEXEC);
             } catch (ErrnoException e) {
                 throw TreeWalker.failure("cannot open", name, e);
             }
-            try {
-                Stat st = Posix.fstat(fd);
+            try (file) {
+                Stat st = file.stat();
                 if (!st.isRegularFile()) {
                     throw new TransferException("\"" + shown + "\" was replaced while the copy ran");
                 }
                 writer.entry(header(name, st, st.size()), name);
-                writer.fileContent(fd, st.size(), shown);
+                writer.fileContent(file, st.size(), shown);
             } catch (ErrnoException e) {
                 throw TreeWalker.failure("cannot read", name, e);
-            } finally {
-                Posix.closeQuietly(fd);
             }
             entryDone();
         }

@@ -1,7 +1,7 @@
 package dev.airlock.filecopy;
 
 import dev.airlock.sys.ErrnoException;
-import dev.airlock.sys.Posix;
+import dev.airlock.sys.Fd;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -75,11 +75,11 @@ final class StreamWriter {
     }
 
     /**
-     * The content of the open file {@code fd}: exactly {@code size} bytes. A file that shrinks or grows while it is
+     * The content of the open file {@code file}: exactly {@code size} bytes. A file that shrinks or grows while it is
      * read is an error, and its last chunk is then never sent, so the receiver sees a body that ends early and keeps
      * nothing of it.
      */
-    void fileContent(int fd, long size, String shownName) throws IOException {
+    void fileContent(Fd file, long size, String shownName) throws IOException {
         long left = size;
         while (left > 0) {
             if (!buf.hasRemaining()) {
@@ -89,7 +89,7 @@ final class StreamWriter {
             long want = Math.min(left, buf.remaining());
             long n;
             try {
-                n = Posix.read(fd, seg.asSlice(pos, want));
+                n = file.read(seg.asSlice(pos, want));
             } catch (ErrnoException e) {
                 throw new TransferException("cannot read \"" + shownName + "\": " + e.getMessage(), e);
             }
@@ -103,7 +103,7 @@ final class StreamWriter {
             progress.accept(contentBytes);
         }
         try {
-            if (Posix.read(fd, probe) > 0) {
+            if (file.read(probe) > 0) {
                 throw changed(shownName, "grew");
             }
         } catch (ErrnoException e) {

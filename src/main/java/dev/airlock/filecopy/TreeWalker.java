@@ -2,6 +2,7 @@ package dev.airlock.filecopy;
 
 import dev.airlock.sys.Errno;
 import dev.airlock.sys.ErrnoException;
+import dev.airlock.sys.Fd;
 import dev.airlock.sys.Posix;
 import dev.airlock.sys.Stat;
 
@@ -25,7 +26,7 @@ final class TreeWalker {
         void directory(byte[] name, Stat st, boolean closing) throws IOException;
 
         /** A regular file; {@code dirFd}/{@code base} locate it for opening. */
-        void regularFile(byte[] name, int dirFd, byte[] base, Stat st) throws IOException;
+        void regularFile(byte[] name, Fd dir, byte[] base, Stat st) throws IOException;
 
         /** A symlink; {@code target} is null when the walk was asked not to read targets. */
         void symlink(byte[] name, Stat st, byte[] target) throws IOException;
@@ -83,33 +84,30 @@ final class TreeWalker {
 
     void walk(List<Argument> args) throws IOException {
         for (Argument a : args) {
-            int dirFd = open(Posix.AT_FDCWD, a.parent(), Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC,
-                    a.parent());
-            try {
-                visit(dirFd, a.base(), a.base());
-            } finally {
-                Posix.closeQuietly(dirFd);
+            try (Fd dir = open(Fd.CWD, a.parent(), Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC,
+                    a.parent())) {
+                visit(dir, a.base(), a.base());
             }
         }
     }
 
-    private void visit(int dirFd, byte[] base, byte[] name) throws IOException {
+    private void visit(Fd dir, byte[] base, byte[] name) throws IOException {
         Stat st;
         try {
-            st = Posix.statx(dirFd, base, Posix.AT_SYMLINK_NOFOLLOW);
+            st = dir.stat(base, Posix.AT_SYMLINK_NOFOLLOW);
         } catch (ErrnoException e) {
             throw failure("cannot read", name, e);
         }
         if (st.isRegularFile()) {
-            visitor.regularFile(name, dirFd, base, st);
+            visitor.regularFile(name, dir, base, st);
         } else if (st.isDirectory()) {
-            visitDirectory(dirFd, base, name, st);
+            visitDirectory(dir, base, name, st);
         } else if (st.isSymlink()) {
             if (!ignoreSymlinks) {
                 byte[] target = null;
                 if (readLinkTargets) {
                     try {
-                        target = Posix.readlinkat(dirFd, base, MAX_LINK_TARGET);
+                        target = dir.readlink(base, MAX_LINK_TARGET);
                     } catch (ErrnoException e) {
                         throw failure("cannot read the link", name, e);
                     }
@@ -121,13 +119,13 @@ final class TreeWalker {
         }
     }
 
-    private void visitDirectory(int parentFd, byte[] base, byte[] name, Stat st) throws IOException {
-        int fd = open(parentFd, base, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_NOFOLLOW | Posix.O_CLOEXEC, name);
-        try {
+    private void visitDirectory(Fd parent, byte[] base, byte[] name, Stat st) throws IOException {
+        try (Fd dir = open(parent, base, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_NOFOLLOW | Posix.O_CLOEXEC,
+                name)) {
             visitor.directory(name, st, false);
             List<byte[]> entries;
             try {
-                entries = Posix.listDirectory(fd, MAX_DIR_ENTRIES);
+                entries = dir.list(MAX_DIR_ENTRIES);
             } catch (ErrnoException e) {
                 throw failure("cannot list", name, e);
             }
@@ -137,17 +135,15 @@ final class TreeWalker {
                 System.arraycopy(name, 0, child, 0, name.length);
                 child[name.length] = '/';
                 System.arraycopy(e, 0, child, name.length + 1, e.length);
-                visit(fd, e, child);
+                visit(dir, e, child);
             }
             visitor.directory(name, st, true);
-        } finally {
-            Posix.closeQuietly(fd);
         }
     }
 
-    private static int open(int dirFd, byte[] path, int flags, byte[] shownName) throws TransferException {
+    private static Fd open(Fd dir, byte[] path, int flags, byte[] shownName) throws TransferException {
         try {
-            return openNoAtime(dirFd, path, flags);
+            return openNoAtime(dir, path, flags);
         } catch (ErrnoException e) {
             throw failure("cannot open", shownName, e);
         }
@@ -157,14 +153,14 @@ final class TreeWalker {
      * Opens without updating the access time where the kernel allows it (owner or CAP_FOWNER): the sender
      * reports each file's atime as it was, and reading must not change it between the survey and the send.
      */
-    static int openNoAtime(int dirFd, byte[] path, int flags) throws ErrnoException {
+    static Fd openNoAtime(Fd dir, byte[] path, int flags) throws ErrnoException {
         try {
-            return Posix.openat(dirFd, path, flags | Posix.O_NOATIME, 0);
+            return dir.open(path, flags | Posix.O_NOATIME, 0);
         } catch (ErrnoException e) {
             if (e.errno() != Errno.EPERM) {
                 throw e;
             }
-            return Posix.openat(dirFd, path, flags, 0);
+            return dir.open(path, flags, 0);
         }
     }
 

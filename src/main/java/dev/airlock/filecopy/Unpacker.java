@@ -4,7 +4,7 @@ import dev.airlock.sandbox.ClassPreloader;
 import dev.airlock.sandbox.Landlock;
 import dev.airlock.sys.Errno;
 import dev.airlock.sys.ErrnoException;
-import dev.airlock.sys.Posix;
+import dev.airlock.sys.Fd;
 import dev.airlock.sys.Stat;
 
 import java.io.IOException;
@@ -70,7 +70,7 @@ public final class Unpacker {
     private final Options options;
     private final ConflictReport.Collector conflicts = new ConflictReport.Collector();
     /** The destination's descriptor once open; the session writes nowhere before. */
-    private int rootFd = -1;
+    private Fd root;
     private IncomingTree tree;
     /** True on the confined worker thread: a destination opened there confines the thread to it at once. */
     private boolean onWorker;
@@ -116,8 +116,8 @@ public final class Unpacker {
         Thread worker = Thread.ofPlatform().name("airlock-unpacker").unstarted(() -> {
             try {
                 u.onWorker = true;
-                if (u.rootFd >= 0) {
-                    Landlock.confineCurrentThreadTo(u.rootFd);
+                if (u.root != null) {
+                    Landlock.confineCurrentThreadTo(u.root);
                 }
                 reply.set(u.answer(replyOut));
             } catch (Throwable t) {
@@ -126,7 +126,7 @@ public final class Unpacker {
         });
         worker.start();
         boolean interrupted = false;
-        // The worker uses rootFd until it ends: closing it earlier would let the number be reused for another
+        // The worker uses root until it ends: closing it earlier would let the number be reused for another
         // directory under the worker's feet. An interrupt stops the input instead, and the worker winds down.
         while (true) {
             try {
@@ -141,8 +141,8 @@ public final class Unpacker {
                 }
             }
         }
-        if (u.rootFd >= 0) {
-            Posix.closeQuietly(u.rootFd);
+        if (u.root != null) {
+            u.root.close();
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
@@ -162,10 +162,10 @@ public final class Unpacker {
      * does the session write anything.
      */
     private void openRoot(String request) throws Refusal, IOException {
-        rootFd = destinations.open(request, options.allowAllNames());
-        tree = new IncomingTree(rootFd);
+        root = destinations.open(request, options.allowAllNames());
+        tree = new IncomingTree(root);
         if (onWorker) {
-            Landlock.confineCurrentThreadTo(rootFd);
+            Landlock.confineCurrentThreadTo(root);
         }
     }
 
@@ -247,9 +247,7 @@ public final class Unpacker {
             }
             openRoot(null);
         }
-        if (NameRules.checkName(name, options.allowAllNames()) != NameRules.OK) {
-            throw new Refusal(Errno.EILSEQ);
-        }
+        Name entry = Name.check(name, options.allowAllNames());
         headers++;
         if (options.maxFiles() > 0 && headers > options.maxFiles()) {
             throw new Refusal(Errno.EDQUOT);
@@ -260,9 +258,9 @@ public final class Unpacker {
         // Never create setuid/setgid files that the sender controls (a deliberate difference from Qubes).
         int mode = h.mode() & 07777 & ~06000;
         switch (h.mode() & Stat.S_IFMT) {
-            case Stat.S_IFDIR -> directory(h, name, mode);
-            case Stat.S_IFREG -> regularFile(h, name, mode);
-            case Stat.S_IFLNK -> symlink(h, name);
+            case Stat.S_IFDIR -> directory(h, entry, mode);
+            case Stat.S_IFREG -> regularFile(h, entry, mode);
+            case Stat.S_IFLNK -> symlink(h, entry);
             default -> throw new Refusal(Errno.EINVAL);
         }
         return true;
@@ -310,7 +308,7 @@ public final class Unpacker {
         }
     }
 
-    private void directory(FileHeader h, byte[] name, int mode) throws Refusal, ErrnoException {
+    private void directory(FileHeader h, Name name, int mode) throws Refusal, ErrnoException {
         if (h.filelen() != 0) {
             throw new Refusal(Errno.EINVAL);
         }
@@ -321,19 +319,19 @@ public final class Unpacker {
         }
     }
 
-    private void regularFile(FileHeader h, byte[] name, int permissions) throws Refusal, IOException {
+    private void regularFile(FileHeader h, Name name, int permissions) throws Refusal, IOException {
         long size = h.filelen();
         // A u64 above Long.MAX_VALUE reads as negative: no limit can admit it.
         if (size < 0 || options.maxBytes() > 0 && size > options.maxBytes() - bytes) {
             throw new Refusal(Errno.EDQUOT);
         }
         bytes += size;
-        byte[] base = IncomingTree.baseName(name);
+        byte[] base = name.base();
         ConflictMode mode = conflictMode();
         try (IncomingTree.Parent parent = tree.parentOf(name)) {
             if (mode != ConflictMode.RENAME && taken(parent.fd(), base, mode)) {
                 body(size, chunk -> { });
-                conflicts.skipped(name);
+                conflicts.skipped(name.bytes());
                 return;
             }
             try (IncomingTree.Incoming file = tree.create(parent.fd())) {
@@ -354,9 +352,9 @@ public final class Unpacker {
     }
 
     /** Whether {@code base} is taken and to be skipped; under FAIL a taken name ends the session (EEXIST). */
-    private static boolean taken(int dirFd, byte[] base, ConflictMode conflicts) throws Refusal, ErrnoException {
+    private static boolean taken(Fd dir, byte[] base, ConflictMode conflicts) throws Refusal, ErrnoException {
         try {
-            IncomingTree.requireAbsent(dirFd, base);
+            IncomingTree.requireAbsent(dir, base);
             return false;
         } catch (Refusal r) {
             if (conflicts == ConflictMode.SKIP) {
@@ -376,13 +374,13 @@ public final class Unpacker {
      * or under the first free {@link #candidate}. Only the link or symlink call decides what is free, so a name
      * taken after a check is never replaced.
      */
-    private void place(byte[] name, Placer placer, ConflictMode mode) throws Refusal, ErrnoException {
-        byte[] base = IncomingTree.baseName(name);
+    private void place(Name name, Placer placer, ConflictMode mode) throws Refusal, ErrnoException {
+        byte[] base = name.base();
         for (int n = 0; ; n++) {
             try {
                 placer.at(n == 0 ? base : candidate(base, n));
                 if (n > 0) {
-                    conflicts.renamed(name, withBase(name, candidate(base, n)));
+                    conflicts.renamed(name.bytes(), name.sibling(candidate(base, n)));
                 }
                 return;
             } catch (Refusal r) {
@@ -390,7 +388,7 @@ public final class Unpacker {
                     throw r;
                 }
                 if (mode == ConflictMode.SKIP) {
-                    conflicts.skipped(name);
+                    conflicts.skipped(name.bytes());
                     return;
                 }
                 if (n >= MAX_RENAME_ATTEMPTS) {
@@ -418,22 +416,12 @@ public final class Unpacker {
         return out;
     }
 
-    private static byte[] withBase(byte[] name, byte[] base) {
-        int slash = IncomingTree.lastSlash(name);
-        byte[] out = Arrays.copyOf(name, slash + 1 + base.length);
-        System.arraycopy(base, 0, out, slash + 1, base.length);
-        return out;
-    }
-
-    private void symlink(FileHeader h, byte[] name) throws Refusal, IOException {
+    private void symlink(FileHeader h, Name name) throws Refusal, IOException {
         if (h.filelen() < 0 || h.filelen() > MAX_NAME) {
             throw new Refusal(Errno.ENAMETOOLONG);
         }
-        byte[] target = readBytes((int) h.filelen(), FilecopyErrors.LEGAL_EOF);
-        int verdict = NameRules.checkLinkTarget(name, target, options.allowAllNames());
-        if (verdict != NameRules.OK) {
-            throw new Refusal(verdict, target);
-        }
+        LinkTarget target = LinkTarget.check(name, readBytes((int) h.filelen(), FilecopyErrors.LEGAL_EOF),
+                options.allowAllNames());
         try (IncomingTree.Parent parent = tree.parentOf(name)) {
             place(name, candidate -> tree.symlink(parent.fd(), candidate, target), conflictMode());
         }

@@ -110,6 +110,16 @@ public final class MessageDecoder {
     }
 
     private void startPayload(int type, int len) throws ProtocolException {
+        int length = payloadLength(type, len);
+        this.type = type;
+        this.payload = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * The payload length a header of {@code type} announcing {@code len} bytes may have, or the refusal: an unknown
+     * type, or a length beyond the framing's or the type's bounds. Judged before any payload is buffered.
+     */
+    static int payloadLength(int type, int len) throws ProtocolException {
         long length = Integer.toUnsignedLong(len);
         int max = Wire.maxPayload(type);
         if (max < 0) {
@@ -122,8 +132,7 @@ public final class MessageDecoder {
         if (length < Wire.minPayload(type) || length > max) {
             throw badSize(type, "a payload of " + length + " bytes");
         }
-        this.type = type;
-        this.payload = ByteBuffer.allocate((int) length).order(ByteOrder.LITTLE_ENDIAN);
+        return (int) length;
     }
 
     private static void copy(ByteBuffer from, ByteBuffer to) {

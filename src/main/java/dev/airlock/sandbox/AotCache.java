@@ -1,5 +1,6 @@
 package dev.airlock.sandbox;
 
+import dev.airlock.sys.Fd;
 import dev.airlock.sys.Posix;
 import dev.airlock.sys.Stat;
 import dev.airlock.sys.Trees;
@@ -109,10 +110,9 @@ public final class AotCache {
      * and only a regular file of {@code trainer} with a single link and at most {@link #MAX_BYTES}.
      */
     static void install(Path made, int trainer, Path target) throws IOException {
-        int fd = Posix.openat(Posix.AT_FDCWD, made.toString().getBytes(StandardCharsets.UTF_8),
-                Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
-        try {
-            Stat st = Posix.fstat(fd);
+        try (Fd fd = Fd.CWD.open(made.toString().getBytes(StandardCharsets.UTF_8),
+                Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0)) {
+            Stat st = fd.stat();
             if (!st.isRegularFile() || st.uid() != trainer || st.links() != 1 || st.size() > MAX_BYTES) {
                 throw new IOException("refusing the trained class cache " + made + ": not a regular file of uid "
                         + trainer + " with one link and at most " + MAX_BYTES + " bytes");
@@ -123,7 +123,7 @@ public final class AotCache {
                      Arena arena = Arena.ofConfined()) {
                     MemorySegment buf = arena.allocate(COPY_BUFFER);
                     long total = 0;
-                    for (long n = Posix.read(fd, buf); n > 0; n = Posix.read(fd, buf)) {
+                    for (long n = fd.read(buf); n > 0; n = fd.read(buf)) {
                         total += n;
                         if (total > MAX_BYTES) {
                             throw new IOException("refusing the trained class cache " + made + ": it grew past "
@@ -140,8 +140,6 @@ public final class AotCache {
             } finally {
                 Files.deleteIfExists(tmp);
             }
-        } finally {
-            Posix.closeQuietly(fd);
         }
     }
 

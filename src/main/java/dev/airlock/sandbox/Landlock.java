@@ -1,13 +1,13 @@
 package dev.airlock.sandbox;
 
 import dev.airlock.sys.ErrnoException;
+import dev.airlock.sys.Fd;
 import dev.airlock.sys.Posix;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
@@ -67,13 +67,13 @@ public final class Landlock {
     }
 
     /**
-     * Confines the calling thread to the tree beneath the open directory {@code dirFd}: list folders, write new
+     * Confines the calling thread to the tree beneath the open directory {@code dir}: list folders, write new
      * files, create folders, regular files and symlinks, remove files and set sizes there; nothing anywhere else
      * (not even reading a file there). Sets
      * {@code no_new_privs} on the thread first (Landlock requires it). When the kernel cannot do it, says so once
      * on standard error and returns {@link Unavailable}.
      */
-    public static Result confineCurrentThreadTo(int dirFd) {
+    public static Result confineCurrentThreadTo(Fd dir) {
         int abi = abiVersion();
         if (abi < 1) {
             return unavailable("the kernel does not offer Landlock");
@@ -103,7 +103,7 @@ public final class Landlock {
                     attrSize, 0);
             MemorySegment beneath = arena.allocate(12, 8);
             beneath.set(JAVA_LONG_UNALIGNED, 0, allowed);
-            beneath.set(JAVA_INT_UNALIGNED, 8, dirFd);
+            dir.writeInto(beneath, 8);
             Posix.syscall("landlock_add_rule", SYS_ADD_RULE, rulesetFd, RULE_PATH_BENEATH, beneath.address(), 0);
             Posix.prctl(Posix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
             // Made before the restriction: once confined, the thread could not load the class from its file.

@@ -3,16 +3,12 @@ package dev.airlock.sys;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
-import java.util.ArrayList;
-import java.util.List;
 
+import static dev.airlock.sys.Native.cString;
+import static dev.airlock.sys.Native.fn;
+import static dev.airlock.sys.Native.invoke;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -22,9 +18,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 /**
  * The few Linux system calls that Java lacks, through the FFM API: the {@code openat} family (so that paths are
  * resolved relative to an open directory, one component at a time, never through a symlink that a sender planted),
- * {@code statx}, {@code getdents64}, {@code prctl}, raw {@code syscall} for Landlock, and Unix stream sockets with
- * descriptor passing ({@code SCM_RIGHTS}), which Java's socket channels cannot do. Paths are raw bytes: file
- * names on Linux are bytes, and a round trip through {@code String} would depend on the locale.
+ * {@code statx}, {@code prctl} and raw {@code syscall} for Landlock. Unix sockets are in {@link Sockets}, directory
+ * listing in {@link Getdents}. Paths are raw bytes: file names on Linux are bytes, and a round trip through
+ * {@code String} would depend on the locale.
  *
  * <p>Every call throws {@link ErrnoException} on failure. Supported on x86_64 and aarch64.
  */
@@ -55,47 +51,17 @@ public final class Posix {
     public static final int SEEK_CUR = 1;
     public static final int PR_SET_NO_NEW_PRIVS = 38;
     private static final int F_SETPIPE_SZ = 1031;
-    public static final int SOL_SOCKET = 1;
-    public static final int SO_TYPE = 3;
-    public static final int SO_SNDBUF = 7;
-    public static final int SO_RCVBUF = 8;
-    public static final int SO_SNDBUFFORCE = 32;
-    public static final int SO_RCVBUFFORCE = 33;
-    public static final int SO_DOMAIN = 39;
-    public static final int AF_UNIX = 1;
-    public static final int SOCK_STREAM = 1;
-    public static final int SHUT_RD = 0;
-    public static final int SHUT_WR = 1;
-    public static final int SHUT_RDWR = 2;
     public static final int LOCK_EX = 2;
     public static final int LOCK_NB = 4;
     public static final int SIGKILL = 9;
     public static final int SIGTERM = 15;
-    /** {@code poll(2)} events: the peer closed both directions, an error is pending. */
-    public static final int POLLHUP = 0x10;
-    public static final int POLLERR = 0x8;
-    private static final int SCM_RIGHTS = 1;
-    private static final int MSG_CTRUNC = 0x8;
-    private static final int MSG_NOSIGNAL = 0x4000;
-    private static final int MSG_CMSG_CLOEXEC = 0x40000000;
-    /** {@code struct cmsghdr} before its data, and the alignment of its data (both LP64 layouts). */
-    private static final int CMSG_HEADER = 16;
-    private static final int SUN_PATH_MAX = 108;
 
-    private static final long SYS_GETDENTS64;
+    static final long SYS_GETDENTS64;
     private static final long SYS_SETGROUPS;
     private static final long SYS_SETFSUID;
     private static final long SYS_SETFSGID;
     private static final int STATX_BASIC_STATS = 0x7ff;
     private static final int STATX_MNT_ID = 0x1000;
-
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBC = LINKER.defaultLookup();
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    // One errno slot per thread: allocating per call would cost more than the call itself.
-    private static final ThreadLocal<MemorySegment> STATE =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
 
     private static final MethodHandle OPENAT;
     private static final MethodHandle CLOSE;
@@ -121,20 +87,7 @@ public final class Posix {
     private static final MethodHandle ISATTY;
     private static final MethodHandle PRCTL;
     private static final MethodHandle SYSCALL3;
-    private static final MethodHandle SOCKET;
-    private static final MethodHandle SOCKETPAIR;
-    private static final MethodHandle CONNECT;
-    private static final MethodHandle BIND;
-    private static final MethodHandle LISTEN;
-    private static final MethodHandle ACCEPT4;
-    private static final MethodHandle SHUTDOWN;
-    private static final MethodHandle SEND;
-    private static final MethodHandle SENDMSG;
-    private static final MethodHandle RECVMSG;
-    private static final MethodHandle GETSOCKOPT;
-    private static final MethodHandle SETSOCKOPT;
     private static final MethodHandle SYSCALL4;
-    private static final MethodHandle POLL;
     private static final MethodHandle KILL;
 
     static {
@@ -188,79 +141,13 @@ public final class Posix {
                 Linker.Option.firstVariadicArg(1));
         SYSCALL3 = fn("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
                 Linker.Option.firstVariadicArg(1));
-        SOCKET = fn("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-        SOCKETPAIR = fn("socketpair", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-        CONNECT = fn("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-        BIND = fn("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-        LISTEN = fn("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-        ACCEPT4 = fn("accept4", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-        SHUTDOWN = fn("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-        SEND = fn("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-        SENDMSG = fn("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-        RECVMSG = fn("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-        GETSOCKOPT = fn("getsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-        SETSOCKOPT = fn("setsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
         SYSCALL4 = fn("syscall",
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
                 Linker.Option.firstVariadicArg(1));
-        POLL = fn("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
         KILL = fn("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     }
 
     private Posix() {
-    }
-
-    private static MethodHandle fn(String name, FunctionDescriptor fd, Linker.Option... extra) {
-        Linker.Option[] options = new Linker.Option[extra.length + 1];
-        options[0] = Linker.Option.captureCallState("errno");
-        System.arraycopy(extra, 0, options, 1, extra.length);
-        MemorySegment symbol = LIBC.find(name)
-                .orElseThrow(() -> new ExceptionInInitializerError("C library lacks " + name));
-        return LINKER.downcallHandle(symbol, fd, options);
-    }
-
-    /** One native call; receives the thread's errno slot and returns the raw result. */
-    @FunctionalInterface
-    private interface NativeCall {
-        long call(MemorySegment errnoState) throws Throwable;
-    }
-
-    /** Runs {@code call}; a negative result becomes an {@link ErrnoException} named {@code name}. */
-    private static long invoke(String name, NativeCall call) throws ErrnoException {
-        MemorySegment state = STATE.get();
-        long result;
-        try {
-            result = call.call(state);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
-        return check(name, result, state);
-    }
-
-    private static int errno(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
-    }
-
-    private static long check(String call, long result, MemorySegment state) throws ErrnoException {
-        if (result < 0) {
-            throw new ErrnoException(call, errno(state));
-        }
-        return result;
-    }
-
-    /** A NUL-terminated copy of {@code path}; a NUL inside would silently shorten the path, so it is refused. */
-    static MemorySegment cString(Arena arena, byte[] path) {
-        for (byte b : path) {
-            if (b == 0) {
-                throw new IllegalArgumentException("path contains a NUL byte");
-            }
-        }
-        MemorySegment seg = arena.allocate(path.length + 1L);
-        MemorySegment.copy(path, 0, seg, JAVA_BYTE, 0, path.length);
-        seg.set(JAVA_BYTE, path.length, (byte) 0);
-        return seg;
     }
 
     public static int openat(int dirFd, byte[] path, int flags, int mode) throws ErrnoException {
@@ -467,37 +354,6 @@ public final class Posix {
         return (int) syscall("setfsuid", SYS_SETFSUID, 0xffffffffL, 0, 0);
     }
 
-    /**
-     * Up to {@code max} names in the open directory {@code dirFd} (without {@code .} and {@code ..}), read with
-     * getdents64 from its start: a caller that removes what it read and asks again gets the rest.
-     */
-    public static List<byte[]> readDirectory(int dirFd, int max) throws ErrnoException {
-        lseek(dirFd, 0, SEEK_SET);
-        List<byte[]> out = new ArrayList<>();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment buf = a.allocate(32 * 1024, 8);
-            while (out.size() < max) {
-                long n = syscall("getdents64", SYS_GETDENTS64, dirFd, buf.address(), buf.byteSize());
-                if (n == 0) {
-                    break;
-                }
-                for (long pos = 0; pos < n && out.size() < max; ) {
-                    int reclen = Short.toUnsignedInt(buf.get(ValueLayout.JAVA_SHORT_UNALIGNED, pos + 16));
-                    long nameEnd = pos + 19;
-                    while (buf.get(JAVA_BYTE, nameEnd) != 0) {
-                        nameEnd++;
-                    }
-                    byte[] name = buf.asSlice(pos + 19, nameEnd - pos - 19).toArray(JAVA_BYTE);
-                    if (!isDotOrDotDot(name)) {
-                        out.add(name);
-                    }
-                    pos += reclen;
-                }
-            }
-        }
-        return out;
-    }
-
     /** {@code flock(fd, operation)}: a lock of the open file description, so two opens conflict even in one process. */
     public static void flock(int fd, int operation) throws ErrnoException {
         invoke("flock", st -> (int) FLOCK.invokeExact(st, fd, operation));
@@ -547,292 +403,8 @@ public final class Posix {
         return invoke(name, st -> (long) SYSCALL4.invokeExact(st, nr, a1, a2, a3, a4));
     }
 
-    /** A new Unix stream socket, close-on-exec. */
-    public static int socket() throws ErrnoException {
-        return (int) invoke("socket", st -> (int) SOCKET.invokeExact(st, AF_UNIX, SOCK_STREAM | O_CLOEXEC, 0));
-    }
-
-    /** Two connected Unix stream sockets, close-on-exec: {@code {one, other}}. */
-    public static int[] socketpair() throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment fds = a.allocate(JAVA_INT, 2);
-            invoke("socketpair", st -> (int) SOCKETPAIR.invokeExact(st, AF_UNIX, SOCK_STREAM | O_CLOEXEC, 0, fds));
-            return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
-        }
-    }
-
-    /** Connects the Unix socket {@code fd} to the socket file {@code path}. */
-    public static void connect(int fd, byte[] path) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment addr = sockaddr(a, path);
-            invoke("connect", st -> (int) CONNECT.invokeExact(st, fd, addr, (int) addr.byteSize()));
-        }
-    }
-
-    /** Binds the Unix socket {@code fd} to a new socket file {@code path}. */
-    public static void bind(int fd, byte[] path) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment addr = sockaddr(a, path);
-            invoke("bind", st -> (int) BIND.invokeExact(st, fd, addr, (int) addr.byteSize()));
-        }
-    }
-
-    /** {@code struct sockaddr_un} for a path; a path the structure cannot hold is refused, not cut short. */
-    private static MemorySegment sockaddr(Arena a, byte[] path) throws ErrnoException {
-        if (path.length >= SUN_PATH_MAX) {
-            throw new ErrnoException("sockaddr_un", Errno.ENAMETOOLONG);
-        }
-        MemorySegment addr = a.allocate(2L + SUN_PATH_MAX, 2);
-        addr.set(JAVA_SHORT, 0, (short) AF_UNIX);
-        MemorySegment.copy(cString(a, path), 0, addr, 2, path.length + 1L);
-        return addr;
-    }
-
-    public static void listen(int fd, int backlog) throws ErrnoException {
-        invoke("listen", st -> (int) LISTEN.invokeExact(st, fd, backlog));
-    }
-
-    /** The next connection on the listening socket {@code fd}, close-on-exec. Retries on EINTR. */
-    public static int accept(int fd) throws ErrnoException {
-        for (;;) {
-            try {
-                return (int) invoke("accept4", st -> (int) ACCEPT4.invokeExact(st, fd, MemorySegment.NULL,
-                        MemorySegment.NULL, O_CLOEXEC));
-            } catch (ErrnoException e) {
-                if (e.errno() != Errno.EINTR) {
-                    throw e;
-                }
-            }
-        }
-    }
-
-    /** {@code shutdown(fd, how)}: {@link #SHUT_RD}, {@link #SHUT_WR} or {@link #SHUT_RDWR}. */
-    public static void shutdown(int fd, int how) throws ErrnoException {
-        invoke("shutdown", st -> (int) SHUTDOWN.invokeExact(st, fd, how));
-    }
-
-    /**
-     * One {@code send(2)} of {@code buf} on a socket, without SIGPIPE (a peer that has gone is EPIPE); returns the
-     * count. Retries on EINTR.
-     */
-    public static long send(int fd, MemorySegment buf) throws ErrnoException {
-        for (;;) {
-            try {
-                return invoke("send", st -> (long) SEND.invokeExact(st, fd, buf, buf.byteSize(), MSG_NOSIGNAL));
-            } catch (ErrnoException e) {
-                if (e.errno() != Errno.EINTR) {
-                    throw e;
-                }
-            }
-        }
-    }
-
-    /**
-     * Sends all of {@code buf} on the Unix socket {@code fd} with the descriptors {@code passed} attached to its
-     * first byte ({@code SCM_RIGHTS}); the receiver gets its own copies. {@code buf} must not be empty: descriptors
-     * travel with data.
-     */
-    public static void sendWithDescriptors(int fd, MemorySegment buf, int... passed) throws ErrnoException {
-        if (buf.byteSize() == 0 || passed.length == 0) {
-            throw new IllegalArgumentException("descriptors travel with at least one byte");
-        }
-        long sent;
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment iov = a.allocate(16, 8);
-            iov.set(ADDRESS, 0, buf);
-            iov.set(JAVA_LONG, 8, buf.byteSize());
-            MemorySegment control = a.allocate(CMSG_HEADER + align8(4L * passed.length), 8);
-            control.set(JAVA_LONG, 0, CMSG_HEADER + 4L * passed.length);
-            control.set(JAVA_INT, 8, SOL_SOCKET);
-            control.set(JAVA_INT, 12, SCM_RIGHTS);
-            for (int i = 0; i < passed.length; i++) {
-                control.set(JAVA_INT, CMSG_HEADER + 4L * i, passed[i]);
-            }
-            MemorySegment msg = a.allocate(56, 8);
-            msg.set(ADDRESS, 16, iov);
-            msg.set(JAVA_LONG, 24, 1L);
-            msg.set(ADDRESS, 32, control);
-            msg.set(JAVA_LONG, 40, control.byteSize());
-            for (;;) {
-                try {
-                    sent = invoke("sendmsg", st -> (long) SENDMSG.invokeExact(st, fd, msg, MSG_NOSIGNAL));
-                    break;
-                } catch (ErrnoException e) {
-                    if (e.errno() != Errno.EINTR) {
-                        throw e;
-                    }
-                }
-            }
-        }
-        // The descriptors went with the first byte; the rest, if the socket took less, is plain data.
-        while (sent < buf.byteSize()) {
-            sent += send(fd, buf.asSlice(sent));
-        }
-    }
-
-    /**
-     * What one {@code recvmsg(2)} brought: the byte count (0 at end of input), the descriptors that came with the
-     * bytes (already installed in this process, close-on-exec: the receiver must close every one it does not keep),
-     * whether the ancillary data was cut short ({@code MSG_CTRUNC}: the kernel dropped what did not fit), and
-     * whether ancillary data other than {@code SCM_RIGHTS} came.
-     */
-    public record Received(long count, int[] descriptors, boolean truncated, boolean foreign) {
-        public Received {
-            descriptors = descriptors.clone();
-        }
-
-        @Override
-        public int[] descriptors() {
-            return descriptors.clone();
-        }
-
-        /** True when nothing but bytes came. */
-        public boolean plain() {
-            return descriptors.length == 0 && !truncated && !foreign;
-        }
-    }
-
-    /**
-     * One {@code recvmsg(2)} into {@code buf} with room for {@code maxDescriptors} passed descriptors, installed
-     * close-on-exec ({@code MSG_CMSG_CLOEXEC}). Retries on EINTR.
-     */
-    public static Received recvmsg(int fd, MemorySegment buf, int maxDescriptors) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment iov = a.allocate(16, 8);
-            iov.set(ADDRESS, 0, buf);
-            iov.set(JAVA_LONG, 8, buf.byteSize());
-            long controlSize = CMSG_HEADER + align8(4L * maxDescriptors);
-            MemorySegment control = a.allocate(controlSize, 8);
-            MemorySegment msg = a.allocate(56, 8);
-            msg.set(ADDRESS, 16, iov);
-            msg.set(JAVA_LONG, 24, 1L);
-            msg.set(ADDRESS, 32, control);
-            msg.set(JAVA_LONG, 40, controlSize);
-            long n;
-            for (;;) {
-                try {
-                    n = invoke("recvmsg", st -> (long) RECVMSG.invokeExact(st, fd, msg, MSG_CMSG_CLOEXEC));
-                    break;
-                } catch (ErrnoException e) {
-                    if (e.errno() != Errno.EINTR) {
-                        throw e;
-                    }
-                }
-            }
-            return received(n, msg, control);
-        }
-    }
-
-    private static Received received(long n, MemorySegment msg, MemorySegment control) {
-        boolean truncated = (msg.get(JAVA_INT, 48) & MSG_CTRUNC) != 0;
-        long length = Math.min(msg.get(JAVA_LONG, 40), control.byteSize());
-        List<Integer> fds = new ArrayList<>();
-        boolean foreign = false;
-        long pos = 0;
-        while (pos + CMSG_HEADER <= length) {
-            long cmsgLen = control.get(JAVA_LONG, pos);
-            if (cmsgLen < CMSG_HEADER || pos + cmsgLen > length) {
-                foreign = true;
-                break;
-            }
-            if (control.get(JAVA_INT, pos + 8) == SOL_SOCKET && control.get(JAVA_INT, pos + 12) == SCM_RIGHTS) {
-                for (long off = CMSG_HEADER; off + 4 <= cmsgLen; off += 4) {
-                    fds.add(control.get(JAVA_INT, pos + off));
-                }
-            } else {
-                foreign = true;
-            }
-            pos += align8(cmsgLen);
-        }
-        return new Received(n, fds.stream().mapToInt(Integer::intValue).toArray(), truncated, foreign);
-    }
-
-    private static long align8(long n) {
-        return (n + 7) & ~7L;
-    }
-
-    /**
-     * {@code poll(2)} of one descriptor for {@code events}, blocking without end; returns the events that came
-     * ({@link #POLLHUP} and {@link #POLLERR} come whether asked for or not). Retries on EINTR.
-     */
-    public static int pollOne(int fd, int events) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment pfd = a.allocate(8, 4);
-            pfd.set(JAVA_INT, 0, fd);
-            pfd.set(JAVA_SHORT, 4, (short) events);
-            for (;;) {
-                try {
-                    invoke("poll", st -> (int) POLL.invokeExact(st, pfd, 1L, -1));
-                    return Short.toUnsignedInt(pfd.get(JAVA_SHORT, 6));
-                } catch (ErrnoException e) {
-                    if (e.errno() != Errno.EINTR) {
-                        throw e;
-                    }
-                }
-            }
-        }
-    }
-
     /** {@code kill(2)}: {@code signal} to process {@code pid}, or to process group {@code -pid}; 0 only checks. */
     public static void kill(int pid, int signal) throws ErrnoException {
         invoke("kill", st -> (int) KILL.invokeExact(st, pid, signal));
-    }
-
-    /** An {@code int} socket option ({@link #SOL_SOCKET} level and its {@code SO_} names). */
-    public static int getsockopt(int fd, int level, int option) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment value = a.allocate(JAVA_INT);
-            MemorySegment len = a.allocate(JAVA_INT);
-            len.set(JAVA_INT, 0, 4);
-            invoke("getsockopt", st -> (int) GETSOCKOPT.invokeExact(st, fd, level, option, value, len));
-            return value.get(JAVA_INT, 0);
-        }
-    }
-
-    public static void setsockopt(int fd, int level, int option, int value) throws ErrnoException {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment v = a.allocate(JAVA_INT);
-            v.set(JAVA_INT, 0, value);
-            invoke("setsockopt", st -> (int) SETSOCKOPT.invokeExact(st, fd, level, option, v, 4));
-        }
-    }
-
-    /**
-     * The names in the open directory {@code dirFd} (without {@code .} and {@code ..}), read with getdents64 from
-     * the directory's current offset. At most {@code maxEntries}; more is an error (E2BIG-like, reported as ENOMEM)
-     * so that a hostile directory cannot exhaust memory.
-     */
-    public static List<byte[]> listDirectory(int dirFd, int maxEntries) throws ErrnoException {
-        List<byte[]> out = new ArrayList<>();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment buf = a.allocate(64 * 1024, 8);
-            for (;;) {
-                long n = syscall("getdents64", SYS_GETDENTS64, dirFd, buf.address(), buf.byteSize());
-                if (n == 0) {
-                    return out;
-                }
-                long pos = 0;
-                while (pos < n) {
-                    int reclen = Short.toUnsignedInt(buf.get(ValueLayout.JAVA_SHORT_UNALIGNED, pos + 16));
-                    long nameStart = pos + 19;
-                    long nameEnd = nameStart;
-                    while (buf.get(JAVA_BYTE, nameEnd) != 0) {
-                        nameEnd++;
-                    }
-                    byte[] name = buf.asSlice(nameStart, nameEnd - nameStart).toArray(JAVA_BYTE);
-                    if (!isDotOrDotDot(name)) {
-                        if (out.size() >= maxEntries) {
-                            throw new ErrnoException("getdents64", Errno.ENOMEM);
-                        }
-                        out.add(name);
-                    }
-                    pos += reclen;
-                }
-            }
-        }
-    }
-
-    private static boolean isDotOrDotDot(byte[] n) {
-        return n.length == 1 && n[0] == '.' || n.length == 2 && n[0] == '.' && n[1] == '.';
     }
 }

@@ -52,7 +52,7 @@ final class SharedFd {
             busy = users > 0;
             if (busy) {
                 try {
-                    Posix.shutdown(fd, Posix.SHUT_RDWR);
+                    Sockets.shutdown(fd, Sockets.SHUT_RDWR);
                 } catch (ErrnoException e) {
                     // Not connected (any more): nothing is blocked on its traffic then.
                 }

@@ -210,7 +210,7 @@ public final class Trees {
         private Level step(Level level, int topFd, int depth, boolean privileged) throws IOException {
             List<byte[]> names;
             try {
-                names = Posix.readDirectory(level.fd, BATCH);
+                names = Getdents.readDirectory(level.fd, BATCH);
             } catch (ErrnoException e) {
                 throw failure(level.where, e);
             }

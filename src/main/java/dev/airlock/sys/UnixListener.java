@@ -19,10 +19,10 @@ public final class UnixListener implements AutoCloseable {
 
     /** Binds a new socket file {@code path} and listens on it. */
     public static UnixListener bind(Path path) throws IOException {
-        int s = Posix.socket();
+        int s = Sockets.socket();
         try {
-            Posix.bind(s, path.toString().getBytes(StandardCharsets.UTF_8));
-            Posix.listen(s, BACKLOG);
+            Sockets.bind(s, path.toString().getBytes(StandardCharsets.UTF_8));
+            Sockets.listen(s, BACKLOG);
         } catch (ErrnoException e) {
             Posix.closeQuietly(s);
             throw new IOException("cannot listen on " + path + ": " + Errno.describe(e.errno()), e);
@@ -34,7 +34,7 @@ public final class UnixListener implements AutoCloseable {
     public UnixSocket accept() throws IOException {
         int f = fd.acquire();
         try {
-            return UnixSocket.adopt(Posix.accept(f), UnixSocket.Descriptors.REFUSE);
+            return UnixSocket.adopt(Sockets.accept(f), UnixSocket.Descriptors.REFUSE);
         } finally {
             fd.release();
         }

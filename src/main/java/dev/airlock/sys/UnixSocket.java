@@ -59,9 +59,9 @@ public final class UnixSocket implements ByteChannel {
 
     /** Connects to the socket file {@code path}. */
     public static UnixSocket connect(Path path, Descriptors policy) throws IOException {
-        int s = Posix.socket();
+        int s = Sockets.socket();
         try {
-            Posix.connect(s, path.toString().getBytes(StandardCharsets.UTF_8));
+            Sockets.connect(s, path.toString().getBytes(StandardCharsets.UTF_8));
         } catch (ErrnoException e) {
             Posix.closeQuietly(s);
             throw new IOException("cannot connect to " + path + ": " + Errno.describe(e.errno()), e);
@@ -75,7 +75,7 @@ public final class UnixSocket implements ByteChannel {
     }
 
     static UnixSocket[] pair(Descriptors first, Descriptors second) throws IOException {
-        int[] fds = Posix.socketpair();
+        int[] fds = Sockets.socketpair();
         return new UnixSocket[] {new UnixSocket(fds[0], first), new UnixSocket(fds[1], second)};
     }
 
@@ -118,7 +118,7 @@ public final class UnixSocket implements ByteChannel {
     }
 
     private int receive(int f, MemorySegment into) throws IOException {
-        Posix.Received r = Posix.recvmsg(f, into, DESCRIPTOR_ROOM);
+        Sockets.Received r = Sockets.recvmsg(f, into, DESCRIPTOR_ROOM);
         if (!r.plain()) {
             admit(r);
         }
@@ -126,7 +126,7 @@ public final class UnixSocket implements ByteChannel {
     }
 
     /** Judges the descriptors that came; whatever is not kept is closed, and a refusal fails the socket. */
-    private void admit(Posix.Received r) throws IOException {
+    private void admit(Sockets.Received r) throws IOException {
         int[] fds = r.descriptors();
         String refusal = null;
         if (policy == Descriptors.REFUSE) {
@@ -158,8 +158,8 @@ public final class UnixSocket implements ByteChannel {
             if (!Posix.fstat(d).isSocket()) {
                 return "the peer sent a descriptor that is not a socket";
             }
-            if (Posix.getsockopt(d, Posix.SOL_SOCKET, Posix.SO_DOMAIN) != Posix.AF_UNIX
-                    || Posix.getsockopt(d, Posix.SOL_SOCKET, Posix.SO_TYPE) != Posix.SOCK_STREAM) {
+            if (Sockets.getsockopt(d, Sockets.SOL_SOCKET, Sockets.SO_DOMAIN) != Sockets.AF_UNIX
+                    || Sockets.getsockopt(d, Sockets.SOL_SOCKET, Sockets.SO_TYPE) != Sockets.SOCK_STREAM) {
                 return "the peer sent a socket that is not a Unix stream socket";
             }
             return null;
@@ -195,7 +195,7 @@ public final class UnixSocket implements ByteChannel {
                 if (src.isDirect()) {
                     MemorySegment seg = MemorySegment.ofBuffer(src);
                     for (long off = 0; off < seg.byteSize(); ) {
-                        off += Posix.send(f, seg.asSlice(off));
+                        off += Sockets.send(f, seg.asSlice(off));
                     }
                     src.position(src.limit());
                 } else {
@@ -207,7 +207,7 @@ public final class UnixSocket implements ByteChannel {
                         MemorySegment piece = writeScratch.asSlice(0, n);
                         piece.asByteBuffer().put(src.slice(src.position(), n));
                         for (long off = 0; off < n; ) {
-                            off += Posix.send(f, piece.asSlice(off));
+                            off += Sockets.send(f, piece.asSlice(off));
                         }
                         src.position(src.position() + n);
                     }
@@ -232,7 +232,7 @@ public final class UnixSocket implements ByteChannel {
                 try {
                     int p = passed.fd.acquire();
                     try {
-                        Posix.sendWithDescriptors(f, m, p);
+                        Sockets.sendWithDescriptors(f, m, p);
                     } finally {
                         passed.fd.release();
                     }
@@ -245,18 +245,18 @@ public final class UnixSocket implements ByteChannel {
 
     /** Ends this side's output: the peer reads the end of input once it has read what was sent. */
     public void shutdownOutput() throws IOException {
-        shutdown(Posix.SHUT_WR);
+        shutdown(Sockets.SHUT_WR);
     }
 
     /** Ends this side's input: a blocked read returns the end of input, and the peer's writes fail. */
     public void shutdownInput() throws IOException {
-        shutdown(Posix.SHUT_RD);
+        shutdown(Sockets.SHUT_RD);
     }
 
     private void shutdown(int how) throws IOException {
         int f = fd.acquire();
         try {
-            Posix.shutdown(f, how);
+            Sockets.shutdown(f, how);
         } catch (ErrnoException e) {
             if (e.errno() != Errno.ENOTCONN) {
                 throw e;
@@ -277,7 +277,7 @@ public final class UnixSocket implements ByteChannel {
     public void awaitHangUp() throws IOException {
         int f = fd.acquire();
         try {
-            Posix.pollOne(f, 0);
+            Sockets.pollOne(f, 0);
         } finally {
             fd.release();
         }
@@ -291,14 +291,14 @@ public final class UnixSocket implements ByteChannel {
         int f = fd.acquire();
         try {
             try {
-                Posix.setsockopt(f, Posix.SOL_SOCKET, Posix.SO_SNDBUFFORCE, bytes);
-                Posix.setsockopt(f, Posix.SOL_SOCKET, Posix.SO_RCVBUFFORCE, bytes);
+                Sockets.setsockopt(f, Sockets.SOL_SOCKET, Sockets.SO_SNDBUFFORCE, bytes);
+                Sockets.setsockopt(f, Sockets.SOL_SOCKET, Sockets.SO_RCVBUFFORCE, bytes);
             } catch (ErrnoException e) {
                 if (e.errno() != Errno.EPERM) {
                     throw e;
                 }
-                Posix.setsockopt(f, Posix.SOL_SOCKET, Posix.SO_SNDBUF, bytes);
-                Posix.setsockopt(f, Posix.SOL_SOCKET, Posix.SO_RCVBUF, bytes);
+                Sockets.setsockopt(f, Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, bytes);
+                Sockets.setsockopt(f, Sockets.SOL_SOCKET, Sockets.SO_RCVBUF, bytes);
             }
         } finally {
             fd.release();

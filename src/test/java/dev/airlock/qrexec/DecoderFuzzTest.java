@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -21,7 +24,9 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 /**
  * Random and mutated input: the decoder and a session behind it fail, if at all, only with a
  * {@link ProtocolException}, never hold more than {@link MessageDecoder#MAX_BUFFERED} bytes, and once failed stay
- * failed. Seeds are fixed so every run tries the same input.
+ * failed. The same input also goes through {@link MessageReader} (the shared {@link FrameReader} the agent, the
+ * broker and the callers read with) in chunks of the same size, which must read exactly what the decoder reads
+ * and fail the same way: what is fuzzed is what runs. Seeds are fixed so every run tries the same input.
  */
 class DecoderFuzzTest {
 
@@ -81,6 +86,7 @@ class DecoderFuzzTest {
     }
 
     private static void feed(byte[] input, int chunk, Direction direction) {
+        readerAgreesWithDecoder(input, chunk);
         MessageDecoder d = new MessageDecoder();
         Session s = new Session(direction);
         ProtocolException decoderFailure = null;
@@ -118,6 +124,37 @@ class DecoderFuzzTest {
             assertThat(sessionFailure.reason()).isNotNull();
             assertStaysFailed(() -> s.accept(Message.Hello.current()), sessionFailure);
         }
+    }
+
+    /** The reader, fed {@code chunk} bytes per read, returns the decoder's messages and fails where it fails. */
+    private static void readerAgreesWithDecoder(byte[] input, int chunk) {
+        List<Message> expected = new ArrayList<>();
+        ProtocolException.Reason expectedFailure = null;
+        MessageDecoder d = new MessageDecoder();
+        ByteBuffer all = ByteBuffer.wrap(input);
+        try {
+            for (Optional<Message> m = d.next(all); m.isPresent(); m = d.next(all)) {
+                expected.add(m.get());
+            }
+            d.endOfInput();
+        } catch (ProtocolException e) {
+            expectedFailure = e.reason();
+        }
+        MessageReader r = new MessageReader(new ChunkedChannel(input, chunk));
+        List<Message> read = new ArrayList<>();
+        ProtocolException.Reason failure = null;
+        try {
+            for (Optional<Message> m = r.read(); m.isPresent(); m = r.read()) {
+                read.add(m.get());
+            }
+        } catch (ProtocolException e) {
+            failure = e.reason();
+            assertStaysFailed(r::read, e);
+        } catch (IOException e) {
+            throw new AssertionError("the reader failed with something other than a protocol error", e);
+        }
+        assertThat(read).isEqualTo(expected);
+        assertThat(failure).isEqualTo(expectedFailure);
     }
 
     private static void assertStaysFailed(ThrowingCallable call, ProtocolException first) {

@@ -1,6 +1,7 @@
 package dev.airlock.sandbox;
 
 import dev.airlock.sys.ErrnoException;
+import dev.airlock.sys.Fd;
 import dev.airlock.sys.Posix;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,14 +26,13 @@ class LandlockTest {
         List<String> results = new ArrayList<>();
         ClassPreloader.load(Landlock.class, "dev.airlock.sandbox", "dev.airlock.sys");
         ClassPreloader.load(LandlockTest.class, "dev.airlock.sandbox");
-        int dir = Posix.openat(Posix.AT_FDCWD, b(inside), Posix.O_RDONLY | Posix.O_DIRECTORY, 0);
+        Fd dir = Fd.CWD.open(b(inside), Posix.O_RDONLY | Posix.O_DIRECTORY, 0);
         Thread t = Thread.ofPlatform().start(() -> {
             Landlock.Result r = Landlock.confineCurrentThreadTo(dir);
             results.add("confined: " + (r instanceof Landlock.Confined));
-            attempt(results, "create inside", () -> Posix.closeQuietly(Posix.openat(dir, "new".getBytes(),
-                    Posix.O_CREAT | Posix.O_EXCL | Posix.O_WRONLY, 0600)));
-            attempt(results, "read inside", () -> Posix.closeQuietly(Posix.openat(dir, "existing".getBytes(),
-                    Posix.O_RDONLY, 0)));
+            attempt(results, "create inside", () -> dir.open("new".getBytes(),
+                    Posix.O_CREAT | Posix.O_EXCL | Posix.O_WRONLY, 0600).close());
+            attempt(results, "read inside", () -> dir.open("existing".getBytes(), Posix.O_RDONLY, 0).close());
             attempt(results, "read outside", () -> Posix.closeQuietly(Posix.openat(Posix.AT_FDCWD,
                     b(outside.resolve("secret")), Posix.O_RDONLY, 0)));
             attempt(results, "create outside", () -> Posix.closeQuietly(Posix.openat(Posix.AT_FDCWD,
@@ -40,7 +40,7 @@ class LandlockTest {
             attempt(results, "mkdir outside", () -> Posix.mkdirat(Posix.AT_FDCWD, b(outside.resolve("d")), 0700));
         });
         t.join();
-        Posix.closeQuietly(dir);
+        dir.close();
         return results;
     }
 

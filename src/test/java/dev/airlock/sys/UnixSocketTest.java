@@ -248,7 +248,7 @@ class UnixSocketTest {
     private static void sendRaw(UnixSocket sender, int... fds) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment one = a.allocate(1);
-            Posix.sendWithDescriptors(rawOf(sender), one, fds);
+            Sockets.sendWithDescriptors(rawOf(sender), one, fds);
         }
     }
 

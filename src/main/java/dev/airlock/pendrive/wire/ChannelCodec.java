@@ -1,10 +1,12 @@
 package dev.airlock.pendrive.wire;
 
 import dev.airlock.pendrive.Device;
+import dev.airlock.qrexec.FrameReader;
 
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.CharBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.CharacterCodingException;
@@ -42,6 +44,29 @@ public final class ChannelCodec {
     private static final byte WRITTEN = 0x46;
     private static final byte REMOVED = 0x47;
     private static final byte OVERFLOW = 0x48;
+
+    /** The length prefix, bounded before the body is allocated; read by the reader qrexec's messages share. */
+    private static final FrameReader.Framing FRAMING = new FrameReader.Framing() {
+        @Override
+        public int headerSize() {
+            return 4;
+        }
+
+        @Override
+        public int bodyLength(ByteBuffer header) throws ChannelProtocolException {
+            int length = header.getInt(0);
+            if (length < 1 || length > MAX_FRAME) {
+                throw new ChannelProtocolException("frame length " + Integer.toUnsignedString(length)
+                        + " out of bounds");
+            }
+            return length;
+        }
+
+        @Override
+        public IOException truncated() {
+            return new ChannelProtocolException("stream ended inside a frame");
+        }
+    };
 
     private ChannelCodec() {
     }
@@ -133,29 +158,7 @@ public final class ChannelCodec {
      * @throws ChannelProtocolException a length out of bounds, or the stream ending inside a frame
      */
     public static Optional<ByteBuffer> readFrame(ReadableByteChannel in) throws IOException {
-        ByteBuffer prefix = ByteBuffer.allocate(4);
-        if (!fill(in, prefix, true)) {
-            return Optional.empty();
-        }
-        int length = prefix.flip().getInt();
-        if (length < 1 || length > MAX_FRAME) {
-            throw new ChannelProtocolException("frame length " + Integer.toUnsignedString(length) + " out of bounds");
-        }
-        ByteBuffer body = ByteBuffer.allocate(length);
-        fill(in, body, false);
-        return Optional.of(body.flip());
-    }
-
-    private static boolean fill(ReadableByteChannel in, ByteBuffer b, boolean endAllowed) throws IOException {
-        while (b.hasRemaining()) {
-            if (in.read(b) < 0) {
-                if (endAllowed && b.position() == 0) {
-                    return false;
-                }
-                throw new ChannelProtocolException("stream ended inside a frame");
-            }
-        }
-        return true;
+        return new FrameReader(in, FRAMING, ByteOrder.BIG_ENDIAN).read().map(FrameReader.Frame::body);
     }
 
     private static String cut(String message) {
