@@ -14,6 +14,7 @@ import dev.airlock.qrexec.MessageReader;
 import dev.airlock.qrexec.ServiceCall;
 import dev.airlock.qrexec.Wire;
 import dev.airlock.sandbox.BwrapCheck;
+import dev.airlock.testing.Await;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -27,7 +28,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -190,7 +190,7 @@ class DisposableIT {
         assertGone(name);
         // A caller that is done closes its request connection a moment before the service's end is reported: the
         // call is recorded as ended by the service, not as left by its caller.
-        awaitTrue(() -> !audited(name, "ended").isEmpty(), "the end of the call is recorded");
+        Await.until("the end of the call is recorded", () -> !audited(name, "ended").isEmpty());
         assertThat(audited(name, "ended")).singleElement().extracting(AuditLog.Entry::detail)
                 .isEqualTo("the service exited with 0");
         assertThat(audited(name, "caller-gone")).isEmpty();
@@ -263,7 +263,7 @@ class DisposableIT {
         String name;
         try (Caller.Call call = Caller.connect(socketOf("work"), "@dispvm", serviceCall("test.Hold+601"))) {
             name = firstLine(call);
-            awaitTrue(() -> !sandboxProcesses("sleep\0" + "601\0").isEmpty(), "the service's sleep runs");
+            Await.until("the service's sleep runs", () -> !sandboxProcesses("sleep\0" + "601\0").isEmpty());
             // Closing its connections without the end of input is what the kernel does for a caller that dies.
         }
         assertGone(name);
@@ -271,8 +271,8 @@ class DisposableIT {
         // The disposable's agent ends the service as soon as the call's connection is gone (SIGTERM: 143); its
         // report usually reaches the broker within the second the broker waits after the request connection
         // ended, and the call is then recorded as ended, else as its caller gone.
-        awaitTrue(() -> !audited(name, "caller-gone").isEmpty() || !audited(name, "ended").isEmpty(),
-                "the call's end is recorded");
+        Await.until("the call's end is recorded",
+                () -> !audited(name, "caller-gone").isEmpty() || !audited(name, "ended").isEmpty());
         if (audited(name, "caller-gone").isEmpty()) {
             assertThat(audited(name, "ended")).singleElement().extracting(AuditLog.Entry::detail)
                     .isEqualTo("the service exited with 143");
@@ -286,7 +286,7 @@ class DisposableIT {
     void callerWhoseRequestConnectionEndsLosesItsDisposableEvenWithTheCallsConnectionOpen() throws Exception {
         try (Caller.Call call = Caller.connect(socketOf("work"), "@dispvm", serviceCall("test.Hold+607"))) {
             String name = firstLine(call);
-            awaitTrue(() -> !sandboxProcesses("sleep\0" + "607\0").isEmpty(), "the service's sleep runs");
+            Await.until("the service's sleep runs", () -> !sandboxProcesses("sleep\0" + "607\0").isEmpty());
             // The broker is not on the call's own connection: the request connection is what it watches.
             call.request().close();
             assertGone(name);
@@ -307,7 +307,7 @@ class DisposableIT {
                 throw new UncheckedIOException(e);
             }
         });
-        awaitTrue(() -> !sandboxProcesses("sleep\0" + "603\0").isEmpty(), "the service's sleep runs");
+        Await.until("the service's sleep runs", () -> !sandboxProcesses("sleep\0" + "603\0").isEmpty());
         String name = new AuditLog(home.auditLog()).read(e -> "test.Hold".equals(e.service())
                 && "603".equals(e.argument()) && "allow".equals(e.outcome())).getFirst().target();
         assertThat(runInWork("kill -KILL $(cat /tmp/client.pid)").code()).isZero();
@@ -324,13 +324,13 @@ class DisposableIT {
             MessageReader in = new MessageReader(ch);
             assertThat(in.require()).isInstanceOf(dev.airlock.qrexec.Message.Data.class);
         }
-        awaitTrue(() -> !audited("work", "caller-gone").isEmpty(), "the relay records its caller's loss");
+        Await.until("the relay records its caller's loss", () -> !audited("work", "caller-gone").isEmpty());
         assertThat(audited("work", "caller-gone")).singleElement().satisfies(e -> {
             assertThat(e.source()).isEqualTo(CallRouter.HOST);
             assertThat(e.service()).isEqualTo(CallRouter.RUN_SERVICE);
         });
         // Its output has nowhere to go: the command ends at its next write.
-        awaitTrue(() -> sandboxProcesses("do echo relayed-608;").isEmpty(), "the command in work ends");
+        Await.until("the command in work ends", () -> sandboxProcesses("do echo relayed-608;").isEmpty());
     }
 
     @Test
@@ -437,37 +437,27 @@ class DisposableIT {
 
     /** Earlier tests' disposables are destroyed when their calls end, which may be just after the test. */
     private void awaitNoneTakenByWork() throws InterruptedException {
-        awaitTrue(() -> {
+        Await.until("earlier disposables are gone", () -> {
             try {
                 return takenByWork().isEmpty();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        }, "earlier disposables are gone");
+        });
     }
 
     /** Gone from the registry, from the disk (run folder, domain folder) and from the process table. */
     private void assertGone(String name) throws Exception {
         Path run = home.run().resolve("domains").resolve(name);
-        awaitTrue(() -> {
+        Await.until(name + " is gone", () -> {
             try {
                 return registry.read(all -> all.get(name)).isEmpty() && !Files.exists(run)
                         && sandboxProcesses("--hostname\0" + name + "\0").isEmpty();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        }, name + " is gone");
+        });
         assertThat(registry.domainFolder(name)).doesNotExist();
-    }
-
-    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
-        for (int i = 0; i < 400; i++) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(25);
-        }
-        throw new AssertionError("timed out waiting until " + what);
     }
 
     /** The pids of the host's processes whose command line contains {@code part} (NUL-separated arguments). */
