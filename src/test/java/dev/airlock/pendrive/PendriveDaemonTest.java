@@ -13,8 +13,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class PendriveDaemonTest {
     private final RecordingHost host = new RecordingHost("work", "personal", "vault");
@@ -67,9 +72,17 @@ class PendriveDaemonTest {
         daemon.domainGone("work");
     }
 
-    @Test
-    void sendWithoutAPendriveRefused() throws Exception {
-        refusedForState(req("work", "send personal"));
+    static Stream<Arguments> requestsWithoutTheStateTheyNeed() {
+        return Stream.of(
+                Arguments.of(Named.of("sendWithoutAPendriveRefused", "send personal")),
+                Arguments.of(Named.of("umountWithoutAPendriveRefused", "umount")),
+                Arguments.of(Named.of("killmeFromNonDisposableRefused", "killme")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("requestsWithoutTheStateTheyNeed")
+    void requestWithoutTheStateItNeedsIsRefusedAndTouchesNothing(String request) throws Exception {
+        refusedForState(req("work", request));
         assertThat(approval.asked).isEmpty();
         assertThat(host.events).isEmpty();
     }
@@ -186,12 +199,6 @@ class PendriveDaemonTest {
         assertThat(host.events).endsWith("detach 1 personal xvdh", "delete 1");
         assertThat(daemon.state("personal").receiving()).isEqualTo(Receiving.IDLE);
         assertThat(daemon.state("personal").rcvSeq()).isZero();
-    }
-
-    @Test
-    void umountWithoutAPendriveRefused() throws Exception {
-        refusedForState(req("personal", "umount"));
-        assertThat(host.events).isEmpty();
     }
 
     @Test
@@ -326,12 +333,6 @@ class PendriveDaemonTest {
     }
 
     @Test
-    void killmeFromNonDisposableRefused() throws Exception {
-        refusedForState(req("work", "killme"));
-        assertThat(host.events).isEmpty();
-    }
-
-    @Test
     void killmeDestroysTheDisposableAndDeletesItsPendrives() throws Exception {
         served(req("work", "new"));
         served(req("work", "send disposable 2"));
@@ -418,14 +419,29 @@ class PendriveDaemonTest {
         assertThat(daemon.lastSequence()).isEqualTo(15);
     }
 
-    @Test
-    void malformedRequestsRefusedAndLogged() throws Exception {
-        for (String bad : List.of("", "   ", "rm -rf /", "new now", "send", "send ../x", "send a b c",
-                "send personal -1", "send disposable", "send disposable 0", "umount x", "killme now",
-                "send personal\n", "x".repeat(65))) {
-            refused(req("work", bad), "malformed request refused");
-        }
-        assertThat(log).hasSize(14).allMatch(l -> l.startsWith("work: malformed request refused"));
+    static Stream<Arguments> malformedRequests() {
+        return Stream.of(
+                Arguments.of(Named.of("empty", "")),
+                Arguments.of(Named.of("blank", "   ")),
+                Arguments.of(Named.of("a shell command", "rm -rf /")),
+                Arguments.of(Named.of("new with an argument", "new now")),
+                Arguments.of(Named.of("send without a destination", "send")),
+                Arguments.of(Named.of("send to a path", "send ../x")),
+                Arguments.of(Named.of("send with three words", "send a b c")),
+                Arguments.of(Named.of("send with a negative transaction", "send personal -1")),
+                Arguments.of(Named.of("send to a disposable without a transaction", "send disposable")),
+                Arguments.of(Named.of("send to a disposable with transaction 0", "send disposable 0")),
+                Arguments.of(Named.of("umount with an argument", "umount x")),
+                Arguments.of(Named.of("killme with an argument", "killme now")),
+                Arguments.of(Named.of("a trailing newline", "send personal\n")),
+                Arguments.of(Named.of("over 64 bytes", "x".repeat(65))));
+    }
+
+    @ParameterizedTest(name = "malformedRequestRefusedAndLogged: {0}")
+    @MethodSource("malformedRequests")
+    void malformedRequestRefusedAndLogged(String bad) throws Exception {
+        refused(req("work", bad), "malformed request refused");
+        assertThat(log).hasSize(1).allMatch(l -> l.startsWith("work: malformed request refused"));
         assertThat(host.events).isEmpty();
     }
 
