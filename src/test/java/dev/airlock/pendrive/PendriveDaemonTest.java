@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.airlock.pendrive.PendriveDaemon.Outcome;
 import dev.airlock.pendrive.PendriveDaemon.Receiving;
 import dev.airlock.pendrive.PendriveDaemon.Sending;
+import dev.airlock.testing.Threat;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -15,7 +16,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -74,17 +74,19 @@ class PendriveDaemonTest {
 
     static Stream<Arguments> requestsWithoutTheStateTheyNeed() {
         return Stream.of(
-                Arguments.of(Named.of("sendWithoutAPendriveRefused", "send personal")),
-                Arguments.of(Named.of("umountWithoutAPendriveRefused", "umount")),
-                Arguments.of(Named.of("killmeFromNonDisposableRefused", "killme")));
+                Arguments.of("sendWithoutAPendriveRefused", "send personal"),
+                Arguments.of("umountWithoutAPendriveRefused", "umount"),
+                Arguments.of("killmeFromNonDisposableRefused", "killme"));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("requestsWithoutTheStateTheyNeed")
-    void requestWithoutTheStateItNeedsIsRefusedAndTouchesNothing(String request) throws Exception {
-        refusedForState(req("work", request));
-        assertThat(approval.asked).isEmpty();
-        assertThat(host.events).isEmpty();
+    void requestWithoutTheStateItNeedsIsRefusedAndTouchesNothing(String threat, String request) throws Exception {
+        Threat.named(threat, () -> {
+            refusedForState(req("work", request));
+            assertThat(approval.asked).isEmpty();
+            assertThat(host.events).isEmpty();
+        });
     }
 
     @Test
@@ -421,28 +423,30 @@ class PendriveDaemonTest {
 
     static Stream<Arguments> malformedRequests() {
         return Stream.of(
-                Arguments.of(Named.of("empty", "")),
-                Arguments.of(Named.of("blank", "   ")),
-                Arguments.of(Named.of("a shell command", "rm -rf /")),
-                Arguments.of(Named.of("new with an argument", "new now")),
-                Arguments.of(Named.of("send without a destination", "send")),
-                Arguments.of(Named.of("send to a path", "send ../x")),
-                Arguments.of(Named.of("send with three words", "send a b c")),
-                Arguments.of(Named.of("send with a negative transaction", "send personal -1")),
-                Arguments.of(Named.of("send to a disposable without a transaction", "send disposable")),
-                Arguments.of(Named.of("send to a disposable with transaction 0", "send disposable 0")),
-                Arguments.of(Named.of("umount with an argument", "umount x")),
-                Arguments.of(Named.of("killme with an argument", "killme now")),
-                Arguments.of(Named.of("a trailing newline", "send personal\n")),
-                Arguments.of(Named.of("over 64 bytes", "x".repeat(65))));
+                Arguments.of("empty", ""),
+                Arguments.of("blank", "   "),
+                Arguments.of("a shell command", "rm -rf /"),
+                Arguments.of("new with an argument", "new now"),
+                Arguments.of("send without a destination", "send"),
+                Arguments.of("send to a path", "send ../x"),
+                Arguments.of("send with three words", "send a b c"),
+                Arguments.of("send with a negative transaction", "send personal -1"),
+                Arguments.of("send to a disposable without a transaction", "send disposable"),
+                Arguments.of("send to a disposable with transaction 0", "send disposable 0"),
+                Arguments.of("umount with an argument", "umount x"),
+                Arguments.of("killme with an argument", "killme now"),
+                Arguments.of("a trailing newline", "send personal\n"),
+                Arguments.of("over 64 bytes", "x".repeat(65)));
     }
 
-    @ParameterizedTest(name = "malformedRequestRefusedAndLogged: {0}")
+    @ParameterizedTest(name = "malformed request refused and logged: {0}")
     @MethodSource("malformedRequests")
-    void malformedRequestRefusedAndLogged(String bad) throws Exception {
-        refused(req("work", bad), "malformed request refused");
-        assertThat(log).hasSize(1).allMatch(l -> l.startsWith("work: malformed request refused"));
-        assertThat(host.events).isEmpty();
+    void malformedRequestRefusedAndLogged(String what, String bad) throws Exception {
+        Threat.named("malformed request refused and logged: " + what, () -> {
+            refused(req("work", bad), "malformed request refused");
+            assertThat(log).hasSize(1).allMatch(l -> l.startsWith("work: malformed request refused"));
+            assertThat(host.events).isEmpty();
+        });
     }
 
     @Test

@@ -1,6 +1,6 @@
 package dev.airlock.policy;
 
-import org.junit.jupiter.api.Named;
+import dev.airlock.testing.Threat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -88,7 +88,7 @@ class EvaluatorTest {
     }
 
     private static Arguments refusal(String threat, Refusal r) {
-        return Arguments.of(Named.of(threat, r));
+        return Arguments.of(threat, r);
     }
 
     static Stream<Arguments> refusals() {
@@ -115,16 +115,18 @@ class EvaluatorTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("refusals")
-    void refusedCallSaysWhy(Refusal r) {
-        Policy p = TestDomains.policy(dir, r.rules().toArray(String[]::new));
-        Decision d = eval(p, r.source(), r.target(), r.call());
-        assertThat(d).isInstanceOf(Decision.Deny.class);
-        assertThat(d.reason()).contains(r.reason());
-        if (r.byRule()) {
-            assertThat(d.rule()).isNotNull();
-        } else {
-            assertThat(d.rule()).isNull();
-        }
+    void refusedCallSaysWhy(String threat, Refusal r) throws Exception {
+        Threat.named(threat, () -> {
+            Policy p = TestDomains.policy(dir, r.rules().toArray(String[]::new));
+            Decision d = eval(p, r.source(), r.target(), r.call());
+            assertThat(d).isInstanceOf(Decision.Deny.class);
+            assertThat(d.reason()).contains(r.reason());
+            if (r.byRule()) {
+                assertThat(d.rule()).isNotNull();
+            } else {
+                assertThat(d.rule()).isNull();
+            }
+        });
     }
 
     @Test

@@ -1,7 +1,7 @@
 package dev.airlock.pendrive.fat;
 
+import dev.airlock.testing.Threat;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -126,15 +126,17 @@ class HostileImageTest {
 
     private static Arguments refusal(String threat, Damage damage, Class<? extends FatException> type,
             String... says) {
-        return Arguments.of(Named.of(threat, damage), type, says);
+        return Arguments.of(threat, damage, type, says);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource({"bootSectors", "clusterChains", "directories", "names"})
-    void hostileImageIsRefusedWithItsReason(Damage damage, Class<? extends FatException> type, String[] says)
-            throws IOException {
-        damage.apply();
-        assertThat(refused(type)).contains(says);
+    void hostileImageIsRefusedWithItsReason(String threat, Damage damage, Class<? extends FatException> type,
+            String[] says) throws Exception {
+        Threat.named(threat, () -> {
+            damage.apply();
+            assertThat(refused(type)).contains(says);
+        });
     }
 
     private Stream<Arguments> bootSectors() {
