@@ -14,6 +14,7 @@ import dev.airlock.qrexec.MessageEncoder;
 import dev.airlock.qrexec.MessageReader;
 import dev.airlock.qrexec.ServiceCall;
 import dev.airlock.qrexec.Wire;
+import dev.airlock.testing.Await;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -130,12 +131,9 @@ class CallPathIT {
     void brokerOffTheDataPathStillRecordsTheEndOfTheCallWithTheServicesExitCode() throws Exception {
         assertThat(callFromWork("personal", "test.Echo+ended", "").code()).isEqualTo(7);
         // The target's agent reports the end after the caller has its exit code: wait for the record.
-        List<AuditLog.Entry> ended = List.of();
-        for (int i = 0; i < 500 && ended.isEmpty(); i++) {
-            ended = new AuditLog(home.auditLog()).read(e -> "ended".equals(e.outcome())
-                    && "test.Echo".equals(e.service()) && "ended".equals(e.argument()));
-            Thread.sleep(10);
-        }
+        List<AuditLog.Entry> ended = Await.last(Await.DEFAULT_LIMIT, () -> new AuditLog(home.auditLog())
+                .read(e -> "ended".equals(e.outcome()) && "test.Echo".equals(e.service())
+                        && "ended".equals(e.argument())), found -> !found.isEmpty());
         assertThat(ended).singleElement().satisfies(e -> {
             assertThat(e.source()).isEqualTo("work");
             assertThat(e.target()).isEqualTo("personal");
@@ -273,15 +271,9 @@ class CallPathIT {
     }
 
     private int waitingCallId() throws Exception {
-        for (int i = 0; i < 500; i++) {
-            JsonNode calls = new AdminClient(home).call(AdminClient.request("pending")).path("calls");
-            if (!calls.isEmpty()) {
-                assertThat(calls.get(0).path("source").asText()).isEqualTo("work");
-                return calls.get(0).path("id").asInt();
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("no call is waiting");
+        JsonNode call = live.waitingCall();
+        assertThat(call.path("source").asText()).isEqualTo("work");
+        return call.path("id").asInt();
     }
 
     @Test

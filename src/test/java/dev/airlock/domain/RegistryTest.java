@@ -180,6 +180,7 @@ class RegistryTest {
                     if (Files.exists(registry.file())) {
                         RegistryXml.parse(Files.readAllBytes(registry.file()));
                         rawReads.incrementAndGet();
+                        // Part of the scenario, as above.
                         Thread.sleep(READER_PAUSE_MS);
                     }
                 }
