@@ -59,7 +59,9 @@ class ServiceSideTest {
 
     @Test
     void serviceWhoseCallerIsGoneStillReportsItsEndToTheBroker(@TempDir Path tmp) throws Exception {
-        callService(tmp, 8, "test.Late", "sleep 0.3\necho late\nexit 4", (connection, report) -> {
+        // Slow on purpose, and by far: the caller must be gone while the service still runs, even on a loaded machine
+        // (0.3 s was once too little at a load of 14 on two cores). Killed, it ends at once.
+        callService(tmp, 8, "test.Late", "sleep 5\necho late\nexit 4", (connection, report) -> {
             UnixSocket[] pair = UnixSocket.pair();
             connection.sendWithDescriptor(ByteBuffer.wrap(MessageEncoder.encode(new CallChannel())), pair[1]);
             pair[1].close();

@@ -1,5 +1,6 @@
 package dev.airlock.broker;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,6 +25,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Real domains for integration tests: an airlock home in a temporary folder, a test policy, AppVMs in the registry
@@ -188,6 +190,20 @@ public final class LiveDomains {
         return Await.value(Duration.ofSeconds(30), "the pool holds a disposable",
                 () -> new AdminClient(home).call(AdminClient.request("running")).path("pooled"),
                 pooled -> !pooled.isEmpty()).get(0).asText();
+    }
+
+    /**
+     * {@code airlock daemon} as a child process writing to {@code log}, once it answers; {@code started} learns of it
+     * first, so that the test can stop it whatever happens next.
+     */
+    public Process daemon(Path log, Duration limit, Consumer<Process> started)
+            throws IOException, InterruptedException {
+        Process p = airlock("daemon").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        started.accept(p);
+        AdminClient client = new AdminClient(home);
+        assertThat(Await.within(limit, () -> client.isRunning() || !p.isAlive())).isTrue();
+        assertThat(p.isAlive()).as("the broker runs; its log: %s", Files.readString(log)).isTrue();
+        return p;
     }
 
     /**

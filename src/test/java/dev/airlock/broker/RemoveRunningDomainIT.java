@@ -218,12 +218,6 @@ class RemoveRunningDomainIT {
 
     /** {@code airlock daemon} as a child process, once it answers. */
     private Process daemon() throws IOException, InterruptedException {
-        Path log = tmp.resolve("daemon-" + daemons.size() + ".log");
-        Process p = live.airlock("daemon").redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        daemons.add(p);
-        AdminClient client = new AdminClient(live.home());
-        assertThat(Await.within(BROKER_ANSWERS, () -> client.isRunning() || !p.isAlive())).isTrue();
-        assertThat(p.isAlive()).as("the broker runs; its log: %s", Files.readString(log)).isTrue();
-        return p;
+        return live.daemon(tmp.resolve("daemon-" + daemons.size() + ".log"), BROKER_ANSWERS, daemons::add);
     }
 }

@@ -12,7 +12,6 @@ import dev.airlock.domain.DomainClass;
 import dev.airlock.domain.Label;
 import dev.airlock.domain.Registry;
 import dev.airlock.testing.Await;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,11 +53,11 @@ class OpenInDvmIT {
         registry = live.registry();
         broker = live.startBroker();
         // The handler is the template's own file, written inside it, as a person sets a template up.
-        Result setup = run("dvm", HANDLER, "sh", "-c", "mkdir -p .config/airlock && cat > .config/airlock/open-handler"
-                + " && chmod 700 .config/airlock/open-handler");
+        Result setup = live.run("dvm", HANDLER, "sh", "-c", "mkdir -p .config/airlock"
+                + " && cat > .config/airlock/open-handler && chmod 700 .config/airlock/open-handler");
         assertThat(setup.code()).as(setup.err()).isZero();
         new AdminClient(home).call(AdminClient.request("shutdown").put("domain", "dvm"));
-        assertThat(run("work", "", "sh", "-c", "printf 'a report' > report.txt").code()).isZero();
+        assertThat(live.run("work", "", "sh", "-c", "printf 'a report' > report.txt").code()).isZero();
     }
 
     @AfterAll
@@ -66,10 +65,6 @@ class OpenInDvmIT {
         if (broker != null) {
             broker.close();
         }
-    }
-
-    private Result run(String domain, String stdin, String... command) throws IOException {
-        return live.run(domain, stdin, command);
     }
 
     /** {@code airlock open-in-dvm ARGS...} as a user types it on the host. */
@@ -86,7 +81,7 @@ class OpenInDvmIT {
     void fileOpenedFromTheHostIsEditedInADisposableThatIsGoneAfterwards() throws Exception {
         Result r = openInDvm("work:report.txt");
         assertThat(r.code()).as(r.err()).isZero();
-        String edited = run("work", "", "cat", "report.txt").out();
+        String edited = live.run("work", "", "cat", "report.txt").out();
         assertThat(edited).matches("a report edited in disp[0-9]{1,4}");
         String disposable = edited.substring(edited.lastIndexOf(' ') + 1);
         // Destroyed when its call ended: neither in the registry nor running, and the template never saw the file.
@@ -101,10 +96,10 @@ class OpenInDvmIT {
 
     @Test
     void viewOnlyKeepsTheFileAsItWas() throws Exception {
-        assertThat(run("work", "", "sh", "-c", "printf 'notes' > notes.txt").code()).isZero();
+        assertThat(live.run("work", "", "sh", "-c", "printf 'notes' > notes.txt").code()).isZero();
         Result r = openInDvm("--view-only", "work:notes.txt");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(run("work", "", "cat", "notes.txt").out()).isEqualTo("notes");
+        assertThat(live.run("work", "", "cat", "notes.txt").out()).isEqualTo("notes");
     }
 
     @Test
