@@ -31,7 +31,7 @@ import java.util.function.UnaryOperator;
 
 /**
  * The domain registry: the file {@code domains.xml} in airlock's home folder, shared by the broker and the
- * command-line tools working without it ({@code spec/registry.md}).
+ * command-line tools working without it ({@code docs/design-notes.md}, "The domain registry").
  * <ul>
  *   <li>{@link #read} holds a shared lock and {@link #update} an exclusive lock on the file itself for the whole
  *       call, so an update is a read-modify-write that no other process can interleave with.</li>

@@ -4,9 +4,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * The 32-byte {@code file_header} of a {@code qubes.Filecopy} stream (spec/filecopy.md section 1). Unsigned 32-bit
- * fields are held in {@code long}s so that hostile values stay positive; {@code filelen} is the raw u64 and is
- * negative when the sender claimed more than {@link Long#MAX_VALUE} bytes.
+ * The 32-byte {@code file_header} of a {@code qubes.Filecopy} stream (as Qubes' {@code qfile-agent} writes it).
+ * Unsigned 32-bit fields are held in {@code long}s so that hostile values stay positive; {@code filelen} is the raw u64
+ * and is negative when the sender claimed more than {@link Long#MAX_VALUE} bytes.
  */
 public record FileHeader(long namelen, int mode, long filelen, long atime, long atimeNsec, long mtime,
                          long mtimeNsec) {

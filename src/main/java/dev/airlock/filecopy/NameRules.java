@@ -4,7 +4,8 @@ import dev.airlock.sys.Errno;
 import java.lang.Character.UnicodeScript;
 
 /**
- * The name and link-target rules of the {@code qubes.Filecopy} receiver ({@code spec/filecopy.md}, section 3).
+ * The name and link-target rules of the {@code qubes.Filecopy} receiver (Qubes' {@code qfile-unpacker} rules, stated
+ * below).
  *
  * <p>Every name and link target in a stream comes from a sender that must be treated as hostile. These checks decide,
  * from the raw bytes alone, whether an entry may be created. They never decode with the JVM's default charset or

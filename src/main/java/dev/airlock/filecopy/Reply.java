@@ -8,7 +8,7 @@ import java.util.Objects;
 
 /**
  * The receiver's answer: {@code result_header} (error code, CRC-32 of everything it read) and, when there is a
- * last name, {@code result_header_ext} (spec/filecopy.md section 2).
+ * last name, {@code result_header_ext}, as Qubes' {@code qfile-unpacker} answers.
  *
  * @param errorCode 0 or a Linux errno value (or {@link FilecopyErrors#LEGAL_EOF})
  * @param crc32     CRC-32 over every byte the receiver read

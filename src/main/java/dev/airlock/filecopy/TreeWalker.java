@@ -12,7 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Walks the sender's arguments as the stream wants them (spec/filecopy.md sections 1 and 4): each argument's
+ * Walks the sender's arguments as the stream wants them (in the order of Qubes' {@code qfile-agent}): each argument's
  * base name from its parent folder, without following links, a directory's entry before and after its children,
  * children in byte order of their names (so a stream is reproducible).
  */

@@ -18,9 +18,9 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The receiving end of {@code qubes.Filecopy} (the {@code qfile-unpacker} role): reads a stream that may be
- * hostile, writes only inside the destination folder, and answers with a {@link Reply}. Every rule of
- * spec/filecopy.md section 3 is enforced here; the first violation ends the session with its error code.
+ * The receiving end of {@code qubes.Filecopy} (the {@code qfile-unpacker} role): reads a stream that may be hostile,
+ * writes only inside the destination folder, and answers with a {@link Reply}. Every rule of the receiver
+ * ({@link NameRules} and the limits below) is enforced here; the first violation ends the session with its error code.
  */
 public final class Unpacker {
     /** Longest name or link target, in bytes, including the name's NUL. */

@@ -6,8 +6,8 @@ import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
- * The state machine of {@code spec/pendrive.md}: per-domain sending and receiving states, the global sequence
- * counter, transfers, waits for a busy receiver and disposable transactions.
+ * The pendrive state machine ({@code docs/design-notes.md}, "The pendrive daemon"): per-domain sending and receiving
+ * states, the global sequence counter, transfers, waits for a busy receiver and disposable transactions.
  *
  * <p>Thread-safe. One lock guards all states and is held while the {@link PendriveHost} works, so transitions
  * never interleave; it is released while the user is asked, and everything the question depended on is checked

@@ -1,9 +1,9 @@
 package dev.airlock.qrexec;
 
 /**
- * A service name, argument, domain name or call target that breaks the naming rules (spec/qrexec-policy.md
- * section 1). Unchecked because record constructors validate with it; a codec turns it into a
- * {@link ProtocolException} before it can leave a decoder.
+ * A service name, argument, domain name or call target that breaks the naming rules of {@link QrexecNames}. Unchecked
+ * because record constructors validate with it; a codec turns it into a {@link ProtocolException} before it can leave a
+ * decoder.
  */
 public final class InvalidNameException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;

@@ -3,10 +3,10 @@ package dev.airlock.qrexec;
 import dev.airlock.qrexec.InvalidNameException.Kind;
 
 /**
- * The naming rules of calls (spec/qrexec-policy.md section 1), shared by the broker, the agents and the in-domain
- * tools. A name is valid as it stands or refused: nothing is ever trimmed, decoded or rewritten, so the name that
- * policy matches is the name the caller sent. All valid names are ASCII, so their lengths in characters and in
- * UTF-8 bytes are the same.
+ * The naming rules of calls (Qubes' qrexec rules, written out in the checks below), shared by the broker, the agents
+ * and the in-domain tools. A name is valid as it stands or refused: nothing is ever trimmed, decoded or rewritten, so
+ * the name that policy matches is the name the caller sent. All valid names are ASCII, so their lengths in characters
+ * and in UTF-8 bytes are the same.
  */
 public final class QrexecNames {
     /** The host's domain name; {@code @adminvm} names the same domain. */

@@ -11,6 +11,7 @@ import dev.airlock.qrexec.MessageEncoder;
 import dev.airlock.qrexec.MessageReader;
 import dev.airlock.qrexec.ServiceCall;
 import dev.airlock.sys.UnixSocket;
+import dev.airlock.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,11 +51,8 @@ class AskCallerGoneTest {
                 callers.forEach(UnixSocket::close);
                 awaitPending(asks, 0);
                 assertThatThrownBy(() -> asks.approve(first, "vault")).hasMessageContaining("is gone");
-                long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-                while (audit.read(e -> "caller-gone".equals(e.outcome())).size() < 10 && System.nanoTime() < end) {
-                    Thread.sleep(20);
-                }
-                assertThat(audit.read(e -> "caller-gone".equals(e.outcome()))).hasSize(10)
+                assertThat(Await.last(Await.DEFAULT_LIMIT, () -> audit.read(e -> "caller-gone".equals(e.outcome())),
+                        gone -> gone.size() >= 10)).hasSize(10)
                         .allSatisfy(e -> assertThat(e.detail()).contains("went away while the user was asked"));
             } finally {
                 router.closeAudit();
@@ -65,10 +63,6 @@ class AskCallerGoneTest {
     }
 
     private static void awaitPending(AskQueue asks, int n) throws InterruptedException {
-        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (asks.list().size() != n && System.nanoTime() < end) {
-            Thread.sleep(10);
-        }
-        assertThat(asks.list()).hasSize(n);
+        assertThat(Await.last(Await.DEFAULT_LIMIT, asks::list, l -> l.size() == n)).hasSize(n);
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.airlock.policy.Decision;
 import dev.airlock.policy.RuleRef;
 import dev.airlock.qrexec.ServiceCall;
+import dev.airlock.testing.Await;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -26,9 +27,7 @@ class AskQueueTest {
                 throw new IllegalStateException(e);
             }
         });
-        while (q.list().size() == before) {
-            Thread.sleep(5);
-        }
+        Await.until("the question is queued", () -> q.list().size() != before);
         return d;
     }
 
@@ -77,9 +76,7 @@ class AskQueueTest {
                 throw new IllegalStateException(e);
             }
         });
-        while (q.list().isEmpty()) {
-            Thread.sleep(5);
-        }
+        Await.until("the question is queued", () -> !q.list().isEmpty());
         int id = q.list().get(0).get("id").asInt();
         callerGone.complete(null);
         assertThat(d.get()).isInstanceOfSatisfying(Decision.Deny.class,

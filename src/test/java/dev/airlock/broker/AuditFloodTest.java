@@ -109,6 +109,7 @@ class AuditFloodTest {
                     long t = System.nanoTime();
                     others.add(call(tmp.resolve("personal.sock"), ""));
                     nanos.add(System.nanoTime() - t);
+                    // Part of the scenario: another domain's calls at a person's pace during the flood.
                     Thread.sleep(500);
                 }
                 stop.set(true);

@@ -2,6 +2,7 @@ package dev.airlock.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.airlock.testing.Await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,10 +121,7 @@ class AuditLogTest {
                     throw new AssertionError(e);
                 }
             });
-            long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (log.read(e -> e.count() == 4).isEmpty() && System.nanoTime() < end) {
-                Thread.sleep(20);
-            }
+            Await.within(Await.DEFAULT_LIMIT, () -> !log.read(e -> e.count() == 4).isEmpty());
             assertThat(log.read(e -> true)).extracting(AuditLog.Entry::count).containsExactly(1, 4);
         }
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.airlock.broker.LiveDomains.Result;
 import dev.airlock.qrexec.Wire;
+import dev.airlock.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -79,7 +79,7 @@ class BrokerKilledIT {
         Path received = live.homeOf("personal").resolve("QubesIncoming/work/big");
         Path rc = live.homeOf("work").resolve("copy.rc");
         startDetachedCopy("big");
-        assertThat(await(Duration.ofSeconds(60), () -> openIncomingFiles(personalPid).stream()
+        assertThat(Await.within(Duration.ofSeconds(60), () -> openIncomingFiles(personalPid).stream()
                 .anyMatch(s -> s >= IN_FLIGHT))).as("the receiver is writing the file").isTrue();
         assertThat(rc).as("the copy is still in flight").doesNotExist();
         List<Long> arrived = openIncomingFiles(personalPid);
@@ -93,7 +93,7 @@ class BrokerKilledIT {
 
         Ended sender = awaitDetachedCopy();
         long senderEnded = System.nanoTime() - killed;
-        assertThat(await(UNPACKER_ENDS, () -> openIncomingFiles(personalPid).isEmpty()))
+        assertThat(Await.within(UNPACKER_ENDS, () -> openIncomingFiles(personalPid).isEmpty()))
                 .as("the receiver's unpacker let go of the incoming folder").isTrue();
         long receiverEnded = System.nanoTime() - killed;
         int code = sender.code();
@@ -155,9 +155,9 @@ class BrokerKilledIT {
         Path runLog = tmp.resolve("host-run.log");
         Process hostRun = live.airlock("run", "work", "--", "sleep", "600").redirectErrorStream(true)
                 .redirectOutput(runLog.toFile()).start();
-        assertThat(await(Duration.ofSeconds(30), () -> pendingCalls() == 2)).as("both copies wait for an answer")
+        assertThat(Await.within(Duration.ofSeconds(30), () -> pendingCalls() == 2)).as("both copies wait for an answer")
                 .isTrue();
-        assertThat(await(Duration.ofSeconds(30), () -> ProcessHandle.of(workPid).stream()
+        assertThat(Await.within(Duration.ofSeconds(30), () -> ProcessHandle.of(workPid).stream()
                 .flatMap(ProcessHandle::descendants).anyMatch(p -> p.info().command().orElse("").endsWith("/sleep"))))
                 .as("the command of airlock run runs").isTrue();
 
@@ -223,7 +223,7 @@ class BrokerKilledIT {
     /** Waits for the detached copy to end, failing the test when it does not end within the limit. */
     private Ended awaitDetachedCopy() throws IOException, InterruptedException {
         Path rc = live.homeOf("work").resolve("copy.rc");
-        assertThat(await(SENDER_ENDS, () -> Files.exists(rc))).as("the sender ended").isTrue();
+        assertThat(Await.within(SENDER_ENDS, () -> Files.exists(rc))).as("the sender ended").isTrue();
         return new Ended(Integer.parseInt(Files.readString(rc).strip()),
                 Files.readString(live.homeOf("work").resolve("copy.err")));
     }
@@ -238,13 +238,7 @@ class BrokerKilledIT {
 
     /** {@code airlock daemon} as a child process, once it answers. */
     private Process daemon() throws IOException, InterruptedException {
-        Path log = tmp.resolve("daemon-" + daemons.size() + ".log");
-        Process p = live.airlock("daemon").redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        daemons.add(p);
-        AdminClient client = new AdminClient(live.home());
-        assertThat(await(BROKER_ANSWERS, () -> client.isRunning() || !p.isAlive())).isTrue();
-        assertThat(p.isAlive()).as("the broker runs; its log: %s", Files.readString(log)).isTrue();
-        return p;
+        return live.daemon(tmp.resolve("daemon-" + daemons.size() + ".log"), BROKER_ANSWERS, daemons::add);
     }
 
     /** {@code sh -c SCRIPT} in work, failing the test when it does not end within {@code limit}. */
@@ -292,17 +286,5 @@ class BrokerKilledIT {
         try (Stream<Path> all = Files.walk(root)) {
             return all.filter(p -> !p.equals(root)).filter(p -> !Files.isDirectory(p)).toList();
         }
-    }
-
-    /** Polls {@code condition} until it holds or {@code limit} passes; returns whether it held. */
-    private static boolean await(Duration limit, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(10);
-        }
-        return true;
     }
 }

@@ -14,6 +14,7 @@ import dev.airlock.qrexec.MessageEncoder;
 import dev.airlock.qrexec.MessageReader;
 import dev.airlock.qrexec.ServiceCall;
 import dev.airlock.qrexec.Wire;
+import dev.airlock.testing.Await;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -88,13 +89,9 @@ class CallPathIT {
         }
     }
 
-    private Result run(String domain, String stdin, String... command) throws IOException {
-        return live.run(domain, stdin, command);
-    }
-
     /** {@code qrexec-client-vm TARGET SERVICE} run by a process inside {@code work}. */
     private Result callFromWork(String target, String service, String stdin) throws IOException {
-        return run("work", stdin, "sh", "-c", CLIENT + " " + target + " " + service);
+        return live.run("work", stdin, "sh", "-c", CLIENT + " " + target + " " + service);
     }
 
     private Path socketOf(String domain) {
@@ -103,17 +100,17 @@ class CallPathIT {
 
     @Test
     void runPrintsTheDomainsHostname() throws IOException {
-        Result r = run("work", "", "hostname");
+        Result r = live.run("work", "", "hostname");
         assertThat(r.out()).isEqualTo("work\n");
         assertThat(r.code()).isZero();
-        assertThat(run("work", "", "sh", "-c", "echo oops >&2; exit 3")).isEqualTo(new Result(3, "", "oops\n"));
+        assertThat(live.run("work", "", "sh", "-c", "echo oops >&2; exit 3")).isEqualTo(new Result(3, "", "oops\n"));
     }
 
     @Test
     void asRootEachDomainRunsAsAHostUserOfItsOwn() throws IOException {
         assumeTrue(ProcessHandle.current().info().user().orElse("").equals("root"), "only as root");
-        assertThat(run("work", "", "touch", "probe").code()).isZero();
-        assertThat(run("personal", "", "touch", "probe").code()).isZero();
+        assertThat(live.run("work", "", "touch", "probe").code()).isZero();
+        assertThat(live.run("personal", "", "touch", "probe").code()).isZero();
         Object work = Files.getAttribute(live.homeOf("work").resolve("probe"), "unix:uid");
         Object personal = Files.getAttribute(live.homeOf("personal").resolve("probe"), "unix:uid");
         assertThat(work).isNotEqualTo(0).isNotEqualTo(personal);
@@ -130,12 +127,9 @@ class CallPathIT {
     void brokerOffTheDataPathStillRecordsTheEndOfTheCallWithTheServicesExitCode() throws Exception {
         assertThat(callFromWork("personal", "test.Echo+ended", "").code()).isEqualTo(7);
         // The target's agent reports the end after the caller has its exit code: wait for the record.
-        List<AuditLog.Entry> ended = List.of();
-        for (int i = 0; i < 500 && ended.isEmpty(); i++) {
-            ended = new AuditLog(home.auditLog()).read(e -> "ended".equals(e.outcome())
-                    && "test.Echo".equals(e.service()) && "ended".equals(e.argument()));
-            Thread.sleep(10);
-        }
+        List<AuditLog.Entry> ended = Await.last(Await.DEFAULT_LIMIT, () -> new AuditLog(home.auditLog())
+                .read(e -> "ended".equals(e.outcome()) && "test.Echo".equals(e.service())
+                        && "ended".equals(e.argument())), found -> !found.isEmpty());
         assertThat(ended).singleElement().satisfies(e -> {
             assertThat(e.source()).isEqualTo("work");
             assertThat(e.target()).isEqualTo("personal");
@@ -148,7 +142,7 @@ class CallPathIT {
         Result r = callFromWork("personal", "test.Marker", "");
         assertThat(r.code()).isEqualTo(Wire.EXIT_REFUSED);
         assertThat(r.err()).contains("refused by policy");
-        assertThat(run("personal", "", "ls", "-A", "/home/user").out()).doesNotContain("marker");
+        assertThat(live.run("personal", "", "ls", "-A", "/home/user").out()).doesNotContain("marker");
     }
 
     @Test
@@ -176,7 +170,7 @@ class CallPathIT {
         Caller.Outcome o = Caller.call(socketOf("work"), "personal", new ServiceCall("test.Whoami", ""),
                 new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(), new ByteArrayOutputStream());
         assertThat(o.exitCode()).isZero();
-        assertThat(run("work", "", "sh", "-c", CLIENT + " personal test.Whoami").out()).isEqualTo("work\n");
+        assertThat(live.run("work", "", "sh", "-c", CLIENT + " personal test.Whoami").out()).isEqualTo("work\n");
         // A token given to work is worth nothing on another domain's socket, and is spent by the attempt.
         Message accepted = request(socketOf("work"), new CallRequest(1, "personal", new ServiceCall("test.True", "")));
         long token = ((CallAccepted) accepted).token();
@@ -210,11 +204,11 @@ class CallPathIT {
 
     @Test
     void qvmCopyToVmPutsTheFilesInTheTargetsIncomingFolder() throws IOException {
-        Result r = run("work", "", "sh", "-c", "mkdir -p d && echo data > d/f.txt && $JAVA_HOME/bin/java -jar"
+        Result r = live.run("work", "", "sh", "-c", "mkdir -p d && echo data > d/f.txt && $JAVA_HOME/bin/java -jar"
                 + " /opt/airlock/airlock.jar qvm-copy-to-vm personal d");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(run("personal", "", "cat", "/home/user/QubesIncoming/work/d/f.txt").out()).isEqualTo("data\n");
-        Result refused = run("personal", "", "sh", "-c", "echo x > g && $JAVA_HOME/bin/java -jar"
+        assertThat(live.run("personal", "", "cat", "/home/user/QubesIncoming/work/d/f.txt").out()).isEqualTo("data\n");
+        Result refused = live.run("personal", "", "sh", "-c", "echo x > g && $JAVA_HOME/bin/java -jar"
                 + " /opt/airlock/airlock.jar qvm-copy-to-vm work g");
         assertThat(refused.code()).isEqualTo(Wire.EXIT_REFUSED);
     }
@@ -273,15 +267,9 @@ class CallPathIT {
     }
 
     private int waitingCallId() throws Exception {
-        for (int i = 0; i < 500; i++) {
-            JsonNode calls = new AdminClient(home).call(AdminClient.request("pending")).path("calls");
-            if (!calls.isEmpty()) {
-                assertThat(calls.get(0).path("source").asText()).isEqualTo("work");
-                return calls.get(0).path("id").asInt();
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("no call is waiting");
+        JsonNode call = live.waitingCall();
+        assertThat(call.path("source").asText()).isEqualTo("work");
+        return call.path("id").asInt();
     }
 
     @Test

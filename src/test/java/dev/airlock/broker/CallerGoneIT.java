@@ -3,13 +3,13 @@ package dev.airlock.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.airlock.broker.LiveDomains.Result;
+import dev.airlock.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -56,14 +56,14 @@ class CallerGoneIT {
                 throw new UncheckedIOException(e);
             }
         });
-        awaitTrue(() -> !DisposableIT.sandboxProcesses("sleep\0" + "614\0").isEmpty(), "the service's sleep runs");
+        Await.until("the service's sleep runs", () -> !DisposableIT.sandboxProcesses("sleep\0" + "614\0").isEmpty());
         assertThat(live.sh("work", "kill -KILL $(cat /tmp/client.pid)").code()).isZero();
         long killed = System.nanoTime();
         assertThat(call.get().code()).isEqualTo(128 + 9);
-        awaitTrue(() -> DisposableIT.sandboxProcesses("sleep\0" + "614\0").isEmpty(), "the service's sleep ends");
+        Await.until("the service's sleep ends", () -> DisposableIT.sandboxProcesses("sleep\0" + "614\0").isEmpty());
         // SIGTERM was enough: no need to wait for the grace before SIGKILL.
         assertThat(Duration.ofNanos(System.nanoTime() - killed)).isLessThan(Duration.ofSeconds(2));
-        awaitTrue(() -> !ended("614").isEmpty(), "the broker records the call's end");
+        Await.until("the broker records the call's end", () -> !ended("614").isEmpty());
         assertThat(ended("614")).singleElement().satisfies(e -> {
             assertThat(e.source()).isEqualTo("work");
             assertThat(e.target()).isEqualTo("personal");
@@ -78,16 +78,5 @@ class CallerGoneIT {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static void awaitTrue(BooleanSupplier condition, String what)
-            throws InterruptedException {
-        for (int i = 0; i < 400; i++) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(25);
-        }
-        throw new AssertionError("timed out waiting until " + what);
     }
 }

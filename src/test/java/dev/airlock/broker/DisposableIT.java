@@ -1,19 +1,18 @@
 package dev.airlock.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.airlock.agent.Caller;
+import dev.airlock.broker.LiveDomains.Result;
 import dev.airlock.domain.Domain;
 import dev.airlock.domain.DomainClass;
-import dev.airlock.domain.DomainFolder;
 import dev.airlock.domain.Label;
 import dev.airlock.domain.Registry;
 import dev.airlock.qrexec.MessageReader;
 import dev.airlock.qrexec.ServiceCall;
 import dev.airlock.qrexec.Wire;
-import dev.airlock.sandbox.BwrapCheck;
+import dev.airlock.testing.Await;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,12 +21,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,48 +54,37 @@ class DisposableIT {
     /** What a disposable may write in its home here, and in each of /tmp, /run and /dev/shm; one file per 4 KiB. */
     private static final long HOME_LIMIT = 32L << 20;
 
+    private LiveDomains live;
     private AirlockHome home;
     private Registry registry;
     private Broker broker;
 
-    /** What a call ended with. */
-    private record Result(int code, String out, String err) {
-    }
-
     @BeforeAll
     void start(@TempDir Path tmp) throws IOException {
-        BwrapCheck.Result check = BwrapCheck.check();
-        assumeTrue(check instanceof BwrapCheck.Ready, "sandboxes cannot run here: " + check.message());
-        Path install = Path.of("target").toAbsolutePath().normalize();
-        assumeTrue(Files.isRegularFile(install.resolve("airlock.jar")), "target/airlock.jar is not built yet");
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
-        home = new AirlockHome(tmp.resolve("home"));
-        Path policy = Files.createDirectories(tmp.resolve("config/policy.d"));
-        Files.writeString(policy.resolve("30-test.policy"), POLICY);
-        registry = Registry.open(home.root());
-        registry.update(d -> d.add(Domain.of("dvm", DomainClass.APP_VM, Label.GRAY).withTemplateForDispvms(true))
-                .add(Domain.of("work", DomainClass.APP_VM, Label.RED).withDefaultDispvm("dvm")));
-        DomainFolder.create(registry.domainFolder("work"));
-        DomainFolder.create(registry.domainFolder("dvm"));
-        Path services = Files.createDirectories(registry.domainFolder("dvm").resolve("qubes-rpc"));
-        service(services, "test.Probe", "echo \"$(hostname) $(cat template.txt)\"; echo mine > written.txt; "
+        live = LiveDomains.create(tmp, POLICY,
+                Domain.of("dvm", DomainClass.APP_VM, Label.GRAY).withTemplateForDispvms(true),
+                Domain.of("work", DomainClass.APP_VM, Label.RED).withDefaultDispvm("dvm"));
+        home = live.home();
+        registry = live.registry();
+        live.service("dvm", "test.Probe", "echo \"$(hostname) $(cat template.txt)\"; echo mine > written.txt; "
                 + "echo changed > template.txt; cat template.txt written.txt");
         // Holds its disposable until it is killed; "$1" makes its sleep findable on the host.
-        service(services, "test.Hold", "hostname; exec sleep \"$1\"");
-        service(services, "test.Asked", "hostname");
-        service(services, "test.Named", "echo planted > planted.txt; hostname");
+        live.service("dvm", "test.Hold", "hostname; exec sleep \"$1\"");
+        live.service("dvm", "test.Asked", "hostname");
+        live.service("dvm", "test.Named", "echo planted > planted.txt; hostname");
         // "true", not ":": a failed redirection of a special built-in ends the shell.
-        service(services, "test.Fill", "dd if=/dev/zero of=big bs=1M count=64 2>/dev/null; "
+        live.service("dvm", "test.Fill", "dd if=/dev/zero of=big bs=1M count=64 2>/dev/null; "
                 + "dd if=/dev/zero of=/tmp/big bs=1M count=64 2>/dev/null; "
                 + "for d in /run /dev/shm; do dd if=/dev/zero of=$d/big bs=1M count=64 2>/dev/null; done; "
                 + "echo \"$(stat -c %s big) $(stat -c %s /tmp/big) $(stat -c %s /run/big)"
                 + " $(stat -c %s /dev/shm/big)\"; "
                 + "rm big; i=0; "
                 + "while [ $i -lt 20000 ] && true > f$i 2>/dev/null; do i=$((i+1)); done; echo $i");
-        broker = Broker.start(new Broker.Settings(home, policy, install, Path.of(System.getProperty("java.home")),
-                Broker.DEFAULT_ASK_TIMEOUT, 1, HOME_LIMIT));
+        Broker.Settings defaults = live.settings(Broker.DEFAULT_ASK_TIMEOUT);
+        broker = Broker.start(new Broker.Settings(home, defaults.policyDirectory(), defaults.installDir(),
+                defaults.jdkHome(), defaults.askTimeout(), 1, HOME_LIMIT));
         // The template's files are its own user's, as when a person sets it up by running it.
-        assertThat(run("dvm", "echo 'from the template' > template.txt").code()).isZero();
+        assertThat(live.sh("dvm", "echo 'from the template' > template.txt").code()).isZero();
         new AdminClient(home).call(AdminClient.request("shutdown").put("domain", "dvm"));
         new AdminClient(home).call(AdminClient.request("start").put("domain", "work"));
     }
@@ -110,21 +96,11 @@ class DisposableIT {
         }
     }
 
-    private static void service(Path folder, String name, String script) throws IOException {
-        Path p = folder.resolve(name);
-        Files.writeString(p, "#!/bin/sh\n" + script + "\n");
-        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
-    }
-
-    private Path socketOf(String domain) {
-        return home.run().resolve("domains").resolve(domain).resolve("channel/agent.sock");
-    }
-
     /** A call made on {@code work}'s socket, as a tool inside {@code work} makes it. */
     private Result callAsWork(String target, String service, String stdin) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Caller.Outcome o = Caller.call(socketOf("work"), target, serviceCall(service),
+        Caller.Outcome o = Caller.call(live.socketOf("work"), target, serviceCall(service),
                 new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), out, err);
         return new Result(o.exitCode(), out.toString(StandardCharsets.UTF_8),
                 o.refusal().orElse(err.toString(StandardCharsets.UTF_8)));
@@ -138,19 +114,7 @@ class DisposableIT {
 
     /** {@code airlock run work -- sh -c SCRIPT}. */
     private Result runInWork(String script) throws IOException {
-        return run("work", script);
-    }
-
-    /** {@code airlock run DOMAIN -- sh -c SCRIPT}. */
-    private Result run(String domain, String script) throws IOException {
-        var request = AdminClient.request("run").put("domain", domain);
-        request.putArray("argv").add("sh").add("-c").add(script);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try (var ch = new AdminClient(home).openStream(request)) {
-            int code = Caller.exchange(ch, new MessageReader(ch), new ByteArrayInputStream(new byte[0]), out, err);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        }
+        return live.sh("work", script);
     }
 
     private static String hostnameIn(Result r) {
@@ -190,7 +154,7 @@ class DisposableIT {
         assertGone(name);
         // A caller that is done closes its request connection a moment before the service's end is reported: the
         // call is recorded as ended by the service, not as left by its caller.
-        awaitTrue(() -> !audited(name, "ended").isEmpty(), "the end of the call is recorded");
+        Await.until("the end of the call is recorded", () -> !audited(name, "ended").isEmpty());
         assertThat(audited(name, "ended")).singleElement().extracting(AuditLog.Entry::detail)
                 .isEqualTo("the service exited with 0");
         assertThat(audited(name, "caller-gone")).isEmpty();
@@ -206,9 +170,9 @@ class DisposableIT {
 
     @Test
     void disposableIsTaggedWithItsCallerOnlyWhenTaken() throws Exception {
-        String pooled = awaitPooled();
+        String pooled = live.awaitPooled();
         assertThat(registry.read(d -> d.require(pooled)).tags()).isEmpty();
-        try (Caller.Call call = Caller.connect(socketOf("work"), "@dispvm", serviceCall("test.Hold+602"))) {
+        try (Caller.Call call = Caller.connect(live.socketOf("work"), "@dispvm", serviceCall("test.Hold+602"))) {
             String name = firstLine(call);
             Domain d = registry.read(all -> all.require(name));
             assertThat(d.domainClass()).isEqualTo(DomainClass.DISP_VM);
@@ -233,7 +197,7 @@ class DisposableIT {
 
     @Test
     void pooledDisposableCannotBeCalledByNameToPlantSomethingForItsNextCaller() throws Exception {
-        String pooled = awaitPooled();
+        String pooled = live.awaitPooled();
         Result r = callAsWork(pooled, "test.Named", "");
         assertThat(r.code()).isEqualTo(Wire.EXIT_REFUSED);
         assertThat(r.err()).contains("waiting in the pool");
@@ -245,14 +209,14 @@ class DisposableIT {
                 throw new UncheckedIOException(e);
             }
         });
-        JsonNode waiting = waitingCall();
+        JsonNode waiting = live.waitingCall();
         assertThat(waiting.path("targets")).extracting(JsonNode::asText).contains("dvm").doesNotContain(pooled);
         new AdminClient(home).call(AdminClient.request("deny").put("id", waiting.path("id").asInt()));
         assertThat(asked.get().code()).isEqualTo(Wire.EXIT_REFUSED);
         Result taken = callAsWork("@dispvm", "test.Probe", "");
         assertThat(hostnameIn(taken)).isEqualTo(pooled);
         // Once given to a call it is a domain like any other, reachable by name where the policy allows it.
-        try (Caller.Call held = Caller.connect(socketOf("work"), "@dispvm", serviceCall("test.Hold+606"))) {
+        try (Caller.Call held = Caller.connect(live.socketOf("work"), "@dispvm", serviceCall("test.Hold+606"))) {
             String name = firstLine(held);
             assertThat(callAsWork(name, "test.Named", "").out()).isEqualTo(name + "\n");
         }
@@ -261,9 +225,9 @@ class DisposableIT {
     @Test
     void callerThatDiesTakesItsDisposableWithIt() throws Exception {
         String name;
-        try (Caller.Call call = Caller.connect(socketOf("work"), "@dispvm", serviceCall("test.Hold+601"))) {
+        try (Caller.Call call = Caller.connect(live.socketOf("work"), "@dispvm", serviceCall("test.Hold+601"))) {
             name = firstLine(call);
-            awaitTrue(() -> !sandboxProcesses("sleep\0" + "601\0").isEmpty(), "the service's sleep runs");
+            Await.until("the service's sleep runs", () -> !sandboxProcesses("sleep\0" + "601\0").isEmpty());
             // Closing its connections without the end of input is what the kernel does for a caller that dies.
         }
         assertGone(name);
@@ -271,8 +235,8 @@ class DisposableIT {
         // The disposable's agent ends the service as soon as the call's connection is gone (SIGTERM: 143); its
         // report usually reaches the broker within the second the broker waits after the request connection
         // ended, and the call is then recorded as ended, else as its caller gone.
-        awaitTrue(() -> !audited(name, "caller-gone").isEmpty() || !audited(name, "ended").isEmpty(),
-                "the call's end is recorded");
+        Await.until("the call's end is recorded",
+                () -> !audited(name, "caller-gone").isEmpty() || !audited(name, "ended").isEmpty());
         if (audited(name, "caller-gone").isEmpty()) {
             assertThat(audited(name, "ended")).singleElement().extracting(AuditLog.Entry::detail)
                     .isEqualTo("the service exited with 143");
@@ -284,9 +248,9 @@ class DisposableIT {
 
     @Test
     void callerWhoseRequestConnectionEndsLosesItsDisposableEvenWithTheCallsConnectionOpen() throws Exception {
-        try (Caller.Call call = Caller.connect(socketOf("work"), "@dispvm", serviceCall("test.Hold+607"))) {
+        try (Caller.Call call = Caller.connect(live.socketOf("work"), "@dispvm", serviceCall("test.Hold+607"))) {
             String name = firstLine(call);
-            awaitTrue(() -> !sandboxProcesses("sleep\0" + "607\0").isEmpty(), "the service's sleep runs");
+            Await.until("the service's sleep runs", () -> !sandboxProcesses("sleep\0" + "607\0").isEmpty());
             // The broker is not on the call's own connection: the request connection is what it watches.
             call.request().close();
             assertGone(name);
@@ -307,7 +271,7 @@ class DisposableIT {
                 throw new UncheckedIOException(e);
             }
         });
-        awaitTrue(() -> !sandboxProcesses("sleep\0" + "603\0").isEmpty(), "the service's sleep runs");
+        Await.until("the service's sleep runs", () -> !sandboxProcesses("sleep\0" + "603\0").isEmpty());
         String name = new AuditLog(home.auditLog()).read(e -> "test.Hold".equals(e.service())
                 && "603".equals(e.argument()) && "allow".equals(e.outcome())).getFirst().target();
         assertThat(runInWork("kill -KILL $(cat /tmp/client.pid)").code()).isZero();
@@ -324,19 +288,19 @@ class DisposableIT {
             MessageReader in = new MessageReader(ch);
             assertThat(in.require()).isInstanceOf(dev.airlock.qrexec.Message.Data.class);
         }
-        awaitTrue(() -> !audited("work", "caller-gone").isEmpty(), "the relay records its caller's loss");
+        Await.until("the relay records its caller's loss", () -> !audited("work", "caller-gone").isEmpty());
         assertThat(audited("work", "caller-gone")).singleElement().satisfies(e -> {
             assertThat(e.source()).isEqualTo(CallRouter.HOST);
             assertThat(e.service()).isEqualTo(CallRouter.RUN_SERVICE);
         });
         // Its output has nowhere to go: the command ends at its next write.
-        awaitTrue(() -> sandboxProcesses("do echo relayed-608;").isEmpty(), "the command in work ends");
+        Await.until("the command in work ends", () -> sandboxProcesses("do echo relayed-608;").isEmpty());
     }
 
     @Test
     void askedDisposableCallRunsOnlyWhenApproved() throws Exception {
         CompletableFuture<Result> approved = inBackground("test.Asked");
-        JsonNode waiting = waitingCall();
+        JsonNode waiting = live.waitingCall();
         assertThat(waiting.path("targets")).extracting(JsonNode::asText).containsExactly("@dispvm:dvm");
         new AdminClient(home).call(AdminClient.request("approve").put("id", waiting.path("id").asInt())
                 .put("target", "@dispvm:dvm"));
@@ -347,7 +311,7 @@ class DisposableIT {
 
         awaitNoneTakenByWork();
         CompletableFuture<Result> denied = inBackground("test.Asked");
-        new AdminClient(home).call(AdminClient.request("deny").put("id", waitingCall().path("id").asInt()));
+        new AdminClient(home).call(AdminClient.request("deny").put("id", live.waitingCall().path("id").asInt()));
         assertThat(denied.get().code()).isEqualTo(Wire.EXIT_REFUSED);
         assertThat(takenByWork()).isEmpty();
     }
@@ -363,7 +327,7 @@ class DisposableIT {
     @Test
     void secondCallIsServedFromThePool() throws Exception {
         callAsWork("@dispvm", "test.Probe", "");
-        String pooled = awaitPooled();
+        String pooled = live.awaitPooled();
         Result r = callAsWork("@dispvm", "test.Probe", "");
         assertThat(hostnameIn(r)).isEqualTo(pooled);
         assertThat(audited(pooled, "allow")).singleElement()
@@ -373,8 +337,8 @@ class DisposableIT {
 
     @Test
     void concurrentCallsGetDifferentDisposables() throws Exception {
-        try (Caller.Call first = Caller.connect(socketOf("work"), "@dispvm", serviceCall("test.Hold+604"));
-             Caller.Call second = Caller.connect(socketOf("work"), "@dispvm", serviceCall("test.Hold+604"))) {
+        try (Caller.Call first = Caller.connect(live.socketOf("work"), "@dispvm", serviceCall("test.Hold+604"));
+             Caller.Call second = Caller.connect(live.socketOf("work"), "@dispvm", serviceCall("test.Hold+604"))) {
             String a = firstLine(first);
             String b = firstLine(second);
             assertThat(a).matches(DISP);
@@ -392,19 +356,8 @@ class DisposableIT {
         });
     }
 
-    private JsonNode waitingCall() throws Exception {
-        for (int i = 0; i < 500; i++) {
-            JsonNode calls = new AdminClient(home).call(AdminClient.request("pending")).path("calls");
-            if (!calls.isEmpty()) {
-                return calls.get(0);
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("no call is waiting");
-    }
-
     /** The first line of the service's output on a call's data connection (test.Hold prints its hostname). */
-    private static String firstLine(Caller.Call call) throws IOException {
+    static String firstLine(Caller.Call call) throws IOException {
         StringBuilder b = new StringBuilder();
         MessageReader in = new MessageReader(call.data());
         for (Optional<dev.airlock.qrexec.Message> m = in.read(); m.isPresent(); m = in.read()) {
@@ -418,17 +371,6 @@ class DisposableIT {
         throw new AssertionError("the service ended without a line: " + b);
     }
 
-    private String awaitPooled() throws Exception {
-        for (int i = 0; i < 600; i++) {
-            JsonNode pooled = new AdminClient(home).call(AdminClient.request("running")).path("pooled");
-            if (!pooled.isEmpty()) {
-                return pooled.get(0).asText();
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("the pool stayed empty");
-    }
-
     /** The disposables taken by calls from {@code work} that are not destroyed yet. */
     private List<String> takenByWork() throws IOException {
         return registry.read(all -> all.all().stream().filter(d -> d.domainClass() == DomainClass.DISP_VM
@@ -437,37 +379,27 @@ class DisposableIT {
 
     /** Earlier tests' disposables are destroyed when their calls end, which may be just after the test. */
     private void awaitNoneTakenByWork() throws InterruptedException {
-        awaitTrue(() -> {
+        Await.until("earlier disposables are gone", () -> {
             try {
                 return takenByWork().isEmpty();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        }, "earlier disposables are gone");
+        });
     }
 
     /** Gone from the registry, from the disk (run folder, domain folder) and from the process table. */
     private void assertGone(String name) throws Exception {
         Path run = home.run().resolve("domains").resolve(name);
-        awaitTrue(() -> {
+        Await.until(name + " is gone", () -> {
             try {
                 return registry.read(all -> all.get(name)).isEmpty() && !Files.exists(run)
                         && sandboxProcesses("--hostname\0" + name + "\0").isEmpty();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        }, name + " is gone");
+        });
         assertThat(registry.domainFolder(name)).doesNotExist();
-    }
-
-    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
-        for (int i = 0; i < 400; i++) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(25);
-        }
-        throw new AssertionError("timed out waiting until " + what);
     }
 
     /** The pids of the host's processes whose command line contains {@code part} (NUL-separated arguments). */

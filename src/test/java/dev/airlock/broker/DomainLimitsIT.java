@@ -68,6 +68,7 @@ class DomainLimitsIT {
             LiveDomains.Result started = live.sh("bomb", "sh -c 'f() { while [ ! -e \"$HOME/stop\" ]; do f & sleep 0.1;"
                     + " done; }; f' </dev/null >/dev/null 2>&1 & echo started");
             assertThat(started.out()).isEqualTo("started\n");
+            // Part of the scenario: the bomb grows for a while before it is measured.
             Thread.sleep(1500);
             long peak = 0;
             long held = 0;
@@ -75,6 +76,7 @@ class DomainLimitsIT {
             for (int i = 0; i < 10; i++) {
                 peak = Math.max(peak, hostTasks());
                 held = Math.max(held, tasksOf(sandbox));
+                // Part of the scenario: ten samples of the peak over a second.
                 Thread.sleep(100);
             }
             long calmDuring = medianMillis(live, "calm");

@@ -1,5 +1,6 @@
 package dev.airlock.broker;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,6 +12,7 @@ import dev.airlock.domain.Label;
 import dev.airlock.domain.Registry;
 import dev.airlock.qrexec.MessageReader;
 import dev.airlock.sandbox.BwrapCheck;
+import dev.airlock.testing.Await;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -23,6 +25,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Real domains for integration tests: an airlock home in a temporary folder, a test policy, AppVMs in the registry
@@ -54,8 +57,20 @@ public final class LiveDomains {
         return registry;
     }
 
-    /** Registers {@code domains} (halted) in a new home under {@code tmp}, with {@code policy} as the only rules. */
+    /** Registers {@code domains} (halted AppVMs) in a new home under {@code tmp}; {@code policy} is its only rules. */
     public static LiveDomains create(Path tmp, String policy, String... domains) throws IOException {
+        Domain[] appVms = new Domain[domains.length];
+        for (int i = 0; i < domains.length; i++) {
+            appVms[i] = Domain.of(domains[i], DomainClass.APP_VM, Label.RED);
+        }
+        return create(tmp, policy, appVms);
+    }
+
+    /**
+     * Registers {@code domains} (halted, each with its folder) in a new home under {@code tmp}, with {@code policy}
+     * as the only rules.
+     */
+    public static LiveDomains create(Path tmp, String policy, Domain... domains) throws IOException {
         BwrapCheck.Result check = BwrapCheck.check();
         assumeTrue(check instanceof BwrapCheck.Ready, "sandboxes cannot run here: " + check.message());
         Path install = Path.of("target").toAbsolutePath().normalize();
@@ -69,13 +84,13 @@ public final class LiveDomains {
         Registry registry = Registry.open(home.root());
         registry.update(d -> {
             var all = d;
-            for (String name : domains) {
-                all = all.add(Domain.of(name, DomainClass.APP_VM, Label.RED));
+            for (Domain domain : domains) {
+                all = all.add(domain);
             }
             return all;
         });
-        for (String name : domains) {
-            DomainFolder.create(registry.domainFolder(name));
+        for (Domain domain : domains) {
+            DomainFolder.create(registry.domainFolder(domain.name()));
         }
         return new LiveDomains(home, install, config, registry);
     }
@@ -159,14 +174,36 @@ public final class LiveDomains {
     }
 
     /** Waits up to {@code limit} until exactly {@code expected} run; returns what runs then. */
-    public List<String> awaitRunning(List<String> expected, Duration limit) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        List<String> names = running();
-        while (!names.equals(expected) && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            names = running();
-        }
-        return names;
+    public List<String> awaitRunning(List<String> expected, Duration limit) throws InterruptedException {
+        return Await.last(limit, this::running, expected::equals);
+    }
+
+    /** The first call waiting for the user's answer ({@code airlock pending}); fails when none comes within 10 s. */
+    public JsonNode waitingCall() throws InterruptedException {
+        return Await.value(Await.DEFAULT_LIMIT, "a call waits for an answer",
+                () -> new AdminClient(home).call(AdminClient.request("pending")).path("calls"),
+                calls -> !calls.isEmpty()).get(0);
+    }
+
+    /** The name of the first disposable the broker keeps ready; fails when the pool stays empty for 30 s. */
+    public String awaitPooled() throws InterruptedException {
+        return Await.value(Duration.ofSeconds(30), "the pool holds a disposable",
+                () -> new AdminClient(home).call(AdminClient.request("running")).path("pooled"),
+                pooled -> !pooled.isEmpty()).get(0).asText();
+    }
+
+    /**
+     * {@code airlock daemon} as a child process writing to {@code log}, once it answers; {@code started} learns of it
+     * first, so that the test can stop it whatever happens next.
+     */
+    public Process daemon(Path log, Duration limit, Consumer<Process> started)
+            throws IOException, InterruptedException {
+        Process p = airlock("daemon").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        started.accept(p);
+        AdminClient client = new AdminClient(home);
+        assertThat(Await.within(limit, () -> client.isRunning() || !p.isAlive())).isTrue();
+        assertThat(p.isAlive()).as("the broker runs; its log: %s", Files.readString(log)).isTrue();
+        return p;
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.airlock.domain.Domain;
 import dev.airlock.domain.DomainClass;
 import dev.airlock.domain.DomainFolder;
 import dev.airlock.domain.Label;
+import dev.airlock.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -135,8 +135,9 @@ class RemoveRunningDomainIT {
         assertThat(old.isAlive()).isTrue();
 
         daemon();
-        assertThat(await(Duration.ofSeconds(15), () -> !old.isAlive())).as("the old sandbox is killed").isTrue();
-        assertThat(await(Duration.ofSeconds(5), () -> inside.stream().noneMatch(ProcessHandle::isAlive))).isTrue();
+        assertThat(Await.within(Duration.ofSeconds(15), () -> !old.isAlive())).as("the old sandbox is killed").isTrue();
+        assertThat(Await.within(Duration.ofSeconds(5), () -> inside.stream().noneMatch(ProcessHandle::isAlive)))
+                .isTrue();
         assertThat(live.running()).doesNotContain("attacker");
         assertThat(Files.readString(tmp.resolve("daemon-1.log"), StandardCharsets.UTF_8))
                 .contains("killed the sandbox of domain attacker (pid " + old.pid() + ")").contains("not adopted");
@@ -186,7 +187,7 @@ class RemoveRunningDomainIT {
                 throw new UncheckedIOException(e);
             }
         });
-        assertThat(await(Duration.ofSeconds(30), () -> Files.exists(live.homeOf("attacker").resolve("waiting"))))
+        assertThat(Await.within(Duration.ofSeconds(30), () -> Files.exists(live.homeOf("attacker").resolve("waiting"))))
                 .as("the old sandbox waits to call").isTrue();
         // Changed behind the broker's back, as the race leaves it: the old sandbox runs on.
         live.registry().update(all -> all.remove("attacker"));
@@ -217,23 +218,6 @@ class RemoveRunningDomainIT {
 
     /** {@code airlock daemon} as a child process, once it answers. */
     private Process daemon() throws IOException, InterruptedException {
-        Path log = tmp.resolve("daemon-" + daemons.size() + ".log");
-        Process p = live.airlock("daemon").redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        daemons.add(p);
-        AdminClient client = new AdminClient(live.home());
-        assertThat(await(BROKER_ANSWERS, () -> client.isRunning() || !p.isAlive())).isTrue();
-        assertThat(p.isAlive()).as("the broker runs; its log: %s", Files.readString(log)).isTrue();
-        return p;
-    }
-
-    private static boolean await(Duration limit, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                return false;
-            }
-            Thread.sleep(50);
-        }
-        return true;
+        return live.daemon(tmp.resolve("daemon-" + daemons.size() + ".log"), BROKER_ANSWERS, daemons::add);
     }
 }

@@ -4,6 +4,7 @@ import dev.airlock.domain.Domain;
 import dev.airlock.domain.DomainClass;
 import dev.airlock.domain.Label;
 import dev.airlock.domain.Registry;
+import dev.airlock.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,10 +42,7 @@ class SandboxPidFileTest {
                 + name).start();
         started.add(p);
         ProcessHandle h = p.toHandle();
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (SandboxPidFile.sandboxOf(name, h.pid()).isEmpty() && System.nanoTime() < end) {
-            Thread.sleep(20);
-        }
+        Await.within(Await.DEFAULT_LIMIT, () -> SandboxPidFile.sandboxOf(name, h.pid()).isPresent());
         assertThat(SandboxPidFile.sandboxOf(name, h.pid())).as("the fake sandbox is recognised").isPresent();
         return h;
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.airlock.broker.AdminClient;
 import dev.airlock.broker.AirlockHome;
+import dev.airlock.testing.Await;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -65,9 +66,7 @@ class AskPromptTest {
         try (SocketChannel poll = broker.accept()) {
             readRequest(poll);
         }
-        for (int i = 0; i < 500 && said.toString().isEmpty(); i++) {
-            Thread.sleep(10);
-        }
+        Await.within(Await.DEFAULT_LIMIT, () -> !said.toString().isEmpty());
         prompt.close();
         assertThat(said.toString()).isEqualTo("ERROR: cannot watch the broker's questions: the broker closed the"
                 + " connection without answering\n");
@@ -84,9 +83,7 @@ class AskPromptTest {
             readRequest(poll);
             poll.write(ByteBuffer.wrap(call.getBytes(StandardCharsets.UTF_8)));
         }
-        for (int i = 0; i < 500 && !said.toString().contains("\n"); i++) {
-            Thread.sleep(10);
-        }
+        Await.within(Await.DEFAULT_LIMIT, () -> said.toString().contains("\n"));
         prompt.close();
         assertThat(said.toString())
                 .contains("work wants to copy files to a domain you choose (qubes.Filecopy+allow-all-names, call 7)")

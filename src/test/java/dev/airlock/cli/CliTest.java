@@ -5,8 +5,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,14 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The commands as a user and a script meet them: exit codes, messages, and real processes joined by pipes. */
 @Timeout(60)
 class CliTest {
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(code, out.toString(), err.toString());
+    private static InProcess run(String... args) {
+        return InProcess.run(args);
     }
 
     @Test
@@ -42,7 +34,7 @@ class CliTest {
                 new String[] {"qfile-unpacker", "--max-bytes", "lots", "/tmp/x"},
                 new String[] {"qfile-unpacker", "--max-bytes", "-5", "/tmp/x"},
                 new String[] {"no-such-command"})) {
-            Run r = run(args);
+            InProcess r = run(args);
             assertThat(r.code()).as(String.join(" ", args)).isEqualTo(2);
             assertThat(r.err()).startsWith("ERROR: ").contains("Usage:");
         }
@@ -50,7 +42,7 @@ class CliTest {
 
     @Test
     void failedCopyPrintsOneErrorLineNotAStackTrace(@TempDir Path tmp) {
-        Run r = run("copy-local", "--progress=none", tmp.resolve("missing").toString(), tmp.resolve("d").toString());
+        InProcess r = run("copy-local", "--progress=none", tmp.resolve("missing").toString(), tmp.resolve("d").toString());
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).startsWith("ERROR: ").contains("\"missing\": it does not exist")
                 .doesNotContain("Exception").doesNotContain("\tat ");
@@ -60,11 +52,11 @@ class CliTest {
     void copyLocalRefusesUnsafeLinksBeforeSendingAnything(@TempDir Path tmp) throws IOException {
         Path src = Files.createDirectories(tmp.resolve("s"));
         Files.createSymbolicLink(src.resolve("escape"), Path.of("../../etc/passwd"));
-        Run r = run("copy-local", "--progress=none", src.toString(), tmp.resolve("d").toString());
+        InProcess r = run("copy-local", "--progress=none", src.toString(), tmp.resolve("d").toString());
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).contains("escape -> ../../etc/passwd").contains("--ignore-symlinks");
         assertThat(tmp.resolve("d")).doesNotExist();
-        Run skipped = run("copy-local", "--progress=none", "--ignore-symlinks", src.toString(),
+        InProcess skipped = run("copy-local", "--progress=none", "--ignore-symlinks", src.toString(),
                 tmp.resolve("d").toString());
         assertThat(skipped.code()).isZero();
         assertThat(tmp.resolve("d/s")).isEmptyDirectory();
@@ -74,7 +66,7 @@ class CliTest {
     void agentRefusesLinksTheReceiverWouldRefuseBeforeSendingAnything(@TempDir Path tmp) throws IOException {
         Path src = Files.createDirectories(tmp.resolve("s"));
         Files.createSymbolicLink(src.resolve("up"), Path.of("../../x"));
-        Run r = run("qfile-agent", "--progress=none", src.toString());
+        InProcess r = run("qfile-agent", "--progress=none", src.toString());
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).startsWith("ERROR: nothing was sent").contains("up -> ../../x");
     }
@@ -188,7 +180,7 @@ class CliTest {
     @Test
     void unprivilegedReceiverLinksFilesThroughProcAndMatchesQubes(@TempDir Path tmp) throws Exception {
         // As root the receiver names files with linkat(AT_EMPTY_PATH); an ordinary user cannot, and goes through
-        // /proc/self/fd under Landlock. Run the receiver as nobody to take that path.
+        // /proc/self/fd under Landlock. InProcess the receiver as nobody to take that path.
         org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name"))
                 && new java.io.File("/usr/bin/setpriv").canExecute(), "needs root and setpriv to become nobody");
         Path world = Files.createDirectories(tmp.resolve("world"));

@@ -6,8 +6,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,26 +22,20 @@ class DomainCommandsTest {
     @TempDir
     Path home;
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private Run run(String... args) {
+    private InProcess run(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         all.add(1, "--home=" + home);
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), all.toArray(String[]::new));
-        return new Run(code, out.toString(), err.toString());
+        return InProcess.run(all.toArray(String[]::new));
     }
 
     private void ok(String... args) {
-        Run r = run(args);
+        InProcess r = run(args);
         assertThat(r.code()).as(String.join(" ", args) + ": " + r.err()).isZero();
         assertThat(r.err()).isEmpty();
     }
 
     private void fails(String message, String... args) {
-        Run r = run(args);
+        InProcess r = run(args);
         assertThat(r.code()).as(String.join(" ", args)).isEqualTo(1);
         assertThat(r.err()).isEqualTo("ERROR: " + message + "\n");
     }
@@ -59,7 +51,7 @@ class DomainCommandsTest {
     @Test
     void lsShowsTheHostFirstThenTheDomainsByName() {
         sample();
-        Run r = run("ls");
+        InProcess r = run("ls");
         assertThat(r.code()).isZero();
         assertThat(r.out()).isEqualTo("""
                 NAME    CLASS       STATE    LABEL  TEMPLATE
@@ -75,7 +67,7 @@ class DomainCommandsTest {
     @Test
     void prefsShowsAllOneAndSetsAndChangesTags() {
         sample();
-        Run all = run("prefs", "work");
+        InProcess all = run("prefs", "work");
         assertThat(all.out()).matches("""
                 autostart             false
                 class                 AppVM
@@ -140,10 +132,7 @@ class DomainCommandsTest {
 
     @Test
     void doctorTellsForEveryLimitWhetherItHoldsAndWhy() {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "doctor");
-        Run r = new Run(code, out.toString(), err.toString());
+        InProcess r = InProcess.run("doctor");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("cgroups: ");
         for (String limit : List.of("maxmem", "maxprocs", "cpu_weight", "nofile", "tmpfs")) {
@@ -178,7 +167,7 @@ class DomainCommandsTest {
                 new String[] {"prefs", "x", "name", "y"}, new String[] {"prefs", "x", "tags", "y"},
                 new String[] {"prefs", "x", "label", "--tag-add", "t"}, new String[] {"remove"},
                 new String[] {"create", "disp42"}, new String[] {"create", "disp9999", "--class", "DispVM"})) {
-            Run r = run(args);
+            InProcess r = run(args);
             assertThat(r.code()).as(String.join(" ", args)).isEqualTo(2);
             assertThat(r.err()).startsWith("ERROR: ").contains("Usage:");
         }
@@ -187,7 +176,7 @@ class DomainCommandsTest {
     @Test
     void createRefusesTheHostsNameInAnyCase() {
         for (String name : List.of("DOM0", "Dom0", "domain-0", "Domain-0", "DEFAULT", "NoNe", "work-DM")) {
-            Run r = run("create", name);
+            InProcess r = run("create", name);
             assertThat(r.code()).as(name).isEqualTo(2);
             assertThat(r.err()).as(name).startsWith("ERROR: ").contains("\"" + name + "\"");
         }
@@ -198,7 +187,7 @@ class DomainCommandsTest {
     @Test
     void namesOfTheBrokersDisposablesAreReserved() {
         // The broker destroys DispVMs of these names that an earlier broker left: a person's domain must not be one.
-        Run r = run("create", "disp42", "--class", "DispVM", "--template", "dvm");
+        InProcess r = run("create", "disp42", "--class", "DispVM", "--template", "dvm");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).startsWith("ERROR: the names disp1 to disp9999 are reserved");
         ok("create", "disp10000");
@@ -233,7 +222,7 @@ class DomainCommandsTest {
     void aBrokenRegistryIsReportedNotRepaired() throws IOException {
         Files.writeString(home.resolve("domains.xml"), "<domains version=\"1\"><domain name=\"-x\" class=\"AppVM\">"
                 + "<label>red</label></domain></domains>");
-        Run r = run("ls");
+        InProcess r = run("ls");
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).isEqualTo("ERROR: " + home.toRealPath().resolve("domains.xml")
                 + ": domain #1: invalid domain name \"-x\": must start with a letter\n");
@@ -245,13 +234,13 @@ class DomainCommandsTest {
         sample();
         assertThat(airlock("n\n", "remove", "work").code()).isEqualTo(1);
         assertThat(run("ls").out()).contains("work");
-        Run yes = airlock("y\n", "remove", "work");
+        InProcess yes = airlock("y\n", "remove", "work");
         assertThat(yes.code()).as(yes.err()).isZero();
         assertThat(yes.out()).contains("Remove domain work and delete its files in").endsWith("? [y/N] ");
         assertThat(airlock("", "ls").out()).doesNotContain("work").contains("dispx");
     }
 
-    private Run airlock(String input, String... args) throws Exception {
+    private InProcess airlock(String input, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 Main.class.getName()));
@@ -265,6 +254,6 @@ class DomainCommandsTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        return new Run(p.exitValue(), out, err);
+        return new InProcess(p.exitValue(), out, err);
     }
 }

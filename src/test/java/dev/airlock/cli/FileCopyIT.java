@@ -9,6 +9,7 @@ import dev.airlock.broker.Broker;
 import dev.airlock.broker.LiveDomains;
 import dev.airlock.broker.LiveDomains.Result;
 import dev.airlock.qrexec.Wire;
+import dev.airlock.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -77,20 +78,8 @@ class FileCopyIT {
         });
     }
 
-    /** The call waiting for the user's answer; fails when none comes within 10 s. */
-    private JsonNode waitingCall() throws Exception {
-        for (int i = 0; i < 1000; i++) {
-            JsonNode calls = new AdminClient(home).call(AdminClient.request("pending")).path("calls");
-            if (!calls.isEmpty()) {
-                return calls.get(0);
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("no call is waiting");
-    }
-
     private void approve(String target) throws Exception {
-        int id = waitingCall().path("id").asInt();
+        int id = live.waitingCall().path("id").asInt();
         new AdminClient(home).call(AdminClient.request("approve").put("id", id).put("target", target));
     }
 
@@ -111,7 +100,7 @@ class FileCopyIT {
     @Test
     void qvmCopyToVmAskedAndApprovedDeliversTheFiles() throws Exception {
         CompletableFuture<Result> copy = inBackground("work", "echo data > a.txt && qvm-copy-to-vm personal a.txt");
-        JsonNode call = waitingCall();
+        JsonNode call = live.waitingCall();
         assertThat(call.path("target").asText()).isEqualTo("personal");
         assertThat(call.path("service").asText()).isEqualTo("qubes.Filecopy");
         approve("personal");
@@ -123,7 +112,7 @@ class FileCopyIT {
     @Test
     void qvmCopyLetsTheUserChooseTheTargetOnTheHost() throws Exception {
         CompletableFuture<Result> copy = inBackground("work", "echo data > b.txt && qvm-copy b.txt");
-        JsonNode call = waitingCall();
+        JsonNode call = live.waitingCall();
         assertThat(call.path("target").asText()).isEqualTo("@default");
         assertThat(call.path("default").asText()).isEqualTo("personal");
         assertThat(call.path("targets").toString()).contains("personal");
@@ -144,7 +133,7 @@ class FileCopyIT {
     @Test
     void deniedCopyIs126AndDeliversNothing() throws Exception {
         CompletableFuture<Result> copy = inBackground("work", "echo data > d.txt && qvm-copy d.txt");
-        int id = waitingCall().path("id").asInt();
+        int id = live.waitingCall().path("id").asInt();
         new AdminClient(home).call(AdminClient.request("deny").put("id", id));
         Result r = copy.get();
         assertThat(r.code()).isEqualTo(Wire.EXIT_REFUSED);
@@ -243,7 +232,7 @@ class FileCopyIT {
     void nameThatNeedsAllowAllNamesAsksForIt() throws Exception {
         CompletableFuture<Result> copy = inBackground("work", "echo tab > \"$(printf 't\\tb')\" && qvm-copy-to-vm"
                 + " personal \"$(printf 't\\tb')\"");
-        assertThat(waitingCall().path("argument").asText()).isEqualTo("allow-all-names");
+        assertThat(live.waitingCall().path("argument").asText()).isEqualTo("allow-all-names");
         approve("personal");
         Result r = copy.get();
         assertThat(r.code()).as(r.err()).isZero();
@@ -289,17 +278,11 @@ class FileCopyIT {
                 "qvm-copy-to-vm personal big & echo $! > copy.pid; wait $!");
         approve("personal");
         Path dir = incoming("personal");
-        for (int i = 0; i < 1000 && !Files.isDirectory(dir); i++) {
-            Thread.sleep(10);
-        }
+        Await.within(Await.DEFAULT_LIMIT, () -> Files.isDirectory(dir));
         assertThat(dir).isDirectory();
         assertThat(sh("work", "kill -9 $(cat copy.pid)").code()).isZero();
         assertThat(copy.get().code()).isEqualTo(128 + 9);
-        List<String> left = new ArrayList<>(incomingNames());
-        for (int i = 0; i < 500 && !left.isEmpty(); i++) {
-            Thread.sleep(20);
-            left = new ArrayList<>(incomingNames());
-        }
+        List<String> left = Await.last(Await.DEFAULT_LIMIT, () -> new ArrayList<>(incomingNames()), List::isEmpty);
         assertThat(left).isEmpty();
         assertThat(sh("work", "rm big copy.pid").code()).isZero();
         qvmCopyToVmAskedAndApprovedDeliversTheFiles();
@@ -321,12 +304,10 @@ class FileCopyIT {
                 throw new UncheckedIOException(e);
             }
         });
-        JsonNode call = waitingCall();
+        JsonNode call = live.waitingCall();
         assertThat(call.path("source").asText()).isEqualTo("work");
         // The hint comes once the command has seen the call; the answer waits for it (the timeout is 2 s).
-        for (int i = 0; i < 150 && !output.toString().contains("airlock approve"); i++) {
-            Thread.sleep(10);
-        }
+        Await.within(Duration.ofMillis(1500), () -> output.toString().contains("airlock approve"));
         approve("personal");
         assertThat(p.waitFor()).isZero();
         reader.join();

@@ -4,30 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** {@code qvm-open-in-vm} and {@code qvm-open-in-dvm} as a user meets them outside the sandbox. */
 class OpenInVmCommandTest {
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(code, out.toString(), err.toString());
+    private static InProcess run(String... args) {
+        return InProcess.run(args);
     }
 
     @Test
     void helpNamesTheQubesUsage() {
-        Run vm = run("qvm-open-in-vm", "--help");
+        InProcess vm = run("qvm-open-in-vm", "--help");
         assertThat(vm.code()).isZero();
         assertThat(vm.out()).contains("qvm-open-in-vm [-hV] [--view-only] [--max-bytes=SIZE] DEST FILE");
-        Run dvm = run("qvm-open-in-dvm", "--help");
+        InProcess dvm = run("qvm-open-in-dvm", "--help");
         assertThat(dvm.code()).isZero();
         assertThat(dvm.out()).contains("[--view-only]").contains("FILE").contains("disposable");
     }
@@ -37,7 +29,7 @@ class OpenInVmCommandTest {
         for (String[] args : List.of(new String[] {"qvm-open-in-vm", "only-dest"},
                 new String[] {"qvm-open-in-dvm"},
                 new String[] {"qvm-open-in-dvm", "--max-bytes", "lots", "f"})) {
-            Run r = run(args);
+            InProcess r = run(args);
             assertThat(r.code()).as(String.join(" ", args)).isEqualTo(2);
             assertThat(r.err()).startsWith("ERROR: ").contains("Usage:");
         }
@@ -47,7 +39,7 @@ class OpenInVmCommandTest {
     void viewOnlyOrReplyLimitIsNotSilentlyDroppedForThePendrivePath() {
         for (String[] args : List.of(new String[] {"qvm-open-in-dvm", "--pendrive", "--view-only", "/etc/hostname"},
                 new String[] {"qvm-open-in-dvm", "--pendrive", "--max-bytes", "1M", "/etc/hostname"})) {
-            Run r = run(args);
+            InProcess r = run(args);
             assertThat(r.code()).as(String.join(" ", args)).isEqualTo(2);
             assertThat(r.err()).startsWith("ERROR: --pendrive cannot be combined with " + args[2]).contains("Usage:");
         }
@@ -55,7 +47,7 @@ class OpenInVmCommandTest {
 
     @Test
     void outsideADomainItIsOneClearError() {
-        Run r = run("qvm-open-in-dvm", "/etc/hostname");
+        InProcess r = run("qvm-open-in-dvm", "/etc/hostname");
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).startsWith("ERROR: not inside an airlock domain").doesNotContain("\tat ");
     }

@@ -1,27 +1,18 @@
 package dev.airlock.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.airlock.agent.Caller;
 import dev.airlock.broker.AdminClient;
 import dev.airlock.broker.AirlockHome;
 import dev.airlock.broker.Broker;
+import dev.airlock.broker.LiveDomains;
+import dev.airlock.broker.LiveDomains.Result;
 import dev.airlock.domain.Domain;
 import dev.airlock.domain.DomainClass;
-import dev.airlock.domain.DomainFolder;
 import dev.airlock.domain.Label;
-import dev.airlock.domain.Registry;
-import dev.airlock.qrexec.MessageReader;
-import dev.airlock.sandbox.BwrapCheck;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,30 +41,16 @@ class OpenInVmIT {
             esac
             """;
 
+    private LiveDomains live;
     private AirlockHome home;
     private Broker broker;
 
-    private record Result(int code, String out, String err) {
-    }
-
     @BeforeAll
     void startDomains(@TempDir Path tmp) throws Exception {
-        BwrapCheck.Result check = BwrapCheck.check();
-        assumeTrue(check instanceof BwrapCheck.Ready, "sandboxes cannot run here: " + check.message());
-        Path install = Path.of("target").toAbsolutePath().normalize();
-        assumeTrue(Files.isRegularFile(install.resolve("airlock.jar")), "target/airlock.jar is not built yet");
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
-        home = new AirlockHome(tmp.resolve("home"));
-        Path policy = tmp.resolve("config/policy.d");
-        Files.createDirectories(policy);
-        Files.writeString(policy.resolve("30-test.policy"), POLICY);
-        Registry registry = Registry.open(home.root());
-        registry.update(d -> d.add(Domain.of("work", DomainClass.APP_VM, Label.RED))
-                .add(Domain.of("personal", DomainClass.APP_VM, Label.GREEN)));
-        DomainFolder.create(registry.domainFolder("work"));
-        DomainFolder.create(registry.domainFolder("personal"));
-        broker = Broker.start(new Broker.Settings(home, policy, install, Path.of(System.getProperty("java.home")),
-                Duration.ofSeconds(2)));
+        live = LiveDomains.create(tmp, POLICY, Domain.of("work", DomainClass.APP_VM, Label.RED),
+                Domain.of("personal", DomainClass.APP_VM, Label.GREEN));
+        home = live.home();
+        broker = Broker.start(live.settings(Duration.ofSeconds(2)));
         new AdminClient(home).call(AdminClient.request("start").put("domain", "work"));
         new AdminClient(home).call(AdminClient.request("start").put("domain", "personal"));
         // Written inside personal, so that the files belong to its user there.
@@ -93,18 +70,7 @@ class OpenInVmIT {
 
     /** {@code airlock run DOMAIN -- CMD...} with {@code stdin}, through the admin socket as the CLI does it. */
     private Result runWithInput(String domain, String stdin, String... command) throws IOException {
-        var request = AdminClient.request("run").put("domain", domain);
-        var argv = request.putArray("argv");
-        for (String c : command) {
-            argv.add(c);
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try (SocketChannel ch = new AdminClient(home).openStream(request)) {
-            int code = Caller.exchange(ch, new MessageReader(ch),
-                    new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), out, err);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        }
+        return live.run(domain, stdin, command);
     }
 
     private Result sh(String domain, String script) throws IOException {

@@ -1,27 +1,21 @@
 package dev.airlock.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.airlock.agent.Caller;
 import dev.airlock.broker.AdminClient;
 import dev.airlock.broker.AirlockHome;
 import dev.airlock.broker.Broker;
+import dev.airlock.broker.LiveDomains;
+import dev.airlock.broker.LiveDomains.Result;
 import dev.airlock.domain.Domain;
 import dev.airlock.domain.DomainClass;
-import dev.airlock.domain.DomainFolder;
 import dev.airlock.domain.Label;
 import dev.airlock.pendrive.client.PendriveCopy;
 import dev.airlock.domain.Registry;
-import dev.airlock.qrexec.MessageReader;
-import dev.airlock.sandbox.BwrapCheck;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import dev.airlock.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -51,34 +45,20 @@ class PendriveIT {
             qubes.OpenInVM       * work     @dispvm  allow
             """;
 
+    private LiveDomains live;
     private AirlockHome home;
     private Broker broker;
 
-    private record Result(int code, String out, String err) {
-    }
-
     @BeforeAll
     void startDomains(@TempDir Path tmp) throws IOException {
-        BwrapCheck.Result check = BwrapCheck.check();
-        assumeTrue(check instanceof BwrapCheck.Ready, "sandboxes cannot run here: " + check.message());
-        Path install = Path.of("target").toAbsolutePath().normalize();
-        assumeTrue(Files.isRegularFile(install.resolve("airlock.jar")), "target/airlock.jar is not built yet");
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
-        home = new AirlockHome(tmp.resolve("home"));
-        Path policy = tmp.resolve("config/policy.d");
-        Files.createDirectories(policy);
-        Files.writeString(policy.resolve("30-test.policy"), POLICY);
-        Registry registry = Registry.open(home.root());
-        registry.update(d -> d.add(Domain.of("dvm", DomainClass.APP_VM, Label.GRAY).withTemplateForDispvms(true))
-                .add(Domain.of("work", DomainClass.APP_VM, Label.RED).withDefaultDispvm("dvm"))
-                .add(Domain.of("personal", DomainClass.APP_VM, Label.GREEN))
-                .add(Domain.of("archive", DomainClass.APP_VM, Label.BLUE))
-                .add(Domain.of("sleeper", DomainClass.APP_VM, Label.BLUE)));
-        DomainFolder.create(registry.domainFolder("archive"));
-        DomainFolder.create(registry.domainFolder("sleeper"));
-        DomainFolder.create(registry.domainFolder("work"));
-        DomainFolder.create(registry.domainFolder("personal"));
-        DomainFolder.create(registry.domainFolder("dvm"));
+        live = LiveDomains.create(tmp, POLICY,
+                Domain.of("dvm", DomainClass.APP_VM, Label.GRAY).withTemplateForDispvms(true),
+                Domain.of("work", DomainClass.APP_VM, Label.RED).withDefaultDispvm("dvm"),
+                Domain.of("personal", DomainClass.APP_VM, Label.GREEN),
+                Domain.of("archive", DomainClass.APP_VM, Label.BLUE),
+                Domain.of("sleeper", DomainClass.APP_VM, Label.BLUE));
+        home = live.home();
+        Registry registry = live.registry();
         // The disposables' file handler, from their template's home: it edits the file it is given.
         Path handler = registry.domainFolder("dvm").resolve("home/.config/airlock/open-handler");
         Files.createDirectories(handler.getParent());
@@ -87,8 +67,7 @@ class PendriveIT {
         for (Path p = handler.getParent(); !p.endsWith("home"); p = p.getParent()) {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
-        broker = Broker.start(new Broker.Settings(home, policy, install, Path.of(System.getProperty("java.home")),
-                Duration.ofSeconds(20)));
+        broker = Broker.start(live.settings(Duration.ofSeconds(20)));
         new AdminClient(home).call(AdminClient.request("start").put("domain", "work"));
         new AdminClient(home).call(AdminClient.request("start").put("domain", "personal"));
     }
@@ -109,17 +88,7 @@ class PendriveIT {
     }
 
     private Result run(String domain, String... command) throws IOException {
-        var request = AdminClient.request("run").put("domain", domain);
-        var argv = request.putArray("argv");
-        for (String c : command) {
-            argv.add(c);
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try (SocketChannel ch = new AdminClient(home).openStream(request)) {
-            int code = Caller.exchange(ch, new MessageReader(ch), new ByteArrayInputStream(new byte[0]), out, err);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        }
+        return live.run(domain, "", command);
     }
 
     private Result sh(String domain, String script) throws IOException {
@@ -128,14 +97,9 @@ class PendriveIT {
 
     /** What the incoming handler of {@code domain} reported for its last pendrive; fails after 20 s. */
     private String incomingReport(String domain) throws Exception {
-        for (int i = 0; i < 200; i++) {
-            Result r = run(domain, "qubesdb-read", "pendrive/incoming");
-            if (r.code() == 0 && !r.out().strip().equals("-")) {
-                return r.out().strip();
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("the incoming handler of " + domain + " reported nothing");
+        return Await.value(Duration.ofSeconds(20), "the incoming handler of " + domain + " reports",
+                () -> run(domain, "qubesdb-read", "pendrive/incoming"),
+                r -> r.code() == 0 && !r.out().strip().equals("-")).out().strip();
     }
 
     private Path homeOf(String domain) {
@@ -178,7 +142,7 @@ class PendriveIT {
                 throw new UncheckedIOException(e);
             }
         });
-        JsonNode call = waitingCall();
+        JsonNode call = live.waitingCall();
         assertThat(call.path("service").asText()).isEqualTo("airlock.PendriveSend");
         assertThat(call.path("source").asText()).isEqualTo("personal");
         new AdminClient(home).call(AdminClient.request("deny").put("id", call.path("id").asInt()));
@@ -194,7 +158,7 @@ class PendriveIT {
                 throw new UncheckedIOException(e);
             }
         });
-        JsonNode asked = waitingCall();
+        JsonNode asked = live.waitingCall();
         assertThat(asked.path("targets").toString()).isEqualTo("[\"work\"]");
         assertThat(asked.path("default").asText()).isEqualTo("work");
         new AdminClient(home).call(AdminClient.request("approve").put("id", asked.path("id").asInt()));
@@ -316,21 +280,10 @@ class PendriveIT {
                     throw new UncheckedIOException(e);
                 }
             });
-            new AdminClient(home).call(AdminClient.request("approve").put("id", waitingCall().path("id").asInt()));
+            new AdminClient(home).call(AdminClient.request("approve").put("id", live.waitingCall().path("id").asInt()));
             assertThat(send.get().code()).as(send.get().err()).isZero();
             incomingReport("work");
             assertThat(run("work", "qubes_penctl", "umount").code()).isZero();
         }
-    }
-
-    private JsonNode waitingCall() throws Exception {
-        for (int i = 0; i < 1000; i++) {
-            JsonNode calls = new AdminClient(home).call(AdminClient.request("pending")).path("calls");
-            if (!calls.isEmpty()) {
-                return calls.get(0);
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("no call is waiting");
     }
 }

@@ -1,5 +1,6 @@
 package dev.airlock.domain;
 
+import dev.airlock.testing.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -165,6 +167,7 @@ class RegistryTest {
                     assertThat(n).as("the count never goes back").isGreaterThanOrEqualTo(last);
                     last = n;
                     lockedReads.incrementAndGet();
+                    // Part of the scenario: the readers' pace beside the writers.
                     Thread.sleep(READER_PAUSE_MS);
                 }
             } catch (Throwable t) {
@@ -177,6 +180,7 @@ class RegistryTest {
                     if (Files.exists(registry.file())) {
                         RegistryXml.parse(Files.readAllBytes(registry.file()));
                         rawReads.incrementAndGet();
+                        // Part of the scenario, as above.
                         Thread.sleep(READER_PAUSE_MS);
                     }
                 }
@@ -246,17 +250,10 @@ class RegistryTest {
 
     /** Waits until the process appears in /proc/locks as waiting for a lock (the kernel's "->" lines). */
     private static void awaitBlockedOnLock(long pid) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            for (String line : Files.readAllLines(Path.of("/proc/locks"))) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length > 5 && f[1].equals("->") && f[2].equals("POSIX") && f[5].equals(String.valueOf(pid))) {
-                    return;
-                }
-            }
-            Thread.sleep(5);
-        }
-        throw new AssertionError("process " + pid + " never waited for the registry's lock");
+        Await.until(Duration.ofSeconds(30), "process " + pid + " waits for the registry's lock",
+                () -> Files.readAllLines(Path.of("/proc/locks")).stream().map(line -> line.trim().split("\\s+"))
+                        .anyMatch(f -> f.length > 5 && f[1].equals("->") && f[2].equals("POSIX")
+                                && f[5].equals(String.valueOf(pid))));
     }
 
     private static void await(CountDownLatch latch) {

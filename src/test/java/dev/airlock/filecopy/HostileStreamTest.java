@@ -49,11 +49,11 @@ import static dev.airlock.sys.Errno.EREMOTEIO;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Hostile {@code qubes.Filecopy} streams against the receiver (spec/filecopy.md sections 1 to 3). Every case checks
- * the reply (code, last name, CRC over exactly the bytes the receiver had to read, wire form), that nothing outside
- * the destination changed, and what the destination holds afterwards (hidden files included). Each case runs twice:
- * with the stream in as few reads as possible and in reads of 1 to 7 bytes, with the same expectations, so framing
- * cannot depend on how the input is split.
+ * Hostile {@code qubes.Filecopy} streams against the receiver (headers, replies and name rules: {@code FileHeader},
+ * {@code Reply}, {@code NameRules}). Every case checks the reply (code, last name, CRC over exactly the bytes the
+ * receiver had to read, wire form), that nothing outside the destination changed, and what the destination holds
+ * afterwards (hidden files included). Each case runs twice: with the stream in as few reads as possible and in reads of
+ * 1 to 7 bytes, with the same expectations, so framing cannot depend on how the input is split.
  *
  * <p>What the CRC covers, from the code and spec section 2 ("every byte the receiver read"): the checks on a
  * regular file (name, limits, parent, existing name) come before its body is read, so a refused file's CRC ends

@@ -231,10 +231,13 @@ class KeyStoreTest {
         ExecutorService pool = Executors.newFixedThreadPool(1);
         try {
             Future<WatchEvent> next = pool.submit(w::take);
+            // Stays a sleep: there is no sign that take() is blocked; it only makes the wake-up path likely, and
+            // the test holds either way.
             Thread.sleep(20);
             store.write(WORK, "/local/domain/3/x", "v");
             assertThat(next.get(5, TimeUnit.SECONDS)).isInstanceOf(WatchEvent.Written.class);
             Future<WatchEvent> none = pool.submit(w::take);
+            // Stays a sleep, as above.
             Thread.sleep(20);
             w.close();
             assertThat(none.get(5, TimeUnit.SECONDS)).isNull();

@@ -9,10 +9,10 @@ import dev.airlock.keystore.Limits;
 import dev.airlock.keystore.Principal;
 import dev.airlock.pendrive.PendriveDaemon.Receiving;
 import dev.airlock.pendrive.PendriveDaemon.Sending;
+import dev.airlock.testing.Await;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -94,25 +94,15 @@ class KeyStoreFeedTest {
         }
     }
 
-    private static void eventually(BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + 10_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("condition not met within 10 s");
-            }
-            Thread.sleep(5);
-        }
-    }
-
     @Test
     void requestsWrittenByADomainReachTheDaemonUnderTheHostsNameForIt() throws Exception {
         start(3, "work");
         start(4, "personal");
         open();
         store.write(WORK, "/local/domain/3/device/qpen", "new");
-        eventually(() -> daemon.state("work").sending() == Sending.HAS_CLEAN_PENDRIVE);
+        Await.until("the feed catches up", () -> daemon.state("work").sending() == Sending.HAS_CLEAN_PENDRIVE);
         store.write(WORK, "/local/domain/3/device/qpen", "send personal");
-        eventually(() -> daemon.state("personal").receiving() == Receiving.HAS_LOADED_PENDRIVE);
+        Await.until("the feed catches up", () -> daemon.state("personal").receiving() == Receiving.HAS_LOADED_PENDRIVE);
         assertThat(store.read(PERSONAL, "/local/domain/4/qubes_blocksrc")).contains("work");
         assertThat(store.read(PERSONAL, "/local/domain/4/qubes_transaction_seq")).contains("0");
         assertThat(feed.idOf("personal")).contains(4);
@@ -125,7 +115,7 @@ class KeyStoreFeedTest {
         open();
         store.write(WORK, "/local/domain/3/device/qpen", "new");
         store.write(WORK, "/local/domain/3/device/qpen", "send personal");
-        eventually(() -> daemon.state("personal").receiving() == Receiving.HAS_LOADED_PENDRIVE);
+        Await.until("the feed catches up", () -> daemon.state("personal").receiving() == Receiving.HAS_LOADED_PENDRIVE);
         assertThatThrownBy(() -> store.write(PERSONAL, "/local/domain/4/qubes_blocksrc", "vault"))
                 .isInstanceOfSatisfying(KeyStoreException.class,
                         e -> assertThat(e.reason()).isEqualTo(KeyStoreException.Reason.PERMISSION));
@@ -144,16 +134,16 @@ class KeyStoreFeedTest {
         start(3, "work");
         store.write(WORK, "/local/domain/3/device/qpen", "new");
         open();
-        eventually(() -> daemon.state("work").sending() == Sending.HAS_CLEAN_PENDRIVE);
+        Await.until("the feed catches up", () -> daemon.state("work").sending() == Sending.HAS_CLEAN_PENDRIVE);
     }
 
     @Test
     void domainThatAppearsLaterIsFollowed() throws Exception {
         open();
         start(3, "work");
-        eventually(() -> feed.idOf("work").isPresent());
+        Await.until("the feed catches up", () -> feed.idOf("work").isPresent());
         store.write(WORK, "/local/domain/3/device/qpen", "new");
-        eventually(() -> daemon.state("work").sending() == Sending.HAS_CLEAN_PENDRIVE);
+        Await.until("the feed catches up", () -> daemon.state("work").sending() == Sending.HAS_CLEAN_PENDRIVE);
     }
 
     @Test
@@ -161,10 +151,10 @@ class KeyStoreFeedTest {
         start(3, "work");
         open();
         store.write(WORK, "/local/domain/3/device/qpen", "new");
-        eventually(() -> daemon.state("work").sending() == Sending.HAS_CLEAN_PENDRIVE);
+        Await.until("the feed catches up", () -> daemon.state("work").sending() == Sending.HAS_CLEAN_PENDRIVE);
         store.remove(Principal.host(), "/vm/3");
         store.forgetDomain(3);
-        eventually(() -> recording.deleted.contains(1L));
+        Await.until("the feed catches up", () -> recording.deleted.contains(1L));
         assertThat(feed.idOf("work")).isEmpty();
         assertThat(daemon.state("work").sending()).isEqualTo(Sending.IDLE);
     }
@@ -178,6 +168,6 @@ class KeyStoreFeedTest {
             store.write(WORK, "/local/domain/3/device/qpen", "umount");
         }
         store.write(PERSONAL, "/local/domain/4/device/qpen", "new");
-        eventually(() -> daemon.state("personal").sending() == Sending.HAS_CLEAN_PENDRIVE);
+        Await.until("the feed catches up", () -> daemon.state("personal").sending() == Sending.HAS_CLEAN_PENDRIVE);
     }
 }

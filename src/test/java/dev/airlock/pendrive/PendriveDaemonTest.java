@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.airlock.pendrive.PendriveDaemon.Outcome;
 import dev.airlock.pendrive.PendriveDaemon.Receiving;
 import dev.airlock.pendrive.PendriveDaemon.Sending;
+import dev.airlock.testing.Threat;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -13,8 +14,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class PendriveDaemonTest {
     private final RecordingHost host = new RecordingHost("work", "personal", "vault");
@@ -67,11 +72,21 @@ class PendriveDaemonTest {
         daemon.domainGone("work");
     }
 
-    @Test
-    void sendWithoutAPendriveRefused() throws Exception {
-        refusedForState(req("work", "send personal"));
-        assertThat(approval.asked).isEmpty();
-        assertThat(host.events).isEmpty();
+    static Stream<Arguments> requestsWithoutTheStateTheyNeed() {
+        return Stream.of(
+                Arguments.of("sendWithoutAPendriveRefused", "send personal"),
+                Arguments.of("umountWithoutAPendriveRefused", "umount"),
+                Arguments.of("killmeFromNonDisposableRefused", "killme"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("requestsWithoutTheStateTheyNeed")
+    void requestWithoutTheStateItNeedsIsRefusedAndTouchesNothing(String threat, String request) throws Exception {
+        Threat.named(threat, () -> {
+            refusedForState(req("work", request));
+            assertThat(approval.asked).isEmpty();
+            assertThat(host.events).isEmpty();
+        });
     }
 
     @Test
@@ -186,12 +201,6 @@ class PendriveDaemonTest {
         assertThat(host.events).endsWith("detach 1 personal xvdh", "delete 1");
         assertThat(daemon.state("personal").receiving()).isEqualTo(Receiving.IDLE);
         assertThat(daemon.state("personal").rcvSeq()).isZero();
-    }
-
-    @Test
-    void umountWithoutAPendriveRefused() throws Exception {
-        refusedForState(req("personal", "umount"));
-        assertThat(host.events).isEmpty();
     }
 
     @Test
@@ -326,12 +335,6 @@ class PendriveDaemonTest {
     }
 
     @Test
-    void killmeFromNonDisposableRefused() throws Exception {
-        refusedForState(req("work", "killme"));
-        assertThat(host.events).isEmpty();
-    }
-
-    @Test
     void killmeDestroysTheDisposableAndDeletesItsPendrives() throws Exception {
         served(req("work", "new"));
         served(req("work", "send disposable 2"));
@@ -418,15 +421,32 @@ class PendriveDaemonTest {
         assertThat(daemon.lastSequence()).isEqualTo(15);
     }
 
-    @Test
-    void malformedRequestsRefusedAndLogged() throws Exception {
-        for (String bad : List.of("", "   ", "rm -rf /", "new now", "send", "send ../x", "send a b c",
-                "send personal -1", "send disposable", "send disposable 0", "umount x", "killme now",
-                "send personal\n", "x".repeat(65))) {
+    static Stream<Arguments> malformedRequests() {
+        return Stream.of(
+                Arguments.of("empty", ""),
+                Arguments.of("blank", "   "),
+                Arguments.of("a shell command", "rm -rf /"),
+                Arguments.of("new with an argument", "new now"),
+                Arguments.of("send without a destination", "send"),
+                Arguments.of("send to a path", "send ../x"),
+                Arguments.of("send with three words", "send a b c"),
+                Arguments.of("send with a negative transaction", "send personal -1"),
+                Arguments.of("send to a disposable without a transaction", "send disposable"),
+                Arguments.of("send to a disposable with transaction 0", "send disposable 0"),
+                Arguments.of("umount with an argument", "umount x"),
+                Arguments.of("killme with an argument", "killme now"),
+                Arguments.of("a trailing newline", "send personal\n"),
+                Arguments.of("over 64 bytes", "x".repeat(65)));
+    }
+
+    @ParameterizedTest(name = "malformed request refused and logged: {0}")
+    @MethodSource("malformedRequests")
+    void malformedRequestRefusedAndLogged(String what, String bad) throws Exception {
+        Threat.named("malformed request refused and logged: " + what, () -> {
             refused(req("work", bad), "malformed request refused");
-        }
-        assertThat(log).hasSize(14).allMatch(l -> l.startsWith("work: malformed request refused"));
-        assertThat(host.events).isEmpty();
+            assertThat(log).hasSize(1).allMatch(l -> l.startsWith("work: malformed request refused"));
+            assertThat(host.events).isEmpty();
+        });
     }
 
     @Test

@@ -1,9 +1,15 @@
 package dev.airlock.policy;
 
+import dev.airlock.testing.Threat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -73,22 +79,54 @@ class EvaluatorTest {
         assertThat(eval(p, "work", "personal", "any.Thing+x")).isInstanceOf(Decision.Allow.class);
     }
 
-    @Test
-    void callToOneselfIsRefusedBeforePolicy() {
-        Policy p = TestDomains.policy(dir, "* * * * allow");
-        Decision d = eval(p, "work", "work", "test.Svc");
-        assertThat(d).isInstanceOf(Decision.Deny.class);
-        assertThat(d.rule()).isNull();
-        assertThat(d.reason()).contains("may not call itself");
-        assertThat(eval(p, "dom0", "@adminvm", "test.Svc")).isInstanceOf(Decision.Deny.class);
+    /**
+     * A call the evaluator must refuse, and why. {@code byRule}: refused by a rule that matched (the rule is named in
+     * the decision), or before any rule was looked at.
+     */
+    private record Refusal(List<String> rules, String source, String target, String call, boolean byRule,
+            String reason) {
     }
 
-    @Test
-    void redirectToTheCallerIsRefused() {
-        Policy p = TestDomains.policy(dir, "test.Svc * work @default allow target=work");
-        Decision d = eval(p, "work", "", "test.Svc");
-        assertThat(d).isInstanceOf(Decision.Deny.class);
-        assertThat(d.reason()).contains("calling domain itself");
+    private static Arguments refusal(String threat, Refusal r) {
+        return Arguments.of(threat, r);
+    }
+
+    static Stream<Arguments> refusals() {
+        return Stream.of(
+                refusal("callToOneselfIsRefusedBeforePolicy",
+                        new Refusal(List.of("* * * * allow"), "work", "work", "test.Svc", false,
+                                "may not call itself")),
+                refusal("hostCallingItselfAsAdminvmIsRefusedBeforePolicy",
+                        new Refusal(List.of("* * * * allow"), "dom0", "@adminvm", "test.Svc", false,
+                                "may not call itself")),
+                refusal("redirectToTheCallerIsRefused",
+                        new Refusal(List.of("test.Svc * work @default allow target=work"), "work", "", "test.Svc",
+                                true, "calling domain itself")),
+                refusal("allowWithoutTargetForDefaultRequestDenies",
+                        new Refusal(List.of("test.Svc * @anyvm @anyvm allow"), "work", "", "test.Svc", true,
+                                "neither the caller nor the rule names a target")),
+                refusal("askWithoutAnythingToOfferDenies",
+                        new Refusal(List.of("test.Svc * work @default ask"), "work", "", "test.Svc", true,
+                                "no target to offer")),
+                refusal("unknownSourceIsDenied",
+                        new Refusal(List.of("* * * * allow"), "ghost", "work", "test.Svc", false,
+                                "ghost does not exist")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refusals")
+    void refusedCallSaysWhy(String threat, Refusal r) throws Exception {
+        Threat.named(threat, () -> {
+            Policy p = TestDomains.policy(dir, r.rules().toArray(String[]::new));
+            Decision d = eval(p, r.source(), r.target(), r.call());
+            assertThat(d).isInstanceOf(Decision.Deny.class);
+            assertThat(d.reason()).contains(r.reason());
+            if (r.byRule()) {
+                assertThat(d.rule()).isNotNull();
+            } else {
+                assertThat(d.rule()).isNull();
+            }
+        });
     }
 
     @Test
@@ -146,15 +184,6 @@ class EvaluatorTest {
         assertThat(missing).isInstanceOf(Decision.Deny.class);
         assertThat(present).isInstanceOf(Decision.Deny.class);
         assertThat(missing.rule()).isEqualTo(present.rule());
-    }
-
-    @Test
-    void allowWithoutTargetForDefaultRequestDenies() {
-        Policy p = TestDomains.policy(dir, "test.Svc * @anyvm @anyvm allow");
-        Decision d = eval(p, "work", "", "test.Svc");
-        assertThat(d).isInstanceOf(Decision.Deny.class);
-        assertThat(d.rule()).isNotNull();
-        assertThat(d.reason()).contains("neither the caller nor the rule names a target");
     }
 
     @Test
@@ -238,14 +267,6 @@ class EvaluatorTest {
                 "test.Svc +x work disp456 allow");
         Decision.Ask a = (Decision.Ask) eval(p, "work", "", "test.Svc");
         assertThat(a.targetsForAsk()).containsExactly("disp123");
-    }
-
-    @Test
-    void askWithoutAnythingToOfferDenies() {
-        Policy p = TestDomains.policy(dir, "test.Svc * work @default ask");
-        Decision d = eval(p, "work", "", "test.Svc");
-        assertThat(d).isInstanceOf(Decision.Deny.class);
-        assertThat(d.reason()).contains("no target to offer");
     }
 
     @Test
@@ -335,14 +356,6 @@ class EvaluatorTest {
         Decision.Allow chosen = (Decision.Allow) a.answer("personal");
         assertThat(chosen.target()).isEqualTo("personal");
         assertThat(chosen.rule()).isEqualTo(a.rule());
-    }
-
-    @Test
-    void unknownSourceIsDenied() {
-        Policy p = TestDomains.policy(dir, "* * * * allow");
-        Decision d = eval(p, "ghost", "work", "test.Svc");
-        assertThat(d).isInstanceOf(Decision.Deny.class);
-        assertThat(d.reason()).contains("ghost does not exist");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.airlock.policy;
 
+import dev.airlock.testing.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,11 +37,8 @@ class PolicyStoreTest {
 
     private static void awaitDecision(PolicyStore store, Class<? extends Decision> expected)
             throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!expected.isInstance(decide(store)) && System.nanoTime() < deadline) {
-            Thread.sleep(2);
-        }
-        assertThat(decide(store)).isInstanceOf(expected);
+        assertThat(Await.last(Await.DEFAULT_LIMIT, () -> decide(store), expected::isInstance))
+                .isInstanceOf(expected);
     }
 
     @Test
@@ -155,15 +153,13 @@ class PolicyStoreTest {
                 long until = System.nanoTime() + Duration.ofMillis(50).toNanos();
                 while (System.nanoTime() < until) {
                     assertThat(decide(store)).isInstanceOf(Decision.Deny.class);
+                    // Part of the scenario, not a wait: the half-written file is looked at over the whole window.
                     Thread.sleep(1);
                 }
                 out.write("x.Svc * @anyvm @anyvm deny\n".getBytes());
             }
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (store.current().rules().size() != 2 && System.nanoTime() < deadline) {
-                Thread.sleep(2);
-            }
-            assertThat(store.current().rules()).hasSize(2);
+            assertThat(Await.last(Await.DEFAULT_LIMIT, () -> store.current().rules(), r -> r.size() == 2))
+                    .hasSize(2);
         }
     }
 
@@ -203,12 +199,10 @@ class PolicyStoreTest {
             }
             for (int v = 1; v <= 60; v++) {
                 writeVersion(v);
+                // Part of the scenario: the writer's pace, so that the readers see many versions go by.
                 Thread.sleep(1);
             }
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (!seen.contains(60) && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
+            Await.within(Await.DEFAULT_LIMIT, () -> seen.contains(60));
             stop.set(true);
             for (Thread t : readers) {
                 t.join();

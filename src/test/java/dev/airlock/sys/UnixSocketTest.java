@@ -194,6 +194,7 @@ class UnixSocketTest {
                     read.completeExceptionally(e);
                 }
             });
+            // Stays a sleep: a thread blocked in a native read looks RUNNABLE, so there is nothing to poll for.
             Thread.sleep(100);
             p[0].close();
             assertThat(read.get(5, TimeUnit.SECONDS)).isEqualTo(-1);
@@ -223,6 +224,7 @@ class UnixSocketTest {
                 accepting.complete(e);
             }
         });
+        // Stays a sleep: a thread blocked in a native accept looks RUNNABLE, so there is nothing to poll for.
         Thread.sleep(100);
         listener.close();
         assertThat(accepting.get(5, TimeUnit.SECONDS)).isInstanceOf(IOException.class);

@@ -27,11 +27,11 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Open-in-disposable through pendrives (spec/pendrive.md): no file system, a {@link DvmHeader} and the content
- * raw on the device. The source numbers its transactions in {@code ~/.dvm/seq} and remembers each file's path
- * in {@code ~/.dvm/SEQ}; the disposable edits the file with the same handler choice as {@code qubes.OpenInVM}
- * and sends it back only when it changed; the source then replaces the file (atomically) and releases the
- * pendrive.
+ * Open-in-disposable through pendrives ({@code docs/design-notes.md}, "The pendrive exchange, wired"): no file system,
+ * a {@link DvmHeader} and the content raw on the device. The source numbers its transactions in {@code ~/.dvm/seq} and
+ * remembers each file's path in {@code ~/.dvm/SEQ}; the disposable edits the file with the same handler choice as
+ * {@code qubes.OpenInVM} and sends it back only when it changed; the source then replaces the file (atomically) and
+ * releases the pendrive.
  */
 public final class DisposableTransactions {
     /** The source's folder of transactions, relative to its home. */

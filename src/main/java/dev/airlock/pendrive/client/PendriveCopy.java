@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * {@code qvm-copy-to-vm --pendrive DEST FILE...}: asks for a new pendrive, writes the files into its file system
- * over the pendrive channel (the "mount /mnt/outgoing, cp -a, umount" of spec/pendrive.md, in user space) and
+ * over the pendrive channel (what "mount /mnt/outgoing, cp -a, umount" would do, in user space) and
  * sends it to DEST.
  */
 public final class PendriveCopy {

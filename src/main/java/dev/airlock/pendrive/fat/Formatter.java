@@ -14,7 +14,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * sparse image stays sparse (a few KiB allocated for 1 GiB).
  */
 public final class Formatter {
-    /** The pendrive size of spec/pendrive.md. */
+    /** The size of a new pendrive: 1 GiB. */
     public static final long DEFAULT_SIZE = 1L << 30;
     static final int BACKUP_BOOT_SECTOR = 6;
     private static final int SECTOR = 512;

@@ -12,8 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * Which image each domain has attached as which device, consulted by every block request: the block backend of
- * spec/pendrive.md. Detaching waits for the requests in progress on that attachment and then refuses all
+ * Which image each domain has attached as which device, consulted by every block request: the pendrive's block
+ * backend. Detaching waits for the requests in progress on that attachment and then refuses all
  * others, so when {@link #detach} returns the domain can neither read nor write the image.
  */
 final class DeviceTable {

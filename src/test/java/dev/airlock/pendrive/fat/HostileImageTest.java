@@ -1,8 +1,13 @@
 package dev.airlock.pendrive.fat;
 
+import dev.airlock.testing.Threat;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -20,8 +25,10 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
  * Images crafted by a hostile domain. Each starts from a valid image (512-byte clusters; the root at cluster 2 holds
  * the label, {@code DIR} at cluster 3 and {@code TOP.TXT} at cluster 7; {@code DIR} holds {@code .}, {@code ..} and
  * {@code FILE.BIN}, 1,500 bytes in clusters 4 to 6), changes a few bytes, and expects a typed refusal within a
- * time bound, never a hang, another exception, or a read of something it should not.
+ * time bound, never a hang, another exception, or a read of something it should not. One instance for all cases, so
+ * that the cases' changes can be written against the image the next {@code @BeforeEach} makes.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HostileImageTest {
     private static final Duration BOUND = Duration.ofSeconds(10);
     private static final Geometry G = Formatter.geometry(Images.SMALL);
@@ -109,31 +116,139 @@ class HostileImageTest {
         return thrown[0].getMessage();
     }
 
+    // --- refusals: one hostile change each, and the typed refusal with what its message must say ----------------
+
+    /** A change a hostile domain makes to the valid image. */
+    @FunctionalInterface
+    private interface Damage {
+        void apply() throws IOException;
+    }
+
+    private static Arguments refusal(String threat, Damage damage, Class<? extends FatException> type,
+            String... says) {
+        return Arguments.of(threat, damage, type, says);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource({"bootSectors", "clusterChains", "directories", "names"})
+    void hostileImageIsRefusedWithItsReason(String threat, Damage damage, Class<? extends FatException> type,
+            String[] says) throws Exception {
+        Threat.named(threat, () -> {
+            damage.apply();
+            assertThat(refused(type)).contains(says);
+        });
+    }
+
+    private Stream<Arguments> bootSectors() {
+        return Stream.of(
+                refusal("bootSectorWithoutSignatureIsRefused", () -> d.poke(510, (byte) 0, (byte) 0),
+                        FatException.BadBootSector.class, "signature"),
+                refusal("bootSectorWithZeroSectorsPerClusterIsRefused", () -> d.poke(13, (byte) 0),
+                        FatException.BadBootSector.class, "sectors per cluster is 0"),
+                refusal("bytesPerSectorNotAPowerOfTwoIsRefused", () -> putShort(11, 768),
+                        FatException.BadBootSector.class, "bytes per sector is 768"),
+                refusal("volumeLargerThanTheDeviceIsRefused", () -> putInt(32, G.totalSectors() * 2),
+                        FatException.BadBootSector.class, "but the device has"),
+                refusal("fatTooSmallForItsClustersIsRefused", () -> putInt(36, 10),
+                        FatException.BadBootSector.class, "cannot describe"),
+                refusal("zeroFatsAreRefused", () -> d.poke(16, (byte) 0),
+                        FatException.BadBootSector.class, "0 FATs"),
+                refusal("reservedAreaFillingTheVolumeIsRefused", () -> {
+                    putShort(14, 0xFFFF);
+                    putInt(32, 0x1_0000);
+                }, FatException.BadBootSector.class, "fill the whole volume"),
+                refusal("rootClusterOutOfRangeIsRefused", () -> putInt(44, 0x0FFF_FFF0L),
+                        FatException.BadBootSector.class, "root directory cluster"),
+                refusal("fat16BootSectorIsRefused", () -> putShort(17, 512),
+                        FatException.BadBootSector.class, "not FAT32"),
+                refusal("tooFewClustersForFat32IsRefused",
+                        () -> putInt(32, G.reservedSectors() + 2 * G.sectorsPerFat() + 1000),
+                        FatException.BadBootSector.class, "outside FAT32's range"));
+    }
+
+    private Stream<Arguments> clusterChains() {
+        return Stream.of(
+                refusal("clusterChainCycleIsRefusedNotLooped", () -> setFat(FILE_FIRST + 1, FILE_FIRST),
+                        FatException.Corrupt.class, "used twice"),
+                refusal("selfLoopBehindAHugeSizeIsRefusedAtOnce", () -> {
+                    putInt(entry(DIR, SLOT_FILE) + 28, 30L << 20);
+                    setFat(FILE_FIRST, FILE_FIRST);
+                }, FatException.Corrupt.class, "used twice"),
+                refusal("chainLongerThanTheSizeIsRefused", () -> putInt(entry(DIR, SLOT_FILE) + 28, 600),
+                        FatException.Corrupt.class, "longer than its 600 bytes need"),
+                refusal("chainEndingBeforeTheSizeIsRefused", () -> setFat(FILE_FIRST + 1, FatTable.END_MARK),
+                        FatException.Corrupt.class, "ends after 2 of 3 clusters"),
+                refusal("chainIntoAFreeClusterIsRefused", () -> setFat(FILE_FIRST + 1, 0),
+                        FatException.Corrupt.class, "free cluster"),
+                refusal("chainBeyondTheLastClusterIsRefused", () -> setFat(FILE_FIRST + 1, G.lastCluster() + 1),
+                        FatException.Corrupt.class, "outside 2.."),
+                refusal("fileSizeBeyondImageIsRefused", () -> putInt(entry(DIR, SLOT_FILE) + 28, 0xFFFF_FFFFL),
+                        FatException.Corrupt.class, "more than the image's"),
+                refusal("fileStartingAtClusterZeroWithASizeIsRefused", () -> setCluster(entry(ROOT, SLOT_TOP), 0),
+                        FatException.Corrupt.class, "TOP.TXT", "free cluster"),
+                refusal("crossLinkedFilesAreRefused", () -> {
+                    setCluster(entry(ROOT, SLOT_TOP), FILE_FIRST);
+                    putInt(entry(ROOT, SLOT_TOP) + 28, 1500);
+                }, FatException.Corrupt.class, "used twice"));
+    }
+
+    private Stream<Arguments> directories() {
+        return Stream.of(
+                refusal("directoryLoopIsRefused", () -> {
+                    d.poke(entry(DIR, SLOT_FILE) + 11, (byte) DirEntry.ATTR_DIRECTORY);
+                    setCluster(entry(DIR, SLOT_FILE), DIR);
+                }, FatException.Corrupt.class, "directory loop"),
+                refusal("subdirectoryPointingAtTheRootIsRefused", () -> setCluster(entry(ROOT, SLOT_DIR), ROOT),
+                        FatException.Corrupt.class, "directory loop"),
+                refusal("directoryChainCycleIsRefused", () -> {
+                    fillWithDeletedEntries(DIR, 3);
+                    setFat(DIR, DIR);
+                }, FatException.Corrupt.class, "directory loop"),
+                refusal("directoryChainIntoAFreeClusterIsRefused", () -> {
+                    fillWithDeletedEntries(DIR, 3);
+                    setFat(DIR, 0);
+                }, FatException.Corrupt.class, "free cluster"),
+                refusal("directoryStartingOutsideTheImageIsRefused",
+                        () -> setCluster(entry(ROOT, SLOT_DIR), 0x0FFF_FFF0L),
+                        FatException.Corrupt.class, "folder 'DIR'"));
+    }
+
+    private Stream<Arguments> names() {
+        return Stream.of(
+                refusal("nameWithSlashFromLfnIsRefused", () -> giveLongName(ROOT, SLOT_TOP, 3, "../../etc/passwd", -1),
+                        FatException.BadName.class, "U+002F"),
+                refusal("dotDotEntryCannotEscape", () -> giveLongName(ROOT, SLOT_DIR, 3, "..", -1),
+                        FatException.BadName.class, "'..'"),
+                refusal("rightToLeftOverrideInLongNameIsRefused",
+                        () -> giveLongName(ROOT, SLOT_TOP, 3, "invoice\u202Efdp.exe", -1),
+                        FatException.BadName.class, "name rules"),
+                refusal("longNameWithWrongChecksumIsRefused",
+                        () -> giveLongName(ROOT, SLOT_TOP, 3, "innocent.txt", 0x42),
+                        FatException.Corrupt.class, "checksum"),
+                refusal("longNamePartsOutOfOrderAreRefused", () -> {
+                    String name = "a long name of more than twenty-six characters.txt";
+                    giveLongName(ROOT, SLOT_TOP, 3, name, -1);
+                    byte[] first = d.bytes(entry(ROOT, 3), 32);
+                    byte[] second = d.bytes(entry(ROOT, 4), 32);
+                    d.write(entry(ROOT, 3), ByteBuffer.wrap(second));
+                    d.write(entry(ROOT, 4), ByteBuffer.wrap(first));
+                }, FatException.Corrupt.class, "long-name"),
+                refusal("longNameWithoutItsShortEntryIsRefused", () -> {
+                    giveLongName(ROOT, SLOT_TOP, 3, "orphan.txt", -1);
+                    d.poke(entry(ROOT, 4), (byte) 0xE5);
+                }, FatException.Corrupt.class, "not followed by its short entry"),
+                refusal("longNameWithAnUnpairedSurrogateIsRefused",
+                        () -> giveLongName(ROOT, SLOT_TOP, 3, "bad\uD800name", -1),
+                        FatException.BadName.class, "UTF-16"),
+                refusal("controlCharacterInShortNameIsRefused", () -> d.poke(entry(ROOT, SLOT_TOP) + 1, (byte) 0x07),
+                        FatException.BadName.class, "0x07"),
+                refusal("nonAsciiShortNameIsRefused", () -> d.poke(entry(ROOT, SLOT_TOP), (byte) 0x05),
+                        FatException.BadName.class, "code page"),
+                refusal("slashInShortNameIsRefused", () -> d.poke(entry(ROOT, SLOT_TOP) + 1, (byte) '/'),
+                        FatException.BadName.class, "0x2F"));
+    }
+
     // --- boot sector ---------------------------------------------------------------------------------------------
-
-    @Test
-    void bootSectorWithoutSignatureIsRefused() throws IOException {
-        d.poke(510, (byte) 0, (byte) 0);
-        assertThat(refused(FatException.BadBootSector.class)).contains("signature");
-    }
-
-    @Test
-    void bootSectorWithZeroSectorsPerClusterIsRefused() throws IOException {
-        d.poke(13, (byte) 0);
-        assertThat(refused(FatException.BadBootSector.class)).contains("sectors per cluster is 0");
-    }
-
-    @Test
-    void bytesPerSectorNotAPowerOfTwoIsRefused() throws IOException {
-        putShort(11, 768);
-        assertThat(refused(FatException.BadBootSector.class)).contains("bytes per sector is 768");
-    }
-
-    @Test
-    void volumeLargerThanTheDeviceIsRefused() throws IOException {
-        putInt(32, G.totalSectors() * 2);
-        assertThat(refused(FatException.BadBootSector.class)).contains("but the device has");
-    }
 
     @Test
     void truncatedImageIsRefused() throws IOException {
@@ -143,100 +258,7 @@ class HostileImageTest {
         assertThat(refused(FatException.BadBootSector.class)).contains("but the device has");
     }
 
-    @Test
-    void fatTooSmallForItsClustersIsRefused() throws IOException {
-        putInt(36, 10);
-        assertThat(refused(FatException.BadBootSector.class)).contains("cannot describe");
-    }
-
-    @Test
-    void zeroFatsAreRefused() throws IOException {
-        d.poke(16, (byte) 0);
-        assertThat(refused(FatException.BadBootSector.class)).contains("0 FATs");
-    }
-
-    @Test
-    void reservedAreaFillingTheVolumeIsRefused() throws IOException {
-        putShort(14, 0xFFFF);
-        putInt(32, 0x1_0000);
-        assertThat(refused(FatException.BadBootSector.class)).contains("fill the whole volume");
-    }
-
-    @Test
-    void rootClusterOutOfRangeIsRefused() throws IOException {
-        putInt(44, 0x0FFF_FFF0L);
-        assertThat(refused(FatException.BadBootSector.class)).contains("root directory cluster");
-    }
-
-    @Test
-    void fat16BootSectorIsRefused() throws IOException {
-        putShort(17, 512);
-        assertThat(refused(FatException.BadBootSector.class)).contains("not FAT32");
-    }
-
-    @Test
-    void tooFewClustersForFat32IsRefused() throws IOException {
-        putInt(32, G.reservedSectors() + 2 * G.sectorsPerFat() + 1000);
-        assertThat(refused(FatException.BadBootSector.class)).contains("outside FAT32's range");
-    }
-
     // --- cluster chains ------------------------------------------------------------------------------------------
-
-    @Test
-    void clusterChainCycleIsRefusedNotLooped() throws IOException {
-        setFat(FILE_FIRST + 1, FILE_FIRST);
-        assertThat(refused(FatException.Corrupt.class)).contains("used twice");
-    }
-
-    @Test
-    void selfLoopBehindAHugeSizeIsRefusedAtOnce() throws IOException {
-        putInt(entry(DIR, SLOT_FILE) + 28, 30L << 20);
-        setFat(FILE_FIRST, FILE_FIRST);
-        assertThat(refused(FatException.Corrupt.class)).contains("used twice");
-    }
-
-    @Test
-    void chainLongerThanTheSizeIsRefused() throws IOException {
-        putInt(entry(DIR, SLOT_FILE) + 28, 600);
-        assertThat(refused(FatException.Corrupt.class)).contains("longer than its 600 bytes need");
-    }
-
-    @Test
-    void chainEndingBeforeTheSizeIsRefused() throws IOException {
-        setFat(FILE_FIRST + 1, FatTable.END_MARK);
-        assertThat(refused(FatException.Corrupt.class)).contains("ends after 2 of 3 clusters");
-    }
-
-    @Test
-    void chainIntoAFreeClusterIsRefused() throws IOException {
-        setFat(FILE_FIRST + 1, 0);
-        assertThat(refused(FatException.Corrupt.class)).contains("free cluster");
-    }
-
-    @Test
-    void chainBeyondTheLastClusterIsRefused() throws IOException {
-        setFat(FILE_FIRST + 1, G.lastCluster() + 1);
-        assertThat(refused(FatException.Corrupt.class)).contains("outside 2..");
-    }
-
-    @Test
-    void fileSizeBeyondImageIsRefused() throws IOException {
-        putInt(entry(DIR, SLOT_FILE) + 28, 0xFFFF_FFFFL);
-        assertThat(refused(FatException.Corrupt.class)).contains("more than the image's");
-    }
-
-    @Test
-    void fileStartingAtClusterZeroWithASizeIsRefused() throws IOException {
-        setCluster(entry(ROOT, SLOT_TOP), 0);
-        assertThat(refused(FatException.Corrupt.class)).contains("TOP.TXT").contains("free cluster");
-    }
-
-    @Test
-    void crossLinkedFilesAreRefused() throws IOException {
-        setCluster(entry(ROOT, SLOT_TOP), FILE_FIRST);
-        putInt(entry(ROOT, SLOT_TOP) + 28, 1500);
-        assertThat(refused(FatException.Corrupt.class)).contains("used twice");
-    }
 
     @Test
     void manyFilesSharingOneChainCannotAmplifyTheImage() throws IOException {
@@ -255,39 +277,6 @@ class HostileImageTest {
     }
 
     // --- directories ---------------------------------------------------------------------------------------------
-
-    @Test
-    void directoryLoopIsRefused() throws IOException {
-        d.poke(entry(DIR, SLOT_FILE) + 11, (byte) DirEntry.ATTR_DIRECTORY);
-        setCluster(entry(DIR, SLOT_FILE), DIR);
-        assertThat(refused(FatException.Corrupt.class)).contains("directory loop");
-    }
-
-    @Test
-    void subdirectoryPointingAtTheRootIsRefused() throws IOException {
-        setCluster(entry(ROOT, SLOT_DIR), ROOT);
-        assertThat(refused(FatException.Corrupt.class)).contains("directory loop");
-    }
-
-    @Test
-    void directoryChainCycleIsRefused() throws IOException {
-        fillWithDeletedEntries(DIR, 3);
-        setFat(DIR, DIR);
-        assertThat(refused(FatException.Corrupt.class)).contains("directory loop");
-    }
-
-    @Test
-    void directoryChainIntoAFreeClusterIsRefused() throws IOException {
-        fillWithDeletedEntries(DIR, 3);
-        setFat(DIR, 0);
-        assertThat(refused(FatException.Corrupt.class)).contains("free cluster");
-    }
-
-    @Test
-    void directoryStartingOutsideTheImageIsRefused() throws IOException {
-        setCluster(entry(ROOT, SLOT_DIR), 0x0FFF_FFF0L);
-        assertThat(refused(FatException.Corrupt.class)).contains("folder 'DIR'");
-    }
 
     private void fillWithDeletedEntries(long cluster, int fromSlot) throws IOException {
         for (int slot = fromSlot; slot < 16; slot++) {
@@ -377,76 +366,10 @@ class HostileImageTest {
     // --- names ---------------------------------------------------------------------------------------------------
 
     @Test
-    void nameWithSlashFromLfnIsRefused() throws IOException {
-        giveLongName(ROOT, SLOT_TOP, 3, "../../etc/passwd", -1);
-        assertThat(refused(FatException.BadName.class)).contains("U+002F");
-    }
-
-    @Test
-    void dotDotEntryCannotEscape() throws IOException {
-        giveLongName(ROOT, SLOT_DIR, 3, "..", -1);
-        assertThat(refused(FatException.BadName.class)).contains("'..'");
-    }
-
-    @Test
     void dotEntriesAreNeverFollowed() throws IOException {
         // ".." pointing at DIR itself would loop if it were followed.
         setCluster(entry(DIR, 1), DIR);
         assertThat(Images.readAll(d)).containsOnlyKeys("DIR", "DIR/FILE.BIN", "TOP.TXT");
-    }
-
-    @Test
-    void rightToLeftOverrideInLongNameIsRefused() throws IOException {
-        giveLongName(ROOT, SLOT_TOP, 3, "invoice\u202Efdp.exe", -1);
-        assertThat(refused(FatException.BadName.class)).contains("name rules");
-    }
-
-    @Test
-    void longNameWithWrongChecksumIsRefused() throws IOException {
-        giveLongName(ROOT, SLOT_TOP, 3, "innocent.txt", 0x42);
-        assertThat(refused(FatException.Corrupt.class)).contains("checksum");
-    }
-
-    @Test
-    void longNamePartsOutOfOrderAreRefused() throws IOException {
-        String name = "a long name of more than twenty-six characters.txt";
-        giveLongName(ROOT, SLOT_TOP, 3, name, -1);
-        byte[] first = d.bytes(entry(ROOT, 3), 32);
-        byte[] second = d.bytes(entry(ROOT, 4), 32);
-        d.write(entry(ROOT, 3), ByteBuffer.wrap(second));
-        d.write(entry(ROOT, 4), ByteBuffer.wrap(first));
-        assertThat(refused(FatException.Corrupt.class)).contains("long-name");
-    }
-
-    @Test
-    void longNameWithoutItsShortEntryIsRefused() throws IOException {
-        giveLongName(ROOT, SLOT_TOP, 3, "orphan.txt", -1);
-        d.poke(entry(ROOT, 4), (byte) 0xE5);
-        assertThat(refused(FatException.Corrupt.class)).contains("not followed by its short entry");
-    }
-
-    @Test
-    void longNameWithAnUnpairedSurrogateIsRefused() throws IOException {
-        giveLongName(ROOT, SLOT_TOP, 3, "bad\uD800name", -1);
-        assertThat(refused(FatException.BadName.class)).contains("UTF-16");
-    }
-
-    @Test
-    void controlCharacterInShortNameIsRefused() throws IOException {
-        d.poke(entry(ROOT, SLOT_TOP) + 1, (byte) 0x07);
-        assertThat(refused(FatException.BadName.class)).contains("0x07");
-    }
-
-    @Test
-    void nonAsciiShortNameIsRefused() throws IOException {
-        d.poke(entry(ROOT, SLOT_TOP), (byte) 0x05);
-        assertThat(refused(FatException.BadName.class)).contains("code page");
-    }
-
-    @Test
-    void slashInShortNameIsRefused() throws IOException {
-        d.poke(entry(ROOT, SLOT_TOP) + 1, (byte) '/');
-        assertThat(refused(FatException.BadName.class)).contains("0x2F");
     }
 
     // --- extraction ----------------------------------------------------------------------------------------------

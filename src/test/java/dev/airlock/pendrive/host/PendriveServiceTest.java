@@ -18,6 +18,7 @@ import dev.airlock.pendrive.client.PendriveCopy;
 import dev.airlock.pendrive.wire.ChannelCodec;
 import dev.airlock.pendrive.wire.ChannelRequest;
 import dev.airlock.pendrive.wire.ChannelResponse.Code;
+import dev.airlock.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -166,14 +167,8 @@ class PendriveServiceTest {
     }
 
     private String awaitKey(String domain, String key) throws InterruptedException {
-        for (int i = 0; i < 1000; i++) {
-            Optional<String> v = hostRead(domain, key);
-            if (v.isPresent()) {
-                return v.get();
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError(domain + " never wrote " + key);
+        return Await.value(Await.DEFAULT_LIMIT, domain + " writes " + key, () -> hostRead(domain, key),
+                Optional::isPresent).orElseThrow();
     }
 
     private Penctl.Result penctl(String domain, String request) throws IOException {
@@ -410,9 +405,7 @@ class PendriveServiceTest {
             assertThatThrownBy(() -> ch.writeBlock(Device.XVDG, 0, new byte[] {1})).isInstanceOf(IOException.class);
         }
         assertThat(socket("work")).doesNotExist();
-        for (int i = 0; i < 500 && Files.exists(images.resolve("pendrive-1.img")); i++) {
-            Thread.sleep(10);
-        }
+        Await.within(Await.DEFAULT_LIMIT, () -> !Files.exists(images.resolve("pendrive-1.img")));
         assertThat(images.resolve("pendrive-1.img")).doesNotExist();
     }
 
@@ -424,9 +417,8 @@ class PendriveServiceTest {
             assertThat(raw.read(ByteBuffer.allocate(1))).isEqualTo(-1);
         }
         // The connection is closed before the line is logged.
-        for (int i = 0; i < 500 && log.stream().noneMatch(l -> l.contains("work broke the channel protocol")); i++) {
-            Thread.sleep(10);
-        }
+        Await.within(Await.DEFAULT_LIMIT,
+                () -> log.stream().anyMatch(l -> l.contains("work broke the channel protocol")));
         assertThat(log).anyMatch(l -> l.contains("work broke the channel protocol"));
         try (PenChannel ch = channel("work")) {
             assertThat(ch.read("name")).contains("work");
@@ -440,19 +432,12 @@ class PendriveServiceTest {
     }
 
     private void awaitContent(Path file, String content) throws InterruptedException, IOException {
-        for (int i = 0; i < 1000; i++) {
-            if (Files.exists(file) && Files.readString(file).equals(content)) {
-                return;
-            }
-            Thread.sleep(10);
-        }
+        Await.within(Await.DEFAULT_LIMIT, () -> Files.exists(file) && Files.readString(file).equals(content));
         assertThat(file).hasContent(content);
     }
 
     private void awaitDestroyed(String name) throws InterruptedException {
-        for (int i = 0; i < 1000 && !disposables.destroyed.contains(name); i++) {
-            Thread.sleep(10);
-        }
+        Await.within(Await.DEFAULT_LIMIT, () -> disposables.destroyed.contains(name));
         assertThat(disposables.destroyed).contains(name);
     }
 
@@ -473,10 +458,8 @@ class PendriveServiceTest {
             assertThat(home.resolve(".dvm/seq")).hasContent("1\n");
             assertThat(home.resolve(".dvm/1")).doesNotExist();
             assertThat(answers.asked).as("a fresh disposable and its answer ask nothing").isEmpty();
-            for (int i = 0; i < 500 && service.daemon().state("work").receiving() != PendriveDaemon.Receiving.IDLE;
-                 i++) {
-                Thread.sleep(10);
-            }
+            Await.within(Await.DEFAULT_LIMIT,
+                    () -> service.daemon().state("work").receiving() == PendriveDaemon.Receiving.IDLE);
             assertThat(service.daemon().state("work").receiving()).isEqualTo(PendriveDaemon.Receiving.IDLE);
             try (Stream<Path> left = Files.list(images)) {
                 assertThat(left).isEmpty();
@@ -559,9 +542,7 @@ class PendriveServiceTest {
         assertThat(penctl("work", "send disposable 7").served()).isTrue();
         awaitDestroyed("disp1");
         assertThat(tmp.resolve("x")).doesNotExist();
-        for (int i = 0; i < 500 && log.stream().noneMatch(l -> l.equals("disp1: disposable destroyed")); i++) {
-            Thread.sleep(10);
-        }
+        Await.within(Await.DEFAULT_LIMIT, () -> log.stream().anyMatch(l -> l.equals("disp1: disposable destroyed")));
         assertThat(log).as("the disposable asked to be destroyed without sending anything")
                 .anyMatch(l -> l.equals("disp1: disposable destroyed")).noneMatch(l -> l.startsWith("disp1: send"));
     }
