@@ -4,6 +4,7 @@ import dev.airlock.sys.UnixSocket;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 
@@ -18,51 +19,62 @@ final class HalfChannels {
 
     /** The reading side of {@code s}; closing it ends the input (the peer's further writes fail). */
     static ReadableByteChannel input(UnixSocket s) {
-        return new ReadableByteChannel() {
-            private volatile boolean open = true;
+        final class Input extends Half implements ReadableByteChannel {
+            Input() {
+                super(s, s::shutdownInput);
+            }
 
             @Override
             public int read(ByteBuffer dst) throws IOException {
                 return s.read(dst);
             }
-
-            @Override
-            public boolean isOpen() {
-                return open && s.isOpen();
-            }
-
-            @Override
-            public void close() throws IOException {
-                if (open) {
-                    open = false;
-                    s.shutdownInput();
-                }
-            }
-        };
+        }
+        return new Input();
     }
 
     /** The writing side of {@code s}; closing it is the end of input the peer reads. */
     static WritableByteChannel output(UnixSocket s) {
-        return new WritableByteChannel() {
-            private volatile boolean open = true;
+        final class Output extends Half implements WritableByteChannel {
+            Output() {
+                super(s, s::shutdownOutput);
+            }
 
             @Override
             public int write(ByteBuffer src) throws IOException {
                 return s.write(src);
             }
+        }
+        return new Output();
+    }
 
-            @Override
-            public boolean isOpen() {
-                return open && s.isOpen();
-            }
+    /** Ends its direction once, on the first close; open while that has not happened and the socket is open. */
+    private abstract static class Half implements Channel {
+        private final UnixSocket socket;
+        private final End end;
+        private volatile boolean open = true;
 
-            @Override
-            public void close() throws IOException {
-                if (open) {
-                    open = false;
-                    s.shutdownOutput();
-                }
+        Half(UnixSocket socket, End end) {
+            this.socket = socket;
+            this.end = end;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return open && socket.isOpen();
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (open) {
+                open = false;
+                end.run();
             }
-        };
+        }
+    }
+
+    /** A shutdown of one direction. */
+    @FunctionalInterface
+    private interface End {
+        void run() throws IOException;
     }
 }

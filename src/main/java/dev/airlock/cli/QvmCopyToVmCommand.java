@@ -36,20 +36,18 @@ final class QvmCopyToVmCommand implements Callable<Integer> {
             + "the files arrive in DEST's ~/QubesIncoming/pendrive-<this domain>.")
     boolean pendrive;
 
-    @Option(names = "--to", paramLabel = "FOLDER", description = "Deliver into FOLDER: a relative path is a subfolder "
-            + "of DEST's ~/QubesIncoming/<this domain> (created if missing); ~/PATH is a folder in DEST's home, only if "
-            + "DEST lists it (or a folder above it) in its ~/.config/airlock/incoming-destinations.")
-    String to;
+    @Mixin
+    DestinationFolderOption destination;
 
     @Override
     public Integer call() throws IOException {
-        if (pendrive && to != null) {
+        if (pendrive && destination.folder != null) {
             spec.commandLine().getErr().println("ERROR: --to works over qubes.Filecopy only, not with --pendrive");
             return 2;
         }
         if (pendrive) {
             return PendriveCopy.send(PendriveSocket.path(), target, paths, spec.commandLine().getErr());
         }
-        return FileCopySender.send(target, paths, false, options, to, spec.commandLine().getErr());
+        return FileCopySender.send(target, paths, false, options, destination.folder, spec.commandLine().getErr());
     }
 }

@@ -2,7 +2,6 @@ package dev.airlock.cli;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -31,13 +30,11 @@ final class QvmMoveToVmCommand implements Callable<Integer> {
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "FILE", description = "Files and folders to move.")
     List<String> paths;
 
-    @Option(names = "--to", paramLabel = "FOLDER", description = "Deliver into FOLDER: a relative path is a subfolder "
-            + "of DEST's ~/QubesIncoming/<this domain> (created if missing); ~/PATH is a folder in DEST's home, only if "
-            + "DEST lists it (or a folder above it) in its ~/.config/airlock/incoming-destinations.")
-    String to;
+    @Mixin
+    DestinationFolderOption destination;
 
     @Override
     public Integer call() throws IOException {
-        return FileCopySender.send(target, paths, true, options, to, spec.commandLine().getErr());
+        return FileCopySender.send(target, paths, true, options, destination.folder, spec.commandLine().getErr());
     }
 }

@@ -3,6 +3,7 @@ package dev.airlock.cli;
 import dev.airlock.pendrive.client.DisposableTransactions;
 import dev.airlock.sandbox.Bwrap;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -24,13 +25,8 @@ final class QvmOpenInDvmCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--view-only", description = "Do not take any changes back.")
-    boolean viewOnly;
-
-    @Option(names = "--max-bytes", paramLabel = "SIZE", converter = SizeConverter.class,
-            description = "Largest reply accepted (e.g. 512M, 2G); default $" + OpenInVmSender.MAX_BYTES_ENV
-                    + " or 1G. A longer reply ends the call and FILE stays as it was.")
-    Long maxBytes;
+    @Mixin
+    OpenOptions options;
 
     @Option(names = "--pendrive", description = "Use the legacy virtual-pendrive exchange: FILE goes raw on a pendrive"
             + " to a new disposable (transaction number in ~/.dvm/seq, FILE's path in ~/.dvm/SEQ); this returns once it"
@@ -42,16 +38,17 @@ final class QvmOpenInDvmCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (pendrive && (viewOnly || maxBytes != null)) {
+        if (pendrive && (options.viewOnly || options.maxBytes != null)) {
             // The pendrive path takes back whatever reply comes, up to a whole pendrive: it cannot keep either promise.
             throw new ParameterException(spec.commandLine(),
-                    "--pendrive cannot be combined with " + (viewOnly ? "--view-only" : "--max-bytes")
+                    "--pendrive cannot be combined with " + (options.viewOnly ? "--view-only" : "--max-bytes")
                             + ": a reply through a pendrive is always taken back, up to the pendrive's size");
         }
         if (pendrive) {
             return DisposableTransactions.open(PendriveSocket.path(), Path.of(Bwrap.HOME), Path.of(file),
                     spec.commandLine().getErr());
         }
-        return OpenInVmSender.open(OpenInVmSender.DISPVM, file, viewOnly, maxBytes, spec.commandLine().getErr());
+        return OpenInVmSender.open(OpenInVmSender.DISPVM, file, options.viewOnly, options.maxBytes,
+                spec.commandLine().getErr());
     }
 }

@@ -1,8 +1,8 @@
 package dev.airlock.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -21,13 +21,8 @@ final class QvmOpenInVmCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--view-only", description = "Do not take any changes back.")
-    boolean viewOnly;
-
-    @Option(names = "--max-bytes", paramLabel = "SIZE", converter = SizeConverter.class,
-            description = "Largest reply accepted (e.g. 512M, 2G); default $" + OpenInVmSender.MAX_BYTES_ENV
-                    + " or 1G. A longer reply ends the call and FILE stays as it was.")
-    Long maxBytes;
+    @Mixin
+    OpenOptions options;
 
     @Parameters(index = "0", paramLabel = "DEST", description = "The domain to open the file in (or @dispvm).")
     String target;
@@ -37,6 +32,6 @@ final class QvmOpenInVmCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        return OpenInVmSender.open(target, file, viewOnly, maxBytes, spec.commandLine().getErr());
+        return OpenInVmSender.open(target, file, options.viewOnly, options.maxBytes, spec.commandLine().getErr());
     }
 }

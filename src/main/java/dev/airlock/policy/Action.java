@@ -5,7 +5,7 @@ package dev.airlock.policy;
  * not given) so that a rule prints back as written; the effective values come from the {@code ...OrDefault}
  * methods.
  */
-sealed interface Action permits Action.Allow, Action.Deny, Action.Ask {
+sealed interface Action permits Action.Granting, Action.Deny {
 
     /** The action with its parameters, as policy text. */
     String text();
@@ -13,7 +13,7 @@ sealed interface Action permits Action.Allow, Action.Deny, Action.Ask {
     /** {@code deny [notify=yes|no]}; notify defaults to yes. */
     record Deny(Boolean notifyUser) implements Action {
         boolean notifyOrDefault() {
-            return notifyUser == null || notifyUser;
+            return onUnlessSet(notifyUser);
         }
 
         @Override
@@ -22,16 +22,23 @@ sealed interface Action permits Action.Allow, Action.Deny, Action.Ask {
         }
     }
 
+    /** What allow and ask share: notify is off and autostart on unless the rule says otherwise. */
+    sealed interface Granting extends Action permits Allow, Ask {
+        Boolean notifyUser();
+
+        Boolean autostart();
+
+        default boolean notifyOrDefault() {
+            return offUnlessSet(notifyUser());
+        }
+
+        default boolean autostartOrDefault() {
+            return onUnlessSet(autostart());
+        }
+    }
+
     /** {@code allow [target=X] [user=U] [notify=yes|no] [autostart=yes|no]}; notify no, autostart yes. */
-    record Allow(Token.Redirect target, String user, Boolean notifyUser, Boolean autostart) implements Action {
-        boolean notifyOrDefault() {
-            return notifyUser != null && notifyUser;
-        }
-
-        boolean autostartOrDefault() {
-            return autostart == null || autostart;
-        }
-
+    record Allow(Token.Redirect target, String user, Boolean notifyUser, Boolean autostart) implements Granting {
         @Override
         public String text() {
             return "allow" + param("target", target) + param("user", user) + param("notify", notifyUser)
@@ -41,20 +48,20 @@ sealed interface Action permits Action.Allow, Action.Deny, Action.Ask {
 
     /** {@code ask [target=X] [default_target=X] [user=U] [notify=...] [autostart=...]}; defaults as allow. */
     record Ask(Token.Redirect target, Token.Redirect defaultTarget, String user, Boolean notifyUser, Boolean autostart)
-            implements Action {
-        boolean notifyOrDefault() {
-            return notifyUser != null && notifyUser;
-        }
-
-        boolean autostartOrDefault() {
-            return autostart == null || autostart;
-        }
-
+            implements Granting {
         @Override
         public String text() {
             return "ask" + param("target", target) + param("default_target", defaultTarget) + param("user", user)
                     + param("notify", notifyUser) + param("autostart", autostart);
         }
+    }
+
+    private static boolean offUnlessSet(Boolean value) {
+        return value != null && value;
+    }
+
+    private static boolean onUnlessSet(Boolean value) {
+        return value == null || value;
     }
 
     private static String param(String key, Object value) {

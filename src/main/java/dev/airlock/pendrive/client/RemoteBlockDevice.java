@@ -34,33 +34,23 @@ public final class RemoteBlockDevice implements BlockDevice {
     }
 
     @Override
-    public void read(long offset, ByteBuffer dst) throws IOException {
-        checkRange(offset, dst.remaining());
-        long pos = offset;
-        while (dst.hasRemaining()) {
-            int n = Math.min(dst.remaining(), ChannelCodec.MAX_BLOCK);
-            dst.put(channel.readBlock(device, pos, n));
-            pos += n;
-        }
+    public String what() {
+        return device.deviceName();
     }
 
     @Override
-    public void write(long offset, ByteBuffer src) throws IOException {
-        checkRange(offset, src.remaining());
-        long pos = offset;
-        while (src.hasRemaining()) {
-            byte[] piece = new byte[Math.min(src.remaining(), ChannelCodec.MAX_BLOCK)];
-            src.get(piece);
-            channel.writeBlock(device, pos, piece);
-            pos += piece.length;
-        }
+    public int readAt(long pos, ByteBuffer dst) throws IOException {
+        int n = Math.min(dst.remaining(), ChannelCodec.MAX_BLOCK);
+        dst.put(channel.readBlock(device, pos, n));
+        return n;
     }
 
-    private void checkRange(long offset, int length) throws IOException {
-        if (offset < 0 || offset > size - length) {
-            throw new IOException("range " + offset + "+" + length + " is outside " + device.deviceName() + " ("
-                    + size + " bytes)");
-        }
+    @Override
+    public int writeAt(long pos, ByteBuffer src) throws IOException {
+        byte[] piece = new byte[Math.min(src.remaining(), ChannelCodec.MAX_BLOCK)];
+        src.get(piece);
+        channel.writeBlock(device, pos, piece);
+        return piece.length;
     }
 
     /** Nothing to do: the host has carried out each write before it answered. */

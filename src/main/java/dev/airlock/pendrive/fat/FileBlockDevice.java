@@ -56,34 +56,29 @@ public final class FileBlockDevice implements BlockDevice {
     }
 
     @Override
-    public void read(long offset, ByteBuffer dst) throws IOException {
-        checkRange(offset, dst.remaining());
-        long pos = offset;
-        while (dst.hasRemaining()) {
-            int n = channel.read(dst, pos);
-            if (n < 0) {
-                throw new EOFException("the image ends at " + pos + " (truncated while open?)");
-            }
-            pos += n;
+    public String what() {
+        return "the image";
+    }
+
+    @Override
+    public int readAt(long pos, ByteBuffer dst) throws IOException {
+        int n = channel.read(dst, pos);
+        if (n < 0) {
+            throw new EOFException("the image ends at " + pos + " (truncated while open?)");
+        }
+        return n;
+    }
+
+    @Override
+    public void requireWritable() throws IOException {
+        if (!writable) {
+            throw new IOException("the image is open read-only");
         }
     }
 
     @Override
-    public void write(long offset, ByteBuffer src) throws IOException {
-        if (!writable) {
-            throw new IOException("the image is open read-only");
-        }
-        checkRange(offset, src.remaining());
-        long pos = offset;
-        while (src.hasRemaining()) {
-            pos += channel.write(src, pos);
-        }
-    }
-
-    private void checkRange(long offset, int length) throws IOException {
-        if (offset < 0 || offset > size - length) {
-            throw new IOException("range " + offset + "+" + length + " is outside the image (" + size + " bytes)");
-        }
+    public int writeAt(long pos, ByteBuffer src) throws IOException {
+        return channel.write(src, pos);
     }
 
     @Override

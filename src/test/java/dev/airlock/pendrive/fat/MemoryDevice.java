@@ -37,34 +37,31 @@ final class MemoryDevice implements BlockDevice {
     }
 
     @Override
-    public void read(long offset, ByteBuffer dst) throws IOException {
-        check(offset, dst.remaining());
-        long pos = offset;
-        while (dst.hasRemaining()) {
-            int in = (int) (pos % PAGE);
-            int n = Math.min(PAGE - in, dst.remaining());
-            byte[] page = pages.get(pos / PAGE);
-            if (page == null) {
-                for (int i = 0; i < n; i++) {
-                    dst.put((byte) 0);
-                }
-            } else {
-                dst.put(page, in, n);
-            }
-            pos += n;
-        }
+    public String what() {
+        return "the device";
     }
 
     @Override
-    public void write(long offset, ByteBuffer src) throws IOException {
-        check(offset, src.remaining());
-        long pos = offset;
-        while (src.hasRemaining()) {
-            int in = (int) (pos % PAGE);
-            int n = Math.min(PAGE - in, src.remaining());
-            src.get(pages.computeIfAbsent(pos / PAGE, k -> new byte[PAGE]), in, n);
-            pos += n;
+    public int readAt(long pos, ByteBuffer dst) {
+        int in = (int) (pos % PAGE);
+        int n = Math.min(PAGE - in, dst.remaining());
+        byte[] page = pages.get(pos / PAGE);
+        if (page == null) {
+            for (int i = 0; i < n; i++) {
+                dst.put((byte) 0);
+            }
+        } else {
+            dst.put(page, in, n);
         }
+        return n;
+    }
+
+    @Override
+    public int writeAt(long pos, ByteBuffer src) {
+        int in = (int) (pos % PAGE);
+        int n = Math.min(PAGE - in, src.remaining());
+        src.get(pages.computeIfAbsent(pos / PAGE, k -> new byte[PAGE]), in, n);
+        return n;
     }
 
     /** Reads {@code n} bytes at {@code offset} (test convenience). */
@@ -77,12 +74,6 @@ final class MemoryDevice implements BlockDevice {
     /** Writes {@code data} at {@code offset} (test convenience). */
     void poke(long offset, byte... data) throws IOException {
         write(offset, ByteBuffer.wrap(data));
-    }
-
-    private void check(long offset, int length) throws IOException {
-        if (offset < 0 || offset > size - length) {
-            throw new IOException("outside the device: " + offset + "+" + length);
-        }
     }
 
     @Override
