@@ -1,26 +1,20 @@
 package dev.airlock.broker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.domain.Registry;
 import dev.airlock.policy.PolicyLocation;
 import dev.airlock.policy.PolicyStore;
 import dev.airlock.qrexec.QrexecNames;
-import dev.airlock.qrexec.ServiceCall;
-import dev.airlock.sys.UnixSocket;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URISyntaxException;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -31,7 +25,6 @@ import java.util.function.Function;
  * socket, starts and stops domains and routes the calls between them.
  */
 public final class Broker implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** How long a call waits for the user's answer when the policy says ask, unless told otherwise. */
     public static final Duration DEFAULT_ASK_TIMEOUT = Duration.ofSeconds(60);
     /** The environment variable that sets the ask timeout, in whole seconds. */
@@ -143,6 +136,7 @@ public final class Broker implements AutoCloseable {
     private static final long CALLS_END_MILLIS = 2000;
     private final Disposables disposables;
     private final CallRouter router;
+    private final HostRun runs;
     private final AuditLog audit;
     private final AskQueue asks;
     private final PendriveExchange pendrives;
@@ -162,37 +156,23 @@ public final class Broker implements AutoCloseable {
         this.policy = PolicyStore.open(settings.policyDirectory());
         Registry registry = Registry.open(home.root());
         this.audit = new AuditLog(home.auditLog());
-        CallRouter[] routerRef = new CallRouter[1];
+        // The router serves the sockets of the domains it starts calls in: it is given its parts once they exist.
+        this.router = new CallRouter();
         this.domains = new DomainRunner(home, registry, settings.installDir().toAbsolutePath().normalize(),
-                settings.jdkHome().toRealPath(), new AgentListener.Server() {
-                    @Override
-                    public void serve(String domain, UnixSocket ch) {
-                        routerRef[0].serve(domain, ch);
-                    }
-
-                    @Override
-                    public boolean awaitsHostConnection(String domain) {
-                        return routerRef[0].awaitsHostConnection(domain);
-                    }
-
-                    @Override
-                    public void serveReserved(String domain, UnixSocket ch) {
-                        routerRef[0].serveReserved(domain, ch);
-                    }
-                },
-                settings.disposableHomeBytes());
+                settings.jdkHome().toRealPath(), router, settings.disposableHomeBytes());
+        this.runs = new HostRun(router, domains, audit);
         this.disposables = new Disposables(registry, domains, home.run().resolve("domains"), settings.poolSize(),
-                name -> routerRef[0].warmUp(name), DisposableQuota.fromEnvironment(System.getenv()));
+                runs::warmUp, DisposableQuota.fromEnvironment(System.getenv()));
         RegistryViews views = new RegistryViews(registry, domains::isReady, disposables::isUnbound,
                 domains::startedFor);
-        this.router = new CallRouter(domains, disposables, policy, views, audit, asks);
-        routerRef[0] = router;
+        CallAudit calls = new CallAudit(audit);
+        router.attach(domains, new CallDecider(domains, disposables, policy, views, asks, calls), disposables, calls);
         this.pendrives = PendriveExchange.open(home.root().resolve("pendrives"), policy, views, asks, audit,
                 disposables, domains::start);
         domains.lifecycle(pendrives);
         // Before adoption: a disposable outlives neither its call nor the broker that made it.
         for (String name : disposables.removeLeftovers()) {
-            audit.append(new AuditLog.Entry(Instant.now(), CallRouter.HOST, name, null, null, null, "destroyed",
+            audit.append(new AuditLog.Entry(Instant.now(), QrexecNames.HOST, name, null, null, null, "destroyed",
                     "disposable left by an earlier broker"));
         }
         domains.adopt();
@@ -252,7 +232,7 @@ public final class Broker implements AutoCloseable {
             asks.deny(r.path("id").asInt(-1));
             return AdminServer.ok();
         });
-        this.admin = AdminServer.start(home, handlers, Map.of("run", this::runCommand));
+        this.admin = AdminServer.start(home, handlers, Map.of("run", runs::runCommand));
         disposables.fillPools();
     }
 
@@ -314,60 +294,8 @@ public final class Broker implements AutoCloseable {
         stopped.await();
     }
 
-    /**
-     * {@code airlock run}: the command runs in the domain (started if need be) through the broker's own service,
-     * which no domain may call. The admin connection becomes the caller's side of that call, relayed to the broker's
-     * end of the call's socket pair (the admin connection cannot take a passed descriptor); the command goes first,
-     * as one stdin frame that only the broker can write.
-     */
-    private void runCommand(JsonNode request, SocketChannel ch) throws IOException {
-        CallRouter.Started service;
-        byte[] argv;
-        String name;
-        ServiceCall call = new ServiceCall(CallRouter.RUN_SERVICE, "");
-        try {
-            name = domainOf(request);
-            List<String> command = new ArrayList<>();
-            request.path("argv").forEach(a -> command.add(a.asText()));
-            if (command.isEmpty()) {
-                throw new IllegalArgumentException("no command to run");
-            }
-            argv = JSON.writeValueAsBytes(command);
-            domains.start(name);
-            audit.append(new AuditLog.Entry(Instant.now(), CallRouter.HOST, name, CallRouter.RUN_SERVICE, "",
-                    null, "allow", "airlock run " + String.join(" ", command)));
-            service = router.startService(CallRouter.HOST, name, call);
-        } catch (IOException | RuntimeException | CallRefusal e) {
-            AdminServer.answer(ch, AdminServer.error(e.getMessage()));
-            return;
-        }
-        try (UnixSocket connection = service.connection()) {
-            UnixSocket ours;
-            try {
-                ours = CallRouter.runEnd(service, argv);
-            } catch (IOException e) {
-                AdminServer.answer(ch, AdminServer.error("cannot hand the call to " + name + ": " + e.getMessage()));
-                return;
-            }
-            AdminServer.answer(ch, AdminServer.ok());
-            Splice.join(ch, ours, () -> callerGone(name, call));
-            router.awaitEnd(CallRouter.HOST, name, call, service.service());
-        } finally {
-            router.released();
-        }
-    }
-
-    /** The host's caller of {@code airlock run} went away while its command still ran: recorded, as for domains. */
-    private void callerGone(String name, ServiceCall call) {
-        try {
-            audit.append(new AuditLog.Entry(Instant.now(), CallRouter.HOST, name, call.service(), call.argument(),
-                    null, "caller-gone", "the host's caller went away before the command ended"));
-        } catch (IOException e) {
-            System.err.println("airlock: cannot write the audit log: " + e.getMessage());
-        }
-    }
-
-    private static String domainOf(JsonNode request) {
+    /** The domain a request names, checked. */
+    static String domainOf(JsonNode request) {
         String name = request.path("domain").asText("");
         if (!QrexecNames.isDomainName(name)) {
             throw new IllegalArgumentException("invalid domain name \"" + name + "\"");

@@ -1,11 +1,13 @@
 package dev.airlock.broker;
 
+import dev.airlock.contract.InDomain;
 import dev.airlock.domain.Domain;
 import dev.airlock.domain.DomainClass;
 import dev.airlock.domain.Registry;
 import dev.airlock.domain.ResourceLimits;
 import dev.airlock.limits.CgroupProbe;
 import dev.airlock.limits.DomainCgroups;
+import dev.airlock.log.Log;
 import dev.airlock.qrexec.QrexecNames;
 import dev.airlock.sandbox.AotCache;
 import dev.airlock.sandbox.Bwrap;
@@ -20,6 +22,7 @@ import dev.airlock.sys.UnixSocket;
 
 import java.io.File;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -50,7 +53,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Domains outlive a broker that dies: each runs in a session of its own and its pid is kept in
  * {@code run/domains/NAME/pid}, so that the next broker adopts it once its agent reconnects.
  */
-final class DomainRunner implements AutoCloseable {
+final class DomainRunner implements CallRouter.Agents, CallDecider.Targets, AutoCloseable {
+    private static final System.Logger LOG = Log.of("airlock");
     /**
      * The first host uid and gid of domains when the broker runs as root: each domain gets its own from here on,
      * never root itself (see {@link HostUser}), and no account of a person.
@@ -118,7 +122,8 @@ final class DomainRunner implements AutoCloseable {
     }
 
     /** True when {@code name}'s agent is connected and its sandbox was started for the domain {@code uuid}. */
-    boolean isReady(String name, UUID uuid) {
+    @Override
+    public boolean isReady(String name, UUID uuid) {
         Running r = running.get(name);
         return r != null && r.uuid().equals(uuid) && r.link().get() != null && r.process().isAlive();
     }
@@ -156,14 +161,15 @@ final class DomainRunner implements AutoCloseable {
      * Starts {@code name} unless it runs, and waits until its agent is connected. Only the launch is serialised:
      * several domains start at once, and a second start of the same domain waits for the first.
      */
-    void start(String name) throws IOException {
+    @Override
+    public void start(String name) throws IOException {
         Running r;
         synchronized (this) {
             Domain domain = domain(name);
             r = running.get(name);
             if (r != null && r.process().isAlive() && !r.uuid().equals(domain.uuid())) {
                 // The registry entry was replaced under this broker: the sandbox is a removed domain's.
-                System.err.println("airlock: stopped the sandbox of domain " + name + " (pid " + r.process().pid()
+                LOG.log(Level.WARNING, "stopped the sandbox of domain " + name + " (pid " + r.process().pid()
                         + "): it was started for a domain of that name that has been removed since");
                 stop(name, r);
                 r = null;
@@ -246,7 +252,7 @@ final class DomainRunner implements AutoCloseable {
         List<String> agent = new ArrayList<>(List.of(jdkHome.resolve("bin/java").toString()));
         agent.addAll(DomainTools.JVM_OPTIONS);
         AotCache.option(installDir).ifPresent(agent::add);
-        agent.addAll(List.of("-jar", Bwrap.INSTALL + "/airlock.jar", "agent"));
+        agent.addAll(List.of("-jar", InDomain.INSTALL + "/airlock.jar", "agent"));
         ProcessHandle p;
         try {
             ProcessBuilder pb = bwrap.processBuilder(spec, HostUser.forHome(domainHome), agent)
@@ -295,7 +301,8 @@ final class DomainRunner implements AutoCloseable {
     }
 
     /** A newly connected agent of {@code name}: it replaces the old control channel, if any. */
-    AgentLink agentReady(String name, UnixSocket ch) throws IOException {
+    @Override
+    public AgentLink agentReady(String name, UnixSocket ch) throws IOException {
         Running r = running.get(name);
         if (r == null) {
             throw new IOException("domain " + name + " is not started by this broker");
@@ -310,7 +317,8 @@ final class DomainRunner implements AutoCloseable {
     }
 
     /** The control channel of {@code name} closed; the domain may reconnect. */
-    void agentGone(String name, AgentLink link) {
+    @Override
+    public void agentGone(String name, AgentLink link) {
         Running r = running.get(name);
         if (r != null) {
             r.link().compareAndSet(link, null);
@@ -319,7 +327,8 @@ final class DomainRunner implements AutoCloseable {
     }
 
     /** The control channel of a running domain. */
-    AgentLink link(String name) throws IOException {
+    @Override
+    public AgentLink link(String name) throws IOException {
         Running r = running.get(name);
         AgentLink link = r == null ? null : r.link().get();
         if (link == null || !link.isOpen()) {
@@ -398,7 +407,7 @@ final class DomainRunner implements AutoCloseable {
             cgroups.remove(name);
         } catch (IOException e) {
             // Emptied and removed at the next start of this domain, or when the broker closes.
-            System.err.println("airlock: " + e.getMessage());
+            LOG.log(Level.WARNING, e.getMessage());
         }
     }
 
@@ -445,7 +454,7 @@ final class DomainRunner implements AutoCloseable {
                 Optional<UUID> recorded = content.get().uuid();
                 if (current.isEmpty() || !current.equals(recorded)) {
                     boolean gone = SandboxPidFile.kill(sandbox.get());
-                    System.err.println("airlock: " + (gone ? "killed" : "could not kill") + " the sandbox of domain "
+                    LOG.log(Level.WARNING, (gone ? "killed" : "could not kill") + " the sandbox of domain "
                             + name + " (pid " + sandbox.get().pid() + ") left by an earlier broker: it was started "
                             + (recorded.isEmpty() ? "without a domain uuid"
                             : "for domain uuid " + recorded.get() + ", and the registry "

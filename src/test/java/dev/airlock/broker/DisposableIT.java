@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.airlock.agent.Caller;
+import dev.airlock.contract.BuiltInService;
 import dev.airlock.domain.Domain;
 import dev.airlock.domain.DomainClass;
 import dev.airlock.domain.DomainFolder;
 import dev.airlock.domain.Label;
 import dev.airlock.domain.Registry;
 import dev.airlock.qrexec.MessageReader;
+import dev.airlock.qrexec.QrexecNames;
 import dev.airlock.qrexec.ServiceCall;
 import dev.airlock.qrexec.Wire;
 import dev.airlock.sandbox.BwrapCheck;
@@ -326,8 +328,8 @@ class DisposableIT {
         }
         awaitTrue(() -> !audited("work", "caller-gone").isEmpty(), "the relay records its caller's loss");
         assertThat(audited("work", "caller-gone")).singleElement().satisfies(e -> {
-            assertThat(e.source()).isEqualTo(CallRouter.HOST);
-            assertThat(e.service()).isEqualTo(CallRouter.RUN_SERVICE);
+            assertThat(e.source()).isEqualTo(QrexecNames.HOST);
+            assertThat(e.service()).isEqualTo(BuiltInService.RUN.serviceName());
         });
         // Its output has nowhere to go: the command ends at its next write.
         awaitTrue(() -> sandboxProcesses("do echo relayed-608;").isEmpty(), "the command in work ends");
