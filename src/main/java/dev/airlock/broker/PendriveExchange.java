@@ -1,5 +1,6 @@
 package dev.airlock.broker;
 
+import dev.airlock.contract.BuiltInService;
 import dev.airlock.log.Log;
 import dev.airlock.pendrive.Approval;
 import dev.airlock.pendrive.PolicyApproval;
@@ -29,7 +30,7 @@ final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
     /** The audit log's service name for the daemon's own lines (requests served and refused). */
     static final String LOG_SERVICE = "airlock.Pendrive";
     /** The service whose policy decides a pendrive transaction's disposable. */
-    static final String OPEN_IN_VM = "qubes.OpenInVM";
+    static final String OPEN_IN_VM = BuiltInService.OPEN_IN_VM.serviceName();
     private static final String DISPVM = "@dispvm";
     private static final String PENDRIVE = "pendrive transaction: ";
 
