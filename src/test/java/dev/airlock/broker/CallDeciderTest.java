@@ -40,17 +40,7 @@ class CallDeciderTest {
 
     /** The running domains, and every start the decider asked for. */
     private final List<String> started = new ArrayList<>();
-    private final CallDecider.Targets targets = new CallDecider.Targets() {
-        @Override
-        public boolean isReady(String name, UUID uuid) {
-            return true;
-        }
-
-        @Override
-        public void start(String name) {
-            started.add(name);
-        }
-    };
+    private final CallDecider.Targets targets = Routers.allRunning(started);
     /** Every question put to the user. */
     private final List<Decision.Ask> asked = new ArrayList<>();
     private Decision answer;

@@ -76,16 +76,7 @@ class CallRouterTest {
             return link;
         }
     };
-    private final CallDecider.Targets targets = new CallDecider.Targets() {
-        @Override
-        public boolean isReady(String name, UUID uuid) {
-            return true;
-        }
-
-        @Override
-        public void start(String name) {
-        }
-    };
+    private final CallDecider.Targets targets = Routers.allRunning(new ArrayList<>());
     private final DisposablePool noDisposables = new DisposablePool() {
         @Override
         public Taken take(String template, String caller) throws IOException {
