@@ -1,18 +1,20 @@
 package dev.airlock.agent;
 
+import dev.airlock.contract.BuiltInService;
+import dev.airlock.contract.InDomain;
+import dev.airlock.log.Log;
 import dev.airlock.qrexec.Message;
 import dev.airlock.qrexec.Message.AgentReady;
 import dev.airlock.qrexec.Message.ServiceRefused;
 import dev.airlock.qrexec.Message.ServiceStart;
 import dev.airlock.qrexec.MessageEncoder;
 import dev.airlock.qrexec.Wire;
-import dev.airlock.sandbox.Bwrap;
 
 import dev.airlock.sys.BlockingThreads;
 import dev.airlock.sys.UnixSocket;
-import dev.airlock.text.TerminalText;
 
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -23,9 +25,10 @@ import java.util.Optional;
  * each time, so a restarted broker finds its domains still running.
  */
 public final class Agent {
+    private static final System.Logger LOG = Log.of("airlock agent");
     /** Where services live inside a domain: the system's, then the domain's own, kept by the host. */
     public static final List<Path> RPC_FOLDERS = List.of(Path.of("/etc/qubes-rpc"),
-            Path.of("/usr/local/etc/qubes-rpc"), Path.of(Bwrap.SERVICES));
+            Path.of("/usr/local/etc/qubes-rpc"), Path.of(InDomain.SERVICES));
     private static final long FIRST_RETRY_MILLIS = 50;
     private static final long LAST_RETRY_MILLIS = 2000;
 
@@ -39,7 +42,7 @@ public final class Agent {
 
     /** The agent of this domain: its socket, its home and its service folders. */
     public static Agent inDomain() {
-        return new Agent(Connections.AGENT_SOCKET, new ServiceRunner(Path.of(Bwrap.HOME), RPC_FOLDERS));
+        return new Agent(Connections.AGENT_SOCKET, new ServiceRunner(Path.of(InDomain.HOME), RPC_FOLDERS));
     }
 
     /** Serves the broker until the process ends. */
@@ -66,14 +69,14 @@ public final class Agent {
         ServiceRunner.Call call = new ServiceRunner.Call(start.source(), start.call().service(),
                 start.call().argument());
         try {
-            if (start.call().service().equals(ServiceSide.RUN_SERVICE) || runner.has(call)) {
+            if (BuiltInService.isHostOnly(start.call().service()) || runner.has(call)) {
                 ServiceSide.serve(socket, start, runner);
             } else {
                 MessageEncoder.write(new ServiceRefused(start.token(), Wire.EXIT_NO_SERVICE,
                         "no such service: " + call.fullName()), control);
             }
         } catch (IOException e) {
-            System.err.println("airlock agent: " + call.fullName() + ": " + TerminalText.escape(e.getMessage()));
+            LOG.log(Level.WARNING, call.fullName() + ": " + e.getMessage());
         }
     }
 }

@@ -1,9 +1,9 @@
 package dev.airlock.agent;
 
+import dev.airlock.contract.InDomain;
 import dev.airlock.qrexec.Message;
 import dev.airlock.qrexec.MessageEncoder;
 import dev.airlock.qrexec.MessageReader;
-import dev.airlock.sandbox.Bwrap;
 import dev.airlock.sys.UnixSocket;
 
 import java.io.IOException;
@@ -17,7 +17,7 @@ import java.util.concurrent.TimeoutException;
 /** New connections to the broker from inside a domain, each opened with the HELLO exchange. */
 public final class Connections {
     /** The domain's socket to the broker, as the sandbox shows it. */
-    public static final Path AGENT_SOCKET = Path.of(Bwrap.AGENT_SOCKET);
+    public static final Path AGENT_SOCKET = Path.of(InDomain.AGENT_SOCKET);
 
     /** An open connection and the reader of what the broker sends on it. */
     public record Link(UnixSocket channel, MessageReader in) implements AutoCloseable {
@@ -33,7 +33,7 @@ public final class Connections {
     }
 
     /** The folder of {@link #AGENT_SOCKET}, there even while a restarting broker has no socket in it. */
-    public static final Path CHANNEL = Path.of(Bwrap.CHANNEL);
+    public static final Path CHANNEL = Path.of(InDomain.CHANNEL);
 
     /** True inside a domain. */
     public static boolean insideDomain() {

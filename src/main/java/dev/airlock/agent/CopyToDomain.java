@@ -1,5 +1,6 @@
 package dev.airlock.agent;
 
+import dev.airlock.contract.BuiltInService;
 import dev.airlock.filecopy.Packer;
 import dev.airlock.filecopy.TransferException;
 import dev.airlock.qrexec.MessageReader;
@@ -17,7 +18,7 @@ import java.util.OptionalInt;
  * comes back as the call's stdout. Success is the receiver's confirmation with a matching checksum and its exit 0.
  */
 public final class CopyToDomain {
-    private static final String FILECOPY = "qubes.Filecopy";
+    private static final String FILECOPY = BuiltInService.FILECOPY.serviceName();
     private static final String ALLOW_ALL_NAMES = "allow-all-names";
 
     private CopyToDomain() {

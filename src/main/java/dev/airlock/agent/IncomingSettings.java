@@ -2,8 +2,10 @@ package dev.airlock.agent;
 
 import dev.airlock.filecopy.ConflictMode;
 import dev.airlock.filecopy.Destinations;
+import dev.airlock.log.Log;
 
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -27,6 +29,7 @@ import java.util.List;
  * @param destinations folders under the home a sender may ask for
  */
 record IncomingSettings(ConflictMode conflicts, List<String> destinations) {
+    private static final System.Logger LOG = Log.of("airlock agent");
     static final String CONFLICTS_FILE = ".config/airlock/incoming-conflicts";
     static final String DESTINATIONS_FILE = ".config/airlock/incoming-destinations";
     /** Larger files are not settings. */
@@ -95,7 +98,7 @@ record IncomingSettings(ConflictMode conflicts, List<String> destinations) {
     }
 
     private static void warn(String file, Exception e) {
-        System.err.println("airlock-agent: ignoring ~/" + file + " (" + e.getMessage() + "): incoming copies use"
+        LOG.log(Level.WARNING, "ignoring ~/" + file + " (" + e.getMessage() + "): incoming copies use"
                 + " the defaults");
     }
 }

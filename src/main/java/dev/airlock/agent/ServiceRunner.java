@@ -1,5 +1,6 @@
 package dev.airlock.agent;
 
+import dev.airlock.contract.BuiltInService;
 import dev.airlock.filecopy.Destinations;
 import dev.airlock.filecopy.FilecopyErrors;
 import dev.airlock.filecopy.Reply;
@@ -34,8 +35,8 @@ import java.util.concurrent.Future;
 public final class ServiceRunner {
     /** Exit code when the domain has no such service (the broker passes it to the caller). */
     public static final int NO_SUCH_SERVICE = 127;
-    static final String FILECOPY = "qubes.Filecopy";
-    static final String OPEN_IN_VM = "qubes.OpenInVM";
+    static final String FILECOPY = BuiltInService.FILECOPY.serviceName();
+    static final String OPEN_IN_VM = BuiltInService.OPEN_IN_VM.serviceName();
     /** How long a service whose caller is gone has after {@code SIGTERM} before {@code SIGKILL}. */
     static final Duration TERMINATION_GRACE = Duration.ofSeconds(2);
     private static final String ALLOW_ALL_NAMES = "allow-all-names";
@@ -63,13 +64,19 @@ public final class ServiceRunner {
         this.rpcFolders = List.copyOf(rpcFolders);
     }
 
-    /** True when this domain can serve {@code call}. */
+    /**
+     * True when this domain can serve {@code call} here; a host-only built-in is not served here but only as the
+     * broker's own call (see {@code ServiceSide}).
+     */
     public boolean has(Call call) {
         return call.service().equals(FILECOPY) || call.service().equals(OPEN_IN_VM) || executable(call).isPresent();
     }
 
     /** Runs the call to its end and returns its exit code ({@link #NO_SUCH_SERVICE} when there is none). */
     public int run(Call call, Io io) throws IOException, InterruptedException {
+        if (BuiltInService.isHostOnly(call.service())) {
+            return NO_SUCH_SERVICE;
+        }
         if (call.service().equals(FILECOPY)) {
             return fileCopy(call, io);
         }
@@ -99,6 +106,10 @@ public final class ServiceRunner {
      * ({@code [A-Za-z0-9._-]}, not {@code .} or {@code ..}), so they cannot leave the folder.
      */
     Optional<Path> executable(Call call) {
+        if (BuiltInService.of(call.service()).isPresent()) {
+            // A domain cannot put its own program under a built-in's name, least of all a host-only one's.
+            return Optional.empty();
+        }
         for (Path folder : rpcFolders) {
             for (String name : List.of(call.fullName(), call.service())) {
                 Path p = folder.resolve(name);

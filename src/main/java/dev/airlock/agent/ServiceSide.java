@@ -2,6 +2,7 @@ package dev.airlock.agent;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.airlock.contract.BuiltInService;
 import dev.airlock.qrexec.DataStream;
 import dev.airlock.qrexec.Message;
 import dev.airlock.qrexec.Message.CallChannel;
@@ -27,8 +28,6 @@ import java.util.Map;
  * connection, which is how the broker learns that the call has ended.
  */
 final class ServiceSide {
-    /** The broker's own service: run a command given as the first stdin frame (a JSON array of strings). */
-    static final String RUN_SERVICE = "airlock.Run";
     /**
      * The exit code of a built-in service ended because its caller went away: what a shell reports for a process
      * that {@code SIGTERM} ended, as an executable service's would be.
@@ -57,8 +56,8 @@ final class ServiceSide {
         FrameOutput err = new FrameOutput(data, DataStream.STDERR, lock);
         int code;
         try {
-            List<String> command = start.call().service().equals(RUN_SERVICE) ? command(new MessageReader(data))
-                    : null;
+            List<String> command = start.call().service().equals(BuiltInService.RUN.serviceName())
+                    ? command(new MessageReader(data)) : null;
             ServiceRunner.Io io = new ServiceRunner.Io(HalfChannels.input(data), out, err);
             try (CallerWatch watch = CallerWatch.start(data)) {
                 code = runService(start, runner, command, io, watch);
@@ -105,7 +104,10 @@ final class ServiceSide {
         }
     }
 
-    /** The command of {@value #RUN_SERVICE}: the first stdin frame, which only the broker writes. */
+    /**
+     * The command of {@link BuiltInService#RUN}, the broker's own service: the first stdin frame (a JSON array of
+     * strings), which only the broker writes.
+     */
     private static List<String> command(MessageReader in) throws IOException {
         if (!(in.require() instanceof Data d) || d.stream() != DataStream.STDIN || d.isEof()) {
             throw new IOException("no command to run");

@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * is denied, and one whose caller goes away leaves the queue at once: a domain cannot keep questions open for calls
  * it has given up. Only the host can answer: the admin socket is the only way in.
  */
-final class AskQueue {
+final class AskQueue implements CallDecider.AskStep {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Calls whose caller went away that an answer is told about, instead of "no such call". */
     private static final int GONE_REMEMBERED = 256;
@@ -67,7 +67,8 @@ final class AskQueue {
      * Waits for the user's answer to {@code ask}, or until {@code callerGone} completes: then the call leaves the
      * queue and is denied, and an answer given to it later is told that its caller went away.
      */
-    Decision await(String source, ServiceCall call, Decision.Ask ask, CompletionStage<?> callerGone)
+    @Override
+    public Decision await(String source, ServiceCall call, Decision.Ask ask, CompletionStage<?> callerGone)
             throws InterruptedException {
         Pending p = new Pending(ids.incrementAndGet(), source, call, ask, new CompletableFuture<>());
         pending.put(p.id(), p);

@@ -1,6 +1,9 @@
 package dev.airlock.broker;
 
+import dev.airlock.log.Log;
+
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,6 +21,7 @@ import java.util.function.Supplier;
  * refused call therefore costs the log a few records per window instead of one per call.
  */
 final class AuditFold implements AutoCloseable {
+    private static final System.Logger LOG = Log.of("airlock");
     /** How long repeats are folded into one record, unless told otherwise. */
     static final Duration DEFAULT_WINDOW = Duration.ofSeconds(10);
     /** Kinds counted at once: more (a domain varying its calls) flush the oldest early. */
@@ -104,7 +108,7 @@ final class AuditFold implements AutoCloseable {
             try {
                 writeAll(due);
             } catch (IOException e) {
-                System.err.println("airlock: cannot write the audit log: " + e.getMessage());
+                LOG.log(Level.WARNING, "cannot write the audit log: " + e.getMessage());
             }
             f = flusher;
             notifyAll();
@@ -162,7 +166,7 @@ final class AuditFold implements AutoCloseable {
                 } catch (InterruptedException e) {
                     return;
                 } catch (IOException e) {
-                    System.err.println("airlock: cannot write the audit log: " + e.getMessage());
+                    LOG.log(Level.WARNING, "cannot write the audit log: " + e.getMessage());
                 }
             }
         }

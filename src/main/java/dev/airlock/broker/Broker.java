@@ -1,27 +1,20 @@
 package dev.airlock.broker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.airlock.domain.Domains;
 import dev.airlock.domain.Registry;
 import dev.airlock.policy.PolicyLocation;
 import dev.airlock.policy.PolicyStore;
 import dev.airlock.qrexec.QrexecNames;
-import dev.airlock.qrexec.ServiceCall;
-import dev.airlock.sys.UnixSocket;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URISyntaxException;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -32,7 +25,6 @@ import java.util.function.Function;
  * socket, starts and stops domains and routes the calls between them.
  */
 public final class Broker implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** How long a call waits for the user's answer when the policy says ask, unless told otherwise. */
     public static final Duration DEFAULT_ASK_TIMEOUT = Duration.ofSeconds(60);
     /** The environment variable that sets the ask timeout, in whole seconds. */
@@ -143,8 +135,9 @@ public final class Broker implements AutoCloseable {
     /** How long a stopping broker waits for the records of the calls its stopped domains ended. */
     private static final long CALLS_END_MILLIS = 2000;
     private final Disposables disposables;
-    private final Registry registry;
     private final CallRouter router;
+    private final HostRun runs;
+    private final HostOpen hostOpen;
     private final AuditLog audit;
     private final AskQueue asks;
     private final PendriveExchange pendrives;
@@ -162,39 +155,27 @@ public final class Broker implements AutoCloseable {
         this.asks = new AskQueue(settings.askTimeout());
         PolicyLocation.installDefaultIfMissing(settings.policyDirectory());
         this.policy = PolicyStore.open(settings.policyDirectory());
-        this.registry = Registry.open(home.root());
+        Registry registry = Registry.open(home.root());
         this.audit = new AuditLog(home.auditLog());
-        CallRouter[] routerRef = new CallRouter[1];
+        // The router serves the sockets of the domains it starts calls in: it is given its parts once they exist.
+        this.router = new CallRouter();
         this.domains = new DomainRunner(home, registry, settings.installDir().toAbsolutePath().normalize(),
-                settings.jdkHome().toRealPath(), new AgentListener.Server() {
-                    @Override
-                    public void serve(String domain, UnixSocket ch) {
-                        routerRef[0].serve(domain, ch);
-                    }
-
-                    @Override
-                    public boolean awaitsHostConnection(String domain) {
-                        return routerRef[0].awaitsHostConnection(domain);
-                    }
-
-                    @Override
-                    public void serveReserved(String domain, UnixSocket ch) {
-                        routerRef[0].serveReserved(domain, ch);
-                    }
-                },
-                settings.disposableHomeBytes());
+                settings.jdkHome().toRealPath(), router, settings.disposableHomeBytes());
+        this.runs = new HostRun(router, domains, audit);
         this.disposables = new Disposables(registry, domains, home.run().resolve("domains"), settings.poolSize(),
-                name -> routerRef[0].warmUp(name), DisposableQuota.fromEnvironment(System.getenv()));
+                runs::warmUp, DisposableQuota.fromEnvironment(System.getenv()));
         RegistryViews views = new RegistryViews(registry, domains::isReady, disposables::isUnbound,
                 domains::startedFor);
-        this.router = new CallRouter(domains, disposables, policy, views, audit, asks);
-        routerRef[0] = router;
+        CallAudit calls = new CallAudit(audit);
+        CallDecider decider = new CallDecider(domains, disposables, policy, views, asks, calls);
+        router.attach(domains, decider, disposables, calls);
+        this.hostOpen = new HostOpen(router, decider, disposables, registry, audit);
         this.pendrives = PendriveExchange.open(home.root().resolve("pendrives"), policy, views, asks, audit,
                 disposables, domains::start);
         domains.lifecycle(pendrives);
         // Before adoption: a disposable outlives neither its call nor the broker that made it.
         for (String name : disposables.removeLeftovers()) {
-            audit.append(new AuditLog.Entry(Instant.now(), CallRouter.HOST, name, null, null, null, "destroyed",
+            audit.append(new AuditLog.Entry(Instant.now(), QrexecNames.HOST, name, null, null, null, "destroyed",
                     "disposable left by an earlier broker"));
         }
         domains.adopt();
@@ -254,8 +235,8 @@ public final class Broker implements AutoCloseable {
             asks.deny(r.path("id").asInt(-1));
             return AdminServer.ok();
         });
-        this.admin = AdminServer.start(home, handlers, Map.of("run", this::runCommand,
-                OPEN_IN_DISPOSABLE, this::openInDisposable));
+        this.admin = AdminServer.start(home, handlers, Map.of("run", runs::runCommand,
+                OPEN_IN_DISPOSABLE, hostOpen::open));
         disposables.fillPools();
     }
 
@@ -317,128 +298,15 @@ public final class Broker implements AutoCloseable {
         stopped.await();
     }
 
-    /**
-     * {@code airlock run}: the command runs in the domain (started if need be) through the broker's own service,
-     * which no domain may call. The admin connection becomes the caller's side of that call, relayed to the broker's
-     * end of the call's socket pair (the admin connection cannot take a passed descriptor); the command goes first,
-     * as one stdin frame that only the broker can write.
-     */
-    private void runCommand(JsonNode request, SocketChannel ch) throws IOException {
-        CallRouter.Started service;
-        byte[] argv;
-        String name;
-        ServiceCall call = new ServiceCall(CallRouter.RUN_SERVICE, "");
-        try {
-            name = domainOf(request);
-            List<String> command = new ArrayList<>();
-            request.path("argv").forEach(a -> command.add(a.asText()));
-            if (command.isEmpty()) {
-                throw new IllegalArgumentException("no command to run");
-            }
-            argv = JSON.writeValueAsBytes(command);
-            domains.start(name);
-            audit.append(new AuditLog.Entry(Instant.now(), CallRouter.HOST, name, CallRouter.RUN_SERVICE, "",
-                    null, "allow", "airlock run " + String.join(" ", command)));
-            service = router.startService(CallRouter.HOST, name, call);
-        } catch (IOException | RuntimeException | CallRefusal e) {
-            AdminServer.answer(ch, AdminServer.error(e.getMessage()));
-            return;
-        }
-        try (UnixSocket connection = service.connection()) {
-            UnixSocket ours;
-            try {
-                ours = CallRouter.runEnd(service, argv);
-            } catch (IOException e) {
-                AdminServer.answer(ch, AdminServer.error("cannot hand the call to " + name + ": " + e.getMessage()));
-                return;
-            }
-            AdminServer.answer(ch, AdminServer.ok());
-            Splice.join(ch, ours, () -> callerGone(name, call));
-            router.awaitEnd(CallRouter.HOST, name, call, service.service());
-        } finally {
-            router.released();
-        }
-    }
-
-    /** The admin request by which the host opens a file of its own in a new disposable. */
+    /** The admin request by which the host opens a file of its own in a new disposable ({@link HostOpen}). */
     public static final String OPEN_IN_DISPOSABLE = "open-in-dvm";
-    /** The service that opens a file in a domain and sends an edit back. */
-    private static final String OPEN_IN_VM = "qubes.OpenInVM";
     /** What a newcomer without any disposable template is told to run. */
     public static final String NO_DEFAULT_DISPVM = "no default disposable template: create one and make it the "
             + "default with 'airlock demo' (it creates default-dvm), or: airlock create --class DispVM-template "
             + "default-dvm && airlock prefs --global default_dispvm default-dvm";
 
-    /**
-     * {@code airlock open-in-dvm ./FILE}: the host's own {@code qubes.OpenInVM} call to a new disposable of
-     * {@code dispvm} (else of the global default_dispvm), destroyed when the call ends. The request carries no path
-     * and no file: the command reads the file with its own rights and streams the call's data (name field, content)
-     * on the admin connection, which is relayed as for {@code airlock run}; anything but {@code op} and
-     * {@code dispvm} in the request is refused, so that nothing ever makes the broker open a path for the caller.
-     */
-    private void openInDisposable(JsonNode request, SocketChannel ch) throws IOException {
-        ServiceCall call = new ServiceCall(OPEN_IN_VM, "");
-        String template;
-        String name;
-        try {
-            request.fieldNames().forEachRemaining(f -> {
-                if (!f.equals("op") && !f.equals("dispvm")) {
-                    throw new IllegalArgumentException("unknown field \"" + f + "\" in " + OPEN_IN_DISPOSABLE
-                            + " (the broker opens no host file: the command streams it)");
-                }
-            });
-            template = request.hasNonNull("dispvm") ? request.get("dispvm").asText()
-                    : registry.read(Domains::defaultDispvm);
-            if (template == null) {
-                throw new IllegalArgumentException(NO_DEFAULT_DISPVM);
-            }
-            name = router.hostDisposable(template, call);
-        } catch (IOException | RuntimeException | CallRefusal e) {
-            AdminServer.answer(ch, AdminServer.error(e.getMessage()));
-            return;
-        }
-        try {
-            CallRouter.Started service;
-            try {
-                service = router.startService(CallRouter.HOST, name, call);
-            } catch (CallRefusal e) {
-                AdminServer.answer(ch, AdminServer.error("cannot start " + OPEN_IN_VM + " in " + name + ": "
-                        + e.getMessage()));
-                return;
-            } finally {
-                disposables.refill(template);
-            }
-            try (UnixSocket connection = service.connection()) {
-                UnixSocket ours;
-                try {
-                    ours = CallRouter.callerEnd(service);
-                } catch (IOException e) {
-                    AdminServer.answer(ch, AdminServer.error("cannot hand the call to " + name + ": "
-                            + e.getMessage()));
-                    return;
-                }
-                AdminServer.answer(ch, AdminServer.ok().put("disposable", name));
-                Splice.join(ch, ours, () -> callerGone(name, call));
-                router.awaitEnd(CallRouter.HOST, name, call, service.service());
-            } finally {
-                router.released();
-            }
-        } finally {
-            disposables.destroy(name);
-        }
-    }
-
-    /** The host's caller of {@code airlock run} went away while its command still ran: recorded, as for domains. */
-    private void callerGone(String name, ServiceCall call) {
-        try {
-            audit.append(new AuditLog.Entry(Instant.now(), CallRouter.HOST, name, call.service(), call.argument(),
-                    null, "caller-gone", "the host's caller went away before the command ended"));
-        } catch (IOException e) {
-            System.err.println("airlock: cannot write the audit log: " + e.getMessage());
-        }
-    }
-
-    private static String domainOf(JsonNode request) {
+    /** The domain a request names, checked. */
+    static String domainOf(JsonNode request) {
         String name = request.path("domain").asText("");
         if (!QrexecNames.isDomainName(name)) {
             throw new IllegalArgumentException("invalid domain name \"" + name + "\"");

@@ -5,8 +5,10 @@ import dev.airlock.domain.DomainClass;
 import dev.airlock.domain.DomainFolder;
 import dev.airlock.domain.Domains;
 import dev.airlock.domain.Registry;
+import dev.airlock.log.Log;
 
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -30,7 +32,8 @@ import java.util.regex.Pattern;
  * up to {@code poolSize} started ones per template; a pooled one carries no {@code created-by-} tag until a call
  * takes it. Disposables left by a broker that died are destroyed by the next one before it adopts anything.
  */
-final class Disposables implements AutoCloseable {
+final class Disposables implements DisposablePool, AutoCloseable {
+    private static final System.Logger LOG = Log.of("airlock");
     private static final Pattern NAME = Domain.DISPOSABLE_NAME;
     /** The tag that names the domain a disposable was made for. */
     static final String CREATED_BY = "created-by-";
@@ -41,10 +44,6 @@ final class Disposables implements AutoCloseable {
     /** Runs something in a started disposable before it joins the pool, so that its first call finds it warm. */
     interface WarmUp {
         void run(String name) throws IOException;
-    }
-
-    /** A disposable handed to a call, and whether it came from the pool. */
-    record Taken(String name, boolean pooled) {
     }
 
     private final Registry registry;
@@ -130,7 +129,8 @@ final class Disposables implements AutoCloseable {
      *                                                 creation started from), or all callers, have as many as allowed
      * @throws IOException if {@code template} is not a disposable template or no disposable could be started
      */
-    Taken take(String template, String caller) throws IOException {
+    @Override
+    public Taken take(String template, String caller) throws IOException {
         Domain t = registry.read(all -> all.get(template)).orElse(null);
         if (t == null || !t.templateForDispvms()) {
             throw new IOException(template + " is not a disposable template (template_for_dispvms)");
@@ -189,7 +189,8 @@ final class Disposables implements AutoCloseable {
      * Whether {@code name} is a disposable of this broker that no call has been given yet (pooled, starting, or
      * being tagged for its caller): no call may reach it by name.
      */
-    boolean isUnbound(String name) {
+    @Override
+    public boolean isUnbound(String name) {
         return unbound.contains(name);
     }
 
@@ -202,7 +203,8 @@ final class Disposables implements AutoCloseable {
      * Stops {@code name} and removes it from the registry and the disk, if it is a disposable of this broker and
      * not destroyed already; never throws, since it runs when a call ends, however it ended.
      */
-    void destroy(String name) {
+    @Override
+    public void destroy(String name) {
         if (!live.remove(name)) {
             return;
         }
@@ -215,7 +217,7 @@ final class Disposables implements AutoCloseable {
         try {
             remove(name);
         } catch (IOException | RuntimeException e) {
-            System.err.println("airlock: cannot remove disposable " + name + ": " + e.getMessage()
+            LOG.log(Level.WARNING, "cannot remove disposable " + name + ": " + e.getMessage()
                     + " (the next broker removes it)");
         } finally {
             synchronized (this) {
@@ -285,7 +287,8 @@ final class Disposables implements AutoCloseable {
     }
 
     /** Starts disposables of {@code template} in the background until its pool is full. */
-    void refill(String template) {
+    @Override
+    public void refill(String template) {
         int missing;
         synchronized (this) {
             if (closed) {
@@ -319,7 +322,7 @@ final class Disposables implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             if (!closed) {
-                System.err.println("airlock: cannot fill the pool of " + template + ": " + e.getMessage());
+                LOG.log(Level.WARNING, "cannot fill the pool of " + template + ": " + e.getMessage());
             }
         }
         boolean keep;

@@ -1,11 +1,13 @@
 package dev.airlock.broker;
 
+import dev.airlock.contract.InDomain;
 import dev.airlock.domain.Domain;
 import dev.airlock.domain.DomainClass;
 import dev.airlock.domain.Registry;
 import dev.airlock.domain.ResourceLimits;
 import dev.airlock.limits.CgroupProbe;
 import dev.airlock.limits.DomainCgroups;
+import dev.airlock.log.Log;
 import dev.airlock.qrexec.QrexecNames;
 import dev.airlock.sandbox.AotCache;
 import dev.airlock.sandbox.Bwrap;
@@ -20,14 +22,13 @@ import dev.airlock.sys.UnixSocket;
 
 import java.io.File;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,12 +51,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Domains outlive a broker that dies: each runs in a session of its own and its pid is kept in
  * {@code run/domains/NAME/pid}, so that the next broker adopts it once its agent reconnects.
  */
-final class DomainRunner implements AutoCloseable {
-    /**
-     * The first host uid and gid of domains when the broker runs as root: each domain gets its own from here on,
-     * never root itself (see {@link HostUser}), and no account of a person.
-     */
-    static final int FIRST_DOMAIN_ID = 61000;
+final class DomainRunner implements CallRouter.Agents, CallDecider.Targets, AutoCloseable {
+    private static final System.Logger LOG = Log.of("airlock");
     private static final long READY_SECONDS = 30;
     /** How long an adopted domain's agent has to reconnect; it retries at least every 2 s. */
     private static final long ADOPT_SECONDS = 10;
@@ -118,7 +115,8 @@ final class DomainRunner implements AutoCloseable {
     }
 
     /** True when {@code name}'s agent is connected and its sandbox was started for the domain {@code uuid}. */
-    boolean isReady(String name, UUID uuid) {
+    @Override
+    public boolean isReady(String name, UUID uuid) {
         Running r = running.get(name);
         return r != null && r.uuid().equals(uuid) && r.link().get() != null && r.process().isAlive();
     }
@@ -156,14 +154,15 @@ final class DomainRunner implements AutoCloseable {
      * Starts {@code name} unless it runs, and waits until its agent is connected. Only the launch is serialised:
      * several domains start at once, and a second start of the same domain waits for the first.
      */
-    void start(String name) throws IOException {
+    @Override
+    public void start(String name) throws IOException {
         Running r;
         synchronized (this) {
             Domain domain = domain(name);
             r = running.get(name);
             if (r != null && r.process().isAlive() && !r.uuid().equals(domain.uuid())) {
                 // The registry entry was replaced under this broker: the sandbox is a removed domain's.
-                System.err.println("airlock: stopped the sandbox of domain " + name + " (pid " + r.process().pid()
+                LOG.log(Level.WARNING, "stopped the sandbox of domain " + name + " (pid " + r.process().pid()
                         + "): it was started for a domain of that name that has been removed since");
                 stop(name, r);
                 r = null;
@@ -211,7 +210,7 @@ final class DomainRunner implements AutoCloseable {
         Files.createDirectories(services);
         Files.createDirectories(sockets);
         boolean root = isRoot();
-        int id = root ? openForDomainUser(folder, domainHome, sockets) : -1;
+        int id = root ? DomainUsers.open(home, installDir, jdkHome, folder, domainHome, sockets) : -1;
         HomeMount homeMount = new HomeMount.Bound(domainHome);
         if (disposable) {
             Path stage = sockets.resolve("stage");
@@ -246,7 +245,7 @@ final class DomainRunner implements AutoCloseable {
         List<String> agent = new ArrayList<>(List.of(jdkHome.resolve("bin/java").toString()));
         agent.addAll(DomainTools.JVM_OPTIONS);
         AotCache.option(installDir).ifPresent(agent::add);
-        agent.addAll(List.of("-jar", Bwrap.INSTALL + "/airlock.jar", "agent"));
+        agent.addAll(List.of("-jar", InDomain.INSTALL + "/airlock.jar", "agent"));
         ProcessHandle p;
         try {
             ProcessBuilder pb = bwrap.processBuilder(spec, HostUser.forHome(domainHome), agent)
@@ -295,7 +294,8 @@ final class DomainRunner implements AutoCloseable {
     }
 
     /** A newly connected agent of {@code name}: it replaces the old control channel, if any. */
-    AgentLink agentReady(String name, UnixSocket ch) throws IOException {
+    @Override
+    public AgentLink agentReady(String name, UnixSocket ch) throws IOException {
         Running r = running.get(name);
         if (r == null) {
             throw new IOException("domain " + name + " is not started by this broker");
@@ -310,7 +310,8 @@ final class DomainRunner implements AutoCloseable {
     }
 
     /** The control channel of {@code name} closed; the domain may reconnect. */
-    void agentGone(String name, AgentLink link) {
+    @Override
+    public void agentGone(String name, AgentLink link) {
         Running r = running.get(name);
         if (r != null) {
             r.link().compareAndSet(link, null);
@@ -319,7 +320,8 @@ final class DomainRunner implements AutoCloseable {
     }
 
     /** The control channel of a running domain. */
-    AgentLink link(String name) throws IOException {
+    @Override
+    public AgentLink link(String name) throws IOException {
         Running r = running.get(name);
         AgentLink link = r == null ? null : r.link().get();
         if (link == null || !link.isOpen()) {
@@ -398,7 +400,7 @@ final class DomainRunner implements AutoCloseable {
             cgroups.remove(name);
         } catch (IOException e) {
             // Emptied and removed at the next start of this domain, or when the broker closes.
-            System.err.println("airlock: " + e.getMessage());
+            LOG.log(Level.WARNING, e.getMessage());
         }
     }
 
@@ -445,7 +447,7 @@ final class DomainRunner implements AutoCloseable {
                 Optional<UUID> recorded = content.get().uuid();
                 if (current.isEmpty() || !current.equals(recorded)) {
                     boolean gone = SandboxPidFile.kill(sandbox.get());
-                    System.err.println("airlock: " + (gone ? "killed" : "could not kill") + " the sandbox of domain "
+                    LOG.log(Level.WARNING, (gone ? "killed" : "could not kill") + " the sandbox of domain "
                             + name + " (pid " + sandbox.get().pid() + ") left by an earlier broker: it was started "
                             + (recorded.isEmpty() ? "without a domain uuid"
                             : "for domain uuid " + recorded.get() + ", and the registry "
@@ -478,7 +480,7 @@ final class DomainRunner implements AutoCloseable {
 
     /**
      * Binds {@code channel/agent.sock}; as root, the folder's group (the domain's own, see
-     * {@link #openForDomainUser}) may connect to it, and nobody else.
+     * {@link DomainUsers#open}) may connect to it, and nobody else.
      */
     private AgentListener listen(String name, Path channel) throws IOException {
         Files.createDirectories(channel);
@@ -524,72 +526,6 @@ final class DomainRunner implements AutoCloseable {
             }
         }
         cgroups.close();
-    }
-
-    /**
-     * As root, a domain runs as the owner of its home, a host user of its own given to the home at its first start:
-     * it must pass through airlock's folders to its home and socket (search permission only, no listing), and
-     * read the installation and the JDK. Returns that user's id, which is also its group's.
-     */
-    private int openForDomainUser(Path folder, Path domainHome, Path sockets) throws IOException {
-        for (Path p = home.root().toRealPath().getParent(); p != null; p = p.getParent()) {
-            if (!Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)) {
-                throw new IOException("domains run as their own host users, which cannot pass through " + p
-                        + " to reach " + home.root() + ": set AIRLOCK_HOME to a folder outside it (for example "
-                        + Registry.ROOT_HOME + ") or allow passing through it (chmod o+x " + p + ")");
-            }
-        }
-        for (Path p : List.of(home.root(), home.run(), home.run().resolve("domains"), folder.getParent(), folder)) {
-            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx--x--x"));
-        }
-        int id = (Integer) Files.getAttribute(domainHome, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-        if (id == 0) {
-            id = freeId(folder.getParent());
-            Files.setAttribute(domainHome, "unix:uid", id, LinkOption.NOFOLLOW_LINKS);
-            Files.setAttribute(domainHome, "unix:gid", id, LinkOption.NOFOLLOW_LINKS);
-        }
-        for (Path p : List.of(sockets, sockets.resolve("channel"))) {
-            Files.createDirectories(p);
-            Files.setAttribute(p, "unix:gid", id, LinkOption.NOFOLLOW_LINKS);
-            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx--x---"));
-        }
-        Path jar = installDir.resolve("airlock.jar");
-        if (!worldReadable(jar) || !worldReadable(jdkHome.resolve("bin/java"))) {
-            throw new IOException("domains run as their own host users (uid " + id + " here), which cannot read "
-                    + jar + " or " + jdkHome + ": make them and every folder above them world-readable (chmod o+rx)");
-        }
-        return id;
-    }
-
-    /** The lowest id from {@link #FIRST_DOMAIN_ID} that owns no domain's home. */
-    private static int freeId(Path domains) throws IOException {
-        Set<Integer> used = new HashSet<>();
-        try (DirectoryStream<Path> all = Files.newDirectoryStream(domains)) {
-            for (Path d : all) {
-                Path h = d.resolve("home");
-                if (Files.isDirectory(h, LinkOption.NOFOLLOW_LINKS)) {
-                    used.add((Integer) Files.getAttribute(h, "unix:uid", LinkOption.NOFOLLOW_LINKS));
-                }
-            }
-        }
-        int id = FIRST_DOMAIN_ID;
-        while (used.contains(id)) {
-            id++;
-        }
-        return id;
-    }
-
-    private static boolean worldReadable(Path file) throws IOException {
-        Path real = file.toRealPath();
-        if (!Files.getPosixFilePermissions(real).contains(PosixFilePermission.OTHERS_READ)) {
-            return false;
-        }
-        for (Path p = real.getParent(); p != null; p = p.getParent()) {
-            if (!Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static boolean isRoot() throws IOException {

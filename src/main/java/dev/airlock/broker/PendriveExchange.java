@@ -1,5 +1,7 @@
 package dev.airlock.broker;
 
+import dev.airlock.contract.BuiltInService;
+import dev.airlock.log.Log;
 import dev.airlock.pendrive.Approval;
 import dev.airlock.pendrive.PolicyApproval;
 import dev.airlock.pendrive.fat.Formatter;
@@ -12,6 +14,7 @@ import dev.airlock.qrexec.ServiceCall;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -23,10 +26,11 @@ import java.util.List;
  * daemon goes to the audit log.
  */
 final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
+    private static final System.Logger LOG = Log.of("airlock");
     /** The audit log's service name for the daemon's own lines (requests served and refused). */
     static final String LOG_SERVICE = "airlock.Pendrive";
     /** The service whose policy decides a pendrive transaction's disposable. */
-    static final String OPEN_IN_VM = "qubes.OpenInVM";
+    static final String OPEN_IN_VM = BuiltInService.OPEN_IN_VM.serviceName();
     private static final String DISPVM = "@dispvm";
     private static final String PENDRIVE = "pendrive transaction: ";
 
@@ -37,7 +41,7 @@ final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
     }
 
     /** Opens the exchange with 1 GiB pendrives in {@code images}. */
-    static PendriveExchange open(Path images, PolicyStore policy, CallRouter.DomainViews views, AskQueue asks,
+    static PendriveExchange open(Path images, PolicyStore policy, DomainViews views, AskQueue asks,
                                  AuditLog audit, Disposables disposables, PolicyApproval.Starter starter)
             throws IOException {
         // A pendrive goes to the one receiver its sender named: that is the only target offered, and the default,
@@ -78,8 +82,8 @@ final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
      */
     static String allowedTemplate(Decision d) throws IOException {
         return switch (d) {
-            case Decision.Allow a when a.target().startsWith(CallRouter.DISPVM_PREFIX) ->
-                    a.target().substring(CallRouter.DISPVM_PREFIX.length());
+            case Decision.Allow a when a.target().startsWith(CallDecider.DISPVM_PREFIX) ->
+                    a.target().substring(CallDecider.DISPVM_PREFIX.length());
             case Decision.Allow a -> throw new IOException(PENDRIVE + "refused: the policy sends " + OPEN_IN_VM
                     + " to " + a.target() + ", not to a new disposable");
             case Decision.Ask a -> throw new IOException(PENDRIVE + "refused: the policy asks for " + OPEN_IN_VM
@@ -93,7 +97,7 @@ final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
         try {
             audit.append(e);
         } catch (IOException x) {
-            System.err.println("airlock: cannot write the audit log: " + x.getMessage());
+            LOG.log(Level.WARNING, "cannot write the audit log: " + x.getMessage());
         }
     }
 
@@ -103,7 +107,7 @@ final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
      * template it names, from the pool when one is ready, which the pool then replaces. Counted against the
      * caller's disposables like a call's.
      */
-    private record FromPool(Disposables disposables, CallRouter.DomainViews views, PolicyStore policy,
+    private record FromPool(Disposables disposables, DomainViews views, PolicyStore policy,
                             AuditLog audit) implements DisposableDomains {
         @Override
         public String create(String forDomain) throws IOException {
@@ -119,7 +123,7 @@ final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
             try {
                 name = disposables.take(template, forDomain).name();
             } catch (IOException e) {
-                audit(forDomain, CallRouter.DISPVM_PREFIX + template, d, "deny", PENDRIVE + "no disposable of "
+                audit(forDomain, CallDecider.DISPVM_PREFIX + template, d, "deny", PENDRIVE + "no disposable of "
                         + template + ": " + e.getMessage());
                 throw e;
             }
@@ -150,14 +154,14 @@ final class PendriveExchange implements DomainRunner.Lifecycle, AutoCloseable {
         private final PolicyApproval decider;
         private final ThreadLocal<String> reason = new ThreadLocal<>();
 
-        Audited(AuditLog audit, PolicyStore policy, CallRouter.DomainViews views, PolicyApproval.Prompt prompt,
+        Audited(AuditLog audit, PolicyStore policy, DomainViews views, PolicyApproval.Prompt prompt,
                 PolicyApproval.Starter starter) {
             this.audit = audit;
             this.decider = new PolicyApproval(request -> evaluate(policy, views, request), prompt, reason::set,
                     starter);
         }
 
-        private static Decision evaluate(PolicyStore policy, CallRouter.DomainViews views, Request request) {
+        private static Decision evaluate(PolicyStore policy, DomainViews views, Request request) {
             try {
                 if (!views.isCurrent(request.source())) {
                     // As for calls: a sandbox a removed domain left running is not the new domain of its name.

@@ -22,7 +22,7 @@ import java.util.function.Predicate;
  * replaces the file, so its identity, time or size moves), since parsing it costs more than the rest of a call's
  * decision.
  */
-final class RegistryViews implements CallRouter.DomainViews {
+final class RegistryViews implements DomainViews {
     /** The file as it was just before {@code domains} were read from it. */
     private record Snapshot(Object fileKey, FileTime modified, long size, Domains domains) {
         boolean matches(BasicFileAttributes a) {

@@ -1,9 +1,9 @@
 package dev.airlock.cli;
 
 import dev.airlock.agent.Agent;
+import dev.airlock.contract.InDomain;
 import dev.airlock.pendrive.client.IncomingPendrives;
 import dev.airlock.pendrive.client.PenChannel;
-import dev.airlock.sandbox.Bwrap;
 import picocli.CommandLine.Command;
 
 import java.nio.file.Path;
@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 final class AgentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
-        new IncomingPendrives(PenChannel.SOCKET, Path.of(Bwrap.HOME), System.getenv(), System.err).start();
+        new IncomingPendrives(PenChannel.SOCKET, Path.of(InDomain.HOME), System.getenv(), System.err).start();
         Agent.inDomain().run();
         return 0;
     }

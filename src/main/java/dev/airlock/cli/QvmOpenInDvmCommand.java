@@ -1,7 +1,7 @@
 package dev.airlock.cli;
 
+import dev.airlock.contract.InDomain;
 import dev.airlock.pendrive.client.DisposableTransactions;
-import dev.airlock.sandbox.Bwrap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -45,7 +45,7 @@ final class QvmOpenInDvmCommand implements Callable<Integer> {
                             + ": a reply through a pendrive is always taken back, up to the pendrive's size");
         }
         if (pendrive) {
-            return DisposableTransactions.open(PendriveSocket.path(), Path.of(Bwrap.HOME), Path.of(file),
+            return DisposableTransactions.open(PendriveSocket.path(), Path.of(InDomain.HOME), Path.of(file),
                     spec.commandLine().getErr());
         }
         return OpenInVmSender.open(OpenInVmSender.DISPVM, file, options.viewOnly, options.maxBytes,

@@ -1,5 +1,6 @@
 package dev.airlock.sandbox;
 
+import dev.airlock.contract.InDomain;
 import dev.airlock.sys.Fd;
 import dev.airlock.sys.Posix;
 import dev.airlock.sys.Stat;
@@ -39,7 +40,7 @@ public final class AotCache {
     /** The cache's name in the installation folder. */
     public static final String FILE = "airlock-domain.aot";
     /** Where a domain sees the cache. */
-    public static final String IN_DOMAIN = Bwrap.INSTALL + "/" + FILE;
+    public static final String IN_DOMAIN = InDomain.INSTALL + "/" + FILE;
     private static final long TRAINING_SECONDS = 120;
     /** The largest cache taken from the training; a real one is far smaller. */
     static final long MAX_BYTES = 256L << 20;
@@ -221,11 +222,11 @@ public final class AotCache {
                 Files.setAttribute(p, "unix:gid", HostUser.TRAINING_ID, LinkOption.NOFOLLOW_LINKS);
             }
         }
-        String inside = Bwrap.HOME + "/";
+        String inside = InDomain.HOME + "/";
         List<String> command = new ArrayList<>(List.of(jdkHome.resolve("bin/java").toString()));
         command.addAll(DomainTools.JVM_OPTIONS);
         command.addAll(List.of("-Xlog:disable", "-XX:AOTCacheOutput=" + inside + FILE,
-                "-jar", Bwrap.INSTALL + "/airlock.jar", "copy-local", "--progress=none", inside + "src",
+                "-jar", InDomain.INSTALL + "/airlock.jar", "copy-local", "--progress=none", inside + "src",
                 inside + "dest"));
         SandboxSpec spec = new SandboxSpec("aot-training", new HomeMount.Bound(home), channel, installDir,
                 jdkHome, List.of(), Optional.empty(), Optional.empty());

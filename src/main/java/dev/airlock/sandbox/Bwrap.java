@@ -1,5 +1,12 @@
 package dev.airlock.sandbox;
 
+import static dev.airlock.contract.InDomain.CHANNEL;
+import static dev.airlock.contract.InDomain.HOME;
+import static dev.airlock.contract.InDomain.INSIDE_ID;
+import static dev.airlock.contract.InDomain.INSTALL;
+import static dev.airlock.contract.InDomain.SERVICES;
+import static dev.airlock.contract.InDomain.TOOLS;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -51,24 +58,6 @@ import java.util.Optional;
  * @param setpriv util-linux's {@code setpriv}, needed only when the launcher is root
  */
 public record Bwrap(Path bwrap, Optional<Path> setpriv) {
-
-    /** The uid and gid of every domain inside its sandbox. */
-    public static final int INSIDE_ID = 1000;
-    /** Where the domain's home appears. */
-    public static final String HOME = "/home/user";
-    /** Where the folder of the domain's socket to the broker appears. */
-    public static final String CHANNEL = "/run/airlock/channel";
-    /** The domain's socket to the broker, in {@link #CHANNEL}. */
-    public static final String AGENT_SOCKET = CHANNEL + "/agent.sock";
-    /**
-     * Where the domain's own service folder appears. Not {@code /usr/local/etc/qubes-rpc} as in Qubes: the system
-     * folders are read-only binds of the host's, in which bubblewrap cannot make a mount point.
-     */
-    public static final String SERVICES = "/run/airlock/qubes-rpc";
-    /** Where the in-domain commands appear; the last folder on {@code PATH}. */
-    public static final String TOOLS = "/run/airlock/bin";
-    /** Where the installation folder appears. */
-    public static final String INSTALL = "/opt/airlock";
 
     private static final String UNSHARE = "/usr/bin/unshare";
     private static final String SH = "/bin/sh";

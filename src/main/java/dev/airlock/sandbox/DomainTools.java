@@ -1,5 +1,6 @@
 package dev.airlock.sandbox;
 
+import dev.airlock.contract.InDomain;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +48,7 @@ public final class DomainTools {
         // The cache is checked at each start: the broker makes it in the background, after the first domains
         // started, which therefore run without it (it is bound into a domain only if it exists when it starts).
         return "#!/bin/sh\naot=\n[ -r " + AotCache.IN_DOMAIN + " ] && aot=-XX:AOTCache=" + AotCache.IN_DOMAIN
-                + "\nexec \"$JAVA_HOME/bin/java\" " + String.join(" ", JVM_OPTIONS) + " $aot -jar " + Bwrap.INSTALL
+                + "\nexec \"$JAVA_HOME/bin/java\" " + String.join(" ", JVM_OPTIONS) + " $aot -jar " + InDomain.INSTALL
                 + "/airlock.jar " + command + " \"$@\"\n";
     }
 }

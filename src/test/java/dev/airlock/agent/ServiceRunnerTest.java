@@ -1,5 +1,6 @@
 package dev.airlock.agent;
 
+import dev.airlock.contract.BuiltInService;
 import dev.airlock.filecopy.Packer;
 import dev.airlock.openinvm.NameField;
 import org.junit.jupiter.api.Test;
@@ -126,5 +127,25 @@ class ServiceRunnerTest {
         Outcome o = run(r, new ServiceRunner.Call("work", "qubes.Filecopy", ""), "");
         assertThat(o.code()).isEqualTo(121);
         assertThat(o.out().getBytes(StandardCharsets.ISO_8859_1)).startsWith(121, 0, 0, 0);
+    }
+
+    @Test
+    void domainCannotServeAHostOnlyServiceFromAnExecutableOfItsName(@TempDir Path tmp) throws Exception {
+        Path rpc = tmp.resolve("rpc");
+        Path ran = tmp.resolve("ran");
+        for (String name : BuiltInService.hostOnlyNames()) {
+            service(rpc, name, "touch " + ran);
+            service(rpc, name + "+x", "touch " + ran);
+        }
+        ServiceRunner r = new ServiceRunner(tmp, List.of(rpc));
+
+        for (String name : BuiltInService.hostOnlyNames()) {
+            for (String argument : List.of("", "x")) {
+                ServiceRunner.Call call = new ServiceRunner.Call("work", name, argument);
+                assertThat(r.has(call)).isFalse();
+                assertThat(run(r, call, "").code()).isEqualTo(ServiceRunner.NO_SUCH_SERVICE);
+            }
+        }
+        assertThat(ran).doesNotExist();
     }
 }

@@ -37,6 +37,7 @@ class LayeringTest {
             row("qrexec"),
             row("keystore"),
             row("contract"),
+            row("log", "text"),
             row("policy", "qrexec"),
             row("sandbox", "qrexec", "sys"),
             row("filecopy", "sandbox", "sys"),
@@ -51,10 +52,10 @@ class LayeringTest {
                     "openinvm", "sandbox", "sys", "text"),
             row("pendrive.client", "pendrive", "pendrive.wire", "pendrive.fat", "filecopy", "openinvm", "sandbox",
                     "sys", "text"),
-            row("agent", "filecopy", "openinvm", "qrexec", "sandbox", "sys", "text"),
-            row("broker", "sys", "text", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
+            row("agent", "filecopy", "log", "openinvm", "qrexec", "sandbox", "sys", "text"),
+            row("broker", "sys", "text", "log", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
                     "limits", "display", "pendrive", "pendrive.wire", "pendrive.fat", "pendrive.host"),
-            row("cli", "sys", "text", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
+            row("cli", "sys", "text", "log", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
                     "limits", "display", "pendrive", "pendrive.wire", "pendrive.fat", "pendrive.host",
                     "pendrive.client", "agent", "broker"));
 

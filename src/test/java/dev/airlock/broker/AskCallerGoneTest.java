@@ -35,7 +35,7 @@ class AskCallerGoneTest {
         AuditLog audit = new AuditLog(tmp.resolve("audit.jsonl"));
         List<UnixSocket> callers = new ArrayList<>();
         try (PolicyStore policy = PolicyStore.openManual(policyDir)) {
-            CallRouter router = new CallRouter(null, null, policy, new FixedViews(DOMAINS), audit, asks);
+            CallRouter router = Routers.deciding(policy, new FixedViews(DOMAINS), audit, asks);
             try (AgentListener work = AgentListener.start("work", tmp.resolve("work.sock"), router::serve)) {
                 for (int i = 0; i < 10; i++) {
                     UnixSocket s = UnixSocket.connect(tmp.resolve("work.sock"), UnixSocket.Descriptors.REFUSE);

@@ -82,7 +82,7 @@ class AuditFloodTest {
         List<Message> others = new ArrayList<>();
         List<Long> nanos = new ArrayList<>();
         try (PolicyStore policy = PolicyStore.openManual(policyDir)) {
-            CallRouter router = new CallRouter(null, null, policy, new FixedViews(DOMAINS), new AuditLog(log),
+            CallRouter router = Routers.deciding(policy, new FixedViews(DOMAINS), new AuditLog(log),
                     new AskQueue(Duration.ofSeconds(5)));
             try (AgentListener work = AgentListener.start("work", tmp.resolve("work.sock"), router::serve);
                  AgentListener personal = AgentListener.start("personal", tmp.resolve("personal.sock"),

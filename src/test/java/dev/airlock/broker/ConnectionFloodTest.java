@@ -60,7 +60,7 @@ class ConnectionFloodTest {
 
     @Test
     void idleConnectionWithoutHelloIsClosedAfterTheDeadline(@TempDir Path tmp) throws Exception {
-        CallRouter router = new CallRouter(null, null, null, null, null, null, Duration.ofMillis(300));
+        CallRouter router = new CallRouter(Duration.ofMillis(300));
         try (AgentListener l = AgentListener.start("work", tmp.resolve("agent.sock"), router::serve);
              UnixSocket idle = UnixSocket.connect(tmp.resolve("agent.sock"), UnixSocket.Descriptors.REFUSE)) {
             assertThat(new MessageReader(idle).require()).isInstanceOf(Message.Hello.class);
@@ -85,7 +85,7 @@ class ConnectionFloodTest {
 
     @Test
     void hostsCallReachesADomainThatHoldsAllItsConnections(@TempDir Path tmp) throws Exception {
-        CallRouter router = new CallRouter(null, null, null, null, null, null, Duration.ofSeconds(30));
+        CallRouter router = new CallRouter(Duration.ofSeconds(30));
         Path socket = tmp.resolve("work.sock");
         List<UnixSocket> open = new ArrayList<>();
         try (AgentListener work = AgentListener.start("work", socket, router)) {

@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.airlock.agent.Caller;
 import dev.airlock.broker.LiveDomains.Result;
+import dev.airlock.contract.BuiltInService;
 import dev.airlock.domain.Domain;
 import dev.airlock.domain.DomainClass;
 import dev.airlock.domain.Label;
 import dev.airlock.domain.Registry;
 import dev.airlock.qrexec.MessageReader;
+import dev.airlock.qrexec.QrexecNames;
 import dev.airlock.qrexec.ServiceCall;
 import dev.airlock.qrexec.Wire;
 import dev.airlock.testing.Await;
@@ -290,8 +292,8 @@ class DisposableIT {
         }
         Await.until("the relay records its caller's loss", () -> !audited("work", "caller-gone").isEmpty());
         assertThat(audited("work", "caller-gone")).singleElement().satisfies(e -> {
-            assertThat(e.source()).isEqualTo(CallRouter.HOST);
-            assertThat(e.service()).isEqualTo(CallRouter.RUN_SERVICE);
+            assertThat(e.source()).isEqualTo(QrexecNames.HOST);
+            assertThat(e.service()).isEqualTo(BuiltInService.RUN.serviceName());
         });
         // Its output has nowhere to go: the command ends at its next write.
         Await.until("the command in work ends", () -> sandboxProcesses("do echo relayed-608;").isEmpty());

@@ -25,7 +25,7 @@ class StalePendriveSourceTest {
             new DomainFacts("work", "AppVM", Set.of(), true, null, false, null, false),
             new DomainFacts("vault", "AppVM", Set.of(), true, null, false, null, false)));
 
-    private record Views(boolean workIsCurrent) implements CallRouter.DomainViews {
+    private record Views(boolean workIsCurrent) implements DomainViews {
         @Override
         public DomainView view() {
             return DOMAINS;

@@ -34,7 +34,7 @@ class StaleSandboxCallTest {
             new DomainFacts("vault", "AppVM", Set.of(), true, null, false, null, false)));
 
     /** The registry's view, in which "work" is a new domain and its socket still the old sandbox's. */
-    private record OldSandboxOfWork(DomainView view) implements CallRouter.DomainViews {
+    private record OldSandboxOfWork(DomainView view) implements DomainViews {
         @Override
         public Optional<UUID> uuid(String name) {
             return Optional.of(UUID.nameUUIDFromBytes(name.getBytes()));
@@ -55,7 +55,7 @@ class StaleSandboxCallTest {
         AskQueue asks = new AskQueue(Duration.ofMinutes(5));
         AuditLog audit = new AuditLog(tmp.resolve("audit.jsonl"));
         try (PolicyStore policy = PolicyStore.openManual(policyDir)) {
-            CallRouter router = new CallRouter(null, null, policy, new OldSandboxOfWork(DOMAINS), audit, asks);
+            CallRouter router = Routers.deciding(policy, new OldSandboxOfWork(DOMAINS), audit, asks);
             try (AgentListener work = AgentListener.start("work", tmp.resolve("work.sock"), router::serve)) {
                 for (String service : List.of("test.Ask", "test.Allowed")) {
                     try (UnixSocket s = UnixSocket.connect(tmp.resolve("work.sock"), UnixSocket.Descriptors.REFUSE)) {

@@ -1,5 +1,6 @@
 package dev.airlock.sandbox;
 
+import dev.airlock.contract.InDomain;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -13,7 +14,7 @@ final class AgentProbe {
 
     public static void main(String[] args) throws Exception {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(Bwrap.AGENT_SOCKET));
+            ch.connect(UnixDomainSocketAddress.of(InDomain.AGENT_SOCKET));
             ch.write(ByteBuffer.wrap(("hello from " + System.getenv("AIRLOCK_DOMAIN") + "\n")
                     .getBytes(StandardCharsets.UTF_8)));
         }

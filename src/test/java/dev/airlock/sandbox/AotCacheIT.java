@@ -1,5 +1,6 @@
 package dev.airlock.sandbox;
 
+import dev.airlock.contract.InDomain;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -89,7 +90,7 @@ class AotCacheIT {
         List<String> cmd = new ArrayList<>(List.of(jdk.resolve("bin/java").toString()));
         cmd.addAll(DomainTools.JVM_OPTIONS);
         cmd.addAll(extra);
-        cmd.addAll(List.of("-jar", Bwrap.INSTALL + "/airlock.jar", "--version"));
+        cmd.addAll(List.of("-jar", InDomain.INSTALL + "/airlock.jar", "--version"));
         SandboxSpec spec = new SandboxSpec("aottest", new HomeMount.Bound(home), channel, install, jdk, List.of(),
                 Optional.empty(), Optional.empty());
         Path out = tmp.resolve("out");

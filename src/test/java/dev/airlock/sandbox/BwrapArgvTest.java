@@ -1,5 +1,6 @@
 package dev.airlock.sandbox;
 
+import dev.airlock.contract.InDomain;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -206,11 +207,11 @@ class BwrapArgvTest {
         SandboxSpec spec = new SandboxSpec("work", WORK.home(), WORK.channel(), WORK.installDir(), JDK,
                 List.of(), java.util.Optional.of(Path.of("/srv/airlock/domains/work/qubes-rpc")), Optional.empty());
         List<String> argv = LAUNCHER.argv(spec, new HostUser.Caller(), List.of("true"));
-        int bind = argv.indexOf(Bwrap.SERVICES);
+        int bind = argv.indexOf(InDomain.SERVICES);
         assertThat(argv.subList(bind - 2, bind + 1))
-                .containsExactly("--ro-bind", "/srv/airlock/domains/work/qubes-rpc", Bwrap.SERVICES);
+                .containsExactly("--ro-bind", "/srv/airlock/domains/work/qubes-rpc", InDomain.SERVICES);
         assertThat(bind).isGreaterThan(argv.indexOf("/run/airlock"));
-        assertThat(ARGV).doesNotContain(Bwrap.SERVICES);
+        assertThat(ARGV).doesNotContain(InDomain.SERVICES);
     }
 
     @Test
@@ -218,12 +219,12 @@ class BwrapArgvTest {
         SandboxSpec spec = new SandboxSpec("work", WORK.home(), WORK.channel(), WORK.installDir(), JDK,
                 List.of(), Optional.empty(), Optional.of(Path.of("/srv/airlock/run/bin")));
         List<String> argv = LAUNCHER.argv(spec, new HostUser.Caller(), List.of("true"));
-        int bind = argv.indexOf(Bwrap.TOOLS);
-        assertThat(argv.subList(bind - 2, bind + 1)).containsExactly("--ro-bind", "/srv/airlock/run/bin", Bwrap.TOOLS);
+        int bind = argv.indexOf(InDomain.TOOLS);
+        assertThat(argv.subList(bind - 2, bind + 1)).containsExactly("--ro-bind", "/srv/airlock/run/bin", InDomain.TOOLS);
         assertThat(bind).isGreaterThan(argv.indexOf("/run/airlock"));
         int path = argv.indexOf("PATH");
         assertThat(argv.get(path - 1)).isEqualTo("--setenv");
-        assertThat(argv.get(path + 1).split(":")).startsWith("/usr/local/bin").endsWith(Bwrap.TOOLS);
+        assertThat(argv.get(path + 1).split(":")).startsWith("/usr/local/bin").endsWith(InDomain.TOOLS);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.airlock.sandbox;
 
+import dev.airlock.contract.InDomain;
 import dev.airlock.sys.Trees;
 
 import org.junit.jupiter.api.AfterAll;
@@ -194,7 +195,7 @@ class BwrapSandboxTest {
         }
         String out;
         try {
-            out = run(javaBin() + " -cp " + Bwrap.HOME + "/probe " + AgentProbe.class.getName());
+            out = run(javaBin() + " -cp " + InDomain.HOME + "/probe " + AgentProbe.class.getName());
         } finally {
             Trees.delete(probe);
         }

@@ -1,10 +1,10 @@
 package dev.airlock.pendrive.client;
 
+import dev.airlock.contract.InDomain;
 import dev.airlock.pendrive.Device;
 import dev.airlock.pendrive.wire.ChannelCodec;
 import dev.airlock.pendrive.wire.ChannelRequest;
 import dev.airlock.pendrive.wire.ChannelResponse;
-import dev.airlock.sandbox.Bwrap;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -20,7 +20,7 @@ import java.util.Optional;
  */
 public final class PenChannel implements AutoCloseable {
     /** The pendrive socket, as the sandbox shows it. */
-    public static final Path SOCKET = Path.of(Bwrap.CHANNEL, "pendrive.sock");
+    public static final Path SOCKET = Path.of(InDomain.CHANNEL, "pendrive.sock");
 
     private final SocketChannel ch;
 

@@ -1,0 +1,151 @@
+package dev.airlock.broker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.airlock.contract.BuiltInService;
+import dev.airlock.log.Log;
+import dev.airlock.qrexec.DataStream;
+import dev.airlock.qrexec.Message;
+import dev.airlock.qrexec.Message.CallChannel;
+import dev.airlock.qrexec.MessageEncoder;
+import dev.airlock.qrexec.MessageReader;
+import dev.airlock.qrexec.QrexecNames;
+import dev.airlock.qrexec.ServiceCall;
+import dev.airlock.sys.UnixSocket;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The host's own calls into domains, through {@link BuiltInService#RUN}, which no domain may call: {@code airlock
+ * run}, and the warm-up of a pooled disposable. The command goes first, as the one stdin frame that only the broker
+ * can write.
+ */
+final class HostRun {
+    private static final System.Logger LOG = Log.of("airlock");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ServiceCall RUN = new ServiceCall(BuiltInService.RUN.serviceName(), "");
+
+    private final CallRouter router;
+    private final CallDecider.Targets domains;
+    private final AuditLog audit;
+
+    HostRun(CallRouter router, CallDecider.Targets domains, AuditLog audit) {
+        this.router = router;
+        this.domains = domains;
+        this.audit = audit;
+    }
+
+    /**
+     * {@code airlock run}: the command runs in the domain (started if need be). The admin connection becomes the
+     * caller's side of the call, relayed to the broker's end of the call's socket pair (the admin connection cannot
+     * take a passed descriptor).
+     */
+    void runCommand(JsonNode request, SocketChannel ch) throws IOException {
+        CallRouter.Started service;
+        byte[] argv;
+        String name;
+        try {
+            name = Broker.domainOf(request);
+            List<String> command = new ArrayList<>();
+            request.path("argv").forEach(a -> command.add(a.asText()));
+            if (command.isEmpty()) {
+                throw new IllegalArgumentException("no command to run");
+            }
+            argv = JSON.writeValueAsBytes(command);
+            domains.start(name);
+            audit.append(new AuditLog.Entry(Instant.now(), QrexecNames.HOST, name, RUN.service(), "",
+                    null, "allow", "airlock run " + String.join(" ", command)));
+            service = router.startService(QrexecNames.HOST, name, RUN);
+        } catch (IOException | RuntimeException | CallRefusal e) {
+            AdminServer.answer(ch, AdminServer.error(e.getMessage()));
+            return;
+        }
+        try (UnixSocket connection = service.connection()) {
+            UnixSocket ours;
+            try {
+                ours = runEnd(service, argv);
+            } catch (IOException e) {
+                AdminServer.answer(ch, AdminServer.error("cannot hand the call to " + name + ": " + e.getMessage()));
+                return;
+            }
+            AdminServer.answer(ch, AdminServer.ok());
+            Splice.join(ch, ours, () -> callerGone(audit, name, RUN));
+            router.awaitEnd(QrexecNames.HOST, name, RUN, service.service());
+        } finally {
+            router.released();
+        }
+    }
+
+    /** The host's caller of {@code call} in {@code name} went away while it still ran: recorded, as for domains. */
+    static void callerGone(AuditLog audit, String name, ServiceCall call) {
+        try {
+            audit.append(new AuditLog.Entry(Instant.now(), QrexecNames.HOST, name, call.service(), call.argument(),
+                    null, "caller-gone", "the host's caller went away before the command ended"));
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot write the audit log: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Runs {@code true} in a pooled disposable: the agent's path that starts services then runs compiled and loaded
+     * when the first call comes.
+     */
+    void warmUp(String name) throws IOException {
+        CallRouter.Started service;
+        try {
+            service = router.startService(QrexecNames.HOST, name, RUN);
+        } catch (CallRefusal e) {
+            throw new IOException("cannot warm up " + name + ": " + e.getMessage());
+        }
+        try (UnixSocket connection = service.connection();
+             UnixSocket ours = runEnd(service, "[\"true\"]".getBytes(StandardCharsets.US_ASCII))) {
+            ours.shutdownOutput();
+            MessageReader in = new MessageReader(ours);
+            for (Optional<Message> m = in.read(); m.isPresent(); m = in.read()) {
+                if (m.get() instanceof Message.ExitCode) {
+                    return;
+                }
+            }
+        } finally {
+            router.released();
+        }
+    }
+
+    /**
+     * Gives a started run its end of a new socket pair and writes the command to run first, as the one stdin frame
+     * that only the broker can write; returns the broker's end, from which the rest of the call runs.
+     */
+    private static UnixSocket runEnd(CallRouter.Started service, byte[] argv) throws IOException {
+        UnixSocket ours = callerEnd(service);
+        try {
+            MessageEncoder.write(new Message.Data(DataStream.STDIN, argv), ours);
+            return ours;
+        } catch (IOException e) {
+            ours.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Gives a started service its end of a new socket pair and returns the other, the caller's end, for a call the
+     * host makes itself.
+     */
+    static UnixSocket callerEnd(CallRouter.Started service) throws IOException {
+        UnixSocket[] pair = HandOver.pair();
+        UnixSocket ours = pair[0];
+        try (UnixSocket theirs = pair[1]) {
+            service.connection().sendWithDescriptor(HandOver.encode(new CallChannel()), theirs);
+            return ours;
+        } catch (IOException e) {
+            ours.close();
+            throw e;
+        }
+    }
+}
