@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -59,6 +60,33 @@ public final class Displays implements AutoCloseable {
     /** The installed xpra, if any. */
     public static Optional<Path> xpra() {
         return XPRA.stream().filter(Files::isExecutable).findFirst();
+    }
+
+    /**
+     * What {@code airlock doctor} says about windows here: the recorded desktop, and what to install when xpra or
+     * the piece it draws borders with is missing.
+     */
+    public static List<String> report(Path run) {
+        List<String> lines = new ArrayList<>();
+        Optional<Desktop> desktop = Desktop.load(run);
+        lines.add("desktop: " + desktop.map(d -> "display " + d.display() + ", host clients run as uid " + d.uid())
+                .orElse("none recorded: domains show no windows (run airlock up inside the desktop session)"));
+        lines.add("xpra: " + xpra().map(x -> x + " (each gui domain runs its own server; windows through the host "
+                + "client)").orElse("not installed: domains start without windows; install the packages xpra and "
+                + "python3-gi-cairo"));
+        if (xpra().isPresent() && !giCairo()) {
+            lines.add("python3-gi-cairo: not installed: xpra's client draws black windows without borders; "
+                    + "install it");
+        }
+        return lines;
+    }
+
+    private static boolean giCairo() {
+        try (var entries = Files.list(Path.of("/usr/lib/python3/dist-packages/gi"))) {
+            return entries.anyMatch(p -> p.getFileName().toString().startsWith("_gi_cairo"));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** The desktop recorded by {@code airlock up}, if any. */
