@@ -61,7 +61,8 @@ class DisplayEngineIT {
 
     @Test
     void domainWindowAppearsMarkedAndTheDomainSeesOnlyItsOwnDisplay(@TempDir Path tmp) throws Exception {
-        LiveDomains live = LiveDomains.create(tmp, "", "work");
+        LiveDomains live = LiveDomains.create(tmp, "", "work", "quiet");
+        live.registry().update(d -> d.replace(d.require("quiet").withGui(false)));
         boolean root = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
         int uid = root ? DESKTOP_UID : (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
         int gid = root ? DESKTOP_UID : (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:gid");
@@ -99,6 +100,12 @@ class DisplayEngineIT {
             LiveDomains.Result own = live.sh("work", "xwininfo -root -tree");
             assertThat(own.code()).isZero();
             assertThat(own.out()).contains("it-window").doesNotContain("host-secret");
+
+            // gui=false: as before domains had displays, no DISPLAY and no server; its own passwd all the same.
+            LiveDomains.Result quiet = live.sh("quiet", "echo ${DISPLAY:-none}; id -un; ls /run/airlock; "
+                    + "ls /tmp/.X11-unix 2>&1");
+            assertThat(quiet.out()).startsWith("none\nuser\n").doesNotContain("display\n").contains("No such file");
+            assertThat(live.home().run().resolve("domains/quiet/display")).doesNotExist();
 
             long t1 = System.nanoTime();
             live.sh("work", "setsid xterm -T it-second -e sleep 120 >/dev/null 2>&1 </dev/null &");
