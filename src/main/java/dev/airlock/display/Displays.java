@@ -101,6 +101,11 @@ public final class Displays implements AutoCloseable {
      */
     public Optional<DomainDisplay> prepare(String name, Boolean gui, Path domainRun, OptionalInt domainUid)
             throws IOException {
+        Path folder = domainRun.resolve("display");
+        // A folder left by an earlier start with a display would make an adopting broker look for a server.
+        if (Files.exists(folder, LinkOption.NOFOLLOW_LINKS)) {
+            Trees.deleteForcibly(folder);
+        }
         if (Boolean.FALSE.equals(gui) || desktop().isEmpty()) {
             return Optional.empty();
         }
@@ -112,11 +117,7 @@ public final class Displays implements AutoCloseable {
             }
             return Optional.empty();
         }
-        Path folder = domainRun.resolve("display");
-        if (Files.isSymbolicLink(folder)) {
-            Files.delete(folder);
-        }
-        Files.createDirectories(folder);
+        Files.createDirectory(folder);
         if (domainUid.isPresent()) {
             Files.setAttribute(folder, "unix:uid", domainUid.getAsInt(), LinkOption.NOFOLLOW_LINKS);
             Files.setAttribute(folder, "unix:gid", domainUid.getAsInt(), LinkOption.NOFOLLOW_LINKS);
@@ -246,6 +247,10 @@ public final class Displays implements AutoCloseable {
                 } catch (IOException e) {
                     Thread.sleep(50);
                 }
+            }
+            if (!stopped && sandbox.isAlive()) {
+                System.err.println("airlock: domain " + name + " shows no windows: its display server did not answer "
+                        + "within " + SERVER_WAIT.toSeconds() + " s");
             }
             return false;
         }
