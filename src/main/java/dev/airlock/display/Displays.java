@@ -360,8 +360,9 @@ public final class Displays implements AutoCloseable {
             if (l != null) {
                 try {
                     l.close();
+                    Trees.deleteForcibly(run.resolve("display-clients").resolve(name));
                 } catch (IOException e) {
-                    // Closing is all that is left to do with it.
+                    // Replaced at the domain's next start.
                 }
             }
             sessions.remove(name, this);
