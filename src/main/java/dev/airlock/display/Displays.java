@@ -350,8 +350,14 @@ public final class Displays implements AutoCloseable {
             }
         }
 
+        /** Once: a later call (the session's own thread ending) must not delete a successor's folder. */
         void stop() {
-            stopped = true;
+            synchronized (this) {
+                if (stopped) {
+                    return;
+                }
+                stopped = true;
+            }
             Process p = client;
             if (p != null) {
                 p.destroy();
