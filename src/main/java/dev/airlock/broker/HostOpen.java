@@ -6,6 +6,7 @@ import dev.airlock.domain.Domains;
 import dev.airlock.domain.Registry;
 import dev.airlock.qrexec.QrexecNames;
 import dev.airlock.qrexec.ServiceCall;
+import dev.airlock.sys.Splice;
 import dev.airlock.sys.UnixSocket;
 
 import java.io.IOException;

@@ -11,6 +11,7 @@ import dev.airlock.qrexec.MessageEncoder;
 import dev.airlock.qrexec.MessageReader;
 import dev.airlock.qrexec.QrexecNames;
 import dev.airlock.qrexec.ServiceCall;
+import dev.airlock.sys.Splice;
 import dev.airlock.sys.UnixSocket;
 
 import java.io.IOException;

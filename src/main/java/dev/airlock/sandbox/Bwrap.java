@@ -46,6 +46,12 @@ import java.util.Optional;
  *     sandbox's own root folder made read-only. A disposable's home ({@link HomeMount.Layered}) is an overlay
  *     that a user and mount namespace of its own mounts before bubblewrap starts (bubblewrap 0.8 has no overlay
  *     option); its {@code /tmp} is as limited in size as its home.</li>
+ * <li>the domain's own {@code /etc/passwd} and {@code /etc/group} ({@link DomainIdentity}) over the host's, when
+ *     the spec has them.</li>
+ * <li>for a domain with a display ({@link DomainDisplay}): its display folder read-write at
+ *     {@value DomainDisplay#IN_DOMAIN}, the system's font cache read-only, and the command started behind a script
+ *     that starts the domain's own xpra server and sets {@code DISPLAY} once its X server is up. Nothing of the
+ *     host's display: no X socket, cookie or session bus.</li>
  * <li>a cleared environment with only {@code PATH}, {@code HOME}, {@code LANG=C.UTF-8}, {@code JAVA_HOME} and
  *     {@code AIRLOCK_DOMAIN}; the working folder is {@code /home/user}.</li>
  * </ul>
@@ -59,6 +65,7 @@ import java.util.Optional;
  */
 public record Bwrap(Path bwrap, Optional<Path> setpriv) {
 
+    private static final String FONT_CACHE = "/var/cache/fontconfig";
     private static final String UNSHARE = "/usr/bin/unshare";
     private static final String SH = "/bin/sh";
     /**
@@ -89,6 +96,9 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
         a.addAll(List.of("--hostname", spec.name()));
         Path jdk = realPath(spec.jdkHome());
         system(a);
+        spec.identity().ifPresent(id -> a.addAll(List.of(
+                "--ro-bind", id.resolve("passwd").toString(), "/etc/passwd",
+                "--ro-bind", id.resolve("group").toString(), "/etc/group")));
         if (SYSTEM.stream().map(Path::of).noneMatch(d -> jdk.startsWith(d) && !Files.isSymbolicLink(d))) {
             a.addAll(List.of("--ro-bind", jdk.toString(), jdk.toString()));
         }
@@ -109,6 +119,9 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
         a.addAll(List.of("--ro-bind", spec.channel().toString(), CHANNEL));
         spec.services().ifPresent(s -> a.addAll(List.of("--ro-bind", s.toString(), SERVICES)));
         spec.tools().ifPresent(t -> a.addAll(List.of("--ro-bind", t.toString(), TOOLS)));
+        spec.display().ifPresent(d -> a.addAll(List.of("--bind", d.folder().toString(), DomainDisplay.IN_DOMAIN,
+                // The system's font cache: without it every X client of the domain rebuilds one in the home.
+                "--ro-bind-try", FONT_CACHE, FONT_CACHE)));
         installation(a, spec.installDir());
         switch (spec.home()) {
             case HomeMount.Bound b -> a.addAll(List.of("--bind", b.folder().toString(), HOME));
@@ -121,7 +134,7 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
                 "--setenv", "JAVA_HOME", jdk.toString(),
                 "--setenv", "AIRLOCK_DOMAIN", spec.name(),
                 "--"));
-        a.addAll(command);
+        a.addAll(spec.display().map(d -> d.wrap(command)).orElse(command));
         return a;
     }
 

@@ -44,7 +44,7 @@ class LayeringTest {
             row("openinvm", "sys"),
             row("domain", "policy", "sys"),
             row("limits", "domain", "qrexec"),
-            row("display", "sandbox", "sys", "domain", "text"),
+            row("display", "sandbox", "sys", "domain", "log", "text"),
             row("pendrive", "keystore", "policy", "sys", "text"),
             row("pendrive.wire", "pendrive", "qrexec", "sys"),
             row("pendrive.fat", "filecopy", "sys"),
