@@ -3,6 +3,7 @@ package dev.airlock.display;
 import dev.airlock.sandbox.DomainDisplay;
 import dev.airlock.sys.Errno;
 import dev.airlock.sys.ErrnoException;
+import dev.airlock.sys.Fd;
 import dev.airlock.sys.PeerCredentials;
 import dev.airlock.sys.Posix;
 import dev.airlock.sys.Stat;
@@ -34,42 +35,31 @@ record DisplaySocket(Path domainRun, OptionalInt owner, String sandboxNs) {
 
     /** A connection to the domain's display server, checked as above. */
     UnixSocket connect() throws IOException {
-        int run = open(Posix.AT_FDCWD, domainRun.toString(), Posix.O_DIRECTORY);
-        try {
-            int folder = open(run, "display", Posix.O_DIRECTORY);
+        try (Fd run = open(Fd.CWD, domainRun.toString(), Posix.O_DIRECTORY);
+             Fd folder = open(run, "display", Posix.O_DIRECTORY);
+             Fd socket = open(folder, DomainDisplay.SOCKET, 0)) {
+            Stat st = socket.stat();
+            if (!st.isSocket()) {
+                throw new RefusedException("its display socket is not a socket (mode "
+                        + Integer.toOctalString(st.mode()) + ")");
+            }
+            if (owner.isPresent() && st.uid() != owner.getAsInt()) {
+                throw new RefusedException("its display socket belongs to uid " + st.uid()
+                        + ", not the domain's " + owner.getAsInt());
+            }
+            UnixSocket s = UnixSocket.connectTo(socket);
             try {
-                int socket = open(folder, DomainDisplay.SOCKET, 0);
-                try {
-                    Stat st = Posix.fstat(socket);
-                    if (!st.isSocket()) {
-                        throw new RefusedException("its display socket is not a socket (mode "
-                                + Integer.toOctalString(st.mode()) + ")");
-                    }
-                    if (owner.isPresent() && st.uid() != owner.getAsInt()) {
-                        throw new RefusedException("its display socket belongs to uid " + st.uid()
-                                + ", not the domain's " + owner.getAsInt());
-                    }
-                    UnixSocket s = UnixSocket.connectTo(socket);
-                    try {
-                        checkPeer(s.peer());
-                        return s;
-                    } catch (IOException | RuntimeException e) {
-                        s.close();
-                        throw e;
-                    }
-                } finally {
-                    Posix.closeQuietly(socket);
-                }
-            } finally {
-                Posix.closeQuietly(folder);
+                checkPeer(s.peer());
+                return s;
+            } catch (IOException | RuntimeException e) {
+                s.close();
+                throw e;
             }
         } catch (ErrnoException e) {
             if (e.errno() == Errno.ELOOP || e.errno() == Errno.ENOTDIR) {
                 throw new RefusedException("a link or file stands where its display folder should be");
             }
             throw new IOException("cannot reach its display socket: " + Errno.describe(e.errno()), e);
-        } finally {
-            Posix.closeQuietly(run);
         }
     }
 
@@ -92,9 +82,9 @@ record DisplaySocket(Path domainRun, OptionalInt owner, String sandboxNs) {
         }
     }
 
-    private static int open(int dir, String name, int flags) throws ErrnoException {
-        return Posix.openat(dir, name.getBytes(StandardCharsets.UTF_8),
-                Posix.O_PATH | Posix.O_NOFOLLOW | Posix.O_CLOEXEC | flags, 0);
+    private static Fd open(Fd dir, String name, int flags) throws ErrnoException {
+        return dir.open(name.getBytes(StandardCharsets.UTF_8), Posix.O_PATH | Posix.O_NOFOLLOW | Posix.O_CLOEXEC | flags,
+                0);
     }
 
     /** The socket failed a check: something of the domain's making, not a server that is still starting. */

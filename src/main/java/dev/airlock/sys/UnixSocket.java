@@ -74,9 +74,8 @@ public final class UnixSocket implements ByteChannel {
      * socket checked through a descriptor is connected to without looking its name up again (through the
      * descriptor's {@code /proc/self/fd} link), so a name swapped meanwhile changes nothing.
      */
-    public static UnixSocket connectTo(int pathFd) throws IOException {
-        Path link = Path.of("/proc/self/fd", Integer.toString(pathFd));
-        return connect(link, Descriptors.REFUSE);
+    public static UnixSocket connectTo(Fd pathFd) throws IOException {
+        return connect(Path.of(new String(pathFd.procPath(), StandardCharsets.US_ASCII)), Descriptors.REFUSE);
     }
 
     /** Who is at the other end ({@code SO_PEERCRED}). */
