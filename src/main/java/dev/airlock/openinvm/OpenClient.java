@@ -20,6 +20,7 @@ import java.util.Set;
 
 import dev.airlock.sys.Errno;
 import dev.airlock.sys.ErrnoException;
+import dev.airlock.sys.Fd;
 import dev.airlock.sys.Posix;
 import dev.airlock.sys.Stat;
 
@@ -165,13 +166,13 @@ public final class OpenClient {
      * The original, open on a descriptor: what is sent, and what it was, so that a later change can be told. The
      * stream reads through {@code /proc/self/fd}, which reopens the very file of the descriptor, never the path.
      */
-    private record Source(int fd, Path real, Object fileKey, Set<PosixFilePermission> mode, int uid, int gid,
+    private record Source(Fd fd, Path real, Object fileKey, Set<PosixFilePermission> mode, int uid, int gid,
                           InputStream stream) implements AutoCloseable {
 
         static Source open(Path real, Path asGiven) throws IOException {
-            int fd;
+            Fd fd;
             try {
-                fd = Posix.openat(Posix.AT_FDCWD, real.toString().getBytes(StandardCharsets.UTF_8),
+                fd = Fd.CWD.open(real.toString().getBytes(StandardCharsets.UTF_8),
                         Posix.O_RDONLY | Posix.O_NOFOLLOW | Posix.O_NONBLOCK | Posix.O_CLOEXEC | Posix.O_NOCTTY, 0);
             } catch (ErrnoException e) {
                 throw new OpenFailedException(e.errno() == Errno.ELOOP ? asGiven + " is not a regular file"
@@ -179,11 +180,11 @@ public final class OpenClient {
             }
             boolean kept = false;
             try {
-                Stat st = Posix.fstat(fd);
+                Stat st = fd.stat();
                 if (!st.isRegularFile()) {
                     throw new OpenFailedException(asGiven + " is not a regular file", 1, null);
                 }
-                Path handle = Path.of("/proc/self/fd/" + fd);
+                Path handle = Path.of(new String(fd.procPath(), StandardCharsets.US_ASCII));
                 Object key = Files.readAttributes(handle, BasicFileAttributes.class).fileKey();
                 Set<PosixFilePermission> mode = Files.getPosixFilePermissions(handle);
                 Source s = new Source(fd, real, key, mode, st.uid(), st.gid(), Files.newInputStream(handle));
@@ -191,7 +192,7 @@ public final class OpenClient {
                 return s;
             } finally {
                 if (!kept) {
-                    Posix.closeQuietly(fd);
+                    fd.close();
                 }
             }
         }
@@ -223,7 +224,7 @@ public final class OpenClient {
             try {
                 stream.close();
             } finally {
-                Posix.closeQuietly(fd);
+                fd.close();
             }
         }
     }
