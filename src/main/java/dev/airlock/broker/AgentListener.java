@@ -6,7 +6,9 @@ import dev.airlock.sys.UnixSocket;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.Semaphore;
 
 /**
@@ -68,6 +70,21 @@ final class AgentListener implements AutoCloseable {
         // Platform threads: a native call that blocks would hold a virtual thread's carrier.
         Thread.ofPlatform().daemon().name("airlock-listen-" + domain).start(() -> l.acceptLoop(serve));
         return l;
+    }
+
+    /**
+     * Binds {@code channel/agent.sock} for {@code domain}; as root, the folder's group (the domain's own, see
+     * {@link DomainUsers#open}) may connect to it, and nobody else.
+     */
+    static AgentListener inChannel(String domain, Path channel, Server serve) throws IOException {
+        Files.createDirectories(channel);
+        Path socket = channel.resolve("agent.sock");
+        AgentListener listener = start(domain, socket, serve);
+        if (DomainUsers.brokerIsRoot()) {
+            Files.setAttribute(socket, "unix:gid", Files.getAttribute(channel, "unix:gid", LinkOption.NOFOLLOW_LINKS));
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+        }
+        return listener;
     }
 
     private void acceptLoop(Server serve) {

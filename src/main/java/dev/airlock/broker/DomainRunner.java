@@ -1,6 +1,5 @@
 package dev.airlock.broker;
 
-import dev.airlock.contract.InDomain;
 import dev.airlock.display.Displays;
 import dev.airlock.domain.Domain;
 import dev.airlock.domain.DomainClass;
@@ -12,38 +11,26 @@ import dev.airlock.log.Log;
 import dev.airlock.qrexec.QrexecNames;
 import dev.airlock.sandbox.AotCache;
 import dev.airlock.sandbox.Bwrap;
-import dev.airlock.sandbox.BwrapCheck;
 import dev.airlock.sandbox.DomainDisplay;
-import dev.airlock.sandbox.DomainIdentity;
-import dev.airlock.sandbox.HomeMount;
-import dev.airlock.sandbox.HostUser;
-import dev.airlock.sandbox.DomainTools;
-import dev.airlock.sandbox.SandboxLimits;
 import dev.airlock.sandbox.SandboxSpec;
 import dev.airlock.sys.Trees;
 import dev.airlock.sys.UnixSocket;
 
-import java.io.File;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Starts and stops domains: each one a bubblewrap sandbox running {@code airlock agent}, with its own socket to the
@@ -54,31 +41,25 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Domains outlive a broker that dies: each runs in a session of its own and its pid is kept in
  * {@code run/domains/NAME/pid}, so that the next broker adopts it once its agent reconnects.
+ *
+ * <p>This class keeps the table of running sandboxes and the order of a domain's life (launch, ready, adopt, stop,
+ * its display and {@link Lifecycle} told along the way); {@link SandboxLaunch} prepares and starts a sandbox,
+ * {@link SandboxAdoption} picks the sandboxes an earlier broker left that may be adopted, and {@link RunningSandbox}
+ * holds one sandbox and its agent's channel.
  */
 final class DomainRunner implements CallRouter.Agents, CallDecider.Targets, AutoCloseable {
     private static final System.Logger LOG = Log.of("airlock");
     private static final long READY_SECONDS = 30;
     /** How long an adopted domain's agent has to reconnect; it retries at least every 2 s. */
     private static final long ADOPT_SECONDS = 10;
-    private static final Path SETSID = Path.of("/usr/bin/setsid");
-
-    /**
-     * One started sandbox: bubblewrap's process, the parent of the sandbox's PID namespace, and the uuid of the
-     * domain it was started for.
-     */
-    private record Running(ProcessHandle process, UUID uuid, AgentListener listener, Path console,
-                           CompletableFuture<Void> ready, AtomicReference<AgentLink> link) {
-    }
 
     private final AirlockHome home;
     private final Registry registry;
-    private final Path installDir;
-    private final Path jdkHome;
     private final AgentListener.Server serve;
-    private final long disposableHomeBytes;
-    private final Map<String, Running> running = new ConcurrentHashMap<>();
+    private final Map<String, RunningSandbox> running = new ConcurrentHashMap<>();
     private final DomainCgroups cgroups;
     private final Displays displays;
+    private final SandboxLaunch launch;
     /** Set once by {@link #close}; read and set under {@code this}, as launches are. */
     private boolean closed;
     private volatile Lifecycle lifecycle = Lifecycle.NONE;
@@ -106,14 +87,12 @@ final class DomainRunner implements CallRouter.Agents, CallDecider.Targets, Auto
      */
     DomainRunner(AirlockHome home, Registry registry, Path installDir, Path jdkHome,
                  AgentListener.Server serve, long disposableHomeBytes) {
-        this.disposableHomeBytes = disposableHomeBytes;
         this.home = home;
         this.registry = registry;
-        this.installDir = installDir;
-        this.jdkHome = jdkHome;
         this.serve = serve;
         this.cgroups = new DomainCgroups(CgroupProbe.current(), home.root());
         this.displays = new Displays(home.run());
+        this.launch = new SandboxLaunch(home, registry, installDir, jdkHome, cgroups, disposableHomeBytes);
     }
 
     /** The host side of the domains' displays. */
@@ -128,20 +107,20 @@ final class DomainRunner implements CallRouter.Agents, CallDecider.Targets, Auto
     /** True when {@code name}'s agent is connected and its sandbox was started for the domain {@code uuid}. */
     @Override
     public boolean isReady(String name, UUID uuid) {
-        Running r = running.get(name);
-        return r != null && r.uuid().equals(uuid) && r.link().get() != null && r.process().isAlive();
+        RunningSandbox r = running.get(name);
+        return r != null && r.uuid().equals(uuid) && r.isReady();
     }
 
     /** True when the sandbox listed under {@code name} was started for the domain {@code uuid}. */
     boolean startedFor(String name, UUID uuid) {
-        Running r = running.get(name);
+        RunningSandbox r = running.get(name);
         return r != null && r.uuid().equals(uuid);
     }
 
     /** True when {@code name}'s agent is connected. */
     boolean isReady(String name) {
-        Running r = running.get(name);
-        return r != null && r.link().get() != null && r.process().isAlive();
+        RunningSandbox r = running.get(name);
+        return r != null && r.isReady();
     }
 
     /**
@@ -149,16 +128,7 @@ final class DomainRunner implements CallRouter.Agents, CallDecider.Targets, Auto
      * in the background at start. Without bubblewrap there is nothing to make it for.
      */
     void refreshAotCache() throws IOException {
-        if (BwrapCheck.check() instanceof BwrapCheck.Ready ready) {
-            if (isRoot()) {
-                // The training runs as a user of its own, who must pass through to its scratch home, as a domain's
-                // user must to its home; before the first domain starts, nothing has opened the way yet. Its scratch
-                // is beside run/, which stays private until a domain needs it.
-                Files.setPosixFilePermissions(home.root(), PosixFilePermissions.fromString("rwx--x--x"));
-            }
-            AotCache.refresh(ready.launcher(), installDir, jdkHome,
-                    Files.createTempDirectory(home.root(), "aot-training"));
-        }
+        launch.refreshAotCache();
     }
 
     /**
@@ -167,7 +137,7 @@ final class DomainRunner implements CallRouter.Agents, CallDecider.Targets, Auto
      */
     @Override
     public void start(String name) throws IOException {
-        Running r;
+        RunningSandbox r;
         synchronized (this) {
             Domain domain = domain(name);
             r = running.get(name);
@@ -193,105 +163,48 @@ final class DomainRunner implements CallRouter.Agents, CallDecider.Targets, Auto
 
     /** Completes when the sandbox of {@code name} that runs now exits (at once when none runs). */
     CompletableFuture<Void> onExit(String name) {
-        Running r = running.get(name);
+        RunningSandbox r = running.get(name);
         return r == null ? CompletableFuture.completedFuture(null) : r.process().onExit().thenRun(() -> { });
     }
 
-    private Running launch(Domain domain) throws IOException {
+    private RunningSandbox launch(Domain domain) throws IOException {
         String name = domain.name();
         if (closed) {
             throw new IOException("cannot start domain " + name + ": the broker is stopping");
         }
-        Bwrap bwrap = switch (BwrapCheck.check()) {
-            case BwrapCheck.Ready ready -> ready.launcher();
-            case BwrapCheck.Result other -> throw new IOException("cannot start domain " + name + ": "
-                    + other.message());
-        };
-        if (!Files.isRegularFile(installDir.resolve("airlock.jar"))) {
-            throw new IOException("cannot start domain " + name + ": no airlock.jar in " + installDir
-                    + " (build it with: ./mvnw package)");
-        }
-        boolean disposable = domain.domainClass() == DomainClass.DISP_VM;
-        // A disposable has no folder of its own: it sees its template's home (under a throwaway layer) and services.
-        Path folder = registry.domainFolder(disposable ? domain.template() : name);
-        Path domainHome = folder.resolve("home");
-        Path services = folder.resolve("qubes-rpc");
-        Path sockets = home.run().resolve("domains").resolve(name).toAbsolutePath().normalize();
-        Files.createDirectories(domainHome);
-        Files.createDirectories(services);
-        Files.createDirectories(sockets);
-        boolean root = isRoot();
-        int id = root ? DomainUsers.open(home, installDir, jdkHome, folder, domainHome, sockets) : -1;
-        HomeMount homeMount = new HomeMount.Bound(domainHome);
-        if (disposable) {
-            Path stage = sockets.resolve("stage");
-            Files.createDirectories(stage);
-            if (root) {
-                Files.setAttribute(stage, "unix:uid", id, LinkOption.NOFOLLOW_LINKS);
-                Files.setAttribute(stage, "unix:gid", id, LinkOption.NOFOLLOW_LINKS);
-            }
-            Files.setPosixFilePermissions(stage, PosixFilePermissions.fromString("rwx------"));
-            homeMount = new HomeMount.Layered(domainHome.toAbsolutePath().normalize(), stage, disposableHomeBytes,
-                    Math.max(1024, disposableHomeBytes / 4096));
-        }
-        Path console = sockets.resolve("console.log");
-        Path channel = sockets.resolve("channel");
-        ResourceLimits limits = domain.limits();
-        // RLIMIT_NPROC counts per host uid: a domain's own only as root (shared with the disposables of its
-        // home), otherwise the user's every process, so not set then. Where the cgroup counts exactly, the rlimit is
-        // only a backstop at twice the limit.
-        int nproc = !root ? 0 : cgroups.limitsProcesses() ? 2 * limits.maxprocs() : limits.maxprocs();
-        SandboxLimits sandboxLimits = new SandboxLimits(SandboxLimits.tmpfsBytesFor(limits.maxmemBytes()), nproc,
-                limits.nofile());
+        Bwrap bwrap = launch.launcher(name);
+        SandboxLaunch.Layout layout = launch.prepare(domain);
         List<String> joinCgroups;
         try {
-            joinCgroups = cgroups.prepare(name, limits);
+            joinCgroups = cgroups.prepare(name, domain.limits());
         } catch (IOException e) {
             throw new IOException("cannot start domain " + name + ": cannot set up its cgroups: " + e.getMessage());
         }
-        OptionalInt owner = root ? OptionalInt.of(id) : OptionalInt.empty();
         Optional<DomainDisplay> display;
         try {
-            display = displays.prepare(name, guiSetting(domain), sockets, owner);
+            display = displays.prepare(name, guiSetting(domain), layout.sockets(), layout.owner());
         } catch (IOException e) {
             LOG.log(Level.WARNING, "domain " + name + " starts without windows: " + e.getMessage());
             display = Optional.empty();
         }
-        AgentListener listener = listen(name, channel);
-        SandboxSpec spec = new SandboxSpec(name, homeMount, channel, installDir, jdkHome,
-                List.of(), Optional.of(services), Optional.of(DomainTools.write(home.run().resolve("bin"))),
-                sandboxLimits, Optional.of(DomainIdentity.write(home.run().resolve("identity"))), display);
-        List<String> agent = new ArrayList<>(List.of(jdkHome.resolve("bin/java").toString()));
-        agent.addAll(DomainTools.JVM_OPTIONS);
-        AotCache.option(installDir).ifPresent(agent::add);
-        agent.addAll(List.of("-jar", InDomain.INSTALL + "/airlock.jar", "agent"));
+        AgentListener listener = AgentListener.inChannel(name, layout.channel(), serve);
+        SandboxSpec spec = launch.spec(name, layout, display);
         ProcessHandle p;
         try {
-            ProcessBuilder pb = bwrap.processBuilder(spec, HostUser.forHome(domainHome), agent)
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .redirectErrorStream(true)
-                    .redirectOutput(console.toFile());
-            // Into its cgroups before anything of it runs, then its rlimits; a session of its own: a Ctrl-C or
-            // hang-up meant for the broker must not reach the domain.
-            pb.command().addAll(0, sandboxLimits.prlimit());
-            pb.command().addAll(0, joinCgroups);
-            pb.command().addFirst(SETSID.toString());
-            p = pb.start().toHandle();
-            SandboxPidFile.write(sockets, p.pid(), domain.uuid());
+            p = launch.start(bwrap, spec, layout, joinCgroups, domain.uuid());
         } catch (IOException | RuntimeException e) {
             listener.close();
             releaseCgroups(name);
             throw new IOException("cannot start domain " + name + ": " + e.getMessage());
         }
-        Running r = new Running(p, domain.uuid(), listener, console, new CompletableFuture<>(),
-                new AtomicReference<>());
+        RunningSandbox r = new RunningSandbox(p, domain.uuid(), listener, layout.console());
         running.put(name, r);
         p.onExit().thenRun(() -> stopped(name, r));
         if (display.isPresent()) {
-            displays.started(name, domain.label(), p, sockets, owner);
+            displays.started(name, domain.label(), p, layout.sockets(), layout.owner());
         }
         try {
-            lifecycle.started(name, channel);
+            lifecycle.started(name, layout.channel());
         } catch (IOException e) {
             stop(name, r);
             throw new IOException("cannot start domain " + name + ": " + e.getMessage());
@@ -307,7 +220,7 @@ final class DomainRunner implements CallRouter.Agents, CallDecider.Targets, Auto
         return registry.read(d -> d.get(domain.template())).map(Domain::gui).orElse(null);
     }
 
-    private void awaitReady(String name, Running r) throws IOException {
+    private void awaitReady(String name, RunningSandbox r) throws IOException {
         try {
             r.ready().get(READY_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException | ExecutionException e) {
@@ -315,7 +228,7 @@ final class DomainRunner implements CallRouter.Agents, CallDecider.Targets, Auto
             stop(name, r);
             throw new IOException("domain " + name + (exited ? " exited while starting"
                     : " did not start within " + READY_SECONDS + " s")
-                    + "; its output: " + tail(r.console()));
+                    + "; its output: " + r.consoleTail());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             stop(name, r);
@@ -326,25 +239,19 @@ final class DomainRunner implements CallRouter.Agents, CallDecider.Targets, Auto
     /** A newly connected agent of {@code name}: it replaces the old control channel, if any. */
     @Override
     public AgentLink agentReady(String name, UnixSocket ch) throws IOException {
-        Running r = running.get(name);
+        RunningSandbox r = running.get(name);
         if (r == null) {
             throw new IOException("domain " + name + " is not started by this broker");
         }
-        AgentLink link = new AgentLink(ch);
-        AgentLink old = r.link().getAndSet(link);
-        if (old != null) {
-            old.close();
-        }
-        r.ready().complete(null);
-        return link;
+        return r.connected(ch);
     }
 
     /** The control channel of {@code name} closed; the domain may reconnect. */
     @Override
     public void agentGone(String name, AgentLink link) {
-        Running r = running.get(name);
+        RunningSandbox r = running.get(name);
         if (r != null) {
-            r.link().compareAndSet(link, null);
+            r.disconnected(link);
         }
         link.close();
     }
@@ -352,8 +259,8 @@ final class DomainRunner implements CallRouter.Agents, CallDecider.Targets, Auto
     /** The control channel of a running domain. */
     @Override
     public AgentLink link(String name) throws IOException {
-        Running r = running.get(name);
-        AgentLink link = r == null ? null : r.link().get();
+        RunningSandbox r = running.get(name);
+        AgentLink link = r == null ? null : r.link();
         if (link == null || !link.isOpen()) {
             throw new IOException("domain " + name + " is not running");
         }
@@ -362,7 +269,7 @@ final class DomainRunner implements CallRouter.Agents, CallDecider.Targets, Auto
 
     /** Stops {@code name}'s sandbox and everything in it. */
     void shutdown(String name) throws IOException {
-        Running r = running.get(name);
+        RunningSandbox r = running.get(name);
         if (r == null) {
             throw new IOException("domain " + name + " is not running");
         }
@@ -375,7 +282,7 @@ final class DomainRunner implements CallRouter.Agents, CallDecider.Targets, Auto
      */
     void discard(String name) throws IOException {
         QrexecNames.requireDomainName(name);
-        Running r;
+        RunningSandbox r;
         synchronized (this) {
             // A launch in progress holds the lock until its sandbox is listed: this sees it and stops it.
             r = running.get(name);
@@ -394,7 +301,7 @@ final class DomainRunner implements CallRouter.Agents, CallDecider.Targets, Auto
         }
     }
 
-    private void stop(String name, Running r) {
+    private void stop(String name, RunningSandbox r) {
         SandboxPidFile.kill(r.process());
         // Not through stopped(): the caller must find the socket gone when this returns.
         running.remove(name, r);
@@ -402,13 +309,13 @@ final class DomainRunner implements CallRouter.Agents, CallDecider.Targets, Auto
     }
 
     /** The sandbox exited; unless this broker let go of it, its socket and pid file go. */
-    private void stopped(String name, Running r) {
+    private void stopped(String name, RunningSandbox r) {
         if (running.remove(name, r)) {
             forget(name, r);
         }
     }
 
-    private void forget(String name, Running r) {
+    private void forget(String name, RunningSandbox r) {
         try {
             Files.deleteIfExists(SandboxPidFile.in(home.run().resolve("domains").resolve(name)));
         } catch (IOException e) {
@@ -434,100 +341,42 @@ final class DomainRunner implements CallRouter.Agents, CallDecider.Targets, Auto
         }
     }
 
-    private void drop(String name, Running r) {
+    private void drop(String name, RunningSandbox r) {
         displays.stopped(name);
         lifecycle.stopped(name);
-        AgentLink link = r.link().getAndSet(null);
-        if (link != null) {
-            link.close();
-        }
-        r.ready().completeExceptionally(new IOException("domain " + name + " stopped"));
-        try {
-            r.listener().close();
-        } catch (IOException e) {
-            // The socket file is replaced at the next start.
-        }
+        r.release(name);
     }
 
     /**
-     * Adopts the domains a previous broker left running: each one whose pid file names a live bubblewrap of that
-     * domain, started for the domain of that name the registry holds now (same uuid), gets its socket again and
-     * counts as running once its agent reconnects, or is stopped after {@value #ADOPT_SECONDS} s. A sandbox of a
-     * domain that was removed meanwhile (or recorded without a uuid) is killed, never adopted, so that it cannot
-     * pass for a new domain of the same name. Pid files of processes that are gone are removed.
+     * Adopts the domains a previous broker left running that {@link SandboxAdoption} allows: each gets its socket
+     * again and counts as running once its agent reconnects, or is stopped after {@value #ADOPT_SECONDS} s.
      */
     void adopt() throws IOException {
-        Path all = home.run().resolve("domains");
-        if (!Files.isDirectory(all)) {
-            return;
-        }
-        try (DirectoryStream<Path> folders = Files.newDirectoryStream(all)) {
-            for (Path folder : folders) {
-                Path pidFile = SandboxPidFile.in(folder);
-                String name = folder.getFileName().toString();
-                if (!Files.isRegularFile(pidFile, LinkOption.NOFOLLOW_LINKS) || !QrexecNames.isDomainName(name)) {
-                    continue;
-                }
-                Optional<SandboxPidFile.Content> content = SandboxPidFile.read(pidFile);
-                Optional<ProcessHandle> sandbox = content.flatMap(c -> SandboxPidFile.sandboxOf(name, c));
-                if (sandbox.isEmpty()) {
-                    Files.delete(pidFile);
-                    continue;
-                }
-                Optional<UUID> current = registry.read(d -> d.get(name)).map(Domain::uuid);
-                Optional<UUID> recorded = content.get().uuid();
-                if (current.isEmpty() || !current.equals(recorded)) {
-                    boolean gone = SandboxPidFile.kill(sandbox.get());
-                    LOG.log(Level.WARNING, (gone ? "killed" : "could not kill") + " the sandbox of domain "
-                            + name + " (pid " + sandbox.get().pid() + ") left by an earlier broker: it was started "
-                            + (recorded.isEmpty() ? "without a domain uuid"
-                            : "for domain uuid " + recorded.get() + ", and the registry "
-                            + current.map(u -> "now has " + u).orElse("has no such domain any more"))
-                            + "; not adopted");
-                    if (gone) {
-                        Files.deleteIfExists(pidFile);
-                    }
-                    continue;
-                }
-                Running r = new Running(sandbox.get(), recorded.get(), listen(name, folder.resolve("channel")),
-                        folder.resolve("console.log"), new CompletableFuture<>(), new AtomicReference<>());
-                running.put(name, r);
-                r.process().onExit().thenRun(() -> stopped(name, r));
-                Optional<Domain> adopted = registry.read(d -> d.get(name));
-                if (adopted.isPresent()) {
-                    displays.started(name, adopted.get().label(), r.process(), folder.toAbsolutePath().normalize(),
-                            isRoot() ? OptionalInt.of((Integer) Files.getAttribute(folder.resolve("channel"),
-                                    "unix:gid", LinkOption.NOFOLLOW_LINKS)) : OptionalInt.empty());
-                }
-                lifecycle.started(name, folder.resolve("channel"));
-                r.ready().orTimeout(ADOPT_SECONDS, TimeUnit.SECONDS).whenComplete((ok, e) -> {
-                    if (e instanceof TimeoutException) {
-                        stop(name, r);
-                    }
-                });
+        SandboxAdoption.scan(home, registry, (name, folder, sandbox, uuid) -> {
+            AgentListener listener = AgentListener.inChannel(name, folder.resolve("channel"), serve);
+            RunningSandbox r = new RunningSandbox(sandbox, uuid, listener, folder.resolve("console.log"));
+            running.put(name, r);
+            r.process().onExit().thenRun(() -> stopped(name, r));
+            Optional<Domain> adopted = registry.read(d -> d.get(name));
+            if (adopted.isPresent()) {
+                displays.started(name, adopted.get().label(), r.process(), folder.toAbsolutePath().normalize(),
+                        DomainUsers.brokerIsRoot() ? OptionalInt.of((Integer) Files.getAttribute(
+                                folder.resolve("channel"), "unix:gid", LinkOption.NOFOLLOW_LINKS))
+                                : OptionalInt.empty());
             }
-        }
+            lifecycle.started(name, folder.resolve("channel"));
+            r.ready().orTimeout(ADOPT_SECONDS, TimeUnit.SECONDS).whenComplete((ok, e) -> {
+                if (e instanceof TimeoutException) {
+                    stop(name, r);
+                }
+            });
+        });
     }
 
     /** Whether a sandbox of {@code name} runs: one this broker holds, or one a pid file names. */
     boolean hasSandbox(String name) throws IOException {
-        Running r = running.get(name);
+        RunningSandbox r = running.get(name);
         return r != null && r.process().isAlive() || SandboxPidFile.live(home, name).isPresent();
-    }
-
-    /**
-     * Binds {@code channel/agent.sock}; as root, the folder's group (the domain's own, see
-     * {@link DomainUsers#open}) may connect to it, and nobody else.
-     */
-    private AgentListener listen(String name, Path channel) throws IOException {
-        Files.createDirectories(channel);
-        Path socket = channel.resolve("agent.sock");
-        AgentListener listener = AgentListener.start(name, socket, serve);
-        if (isRoot()) {
-            Files.setAttribute(socket, "unix:gid", Files.getAttribute(channel, "unix:gid", LinkOption.NOFOLLOW_LINKS));
-            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
-        }
-        return listener;
     }
 
     /**
@@ -536,7 +385,7 @@ final class DomainRunner implements CallRouter.Agents, CallDecider.Targets, Auto
      */
     void leaveRunning() {
         for (String name : names()) {
-            Running r = running.remove(name);
+            RunningSandbox r = running.remove(name);
             if (r != null) {
                 drop(name, r);
             }
@@ -557,25 +406,11 @@ final class DomainRunner implements CallRouter.Agents, CallDecider.Targets, Auto
             names = names();
         }
         for (String name : names) {
-            Running r = running.get(name);
+            RunningSandbox r = running.get(name);
             if (r != null) {
                 stop(name, r);
             }
         }
         cgroups.close();
-    }
-
-    private static boolean isRoot() throws IOException {
-        return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
-    }
-
-    private static String tail(Path console) {
-        try {
-            List<String> lines = Files.readAllLines(console);
-            String s = String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
-            return s.isBlank() ? "(none)" : s;
-        } catch (IOException e) {
-            return "(none)";
-        }
     }
 }

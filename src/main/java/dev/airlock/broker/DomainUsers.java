@@ -27,6 +27,11 @@ final class DomainUsers {
     private DomainUsers() {
     }
 
+    /** Whether the broker runs as root, where each domain runs as a host user of its own. */
+    static boolean brokerIsRoot() throws IOException {
+        return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
+    }
+
     /**
      * As root, a domain runs as the owner of its home, a host user of its own given to the home at its first start:
      * it must pass through airlock's folders to its home and socket (search permission only, no listing), and
