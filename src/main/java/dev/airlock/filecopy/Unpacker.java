@@ -62,13 +62,11 @@ public final class Unpacker {
         ClassPreloader.load(Unpacker.class, "dev.airlock.filecopy", "dev.airlock.sys", "dev.airlock.sandbox");
     }
 
-    /** Most candidates tried for a free name in {@link ConflictMode#RENAME}. */
-    static final int MAX_RENAME_ATTEMPTS = 1000;
-
     private final StreamReader reader;
     private final Destinations destinations;
     private final Options options;
     private final ConflictReport.Collector conflicts = new ConflictReport.Collector();
+    private final ConflictPlacement placement = new ConflictPlacement(conflicts);
     /** The destination's descriptor once open; the session writes nowhere before. */
     private Fd root;
     private IncomingTree tree;
@@ -329,7 +327,7 @@ public final class Unpacker {
         byte[] base = name.base();
         ConflictMode mode = conflictMode();
         try (IncomingTree.Parent parent = tree.parentOf(name)) {
-            if (mode != ConflictMode.RENAME && taken(parent.fd(), base, mode)) {
+            if (mode != ConflictMode.RENAME && ConflictPlacement.taken(parent.fd(), base, mode)) {
                 body(size, chunk -> { });
                 conflicts.skipped(name.bytes());
                 return;
@@ -338,7 +336,7 @@ public final class Unpacker {
                 body(size, file::write);
                 // Each candidate is linked exclusively: a name taken meanwhile, even by a file created an instant
                 // ago, makes the link fail, and what is there stays.
-                place(name, candidate -> file.publish(candidate, size, permissions, h), mode);
+                placement.place(name, candidate -> file.publish(candidate, size, permissions, h), mode);
             }
         }
     }
@@ -351,71 +349,6 @@ public final class Unpacker {
         }
     }
 
-    /** Whether {@code base} is taken and to be skipped; under FAIL a taken name ends the session (EEXIST). */
-    private static boolean taken(Fd dir, byte[] base, ConflictMode conflicts) throws Refusal, ErrnoException {
-        try {
-            IncomingTree.requireAbsent(dir, base);
-            return false;
-        } catch (Refusal r) {
-            if (conflicts == ConflictMode.SKIP) {
-                return true;
-            }
-            throw r;
-        }
-    }
-
-    /** Creates one entry under a name that nothing else has. */
-    private interface Placer {
-        void at(byte[] base) throws Refusal, ErrnoException;
-    }
-
-    /**
-     * Places entry {@code name} under its base name or, when that is taken, as the conflict mode says: skipped,
-     * or under the first free {@link #candidate}. Only the link or symlink call decides what is free, so a name
-     * taken after a check is never replaced.
-     */
-    private void place(Name name, Placer placer, ConflictMode mode) throws Refusal, ErrnoException {
-        byte[] base = name.base();
-        for (int n = 0; ; n++) {
-            try {
-                placer.at(n == 0 ? base : candidate(base, n));
-                if (n > 0) {
-                    conflicts.renamed(name.bytes(), name.sibling(candidate(base, n)));
-                }
-                return;
-            } catch (Refusal r) {
-                if (r.code != Errno.EEXIST || mode == ConflictMode.FAIL) {
-                    throw r;
-                }
-                if (mode == ConflictMode.SKIP) {
-                    conflicts.skipped(name.bytes());
-                    return;
-                }
-                if (n >= MAX_RENAME_ATTEMPTS) {
-                    throw new Refusal(Errno.EEXIST);
-                }
-            }
-        }
-    }
-
-    /** {@code name (n).ext}; a leading dot (a hidden file) is not an extension. */
-    static byte[] candidate(byte[] base, int n) {
-        int dot = -1;
-        for (int i = base.length - 1; i > 0; i--) {
-            if (base[i] == '.') {
-                dot = i;
-                break;
-            }
-        }
-        int split = dot > 0 ? dot : base.length;
-        byte[] suffix = (" (" + n + ")").getBytes(StandardCharsets.US_ASCII);
-        byte[] out = new byte[base.length + suffix.length];
-        System.arraycopy(base, 0, out, 0, split);
-        System.arraycopy(suffix, 0, out, split, suffix.length);
-        System.arraycopy(base, split, out, split + suffix.length, base.length - split);
-        return out;
-    }
-
     private void symlink(FileHeader h, Name name) throws Refusal, IOException {
         if (h.filelen() < 0 || h.filelen() > MAX_NAME) {
             throw new Refusal(Errno.ENAMETOOLONG);
@@ -423,7 +356,7 @@ public final class Unpacker {
         LinkTarget target = LinkTarget.check(name, readBytes((int) h.filelen(), FilecopyErrors.LEGAL_EOF),
                 options.allowAllNames());
         try (IncomingTree.Parent parent = tree.parentOf(name)) {
-            place(name, candidate -> tree.symlink(parent.fd(), candidate, target), conflictMode());
+            placement.place(name, candidate -> tree.symlink(parent.fd(), candidate, target), conflictMode());
         }
     }
 }

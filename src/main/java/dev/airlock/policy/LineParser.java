@@ -1,7 +1,5 @@
 package dev.airlock.policy;
 
-import dev.airlock.qrexec.QrexecNames;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -276,68 +274,10 @@ final class LineParser {
     private static Token token(Field f, String fieldName) throws Invalid {
         String s = f.text();
         try {
-            return token(s);
+            return Token.parse(s);
         } catch (IllegalArgumentException e) {
             throw new Invalid(f.column(), fieldName + ": " + e.getMessage());
         }
-    }
-
-    /** Parses any token; the caller checks whether it may stand where it was found. */
-    static Token token(String s) {
-        switch (s) {
-            case "*":
-                return new Token.Wildcard();
-            case "@anyvm":
-                return new Token.AnyVm();
-            case "@adminvm":
-                return new Token.AdminVm();
-            case "@default":
-                return new Token.Default();
-            case "@dispvm":
-                return new Token.DispVm();
-            default:
-                break;
-        }
-        if (s.startsWith("@dispvm:@tag:")) {
-            return new Token.DispVmTagged(tag(s, "@dispvm:@tag:"));
-        }
-        if (s.startsWith("@dispvm:")) {
-            String template = s.substring("@dispvm:".length());
-            if (!Names.isDomainName(template)) {
-                throw new IllegalArgumentException("invalid disposable template name in \"" + s + "\"");
-            }
-            if (template.equals(Names.HOST)) {
-                throw new IllegalArgumentException("the host is not a disposable template: \"" + s + "\"");
-            }
-            return new Token.DispVmOf(template);
-        }
-        if (s.startsWith("@tag:")) {
-            return new Token.Tag(tag(s, "@tag:"));
-        }
-        if (s.startsWith("@type:")) {
-            return new Token.Type(tag(s, "@type:"));
-        }
-        if (s.startsWith("@")) {
-            throw new IllegalArgumentException("unknown token \"" + s + "\"");
-        }
-        if (s.startsWith("$")) {
-            throw new IllegalArgumentException("\"" + s + "\" is the old Qubes 4.0 syntax; write @"
-                    + s.substring(1).replace('$', '@'));
-        }
-        if (!Names.isDomainName(s)) {
-            throw new IllegalArgumentException("invalid domain name \"" + s + "\" (at most "
-                    + QrexecNames.MAX_DOMAIN_CHARS + " of A-Z a-z 0-9 _ . -, starting with a letter)");
-        }
-        return new Token.Name(s);
-    }
-
-    private static String tag(String s, String prefix) {
-        String value = s.substring(prefix.length());
-        if (!Names.isTag(value)) {
-            throw new IllegalArgumentException((value.isEmpty() ? "empty name in \"" : "invalid name in \"")
-                    + s + "\"");
-        }
-        return value;
     }
 
     private static Action action(Field f, List<Field> params) throws Invalid {
@@ -418,7 +358,7 @@ final class LineParser {
         private static Token.Redirect redirect(String value, String key, int column) throws Invalid {
             Token t;
             try {
-                t = token(value);
+                t = Token.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new Invalid(column, key + ": " + e.getMessage());
             }

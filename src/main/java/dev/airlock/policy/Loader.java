@@ -41,8 +41,6 @@ final class Loader {
     static final int MAX_ERRORS = 500;
 
     private static final String SUFFIX = ".policy";
-    /** Files of the legacy folder that Qubes leaves out: package manager and editor leftovers. */
-    private static final List<String> LEGACY_IGNORED_SUFFIXES = List.of(".rpmsave", ".rpmnew", ".swp");
 
     /**
      * How a file is read: in the current format, or in the old per-service format for one service and
@@ -353,7 +351,7 @@ final class Loader {
                     return;
                 }
                 String file = entry.getFileName().toString();
-                if (!isLegacyPolicyName(file) || !Files.isRegularFile(entry)) {
+                if (!Names.isLegacyPolicyFileName(file) || !Files.isRegularFile(entry)) {
                     continue;
                 }
                 int plus = file.indexOf('+');
@@ -385,20 +383,6 @@ final class Loader {
                         new Action.Deny(null), shown, 0));
             }
         }));
-    }
-
-    /** Characters Qubes accepts in a legacy file name; hidden files and leftovers are not policy. */
-    private static boolean isLegacyPolicyName(String name) {
-        if (name.startsWith(".") || LEGACY_IGNORED_SUFFIXES.stream().anyMatch(name::endsWith)) {
-            return false;
-        }
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (!Names.isServiceChar(c) && c != '+') {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static int argumentsThenAny(String a, String b) {

@@ -2,6 +2,8 @@ package dev.airlock.policy;
 
 import dev.airlock.qrexec.QrexecNames;
 
+import java.util.List;
+
 /**
  * The syntax of the names that appear in calls and policy files. Checks never rewrite a name: a name is
  * either valid as it stands or rejected, so that what the policy author wrote is what gets matched.
@@ -14,6 +16,8 @@ final class Names {
     static final int MAX_ARGUMENT_BYTES = 255;
     static final int MAX_TAG_CHARS = 255;
     static final int MAX_USER_CHARS = 32;
+    /** Files of the legacy folder that Qubes leaves out: package manager and editor leftovers. */
+    private static final List<String> LEGACY_IGNORED_SUFFIXES = List.of(".rpmsave", ".rpmnew", ".swp");
 
     private Names() {
     }
@@ -58,6 +62,20 @@ final class Names {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Characters Qubes accepts in a legacy file name; hidden files and leftovers are not policy. */
+    static boolean isLegacyPolicyFileName(String name) {
+        if (name.startsWith(".") || LEGACY_IGNORED_SUFFIXES.stream().anyMatch(name::endsWith)) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!isServiceChar(c) && c != '+') {
                 return false;
             }
         }

@@ -1,5 +1,7 @@
 package dev.airlock.policy;
 
+import dev.airlock.qrexec.QrexecNames;
+
 /**
  * The tokens of the SOURCE and TARGET columns and of the {@code target=} and {@code default_target=}
  * parameters. Which token may stand where is part of the type: a {@link Source} token can only be used in the
@@ -9,6 +11,64 @@ sealed interface Token permits Token.Source, Token.Target, Token.Redirect {
 
     /** The token as written in a policy file. */
     String text();
+
+    /** Parses any token; the caller checks whether it may stand where it was found. */
+    static Token parse(String s) {
+        switch (s) {
+            case "*":
+                return new Token.Wildcard();
+            case "@anyvm":
+                return new Token.AnyVm();
+            case "@adminvm":
+                return new Token.AdminVm();
+            case "@default":
+                return new Token.Default();
+            case "@dispvm":
+                return new Token.DispVm();
+            default:
+                break;
+        }
+        if (s.startsWith("@dispvm:@tag:")) {
+            return new Token.DispVmTagged(tag(s, "@dispvm:@tag:"));
+        }
+        if (s.startsWith("@dispvm:")) {
+            String template = s.substring("@dispvm:".length());
+            if (!Names.isDomainName(template)) {
+                throw new IllegalArgumentException("invalid disposable template name in \"" + s + "\"");
+            }
+            if (template.equals(Names.HOST)) {
+                throw new IllegalArgumentException("the host is not a disposable template: \"" + s + "\"");
+            }
+            return new Token.DispVmOf(template);
+        }
+        if (s.startsWith("@tag:")) {
+            return new Token.Tag(tag(s, "@tag:"));
+        }
+        if (s.startsWith("@type:")) {
+            return new Token.Type(tag(s, "@type:"));
+        }
+        if (s.startsWith("@")) {
+            throw new IllegalArgumentException("unknown token \"" + s + "\"");
+        }
+        if (s.startsWith("$")) {
+            throw new IllegalArgumentException("\"" + s + "\" is the old Qubes 4.0 syntax; write @"
+                    + s.substring(1).replace('$', '@'));
+        }
+        if (!Names.isDomainName(s)) {
+            throw new IllegalArgumentException("invalid domain name \"" + s + "\" (at most "
+                    + QrexecNames.MAX_DOMAIN_CHARS + " of A-Z a-z 0-9 _ . -, starting with a letter)");
+        }
+        return new Token.Name(s);
+    }
+
+    private static String tag(String s, String prefix) {
+        String value = s.substring(prefix.length());
+        if (!Names.isTag(value)) {
+            throw new IllegalArgumentException((value.isEmpty() ? "empty name in \"" : "invalid name in \"")
+                    + s + "\"");
+        }
+        return value;
+    }
 
     /** Tokens allowed in the SOURCE column. */
     sealed interface Source extends Token permits Name, AnyVm, Wildcard, AdminVm, Tag, Type, DispVmTagged {

@@ -43,17 +43,17 @@ class LineParserTest {
 
     @Test
     void everyTokenIsRecognised() {
-        assertThat(LineParser.token("*")).isEqualTo(new Token.Wildcard());
-        assertThat(LineParser.token("@anyvm")).isEqualTo(new Token.AnyVm());
-        assertThat(LineParser.token("@adminvm")).isEqualTo(new Token.AdminVm());
-        assertThat(LineParser.token("@default")).isEqualTo(new Token.Default());
-        assertThat(LineParser.token("@dispvm")).isEqualTo(new Token.DispVm());
-        assertThat(LineParser.token("@dispvm:d")).isEqualTo(new Token.DispVmOf("d"));
-        assertThat(LineParser.token("@dispvm:@tag:t")).isEqualTo(new Token.DispVmTagged("t"));
-        assertThat(LineParser.token("@tag:t")).isEqualTo(new Token.Tag("t"));
-        assertThat(LineParser.token("@type:AppVM")).isEqualTo(new Token.Type("AppVM"));
-        assertThat(LineParser.token("dom0")).isEqualTo(new Token.Name("dom0"));
-        assertThat(LineParser.token("work")).isEqualTo(new Token.Name("work"));
+        assertThat(Token.parse("*")).isEqualTo(new Token.Wildcard());
+        assertThat(Token.parse("@anyvm")).isEqualTo(new Token.AnyVm());
+        assertThat(Token.parse("@adminvm")).isEqualTo(new Token.AdminVm());
+        assertThat(Token.parse("@default")).isEqualTo(new Token.Default());
+        assertThat(Token.parse("@dispvm")).isEqualTo(new Token.DispVm());
+        assertThat(Token.parse("@dispvm:d")).isEqualTo(new Token.DispVmOf("d"));
+        assertThat(Token.parse("@dispvm:@tag:t")).isEqualTo(new Token.DispVmTagged("t"));
+        assertThat(Token.parse("@tag:t")).isEqualTo(new Token.Tag("t"));
+        assertThat(Token.parse("@type:AppVM")).isEqualTo(new Token.Type("AppVM"));
+        assertThat(Token.parse("dom0")).isEqualTo(new Token.Name("dom0"));
+        assertThat(Token.parse("work")).isEqualTo(new Token.Name("work"));
     }
 
     @Test

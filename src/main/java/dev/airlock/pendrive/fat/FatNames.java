@@ -18,7 +18,8 @@ final class FatNames {
     /** Byte offsets of the 13 UTF-16 characters inside an LFN slot. */
     static final int[] SLOT_CHAR_OFFSETS = {1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30};
     private static final String SHORT_SPECIALS = "$%'-_@~`!(){}^#&";
-    private static final String LONG_FORBIDDEN = "\"*/:<>?\\|";
+    /** Characters FAT forbids in a long name (besides controls). */
+    static final String LONG_FORBIDDEN = "\"*/:<>?\\|";
 
     private FatNames() {
     }
