@@ -62,7 +62,7 @@ final class SandboxLaunch {
         }
     }
 
-    /** See {@link DomainRunner#DomainRunner} for {@code disposableHomeBytes}. */
+    /** {@code disposableHomeBytes} as for {@link DomainRunner}: the most a disposable may write in its home. */
     SandboxLaunch(AirlockHome home, Registry registry, Path installDir, Path jdkHome, DomainCgroups cgroups,
                   long disposableHomeBytes) {
         this.home = home;
