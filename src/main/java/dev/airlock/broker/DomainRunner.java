@@ -187,10 +187,17 @@ final class DomainRunner implements CallRouter.Agents, CallDecider.Targets, Auto
             LOG.log(Level.WARNING, "domain " + name + " starts without windows: " + e.getMessage());
             display = Optional.empty();
         }
-        AgentListener listener = AgentListener.inChannel(name, layout.channel(), serve);
-        SandboxSpec spec = launch.spec(name, layout, display);
-        ProcessHandle p;
+        AgentListener listener;
         try {
+            listener = AgentListener.inChannel(name, layout.channel(), serve);
+        } catch (IOException | RuntimeException e) {
+            releaseCgroups(name);
+            throw new IOException("cannot start domain " + name + ": " + e.getMessage());
+        }
+        ProcessHandle p;
+        // Writing the domain's tools and identity can fail too: nothing of the start may outlive a failure.
+        try {
+            SandboxSpec spec = launch.spec(name, layout, display);
             p = launch.start(bwrap, spec, layout, joinCgroups, domain.uuid());
         } catch (IOException | RuntimeException e) {
             listener.close();
