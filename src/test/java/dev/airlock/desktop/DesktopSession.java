@@ -27,11 +27,17 @@ public final class DesktopSession implements AutoCloseable {
     public static final String DESKTOP_USER = "60998";
     private static final Duration COMMAND_LIMIT = Duration.ofSeconds(90);
 
+    /** Changes to a new home (the registry, domains' files) before its broker starts. */
+    @FunctionalInterface
+    public interface Setup {
+        void prepare(LiveDomains live) throws Exception;
+    }
+
     private final Path folder;
     private final LiveDomains live;
     private final TestDisplay display;
     private final Map<String, String> environment;
-    private final List<Process> background = new ArrayList<>();
+    private final Map<Process, Path> background = new java.util.LinkedHashMap<>();
     private long brokerPid;
 
     private DesktopSession(Path folder, LiveDomains live, TestDisplay display, Map<String, String> environment) {
@@ -46,7 +52,14 @@ public final class DesktopSession implements AutoCloseable {
      * the broker started from it.
      */
     public static DesktopSession withDisplay(Path tmp, String policy, String... domains) throws Exception {
+        return withDisplay(tmp, policy, live -> { }, domains);
+    }
+
+    /** As {@link #withDisplay(Path, String, String...)}, with {@code setup} run on the home before the broker starts. */
+    public static DesktopSession withDisplay(Path tmp, String policy, Setup setup, String... domains)
+            throws Exception {
         LiveDomains live = LiveDomains.create(tmp, policy, domains);
+        setup.prepare(live);
         Path displayFolder = Files.createDirectories(tmp.resolve("display"));
         // The desktop user's client reads the session's cookie, as a user's own programs do.
         Files.setPosixFilePermissions(displayFolder, PosixFilePermissions.fromString("rwx--x--x"));
@@ -104,19 +117,18 @@ public final class DesktopSession implements AutoCloseable {
 
     /**
      * {@code airlock ARGS...} typed in this session and left running (an {@code airlock run work -- xterm} lasts as
-     * long as the xterm); its output goes to {@code airlock-N.log} in the session's folder. Ended at close.
+     * long as the xterm); its output goes to a log in the session's folder ({@link #output}). Ended at close.
      */
     public Process airlockInBackground(String... args) throws IOException {
-        ProcessBuilder pb = prepared(args).redirectErrorStream(true)
-                .redirectOutput(folder.resolve("airlock-" + background.size() + ".log").toFile());
-        Process p = pb.start();
-        background.add(p);
+        Path log = folder.resolve("airlock-" + background.size() + ".log");
+        Process p = prepared(args).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        background.put(p, log);
         return p;
     }
 
-    /** The output of the background command that {@link #airlockInBackground} started {@code n}th (from 0). */
-    public String backgroundLog(int n) throws IOException {
-        return Files.readString(folder.resolve("airlock-" + n + ".log"));
+    /** What a command started by {@link #airlockInBackground} printed so far. */
+    public String output(Process command) throws IOException {
+        return Files.readString(background.get(command));
     }
 
     private ProcessBuilder prepared(String... args) {
@@ -147,7 +159,7 @@ public final class DesktopSession implements AutoCloseable {
                 ProcessHandle.of(brokerPid).ifPresent(Commands::kill);
             }
         } finally {
-            background.forEach(p -> Commands.kill(p.toHandle()));
+            background.keySet().forEach(p -> Commands.kill(p.toHandle()));
             if (display != null) {
                 display.close();
             }

@@ -29,13 +29,12 @@ public final class Pixels {
         return n;
     }
 
-    /** How many pixels in the rectangle are dark (all channels below 0x60): glyphs on a light background. */
-    public static long dark(BufferedImage image, int x0, int y0, int width, int height) {
+    /** How many pixels inside the window {@code g} have exactly the colour {@code rgb}. */
+    public static long count(BufferedImage image, int rgb, TestDisplay.Geometry g) {
         long n = 0;
-        for (int y = Math.max(0, y0); y < Math.min(image.getHeight(), y0 + height); y++) {
-            for (int x = Math.max(0, x0); x < Math.min(image.getWidth(), x0 + width); x++) {
-                int p = image.getRGB(x, y);
-                if (((p >> 16) & 0xff) < 0x60 && ((p >> 8) & 0xff) < 0x60 && (p & 0xff) < 0x60) {
+        for (int y = Math.max(0, g.y()); y < Math.min(image.getHeight(), g.y() + g.height()); y++) {
+            for (int x = Math.max(0, g.x()); x < Math.min(image.getWidth(), g.x() + g.width()); x++) {
+                if ((image.getRGB(x, y) & 0xffffff) == rgb) {
                     n++;
                 }
             }
