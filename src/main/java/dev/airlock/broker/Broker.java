@@ -8,6 +8,7 @@ import dev.airlock.policy.PolicyLocation;
 import dev.airlock.policy.PolicyStore;
 import dev.airlock.qrexec.QrexecNames;
 import dev.airlock.qrexec.ServiceCall;
+import dev.airlock.sys.Splice;
 import dev.airlock.sys.UnixSocket;
 
 import java.io.IOException;

@@ -11,6 +11,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -50,6 +51,7 @@ final class Disposables implements AutoCloseable {
     private final Registry registry;
     private final DomainRunner domains;
     private final Path runDomains;
+    private static final Duration POOL_ATTACH = Duration.ofSeconds(20);
     private final int poolSize;
     private final WarmUp warmUp;
     private final DisposableQuota quota;
@@ -311,6 +313,15 @@ final class Disposables implements AutoCloseable {
                 String made = create(t);
                 try {
                     warmUp.run(made);
+                    // Its windows must show as soon as a call's viewer maps them: the host client attaches first.
+                    if (!domains.displays().awaitAttached(made, POOL_ATTACH)) {
+                        System.err.println("airlock: pooled disposable " + made + ": its display client has not "
+                                + "attached within " + POOL_ATTACH.toSeconds() + " s");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    destroy(made);
+                    throw new IOException("interrupted");
                 } catch (IOException | RuntimeException e) {
                     destroy(made);
                     throw e;

@@ -1,5 +1,6 @@
 package dev.airlock.broker;
 
+import dev.airlock.display.Displays;
 import dev.airlock.domain.Domain;
 import dev.airlock.domain.DomainClass;
 import dev.airlock.domain.Registry;
@@ -10,6 +11,8 @@ import dev.airlock.qrexec.QrexecNames;
 import dev.airlock.sandbox.AotCache;
 import dev.airlock.sandbox.Bwrap;
 import dev.airlock.sandbox.BwrapCheck;
+import dev.airlock.sandbox.DomainDisplay;
+import dev.airlock.sandbox.DomainIdentity;
 import dev.airlock.sandbox.HomeMount;
 import dev.airlock.sandbox.HostUser;
 import dev.airlock.sandbox.DomainTools;
@@ -31,6 +34,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -77,6 +81,7 @@ final class DomainRunner implements AutoCloseable {
     private final long disposableHomeBytes;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private final DomainCgroups cgroups;
+    private final Displays displays;
     /** Set once by {@link #close}; read and set under {@code this}, as launches are. */
     private boolean closed;
     private volatile Lifecycle lifecycle = Lifecycle.NONE;
@@ -111,6 +116,12 @@ final class DomainRunner implements AutoCloseable {
         this.jdkHome = jdkHome;
         this.serve = serve;
         this.cgroups = new DomainCgroups(CgroupProbe.current(), home.root());
+        this.displays = new Displays(home.run());
+    }
+
+    /** The host side of the domains' displays. */
+    Displays displays() {
+        return displays;
     }
 
     void lifecycle(Lifecycle l) {
@@ -239,10 +250,18 @@ final class DomainRunner implements AutoCloseable {
         } catch (IOException e) {
             throw new IOException("cannot start domain " + name + ": cannot set up its cgroups: " + e.getMessage());
         }
+        OptionalInt owner = root ? OptionalInt.of(id) : OptionalInt.empty();
+        Optional<DomainDisplay> display;
+        try {
+            display = displays.prepare(name, guiSetting(domain), sockets, owner);
+        } catch (IOException e) {
+            System.err.println("airlock: domain " + name + " starts without windows: " + e.getMessage());
+            display = Optional.empty();
+        }
         AgentListener listener = listen(name, channel);
         SandboxSpec spec = new SandboxSpec(name, homeMount, channel, installDir, jdkHome,
                 List.of(), Optional.of(services), Optional.of(DomainTools.write(home.run().resolve("bin"))),
-                sandboxLimits);
+                sandboxLimits, Optional.of(DomainIdentity.write(home.run().resolve("identity"))), display);
         List<String> agent = new ArrayList<>(List.of(jdkHome.resolve("bin/java").toString()));
         agent.addAll(DomainTools.JVM_OPTIONS);
         AotCache.option(installDir).ifPresent(agent::add);
@@ -269,6 +288,7 @@ final class DomainRunner implements AutoCloseable {
                 new AtomicReference<>());
         running.put(name, r);
         p.onExit().thenRun(() -> stopped(name, r));
+        displays.started(name, domain.label(), p, sockets, owner);
         try {
             lifecycle.started(name, channel);
         } catch (IOException e) {
@@ -276,6 +296,14 @@ final class DomainRunner implements AutoCloseable {
             throw new IOException("cannot start domain " + name + ": " + e.getMessage());
         }
         return r;
+    }
+
+    /** The domain's {@code gui} setting, or for a disposable that sets none, its template's. */
+    private Boolean guiSetting(Domain domain) throws IOException {
+        if (domain.gui() != null || domain.domainClass() != DomainClass.DISP_VM) {
+            return domain.gui();
+        }
+        return registry.read(d -> d.get(domain.template())).map(Domain::gui).orElse(null);
     }
 
     private void awaitReady(String name, Running r) throws IOException {
@@ -403,6 +431,7 @@ final class DomainRunner implements AutoCloseable {
     }
 
     private void drop(String name, Running r) {
+        displays.stopped(name);
         lifecycle.stopped(name);
         AgentLink link = r.link().getAndSet(null);
         if (link != null) {
@@ -460,6 +489,12 @@ final class DomainRunner implements AutoCloseable {
                         folder.resolve("console.log"), new CompletableFuture<>(), new AtomicReference<>());
                 running.put(name, r);
                 r.process().onExit().thenRun(() -> stopped(name, r));
+                Optional<Domain> adopted = registry.read(d -> d.get(name));
+                if (adopted.isPresent()) {
+                    displays.started(name, adopted.get().label(), r.process(), folder.toAbsolutePath().normalize(),
+                            isRoot() ? OptionalInt.of((Integer) Files.getAttribute(folder.resolve("channel"),
+                                    "unix:gid", LinkOption.NOFOLLOW_LINKS)) : OptionalInt.empty());
+                }
                 lifecycle.started(name, folder.resolve("channel"));
                 r.ready().orTimeout(ADOPT_SECONDS, TimeUnit.SECONDS).whenComplete((ok, e) -> {
                     if (e instanceof TimeoutException) {

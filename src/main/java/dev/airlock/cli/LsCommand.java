@@ -3,7 +3,9 @@ package dev.airlock.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.airlock.broker.AdminClient;
 import dev.airlock.broker.AirlockHome;
+import dev.airlock.display.Desktop;
 import dev.airlock.domain.Domain;
+import dev.airlock.domain.DomainClass;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,7 +21,8 @@ import java.util.concurrent.Callable;
 
 /** {@code airlock ls}: the domains as a table, as {@code qvm-ls} shows them. */
 @Command(name = "ls", mixinStandardHelpOptions = true,
-        description = {"List the domains: name, class, state, label and template, the host (dom0) first.",
+        description = {"List the domains: name, class, state, label and template, the host (dom0) first; when "
+                + "airlock up remembered a desktop, also whether each shows windows there (GUI yes or no).",
                 "States: Running, Halted, or Pooled (a disposable started ahead, waiting for a call to take it)."})
 final class LsCommand implements Callable<Integer> {
 
@@ -45,19 +48,31 @@ final class LsCommand implements Callable<Integer> {
         return states;
     }
 
+    /** Whether {@code d} shows windows: its gui setting, a disposable's template's, true by default. */
+    private static boolean gui(Domain d, List<Domain> all) {
+        Boolean setting = d.gui();
+        if (setting == null && d.domainClass() == DomainClass.DISP_VM) {
+            setting = all.stream().filter(t -> t.name().equals(d.template())).findFirst().map(Domain::gui)
+                    .orElse(null);
+        }
+        return setting == null || setting;
+    }
+
     @Override
     public Integer call() throws IOException {
         List<Domain> domains = homeOption.registry().read(d -> d.all());
         Map<String, String> states = states();
+        // Without a desktop no domain shows windows, and the table stays as it was before they could.
+        boolean desktop = Desktop.load(new AirlockHome(homeOption.resolved()).run()).isPresent();
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"NAME", "CLASS", "STATE", "LABEL", "TEMPLATE"});
-        rows.add(new String[] {"dom0", "AdminVM", "Running", "black", "-"});
+        rows.add(new String[] {"NAME", "CLASS", "STATE", "LABEL", "TEMPLATE", "GUI"});
+        rows.add(new String[] {"dom0", "AdminVM", "Running", "black", "-", "-"});
         for (Domain d : domains) {
             rows.add(new String[] {d.name(), d.domainClass().typeName(),
                     states.getOrDefault(d.name(), "Halted"), d.label().labelName(),
-                    d.template() == null ? "-" : d.template()});
+                    d.template() == null ? "-" : d.template(), gui(d, domains) ? "yes" : "no"});
         }
-        int[] widths = new int[4];
+        int[] widths = new int[desktop ? 5 : 4];
         for (String[] r : rows) {
             for (int i = 0; i < widths.length; i++) {
                 widths[i] = Math.max(widths[i], r[i].length());
@@ -69,7 +84,7 @@ final class LsCommand implements Callable<Integer> {
             for (int i = 0; i < widths.length; i++) {
                 b.append(r[i]).append(" ".repeat(widths[i] - r[i].length() + 2));
             }
-            out.println(b.append(r[4]));
+            out.println(b.append(r[widths.length]));
         }
         out.flush();
         return 0;

@@ -1,6 +1,7 @@
 package dev.airlock.cli;
 
 import dev.airlock.domain.Domain;
+import dev.airlock.domain.DomainClass;
 import dev.airlock.domain.Label;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,12 +24,15 @@ import java.util.concurrent.Callable;
 /** {@code airlock prefs}: show or change a domain's properties and tags, as {@code qvm-prefs} and {@code qvm-tags}. */
 @Command(name = "prefs", mixinStandardHelpOptions = true,
         description = {"Show a domain's properties (all, or KEY), or set KEY to VALUE; add or remove tags.",
-                "Keys: autostart, class, cpu_weight, default_dispvm, label, maxmem, maxprocs, name, nofile, "
+                "Keys: autostart, class, cpu_weight, default_dispvm, gui, label, maxmem, maxprocs, name, nofile, "
                         + "private_max_size, tags, template, template_for_dispvms, uuid; name, class, tags and uuid "
                         + "cannot be set (tags change with --tag-add and --tag-del; the uuid is the domain's for "
                         + "good, never given to another one).",
-                "Values: autostart and template_for_dispvms take true or false; an empty VALUE (or none) clears "
-                        + "template and default_dispvm. Missing values show as an empty string.",
+                "Values: autostart, gui and template_for_dispvms take true or false; an empty VALUE (or none) clears "
+                        + "template and default_dispvm, and gui back to its default. Missing values show as an empty "
+                        + "string.",
+                "gui: whether the domain shows windows on the desktop that airlock up remembered (default true; "
+                        + "a disposable follows its template); applied at its next start.",
                 "Limits (applied at the domain's next start; 'airlock doctor' tells which hold on this host): "
                         + "maxmem is the memory ceiling in MiB as in Qubes (or a size: 2G), its /tmp, /run and "
                         + "/dev/shm included; maxprocs the most processes and threads; cpu_weight 1 to 10000 "
@@ -39,12 +43,12 @@ import java.util.concurrent.Callable;
 final class PrefsCommand implements Callable<Integer> {
 
     /** Every key, in the alphabetical order in which {@code qvm-prefs} lists them. */
-    private static final List<String> KEYS = List.of("autostart", "class", "cpu_weight", "default_dispvm", "label",
-            "maxmem", "maxprocs", "name", "nofile", "private_max_size", "tags", "template", "template_for_dispvms",
-            "uuid");
+    private static final List<String> KEYS = List.of("autostart", "class", "cpu_weight", "default_dispvm", "gui",
+            "label", "maxmem", "maxprocs", "name", "nofile", "private_max_size", "tags", "template",
+            "template_for_dispvms", "uuid");
 
-    private static final List<String> SETTABLE = List.of("autostart", "cpu_weight", "default_dispvm", "label",
-            "maxmem", "maxprocs", "nofile", "private_max_size", "template", "template_for_dispvms");
+    private static final List<String> SETTABLE = List.of("autostart", "cpu_weight", "default_dispvm", "gui",
+            "label", "maxmem", "maxprocs", "nofile", "private_max_size", "template", "template_for_dispvms");
 
     @Spec
     CommandSpec spec;
@@ -112,6 +116,7 @@ final class PrefsCommand implements Callable<Integer> {
             case "template" -> d.withTemplate(none);
             case "default_dispvm" -> d.withDefaultDispvm(none);
             case "autostart" -> d.withAutostart(bool(value));
+            case "gui" -> d.withGui(none == null ? null : bool(value));
             case "template_for_dispvms" -> d.withTemplateForDispvms(bool(value));
             case "maxmem" -> d.withLimits(d.limits().withMaxmem(mebibytes(value)));
             case "maxprocs" -> d.withLimits(d.limits().withMaxprocs(count(value)));
@@ -162,6 +167,8 @@ final class PrefsCommand implements Callable<Integer> {
                 case "autostart" -> String.valueOf(d.autostart());
                 case "class" -> d.domainClass().typeName();
                 case "default_dispvm" -> Objects.requireNonNullElse(d.defaultDispvm(), "");
+                case "gui" -> d.gui() != null ? d.gui().toString()
+                        : d.domainClass() == DomainClass.DISP_VM ? "(its template's)" : "true (default)";
                 case "label" -> d.label().labelName();
                 case "name" -> d.name();
                 case "tags" -> String.join(" ", d.tags());

@@ -2,6 +2,7 @@ package dev.airlock.cli;
 
 import dev.airlock.broker.AdminClient;
 import dev.airlock.broker.AirlockHome;
+import dev.airlock.display.Desktop;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -18,8 +19,12 @@ import java.util.concurrent.Callable;
 
 /** {@code airlock up}: starts the broker in the background, or confirms that it runs. */
 @Command(name = "up",
-        description = "Start the broker in the background and wait until it answers. Does nothing if it is "
+        description = {"Start the broker in the background and wait until it answers. Does nothing if it is "
                 + "already running. Its messages go to $AIRLOCK_HOME/run/broker.log.",
+                "Run inside a desktop session (DISPLAY; under Wayland, XWayland's DISPLAY), it remembers that display "
+                        + "for the domains' windows (AIRLOCK_DISPLAY overrides DISPLAY); the windows' host clients "
+                        + "run as the desktop user: the caller, SUDO_UID when run with sudo, or "
+                        + "AIRLOCK_DESKTOP_USER (a name or uid), never root."},
         mixinStandardHelpOptions = true)
 final class UpCommand implements Callable<Integer> {
     @Spec
@@ -40,11 +45,13 @@ final class UpCommand implements Callable<Integer> {
             throws IOException, InterruptedException {
         AdminClient client = new AdminClient(home);
         if (client.isRunning()) {
+            rememberDesktop(home, err);
             err.println("airlock: the broker is already running (pid "
                     + client.call(AdminClient.request("ping")).get("pid").asLong() + ")");
             return;
         }
         home.ensureCreated();
+        rememberDesktop(home, err);
         List<String> cmd = new ArrayList<>();
         // setsid detaches the broker from this terminal's session, so closing the terminal does not stop it.
         if (new File("/usr/bin/setsid").canExecute()) {
@@ -74,6 +81,22 @@ final class UpCommand implements Callable<Integer> {
             Thread.sleep(50);
         }
         throw new IOException("the broker did not answer within " + waitSeconds + " s; see " + home.brokerLog());
+    }
+
+    /** Records the desktop of this session for the domains started from now on, or forgets it (no display). */
+    private static void rememberDesktop(AirlockHome home, PrintWriter err) throws IOException {
+        int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        int gid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:gid");
+        Path passwd = Path.of("/etc/passwd");
+        List<String> users = Files.isReadable(passwd) ? Files.readAllLines(passwd) : List.of();
+        switch (Desktop.from(System.getenv(), uid, gid, users)) {
+            case Desktop.Known k -> k.desktop().save(home.run());
+            case Desktop.Absent a -> Desktop.forget(home.run());
+            case Desktop.Refused r -> {
+                Desktop.forget(home.run());
+                err.println("airlock: " + r.message());
+            }
+        }
     }
 
     private static String tail(Path log) throws IOException {

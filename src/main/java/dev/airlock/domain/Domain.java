@@ -28,10 +28,12 @@ import java.util.regex.Pattern;
  *             broker records with a running sandbox, so that a sandbox outliving its domain is never taken for
  *             the new domain of that name
  * @param limits what it may take from the host ({@link ResourceLimits#DEFAULT} unless changed)
+ * @param gui whether it shows windows on the desktop, or {@code null} when not set: then a disposable follows its
+ *            template, and any other domain shows windows whenever the broker knows a desktop
  */
 public record Domain(String name, DomainClass domainClass, Label label, String template, String defaultDispvm,
                      boolean templateForDispvms, boolean autostart, SortedSet<String> tags, UUID uuid,
-                     ResourceLimits limits) {
+                     ResourceLimits limits, Boolean gui) {
 
     /** The rules for domain names, as the user is told them. */
     public static final String NAME_RULES = "at most 31 characters of A-Z, a-z, 0-9, '_', '.' and '-', starting "
@@ -45,6 +47,14 @@ public record Domain(String name, DomainClass domainClass, Label label, String t
 
     /** The most tags one domain may carry; bounds the registry's size and the policy's work per domain. */
     public static final int MAX_TAGS = 64;
+
+    /** A domain whose {@code gui} is not set. */
+    public Domain(String name, DomainClass domainClass, Label label, String template, String defaultDispvm,
+                  boolean templateForDispvms, boolean autostart, SortedSet<String> tags, UUID uuid,
+                  ResourceLimits limits) {
+        this(name, domainClass, label, template, defaultDispvm, templateForDispvms, autostart, tags, uuid, limits,
+                null);
+    }
 
     public Domain {
         DomainNames.requireName("domain name", name);
@@ -111,36 +121,42 @@ public record Domain(String name, DomainClass domainClass, Label label, String t
 
     public Domain withLabel(Label newLabel) {
         return new Domain(name, domainClass, newLabel, template, defaultDispvm, templateForDispvms, autostart, tags,
-                uuid, limits);
+                uuid, limits, gui);
     }
 
     public Domain withTemplate(String newTemplate) {
         return new Domain(name, domainClass, label, newTemplate, defaultDispvm, templateForDispvms, autostart, tags,
-                uuid, limits);
+                uuid, limits, gui);
     }
 
     public Domain withDefaultDispvm(String newDefault) {
         return new Domain(name, domainClass, label, template, newDefault, templateForDispvms, autostart, tags, uuid,
-                limits);
+                limits, gui);
     }
 
     public Domain withTemplateForDispvms(boolean value) {
-        return new Domain(name, domainClass, label, template, defaultDispvm, value, autostart, tags, uuid, limits);
+        return new Domain(name, domainClass, label, template, defaultDispvm, value, autostart, tags, uuid, limits,
+                gui);
     }
 
     public Domain withAutostart(boolean value) {
         return new Domain(name, domainClass, label, template, defaultDispvm, templateForDispvms, value, tags, uuid,
-                limits);
+                limits, gui);
     }
 
     public Domain withTags(Set<String> newTags) {
         return new Domain(name, domainClass, label, template, defaultDispvm, templateForDispvms, autostart,
-                new TreeSet<>(newTags), uuid, limits);
+                new TreeSet<>(newTags), uuid, limits, gui);
     }
 
     public Domain withLimits(ResourceLimits newLimits) {
         return new Domain(name, domainClass, label, template, defaultDispvm, templateForDispvms, autostart, tags,
-                uuid, newLimits);
+                uuid, newLimits, gui);
+    }
+
+    public Domain withGui(Boolean value) {
+        return new Domain(name, domainClass, label, template, defaultDispvm, templateForDispvms, autostart, tags, uuid,
+                limits, value);
     }
 
     /** Whether this domain names {@code other} as its template or default_dispvm. */

@@ -35,6 +35,7 @@ import java.util.UUID;
  *     <default_dispvm>dvm</default_dispvm>
  *     <template_for_dispvms>true</template_for_dispvms>
  *     <autostart>true</autostart>
+ *     <gui>false</gui>
  *     <tag>projects</tag>
  *     <maxmem>4096</maxmem>
  *     <maxprocs>512</maxprocs>
@@ -44,7 +45,7 @@ import java.util.UUID;
  *   </domain>
  * </domains>
  * }</pre>
- * Absent values are omitted (booleans when false, limits when at their {@link ResourceLimits#DEFAULT}, so that a
+ * Absent values are omitted (booleans when false, {@code gui} when not set, limits when at their {@link ResourceLimits#DEFAULT}, so that a
  * registry written before limits existed reads as one whose domains have the defaults). A domain written before
  * domains had a uuid gets one derived from its name ({@link #legacyUuid}): the same at every read, so a sandbox
  * started before is still recognised, and written into the file at its next save. Reading treats the file as
@@ -75,6 +76,7 @@ final class RegistryXml {
             element(b, "default_dispvm", d.defaultDispvm());
             element(b, "template_for_dispvms", d.templateForDispvms() ? "true" : null);
             element(b, "autostart", d.autostart() ? "true" : null);
+            element(b, "gui", d.gui() == null ? null : d.gui().toString());
             for (String tag : d.tags()) {
                 element(b, "tag", tag);
             }
@@ -186,6 +188,7 @@ final class RegistryXml {
             String defaultDispvm = null;
             boolean templateForDispvms = false;
             boolean autostart = false;
+            Boolean gui = null;
             UUID uuid = null;
             Set<String> seen = new HashSet<>();
             TreeSet<String> tags = new TreeSet<>();
@@ -204,6 +207,7 @@ final class RegistryXml {
                     case "default_dispvm" -> defaultDispvm = DomainNames.requireName("default_dispvm", value);
                     case "template_for_dispvms" -> templateForDispvms = bool(key, value);
                     case "autostart" -> autostart = bool(key, value);
+                    case "gui" -> gui = bool(key, value);
                     case "tag" -> {
                         if (!tags.add(value)) {
                             throw new IOException("tag \"" + value + "\" is given twice");
@@ -221,7 +225,7 @@ final class RegistryXml {
                 throw new IOException("no <label>");
             }
             return new Domain(name, domainClass, label, template, defaultDispvm, templateForDispvms, autostart, tags,
-                    uuid != null ? uuid : legacyUuid(name), limits);
+                    uuid != null ? uuid : legacyUuid(name), limits, gui);
         } catch (IOException | IllegalArgumentException x) {
             String msg = x.getMessage();
             throw new IOException(msg.startsWith(where) ? msg : where + ": " + msg, x);

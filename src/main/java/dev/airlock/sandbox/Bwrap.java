@@ -70,6 +70,7 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
     /** Where the installation folder appears. */
     public static final String INSTALL = "/opt/airlock";
 
+    private static final String FONT_CACHE = "/var/cache/fontconfig";
     private static final String UNSHARE = "/usr/bin/unshare";
     private static final String SH = "/bin/sh";
     /**
@@ -100,6 +101,9 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
         a.addAll(List.of("--hostname", spec.name()));
         Path jdk = realPath(spec.jdkHome());
         system(a);
+        spec.identity().ifPresent(id -> a.addAll(List.of(
+                "--ro-bind", id.resolve("passwd").toString(), "/etc/passwd",
+                "--ro-bind", id.resolve("group").toString(), "/etc/group")));
         if (SYSTEM.stream().map(Path::of).noneMatch(d -> jdk.startsWith(d) && !Files.isSymbolicLink(d))) {
             a.addAll(List.of("--ro-bind", jdk.toString(), jdk.toString()));
         }
@@ -120,6 +124,9 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
         a.addAll(List.of("--ro-bind", spec.channel().toString(), CHANNEL));
         spec.services().ifPresent(s -> a.addAll(List.of("--ro-bind", s.toString(), SERVICES)));
         spec.tools().ifPresent(t -> a.addAll(List.of("--ro-bind", t.toString(), TOOLS)));
+        spec.display().ifPresent(d -> a.addAll(List.of("--bind", d.folder().toString(), DomainDisplay.IN_DOMAIN,
+                // The system's font cache: without it every X client of the domain rebuilds one in the home.
+                "--ro-bind-try", FONT_CACHE, FONT_CACHE)));
         installation(a, spec.installDir());
         switch (spec.home()) {
             case HomeMount.Bound b -> a.addAll(List.of("--bind", b.folder().toString(), HOME));
@@ -132,7 +139,7 @@ public record Bwrap(Path bwrap, Optional<Path> setpriv) {
                 "--setenv", "JAVA_HOME", jdk.toString(),
                 "--setenv", "AIRLOCK_DOMAIN", spec.name(),
                 "--"));
-        a.addAll(command);
+        a.addAll(spec.display().map(d -> d.wrap(command)).orElse(command));
         return a;
     }
 

@@ -26,10 +26,13 @@ import java.util.Optional;
  * @param tools         the folder of the in-domain commands ({@code qvm-copy}...), see {@link DomainTools}; seen
  *                      read-only at {@value Bwrap#TOOLS}, which is on the domain's {@code PATH}; empty for none
  * @param limits        its tmpfs sizes and rlimits
+ * @param identity      the folder of the domain's {@code passwd} and {@code group} ({@link DomainIdentity}), bound
+ *                      read-only over the host's; empty to leave the host's
+ * @param display       the domain's own display, or empty for none
  */
 public record SandboxSpec(String name, HomeMount home, Path channel, Path installDir, Path jdkHome,
                           List<Path> extraReadOnly, Optional<Path> services, Optional<Path> tools,
-                          SandboxLimits limits) {
+                          SandboxLimits limits, Optional<Path> identity, Optional<DomainDisplay> display) {
 
     public SandboxSpec {
         if (!isDomainName(name)) {
@@ -50,6 +53,16 @@ public record SandboxSpec(String name, HomeMount home, Path channel, Path instal
         services.ifPresent(p -> requireAbsolute("service folder", p));
         tools.ifPresent(p -> requireAbsolute("tools folder", p));
         Objects.requireNonNull(limits, "limits");
+        identity.ifPresent(p -> requireAbsolute("identity folder", p));
+        Objects.requireNonNull(display, "display");
+    }
+
+    /** A sandbox with the host's user database and no display. */
+    public SandboxSpec(String name, HomeMount home, Path channel, Path installDir, Path jdkHome,
+                       List<Path> extraReadOnly, Optional<Path> services, Optional<Path> tools,
+                       SandboxLimits limits) {
+        this(name, home, channel, installDir, jdkHome, extraReadOnly, services, tools, limits, Optional.empty(),
+                Optional.empty());
     }
 
     /** A sandbox with the {@link SandboxLimits#DEFAULT} limits. */

@@ -57,6 +57,7 @@ public final class Posix {
     private static final int F_SETPIPE_SZ = 1031;
     public static final int SOL_SOCKET = 1;
     public static final int SO_TYPE = 3;
+    private static final int SO_PEERCRED = 17;
     public static final int SO_SNDBUF = 7;
     public static final int SO_RCVBUF = 8;
     public static final int SO_SNDBUFFORCE = 32;
@@ -786,6 +787,21 @@ public final class Posix {
             len.set(JAVA_INT, 0, 4);
             invoke("getsockopt", st -> (int) GETSOCKOPT.invokeExact(st, fd, level, option, value, len));
             return value.get(JAVA_INT, 0);
+        }
+    }
+
+    /**
+     * {@code SO_PEERCRED}: the process that created the other end of the connected Unix socket {@code fd} (for a
+     * listening peer, the one that called {@code listen}), as this process's namespaces see it.
+     */
+    public static PeerCredentials peerCredentials(int fd) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment ucred = a.allocate(JAVA_INT, 3);
+            MemorySegment len = a.allocate(JAVA_INT);
+            len.set(JAVA_INT, 0, 12);
+            invoke("getsockopt", st -> (int) GETSOCKOPT.invokeExact(st, fd, SOL_SOCKET, SO_PEERCRED, ucred, len));
+            return new PeerCredentials(ucred.getAtIndex(JAVA_INT, 0), ucred.getAtIndex(JAVA_INT, 1),
+                    ucred.getAtIndex(JAVA_INT, 2));
         }
     }
 

@@ -69,6 +69,28 @@ public final class UnixSocket implements ByteChannel {
         return new UnixSocket(s, policy);
     }
 
+    /**
+     * Connects to the socket file that the {@code O_PATH} descriptor {@code pathFd} holds, refusing descriptors: a
+     * socket checked through a descriptor is connected to without looking its name up again (through the
+     * descriptor's {@code /proc/self/fd} link), so a name swapped meanwhile changes nothing.
+     */
+    public static UnixSocket connectTo(int pathFd) throws IOException {
+        Path link = Path.of("/proc/self/fd", Integer.toString(pathFd));
+        return connect(link, Descriptors.REFUSE);
+    }
+
+    /** Who is at the other end ({@code SO_PEERCRED}). */
+    public PeerCredentials peer() throws IOException {
+        int f = fd.acquire();
+        try {
+            return Posix.peerCredentials(f);
+        } catch (ErrnoException e) {
+            throw new IOException("cannot tell the peer of a socket: " + Errno.describe(e.errno()), e);
+        } finally {
+            fd.release();
+        }
+    }
+
     /** Two connected sockets, each refusing descriptors: the two ends of one call. */
     public static UnixSocket[] pair() throws IOException {
         return pair(Descriptors.REFUSE, Descriptors.REFUSE);

@@ -1,8 +1,7 @@
-package dev.airlock.broker;
+package dev.airlock.sys;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.airlock.sys.UnixSocket;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;

@@ -1,6 +1,4 @@
-package dev.airlock.broker;
-
-import dev.airlock.sys.UnixSocket;
+package dev.airlock.sys;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -9,9 +7,9 @@ import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Joins a host client's admin connection to the broker's end of a call, byte for byte, both ways, without reading
- * what passes: the one relay left ({@code airlock run}), because the admin connection is a JDK channel, which cannot
- * take a passed descriptor. Each direction ends on its own: the end of one side's input becomes the end of the other
+ * Joins a host client's connection (a JDK channel, which cannot take a passed descriptor) to a raw Unix socket, byte
+ * for byte, both ways, without reading what passes: {@code airlock run}'s admin connection to the broker's end of a
+ * call, and a host display client to its domain's display server. Each direction ends on its own: the end of one side's input becomes the end of the other
  * side's input, while the opposite direction keeps flowing. When the service's side is done (its output ended),
  * the caller's writes have nowhere to go, so both connections close and a caller still writing fails at once; what
  * was already passed on stays readable, since a Unix socket's queued data outlives its sender.
@@ -19,7 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>The end of the caller's input is a half-close, the same on the wire as a caller that died, so the relay knows
  * the caller is gone only when its connection fails or the service's output can no longer be written to it.
  */
-final class Splice {
+public final class Splice {
     private static final int CHUNK = 64 * 1024;
 
     private Splice() {
@@ -36,7 +34,7 @@ final class Splice {
     }
 
     /** Runs until both directions are done, then closes both connections. */
-    static void join(SocketChannel caller, UnixSocket service) {
+    public static void join(SocketChannel caller, UnixSocket service) {
         join(caller, service, () -> { });
     }
 
@@ -44,7 +42,7 @@ final class Splice {
      * As {@link #join(SocketChannel, UnixSocket)}, and runs {@code callerGone} once if the caller goes away while
      * the call runs: reading its connection fails, or the service's output cannot be written to it.
      */
-    static void join(SocketChannel caller, UnixSocket service, Runnable callerGone) {
+    public static void join(SocketChannel caller, UnixSocket service, Runnable callerGone) {
         AtomicBoolean told = new AtomicBoolean();
         Runnable gone = () -> {
             if (told.compareAndSet(false, true)) {
@@ -111,7 +109,7 @@ final class Splice {
         }
     }
 
-    static void closeQuietly(SocketChannel c) {
+    public static void closeQuietly(SocketChannel c) {
         try {
             c.close();
         } catch (IOException e) {
