@@ -3,6 +3,7 @@ package dev.airlock.desktop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.airlock.broker.LiveDomains;
+import dev.airlock.domain.Label;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,8 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(240)
 class DesktopIT {
     private static final Duration MAPPED = Duration.ofSeconds(30);
-    /** Red as xpra 3.1 draws a border: at 60% intensity. */
-    private static final String RED_BORDER = "#990000";
+    private static final Duration PAINTED = Duration.ofSeconds(10);
+    /** Qubes' red and blue labels (#cc0000, #3465a4) as xpra 3.1 draws a border: at 60% intensity. */
+    private static final int RED_BORDER = atSixtyPercent(0xcc0000);
+    private static final int BLUE_BORDER = atSixtyPercent(0x3465a4);
 
     private DesktopSession session;
     private TestDisplay host;
@@ -34,7 +37,9 @@ class DesktopIT {
     @BeforeAll
     void start(@TempDir Path tmp) throws Exception {
         this.tmp = tmp;
-        session = DesktopSession.withDisplay(tmp, "", "work", "personal", "plain");
+        session = DesktopSession.withDisplay(tmp, "",
+                l -> l.registry().update(all -> all.replace(all.require("personal").withLabel(Label.BLUE))),
+                "work", "personal", "plain", "solo");
         host = session.display();
         live = session.live();
     }
@@ -56,19 +61,15 @@ class DesktopIT {
         long cold = System.nanoTime() - t0;
         assertThat(host.title(window)).isEqualTo("[work] xterm");
 
-        BufferedImage shot = host.screenshot(tmp.resolve("work-xterm.png"));
         TestDisplay.Geometry g = host.geometry(window);
+        BufferedImage shot = host.screenshotOnce(tmp.resolve("work-xterm.png"), s -> bordered(s, g, RED_BORDER),
+                PAINTED);
         // Just inside each edge of the window, halfway along it: the border, in work's colour (red).
-        assertThat(List.of(
-                Pixels.hex(shot.getRGB(g.x() + 1, g.y() + g.height() / 2)),
-                Pixels.hex(shot.getRGB(g.x() + g.width() - 2, g.y() + g.height() / 2)),
-                Pixels.hex(shot.getRGB(g.x() + g.width() / 2, g.y() + 1)),
-                Pixels.hex(shot.getRGB(g.x() + g.width() / 2, g.y() + g.height() - 2))))
-                .as("border pixels of [work] xterm (screenshot %s)", tmp.resolve("work-xterm.png"))
-                .containsOnly(RED_BORDER);
+        assertThat(edges(shot, g)).as("border pixels of [work] xterm (target/desktop-screenshots/work-xterm.png)")
+                .allMatch(c -> near(c, RED_BORDER));
         // Inside the border: xterm's own white background, not more border.
         assertThat(Pixels.hex(shot.getRGB(g.x() + g.width() / 2, g.y() + g.height() / 2 + 20)))
-                .isNotEqualTo(RED_BORDER);
+                .isEqualTo("#ffffff");
 
         // The host's own windows carry neither a prefix nor a border.
         Process hostTerm = host.spawn("xterm", "-T", "host-own", "-geometry", "30x5+0+0");
@@ -76,7 +77,7 @@ class DesktopIT {
             long own = host.awaitWindow("^host-own$", MAPPED).orElseThrow();
             TestDisplay.Geometry h = host.geometry(own);
             BufferedImage second = host.screenshot(tmp.resolve("host-own.png"));
-            assertThat(Pixels.hex(second.getRGB(h.x() + 1, h.y() + h.height() / 2))).isNotEqualTo(RED_BORDER);
+            assertThat(edges(second, h)).noneMatch(c -> near(c, RED_BORDER));
         } finally {
             Commands.kill(hostTerm.toHandle());
         }
@@ -87,20 +88,29 @@ class DesktopIT {
         long warm = System.nanoTime() - t1;
         System.out.printf("measured: airlock run work -- xterm until mapped: cold %d ms, warm %d ms%n",
                 cold / 1_000_000, warm / 1_000_000);
+
+        // Another domain, another label: its own colour, not work's.
+        session.airlockInBackground("run", "personal", "--", "xterm", "-T", "blue");
+        long blue = host.awaitWindow("^\\[personal\\] blue$", MAPPED).orElseThrow();
+        TestDisplay.Geometry b = host.geometry(blue);
+        BufferedImage third = host.screenshotOnce(tmp.resolve("personal-xterm.png"),
+                s -> bordered(s, b, BLUE_BORDER), PAINTED);
+        assertThat(edges(third, b)).as("border of [personal] blue (target/desktop-screenshots/personal-xterm.png)")
+                .allMatch(c -> near(c, BLUE_BORDER));
     }
 
     @Test
     void closingTheLastWindowLeavesTheDomainRunning() throws Exception {
-        Process run = session.airlockInBackground("run", "personal", "--", "xterm", "-T", "only-window");
-        long window = host.awaitWindow("^\\[personal\\] only-window$", MAPPED).orElseThrow();
+        Process run = session.airlockInBackground("run", "solo", "--", "xterm", "-T", "only-window");
+        long window = host.awaitWindow("^\\[solo\\] only-window$", MAPPED).orElseThrow();
         host.activate(window);
         // What the window manager's close does: WM_DELETE_WINDOW through the host client to the xterm.
         host.key("alt+F4");
         assertThat(run.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("the xterm ended").isTrue();
-        assertThat(host.windows("^\\[personal\\] ")).isEmpty();
-        assertThat(live.running()).contains("personal");
-        session.airlockInBackground("run", "personal", "--", "xterm", "-T", "again");
-        assertThat(host.awaitWindow("^\\[personal\\] again$", MAPPED)).isPresent();
+        assertThat(host.windows("^\\[solo\\] ")).isEmpty();
+        assertThat(live.running()).contains("solo");
+        session.airlockInBackground("run", "solo", "--", "xterm", "-T", "again");
+        assertThat(host.awaitWindow("^\\[solo\\] again$", MAPPED)).isPresent();
     }
 
     @Test
@@ -115,5 +125,35 @@ class DesktopIT {
         assertThat(display.out()).contains("display=none").doesNotContain("xterm=0");
         assertThat(DesktopSession.processUnder(live.sandboxPid("plain"), "xpra")).isEmpty();
         assertThat(host.windows("^\\[plain\\] ")).isEmpty();
+    }
+
+    /** The colours just inside each edge of the window, halfway along it: where the border is. */
+    private static List<Integer> edges(BufferedImage shot, TestDisplay.Geometry g) {
+        return List.of(
+                shot.getRGB(g.x() + 1, g.y() + g.height() / 2) & 0xffffff,
+                shot.getRGB(g.x() + g.width() - 2, g.y() + g.height() / 2) & 0xffffff,
+                shot.getRGB(g.x() + g.width() / 2, g.y() + 1) & 0xffffff,
+                shot.getRGB(g.x() + g.width() / 2, g.y() + g.height() - 2) & 0xffffff);
+    }
+
+    private static boolean bordered(BufferedImage shot, TestDisplay.Geometry g, int colour) {
+        return edges(shot, g).stream().allMatch(c -> near(c, colour));
+    }
+
+    /** Equal but for rounding: each channel at most 1 apart. */
+    private static boolean near(int rgb, int expected) {
+        for (int shift = 0; shift <= 16; shift += 8) {
+            if (Math.abs(((rgb >> shift) & 0xff) - ((expected >> shift) & 0xff)) > 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int atSixtyPercent(int rgb) {
+        int r = (int) Math.round(((rgb >> 16) & 0xff) * 0.6);
+        int g = (int) Math.round(((rgb >> 8) & 0xff) * 0.6);
+        int b = (int) Math.round((rgb & 0xff) * 0.6);
+        return (r << 16) | (g << 8) | b;
     }
 }

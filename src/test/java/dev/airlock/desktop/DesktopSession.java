@@ -55,7 +55,7 @@ public final class DesktopSession implements AutoCloseable {
         return withDisplay(tmp, policy, live -> { }, domains);
     }
 
-    /** As {@link #withDisplay(Path, String, String...)}, with {@code setup} run on the home before the broker starts. */
+    /** As {@link #withDisplay(Path, String, String...)}, with {@code setup} run before the broker starts. */
     public static DesktopSession withDisplay(Path tmp, String policy, Setup setup, String... domains)
             throws Exception {
         LiveDomains live = LiveDomains.create(tmp, policy, domains);

@@ -26,9 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(240)
 class IsolationIT {
     private static final Duration MAPPED = Duration.ofSeconds(30);
+    private static final Duration PAINTED = Duration.ofSeconds(10);
     private static final String HOST_COLOUR = "#12ab34";
-    private static final String WORK_COLOUR = "#cd5634";
-    private static final String PERSONAL_COLOUR = "#3456cd";
+    private static final String WORK_COLOUR = "#c85a1e";
+    private static final String PERSONAL_COLOUR = "#2b8f6e";
 
     private DesktopSession session;
     private TestDisplay host;
@@ -110,21 +111,26 @@ class IsolationIT {
             window("personal", "personal-window", PERSONAL_COLOUR, "sleep 200");
             window("work", "work-window", WORK_COLOUR, "sleep 200");
             // Control: all three are on the person's screen.
-            BufferedImage screen = host.screenshot(tmp.resolve("capture-host.png"));
+            BufferedImage screen = host.screenshotOnce(tmp.resolve("capture-host.png"),
+                    s -> Pixels.count(s, rgb(PERSONAL_COLOUR)) > 0 && Pixels.count(s, rgb(WORK_COLOUR)) > 0, PAINTED);
             assertThat(Pixels.count(screen, rgb(HOST_COLOUR))).isPositive();
             assertThat(Pixels.count(screen, rgb(PERSONAL_COLOUR))).isPositive();
             assertThat(Pixels.count(screen, rgb(WORK_COLOUR))).isPositive();
 
-            LiveDomains.Result xwd = live.sh("work", "xwd -root -silent -out capture.xwd");
+            // The whole screen work has, and its own window by id: xpra's server redirects windows (Composite),
+            // so a root capture there shows none of them, and the window's own capture is the control that the
+            // tool sees pixels at all.
+            LiveDomains.Result xwd = live.sh("work", "xwd -root -silent -out root.xwd && xwd -silent -out own.xwd"
+                    + " -id $(xdotool search --name '^work-window$' | head -n 1)");
             assertThat(xwd.code()).as(xwd.err()).isZero();
-            Path png = tmp.resolve("capture-in-work.png");
-            Commands.Result converted = Commands.run(List.of("convert", "xwd:" + live.homeOf("work")
-                    .resolve("capture.xwd"), "png:" + png), java.util.Map.of(), Duration.ofSeconds(30));
-            assertThat(converted.code()).as(converted.err()).isZero();
-            BufferedImage inside = Pixels.read(png);
-            assertThat(Pixels.count(inside, rgb(WORK_COLOUR))).as("the capture shows work's own window").isPositive();
-            assertThat(Pixels.count(inside, rgb(HOST_COLOUR))).as("host window in work's capture").isZero();
-            assertThat(Pixels.count(inside, rgb(PERSONAL_COLOUR))).as("personal's window in work's capture").isZero();
+            BufferedImage root = capturedInWork("root");
+            BufferedImage own = capturedInWork("own");
+            assertThat(Pixels.count(own, rgb(WORK_COLOUR))).as("work's capture of its own window").isPositive();
+            for (BufferedImage inside : List.of(root, own)) {
+                assertThat(Pixels.count(inside, rgb(HOST_COLOUR))).as("host window in work's capture").isZero();
+                assertThat(Pixels.count(inside, rgb(PERSONAL_COLOUR))).as("personal's window in work's capture")
+                        .isZero();
+            }
 
             LiveDomains.Result tree = live.sh("work", "xwininfo -root -tree");
             assertThat(tree.code()).as(tree.err()).isZero();
@@ -206,6 +212,17 @@ class IsolationIT {
         } finally {
             Commands.kill(hostWindow.toHandle());
         }
+    }
+
+    /** The capture {@code NAME.xwd} that work made in its home, as an image (also kept in target/). */
+    private BufferedImage capturedInWork(String name) throws Exception {
+        Path png = tmp.resolve("capture-in-work-" + name + ".png");
+        Commands.Result converted = Commands.run(List.of("convert", "xwd:" + live.homeOf("work")
+                .resolve(name + ".xwd"), "png:" + png), java.util.Map.of(), Duration.ofSeconds(30));
+        assertThat(converted.code()).as(converted.err()).isZero();
+        Path kept = Files.createDirectories(Path.of("target", "desktop-screenshots"));
+        Files.copy(png, kept.resolve(png.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return Pixels.read(png);
     }
 
     /**

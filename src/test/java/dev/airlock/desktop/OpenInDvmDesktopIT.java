@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(300)
 class OpenInDvmDesktopIT {
     private static final Duration MAPPED = Duration.ofSeconds(40);
+    private static final Duration PAINTED = Duration.ofSeconds(10);
     private static final Pattern DISPOSABLE = Pattern.compile("^\\[(disp[0-9]{1,4})\\] viewer$");
     /** The viewer's text colour: glyphs of the core "fixed" font are drawn in exactly this colour. */
     private static final int TEXT = 0x0000ff;
@@ -85,9 +86,10 @@ class OpenInDvmDesktopIT {
                 + file + "; sleep 60'");
         try {
             long window = host.awaitWindow("^reference$", MAPPED).orElseThrow();
-            Thread.sleep(500);
-            BufferedImage shot = host.screenshot(tmp.resolve("reference.png"));
-            long n = Pixels.count(shot, TEXT, host.geometry(window));
+            TestDisplay.Geometry g = host.geometry(window);
+            BufferedImage shot = host.screenshotOnce(tmp.resolve("reference.png"),
+                    s -> Pixels.count(s, TEXT, g) > 1000, PAINTED);
+            long n = Pixels.count(shot, TEXT, g);
             assertThat(n).as("the reference shows the text").isGreaterThan(1000);
             return n;
         } finally {
@@ -155,11 +157,16 @@ class OpenInDvmDesktopIT {
                 () -> new AssertionError("no viewer window [dispN] viewer on the host display"));
         Matcher m = DISPOSABLE.matcher(host.title(window));
         assertThat(m.matches()).isTrue();
-        Thread.sleep(500);
         Path png = tmp.resolve(shot + ".png");
-        BufferedImage image = host.screenshot(png);
-        assertThat(Pixels.count(image, TEXT, host.geometry(window))).as("the text in the viewer (%s)", png)
-                .isBetween(referenceGlyphPixels * 9 / 10, referenceGlyphPixels * 11 / 10);
+        TestDisplay.Geometry g = host.geometry(window);
+        long low = referenceGlyphPixels * 9 / 10;
+        long high = referenceGlyphPixels * 11 / 10;
+        BufferedImage image = host.screenshotOnce(png, s -> {
+            long n = Pixels.count(s, TEXT, g);
+            return n >= low && n <= high;
+        }, PAINTED);
+        assertThat(Pixels.count(image, TEXT, g)).as("the text in the viewer (target/desktop-screenshots/%s.png)", shot)
+                .isBetween(low, high);
         host.activate(window);
         return m.group(1);
     }

@@ -234,12 +234,32 @@ public final class TestDisplay implements AutoCloseable {
         check(x("xdotool", "key", key));
     }
 
-    /** The whole screen as the person sees it now, also written to {@code file} (PNG) for a look afterwards. */
+    /**
+     * The whole screen as the person sees it now, also written to {@code file} (PNG) and copied to
+     * {@code target/desktop-screenshots/} for a look after the test's temporary folder is gone.
+     */
     public BufferedImage screenshot(Path file) throws IOException, InterruptedException {
         check(x("import", "-window", "root", "png:" + file));
         BufferedImage image = ImageIO.read(file.toFile());
         if (image == null) {
             throw new IOException("not a PNG: " + file);
+        }
+        Path kept = Files.createDirectories(Path.of("target", "desktop-screenshots"));
+        Files.copy(file, kept.resolve(file.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return image;
+    }
+
+    /**
+     * Screenshots until {@code shown} holds for one (a window is mapped before its client has painted it), at most
+     * {@code limit}; returns the last one, for the test's assertions.
+     */
+    public BufferedImage screenshotOnce(Path file, java.util.function.Predicate<BufferedImage> shown, Duration limit)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        BufferedImage image = screenshot(file);
+        while (!shown.test(image) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            image = screenshot(file);
         }
         return image;
     }
