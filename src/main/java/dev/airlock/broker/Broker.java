@@ -3,6 +3,7 @@ package dev.airlock.broker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.airlock.domain.Domains;
 import dev.airlock.domain.Registry;
 import dev.airlock.policy.PolicyLocation;
 import dev.airlock.policy.PolicyStore;
@@ -143,6 +144,7 @@ public final class Broker implements AutoCloseable {
     /** How long a stopping broker waits for the records of the calls its stopped domains ended. */
     private static final long CALLS_END_MILLIS = 2000;
     private final Disposables disposables;
+    private final Registry registry;
     private final CallRouter router;
     private final AuditLog audit;
     private final AskQueue asks;
@@ -161,7 +163,7 @@ public final class Broker implements AutoCloseable {
         this.asks = new AskQueue(settings.askTimeout());
         PolicyLocation.installDefaultIfMissing(settings.policyDirectory());
         this.policy = PolicyStore.open(settings.policyDirectory());
-        Registry registry = Registry.open(home.root());
+        this.registry = Registry.open(home.root());
         this.audit = new AuditLog(home.auditLog());
         CallRouter[] routerRef = new CallRouter[1];
         this.domains = new DomainRunner(home, registry, settings.installDir().toAbsolutePath().normalize(),
@@ -253,7 +255,8 @@ public final class Broker implements AutoCloseable {
             asks.deny(r.path("id").asInt(-1));
             return AdminServer.ok();
         });
-        this.admin = AdminServer.start(home, handlers, Map.of("run", this::runCommand));
+        this.admin = AdminServer.start(home, handlers, Map.of("run", this::runCommand,
+                OPEN_IN_DISPOSABLE, this::openInDisposable));
         disposables.fillPools();
     }
 
@@ -355,6 +358,74 @@ public final class Broker implements AutoCloseable {
             router.awaitEnd(CallRouter.HOST, name, call, service.service());
         } finally {
             router.released();
+        }
+    }
+
+    /** The admin request by which the host opens a file of its own in a new disposable. */
+    public static final String OPEN_IN_DISPOSABLE = "open-in-dvm";
+    /** The service that opens a file in a domain and sends an edit back. */
+    private static final String OPEN_IN_VM = "qubes.OpenInVM";
+    /** What a newcomer without any disposable template is told to run. */
+    public static final String NO_DEFAULT_DISPVM = "no default disposable template: create one and make it the "
+            + "default with 'airlock demo' (it creates default-dvm), or: airlock create --class DispVM-template "
+            + "default-dvm && airlock prefs --global default_dispvm default-dvm";
+
+    /**
+     * {@code airlock open-in-dvm ./FILE}: the host's own {@code qubes.OpenInVM} call to a new disposable of
+     * {@code dispvm} (else of the global default_dispvm), destroyed when the call ends. The request carries no path
+     * and no file: the command reads the file with its own rights and streams the call's data (name field, content)
+     * on the admin connection, which is relayed as for {@code airlock run}; anything but {@code op} and
+     * {@code dispvm} in the request is refused, so that nothing ever makes the broker open a path for the caller.
+     */
+    private void openInDisposable(JsonNode request, SocketChannel ch) throws IOException {
+        ServiceCall call = new ServiceCall(OPEN_IN_VM, "");
+        String template;
+        String name;
+        try {
+            request.fieldNames().forEachRemaining(f -> {
+                if (!f.equals("op") && !f.equals("dispvm")) {
+                    throw new IllegalArgumentException("unknown field \"" + f + "\" in " + OPEN_IN_DISPOSABLE
+                            + " (the broker opens no host file: the command streams it)");
+                }
+            });
+            template = request.hasNonNull("dispvm") ? request.get("dispvm").asText()
+                    : registry.read(Domains::defaultDispvm);
+            if (template == null) {
+                throw new IllegalArgumentException(NO_DEFAULT_DISPVM);
+            }
+            name = router.hostDisposable(template, call);
+        } catch (IOException | RuntimeException | CallRefusal e) {
+            AdminServer.answer(ch, AdminServer.error(e.getMessage()));
+            return;
+        }
+        try {
+            CallRouter.Started service;
+            try {
+                service = router.startService(CallRouter.HOST, name, call);
+            } catch (CallRefusal e) {
+                AdminServer.answer(ch, AdminServer.error("cannot start " + OPEN_IN_VM + " in " + name + ": "
+                        + e.getMessage()));
+                return;
+            } finally {
+                disposables.refill(template);
+            }
+            try (UnixSocket connection = service.connection()) {
+                UnixSocket ours;
+                try {
+                    ours = CallRouter.callerEnd(service);
+                } catch (IOException e) {
+                    AdminServer.answer(ch, AdminServer.error("cannot hand the call to " + name + ": "
+                            + e.getMessage()));
+                    return;
+                }
+                AdminServer.answer(ch, AdminServer.ok().put("disposable", name));
+                Splice.join(ch, ours, () -> callerGone(name, call));
+                router.awaitEnd(CallRouter.HOST, name, call, service.service());
+            } finally {
+                router.released();
+            }
+        } finally {
+            disposables.destroy(name);
         }
     }
 

@@ -530,6 +530,26 @@ final class CallRouter implements AgentListener.Server {
         return new Target(target, null);
     }
 
+    /**
+     * Why the host's own calls ({@code airlock open-in-dvm ./FILE}) are not put to the policy, for the audit log.
+     * Qubes does the same: dom0 calls a service in a domain directly, and the policy governs calls from domains. The
+     * admin socket admits only the owner of airlock's state, who could run anything in any domain anyway.
+     */
+    static final String HOST_CALL = "the host's own call (airlock open-in-dvm): calls from the host are not put to "
+            + "the policy, as dom0's are not in Qubes";
+
+    /**
+     * A new disposable of {@code template} for a call the host makes itself, audited with source {@value #HOST}.
+     * The caller destroys it when the call is over.
+     */
+    String hostDisposable(String template, ServiceCall call) throws CallRefusal {
+        if (!QrexecNames.isDomainName(template)) {
+            throw refuse(HOST, template, call, null, Wire.EXIT_REFUSED, "invalid disposable template name \""
+                    + template + "\"");
+        }
+        return disposable(HOST, template, call, null, HOST_CALL).name();
+    }
+
     /** A disposable of {@code template} for the call, from the pool or started for it; audited by its name. */
     private Target disposable(String source, String template, ServiceCall call, String rule, String reason)
             throws CallRefusal {
@@ -612,11 +632,25 @@ final class CallRouter implements AgentListener.Server {
      * runs.
      */
     static UnixSocket runEnd(Started service, byte[] argv) throws IOException {
+        UnixSocket ours = callerEnd(service);
+        try {
+            MessageEncoder.write(new Message.Data(DataStream.STDIN, argv), ours);
+            return ours;
+        } catch (IOException e) {
+            ours.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Gives a started service its end of a new socket pair and returns the other, the caller's end, for a call the
+     * host makes itself.
+     */
+    static UnixSocket callerEnd(Started service) throws IOException {
         UnixSocket[] pair = pair();
         UnixSocket ours = pair[0];
         try (UnixSocket theirs = pair[1]) {
             service.connection().sendWithDescriptor(encode(new CallChannel()), theirs);
-            MessageEncoder.write(new Message.Data(DataStream.STDIN, argv), ours);
             return ours;
         } catch (IOException e) {
             ours.close();

@@ -53,7 +53,9 @@ final class CreateCommand implements Callable<Integer> {
     String template;
 
     @Option(names = "--default-dispvm", paramLabel = "NAME",
-            description = "The disposable template for the disposables this domain asks for (@dispvm).")
+            description = "The disposable template for the disposables this domain asks for (@dispvm); without it "
+                    + "the domain uses the global default (airlock prefs --global default_dispvm; airlock demo "
+                    + "creates the disposable template default-dvm and makes it the global default).")
     String defaultDispvm;
 
     @Option(names = "--tag", paramLabel = "TAG", description = "A tag ([A-Za-z0-9_-]); may be repeated.")

@@ -46,10 +46,7 @@ final class OpenInVmSender {
             }
         };
         try {
-            OpenClient.Outcome o = OpenClient.open(Path.of(file), viewOnly, limit, transport);
-            if (o instanceof OpenClient.Outcome.ViewedOnly v && v.ignoredBytes() > 0) {
-                err.println("airlock: view-only: ignored a reply of " + v.ignoredBytes() + " bytes");
-            }
+            report(OpenClient.open(Path.of(file), viewOnly, limit, transport), file, err);
             return 0;
         } catch (OpenClient.OpenFailedException e) {
             err.println("ERROR: " + Messages.describe(e));
@@ -57,7 +54,19 @@ final class OpenInVmSender {
         }
     }
 
-    private static long defaultLimit() throws IOException {
+    /** Tells the user what became of the file, when there is more to say than "done". */
+    static void report(OpenClient.Outcome o, String file, PrintWriter err) {
+        switch (o) {
+            case OpenClient.Outcome.ViewedOnly v when v.ignoredBytes() > 0 ->
+                    err.println("airlock: view-only: ignored a reply of " + v.ignoredBytes() + " bytes");
+            case OpenClient.Outcome.KeptBoth k -> err.println(Messages.safe("airlock: kept both: " + k.why()
+                    + "; it is left as it is and the edited file is " + k.copy()));
+            default -> {
+            }
+        }
+    }
+
+    static long defaultLimit() throws IOException {
         String v = System.getenv(MAX_BYTES_ENV);
         if (v == null || v.isBlank()) {
             return OpenClient.DEFAULT_MAX_BYTES;

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -15,25 +16,38 @@ import java.util.function.Predicate;
 /**
  * All the stored domains, as an immutable value: changes return a new {@code Domains}. Every value is
  * consistent: names are unique, and every template and default_dispvm names a domain of the right kind, so
- * a registry that would break these rules can be neither built nor saved. The host is not stored.
+ * a registry that would break these rules can be neither built nor saved. The host is not stored as a domain; its
+ * one setting is the global {@linkplain #defaultDispvm() default_dispvm} ({@code qubes-prefs default_dispvm}),
+ * which every domain without one of its own uses.
  */
 public final class Domains {
 
     /** The most domains a registry may hold; bounds the work of every reader of the file. */
     public static final int MAX_DOMAINS = 10_000;
 
-    private static final Domains EMPTY = new Domains(new TreeMap<>());
+    private static final Domains EMPTY = new Domains(new TreeMap<>(), null);
 
     private final SortedMap<String, Domain> byName;
+    /** The global default_dispvm, or {@code null}. */
+    private final String defaultDispvm;
 
-    private Domains(TreeMap<String, Domain> byName) {
+    private Domains(TreeMap<String, Domain> byName, String defaultDispvm) {
         if (byName.size() > MAX_DOMAINS) {
             throw new IllegalArgumentException("more than " + MAX_DOMAINS + " domains");
         }
         for (Domain d : byName.values()) {
             checkReferences(byName, d);
         }
+        if (defaultDispvm != null) {
+            DomainNames.requireName("the global default_dispvm", defaultDispvm);
+            Domain t = byName.get(defaultDispvm);
+            if (t == null || !t.templateForDispvms()) {
+                throw new IllegalArgumentException("the global default_dispvm " + defaultDispvm
+                        + (t == null ? " does not exist" : " is not a disposable template (template_for_dispvms)"));
+            }
+        }
         this.byName = Collections.unmodifiableSortedMap(byName);
+        this.defaultDispvm = defaultDispvm;
     }
 
     /** No domains. */
@@ -53,7 +67,32 @@ public final class Domains {
                 throw new IllegalArgumentException("domain " + d.name() + " is listed twice");
             }
         }
-        return new Domains(map);
+        return new Domains(map, null);
+    }
+
+    /**
+     * The global default disposable template ({@code airlock prefs --global default_dispvm}), or {@code null} when
+     * none is set: what {@code @dispvm} means for the host and for every domain that names none of its own.
+     */
+    public String defaultDispvm() {
+        return defaultDispvm;
+    }
+
+    /**
+     * These domains with the global default_dispvm set to {@code template} ({@code null} unsets it).
+     *
+     * @throws IllegalArgumentException if {@code template} is not a disposable template of these domains
+     */
+    public Domains withDefaultDispvm(String template) {
+        return new Domains(new TreeMap<>(byName), template);
+    }
+
+    /**
+     * The disposable template {@code d}'s {@code @dispvm} calls get: its own default_dispvm, else the global one;
+     * {@code null} when neither is set.
+     */
+    public String effectiveDefaultDispvm(Domain d) {
+        return d.defaultDispvm() != null ? d.defaultDispvm() : defaultDispvm;
     }
 
     /** The domain of that name, if stored. */
@@ -94,7 +133,7 @@ public final class Domains {
         }
         TreeMap<String, Domain> map = new TreeMap<>(byName);
         map.put(domain.name(), domain);
-        return new Domains(map);
+        return new Domains(map, defaultDispvm);
     }
 
     /**
@@ -110,7 +149,7 @@ public final class Domains {
         }
         TreeMap<String, Domain> map = new TreeMap<>(byName);
         map.put(domain.name(), domain);
-        return new Domains(map);
+        return new Domains(map, defaultDispvm);
     }
 
     /**
@@ -125,9 +164,13 @@ public final class Domains {
             throw new IllegalArgumentException("cannot remove " + name + ": it is the template or default_dispvm of "
                     + String.join(", ", users));
         }
+        if (name.equals(defaultDispvm)) {
+            throw new IllegalArgumentException("cannot remove " + name + ": it is the global default_dispvm (unset it "
+                    + "first: airlock prefs --global default_dispvm '')");
+        }
         TreeMap<String, Domain> map = new TreeMap<>(byName);
         map.remove(name);
-        return new Domains(map);
+        return new Domains(map, defaultDispvm);
     }
 
     /** The names of the other domains whose template or default_dispvm is {@code name}, sorted. */
@@ -154,29 +197,34 @@ public final class Domains {
      * ask unless a rule names them (the broker's disposables waiting in its pool).
      */
     public DomainView asView(Predicate<String> running, Predicate<String> internal) {
-        List<DomainFacts> facts = new ArrayList<>(byName.size());
+        List<DomainFacts> facts = new ArrayList<>(byName.size() + 1);
+        // The host's @dispvm is the global default, as dom0's default_dispvm is in Qubes.
+        DomainFacts host = DomainFacts.host();
+        facts.add(new DomainFacts(host.name(), host.type(), host.tags(), host.running(), defaultDispvm,
+                host.dispvmTemplate(), host.template(), host.internal()));
         for (Domain d : byName.values()) {
             // DomainFacts.template is only the disposable template of a disposable, not an AppVM's TemplateVM.
             String dispvmTemplate = d.domainClass() == DomainClass.DISP_VM ? d.template() : null;
             facts.add(new DomainFacts(d.name(), d.domainClass().typeName(), d.tags(), running.test(d.name()),
-                    d.defaultDispvm(), d.templateForDispvms(), dispvmTemplate, internal.test(d.name())));
+                    effectiveDefaultDispvm(d), d.templateForDispvms(), dispvmTemplate, internal.test(d.name())));
         }
         return DomainView.of(facts);
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Domains other && byName.equals(other.byName);
+        return o instanceof Domains other && byName.equals(other.byName)
+                && Objects.equals(defaultDispvm, other.defaultDispvm);
     }
 
     @Override
     public int hashCode() {
-        return byName.hashCode();
+        return byName.hashCode() * 31 + Objects.hashCode(defaultDispvm);
     }
 
     @Override
     public String toString() {
-        return "Domains" + byName.values();
+        return "Domains" + byName.values() + (defaultDispvm == null ? "" : " default_dispvm=" + defaultDispvm);
     }
 
     private static void checkReferences(SortedMap<String, Domain> all, Domain d) {

@@ -28,6 +28,7 @@ import java.util.UUID;
  * that the file reads well and two versions diff well:
  * <pre>{@code
  * <domains version="1">
+ *   <default_dispvm>default-dvm</default_dispvm>
  *   <domain name="work" class="AppVM">
  *     <uuid>0b6c2f6e-3f1a-4c57-9d55-5a1e8f0e2c11</uuid>
  *     <label>blue</label>
@@ -45,10 +46,11 @@ import java.util.UUID;
  *   </domain>
  * </domains>
  * }</pre>
- * Absent values are omitted (booleans when false, {@code gui} when not set, limits when at their {@link ResourceLimits#DEFAULT}, so that a
- * registry written before limits existed reads as one whose domains have the defaults). A domain written before
- * domains had a uuid gets one derived from its name ({@link #legacyUuid}): the same at every read, so a sandbox
- * started before is still recognised, and written into the file at its next save. Reading treats the file as
+ * Absent values are omitted (booleans when false, {@code gui} when not set, limits when at their
+ * {@link ResourceLimits#DEFAULT}, so that a registry written before limits existed reads as one whose domains have
+ * the defaults; one written before the global {@code <default_dispvm>} existed reads as one without it). A domain
+ * written before domains had a uuid gets one derived from its name ({@link #legacyUuid}): the same at every read,
+ * so a sandbox started before is still recognised, and written into the file at its next save. Reading treats the file as
  * untrusted: no DTD, no entities, no XInclude, nothing unknown, every value checked as input from the user would
  * be.
  */
@@ -67,6 +69,9 @@ final class RegistryXml {
     static byte[] write(Domains domains) {
         StringBuilder b = new StringBuilder(HEADER);
         b.append("<domains version=\"").append(VERSION).append("\">\n");
+        if (domains.defaultDispvm() != null) {
+            b.append("  <default_dispvm>").append(escape(domains.defaultDispvm())).append("</default_dispvm>\n");
+        }
         for (Domain d : domains.all()) {
             b.append("  <domain name=\"").append(escape(d.name())).append("\" class=\"")
                     .append(escape(d.domainClass().typeName())).append("\">\n");
@@ -148,7 +153,23 @@ final class RegistryXml {
         Set<String> seen = new HashSet<>();
         Set<UUID> uuids = new HashSet<>();
         int index = 0;
+        String globalDispvm = null;
+        boolean globalSeen = false;
         for (Element e : children(root, "<domains>")) {
+            if (e.getTagName().equals("default_dispvm")) {
+                // The host's one setting: at most once, a plain domain name, checked against the domains below.
+                if (globalSeen) {
+                    throw new IOException("the global <default_dispvm> is given twice");
+                }
+                globalSeen = true;
+                checkAttributes(e, "the global <default_dispvm>", Set.of());
+                try {
+                    globalDispvm = DomainNames.requireName("the global default_dispvm", text(e, "<domains>"));
+                } catch (IllegalArgumentException x) {
+                    throw new IOException(x.getMessage(), x);
+                }
+                continue;
+            }
             index++;
             if (index > Domains.MAX_DOMAINS) {
                 throw new IOException("more than " + Domains.MAX_DOMAINS + " domains");
@@ -163,7 +184,7 @@ final class RegistryXml {
             list.add(d);
         }
         try {
-            return Domains.of(list);
+            return Domains.of(list).withDefaultDispvm(globalDispvm);
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }

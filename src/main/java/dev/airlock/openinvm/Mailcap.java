@@ -7,13 +7,19 @@ import java.util.Optional;
 
 /**
  * The part of a mailcap file (RFC 1524) that picks a handler: {@code type/subtype; command; flags}, with
- * {@code \} continuing a line and {@code #} starting a comment. Only entries a service can run unattended on a
- * named file are kept: the command must name the file ({@code %s}), and entries that need a terminal, page their
- * output ({@code copiousoutput}), or carry a {@code test=} command are skipped.
+ * {@code \} continuing a line and {@code #} starting a comment. Only entries a service can run on a named file are
+ * kept: the command must name the file ({@code %s}), and entries that page their output ({@code copiousoutput}) or
+ * carry a {@code test=} command are skipped. Entries that need a terminal ({@code needsterminal}) are kept and
+ * marked: they run only in a terminal window, when the domain has a display.
  */
 final class Mailcap {
-    /** One usable entry. */
-    record Entry(String type, String command) {
+    /** One usable entry; {@code needsTerminal} for {@code needsterminal}. */
+    record Entry(String type, String command, boolean needsTerminal) {
+        /** An entry that runs without a terminal. */
+        Entry(String type, String command) {
+            this(type, command, false);
+        }
+
         boolean matches(String mimeType) {
             if (type.equals(mimeType)) {
                 return true;
@@ -65,10 +71,15 @@ final class Mailcap {
         return new Mailcap(List.copyOf(entries));
     }
 
-    /** The first entry for {@code mimeType}, as RFC 1524 orders them. */
+    /** The first entry for {@code mimeType} that runs without a terminal, as RFC 1524 orders them. */
     Optional<Entry> find(String mimeType) {
+        return findAll(mimeType).stream().filter(e -> !e.needsTerminal()).findFirst();
+    }
+
+    /** Every entry for {@code mimeType}, in the file's order, those needing a terminal included. */
+    List<Entry> findAll(String mimeType) {
         String t = mimeType.toLowerCase(Locale.ROOT);
-        return entries.stream().filter(e -> e.matches(t)).findFirst();
+        return entries.stream().filter(e -> e.matches(t)).toList();
     }
 
     List<Entry> entries() {
@@ -89,14 +100,15 @@ final class Mailcap {
         if (type.isEmpty() || !command.contains("%s")) {
             return Optional.empty();
         }
+        boolean terminal = false;
         for (String flag : fields.subList(2, fields.size())) {
             String f = flag.strip().toLowerCase(Locale.ROOT);
-            if (f.equals("needsterminal") || f.equals("copiousoutput") || f.startsWith("test=")
-                    || f.startsWith("test ")) {
+            if (f.equals("copiousoutput") || f.startsWith("test=") || f.startsWith("test ")) {
                 return Optional.empty();
             }
+            terminal |= f.equals("needsterminal");
         }
-        return Optional.of(new Entry(type, command));
+        return Optional.of(new Entry(type, command, terminal));
     }
 
     /** Splits at {@code ;} that is not escaped by {@code \}; the escape stays for the shell only before {@code ;}. */

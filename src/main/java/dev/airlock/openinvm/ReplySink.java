@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -86,15 +88,72 @@ final class ReplySink extends OutputStream {
         }
     }
 
-    /** Makes the complete reply the content of {@code original}, with {@code mode}, in one rename. */
-    void replace(Path original, Set<PosixFilePermission> mode) throws IOException {
-        channel.force(true);
-        channel.close();
-        channel = null;
+    /**
+     * Makes the complete reply the content of {@code original}, with {@code mode} and the owner {@code uid} and group
+     * {@code gid}, in one rename. Returns {@code null} when done, or why the owner could not be kept: then nothing
+     * was renamed and the reply is still here, for {@link #keepBeside}.
+     */
+    String replace(Path original, Set<PosixFilePermission> mode, int uid, int gid) throws IOException {
+        finish();
+        Files.setPosixFilePermissions(temp, mode);
+        int ourUid = (int) Files.getAttribute(temp, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        int ourGid = (int) Files.getAttribute(temp, "unix:gid", LinkOption.NOFOLLOW_LINKS);
+        try {
+            // Only when they differ: root edits another user's file; a user keeps a group of theirs.
+            if (gid != ourGid) {
+                Files.setAttribute(temp, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+            }
+            if (uid != ourUid) {
+                Files.setAttribute(temp, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+            }
+        } catch (IOException e) {
+            return original + " belongs to uid " + uid + " gid " + gid + ", which the edited file cannot be given ("
+                    + e.getMessage() + ")";
+        }
+        // chown clears the set-id bits; the mode is set again after it.
         Files.setPosixFilePermissions(temp, mode);
         Files.move(temp, original, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         temp = null;
-        try (FileChannel dir = FileChannel.open(original.getParent(), StandardOpenOption.READ)) {
+        syncFolder(original);
+        return null;
+    }
+
+    /**
+     * Keeps the complete reply beside {@code original}, as {@code NAME.edited.EXT} (or {@code NAME.edited-2.EXT}
+     * and so on), never replacing anything: a hard link fails when the name is taken. Returns the copy.
+     */
+    Path keepBeside(Path original) throws IOException {
+        finish();
+        String name = original.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String stem = dot > 0 ? name.substring(0, dot) : name;
+        String ext = dot > 0 ? name.substring(dot) : "";
+        for (int i = 1; i <= MAX_COPIES; i++) {
+            Path copy = original.resolveSibling(stem + (i == 1 ? ".edited" : ".edited-" + i) + ext);
+            try {
+                Files.createLink(copy, temp);
+            } catch (FileAlreadyExistsException e) {
+                continue;
+            }
+            Files.delete(temp);
+            temp = null;
+            syncFolder(original);
+            return copy;
+        }
+        throw new IOException("no free name for the edited copy of " + original + " (" + MAX_COPIES + " tried)");
+    }
+
+    /** The most {@code .edited-N} names tried beside one file. */
+    private static final int MAX_COPIES = 100;
+
+    private void finish() throws IOException {
+        channel.force(true);
+        channel.close();
+        channel = null;
+    }
+
+    private static void syncFolder(Path file) throws IOException {
+        try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
             dir.force(true);
         }
     }

@@ -333,7 +333,8 @@ final class Evaluator {
     private static Resolved newDisposable(DomainFacts source, DomainView domains) {
         String template = source.defaultDispvm();
         if (template == null) {
-            return Resolved.fail(source.name() + " has no default disposable template");
+            return Resolved.fail(source.name() + " has no default disposable template (set the global one: airlock "
+                    + "prefs --global default_dispvm NAME; airlock demo creates default-dvm and sets it)");
         }
         return domains.find(template).filter(DomainFacts::dispvmTemplate).isPresent()
                 ? Resolved.ok(DISPVM_PREFIX + template)

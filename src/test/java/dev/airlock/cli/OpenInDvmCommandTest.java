@@ -35,11 +35,13 @@ class OpenInDvmCommandTest {
 
     @Test
     void badArgumentIsOneErrorLineNotAStackTrace() {
+        // Not DOMAIN:PATH, so a file of this computer (issue 11): missing, it is one error line before any broker.
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "open-in-dvm", "report.pdf");
+        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "open-in-dvm",
+                "no-such-report.pdf");
         assertThat(code).isEqualTo(1);
-        assertThat(err.toString()).isEqualTo("ERROR: \"report.pdf\" is not DOMAIN:PATH\n");
+        assertThat(err.toString()).isEqualTo("ERROR: no such file: no-such-report.pdf\n");
     }
 
     @Test
@@ -49,6 +51,6 @@ class OpenInDvmCommandTest {
                 "--help");
         assertThat(code).isZero();
         assertThat(out.toString()).contains("runs qvm-open-in-dvm PATH inside").contains("126")
-                .contains("--view-only");
+                .contains("--view-only").contains("--dispvm").contains("file of this computer");
     }
 }

@@ -37,9 +37,9 @@ class HandlersTest {
     }
 
     @Test
-    void mailcapEntryForTheTypeComesFirst() throws Exception {
+    void mailcapEntryForTheTypeComesBeforeEditor() throws Exception {
+        // Issue 11: the domain's own open-handler now comes first (HandlerChainTest); mailcap still beats $EDITOR.
         Files.writeString(home.resolve(".mailcap"), "text/plain; my-editor %s\n");
-        configured();
         Path f = file();
         var h = handlers(Map.of("EDITOR", "vi")).choose(f).orElseThrow();
         assertThat(h.argv()).containsExactly("/bin/sh", "-c", "my-editor '" + f + "'");
