@@ -288,7 +288,9 @@ final class DomainRunner implements AutoCloseable {
                 new AtomicReference<>());
         running.put(name, r);
         p.onExit().thenRun(() -> stopped(name, r));
-        displays.started(name, domain.label(), p, sockets, owner);
+        if (display.isPresent()) {
+            displays.started(name, domain.label(), p, sockets, owner);
+        }
         try {
             lifecycle.started(name, channel);
         } catch (IOException e) {

@@ -1,5 +1,7 @@
 package dev.airlock.cli;
 
+import dev.airlock.broker.AirlockHome;
+import dev.airlock.display.Displays;
 import dev.airlock.limits.CgroupDriver;
 import dev.airlock.limits.CgroupProbe;
 import dev.airlock.limits.Enforcement;
@@ -17,7 +19,7 @@ import java.util.concurrent.Callable;
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Tell which per-domain limits (maxmem, maxprocs, cpu_weight, nofile, the tmpfs sizes, "
                 + "private_max_size; see airlock prefs) a broker started here enforces, how, and why not where it "
-                + "cannot.",
+                + "cannot; and whether domains can show windows (the desktop airlock up remembered, xpra).",
                 "It looks at this process's cgroups: run it as the broker runs (same user, same service manager)."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:reported"})
@@ -36,6 +38,9 @@ final class DoctorCommand implements Callable<Integer> {
         out.println("cgroups: " + driver.describe());
         for (Enforcement.Line line : Enforcement.report(driver, root)) {
             out.println(Messages.safe(line.toString()));
+        }
+        for (String line : Displays.report(AirlockHome.fromEnvironment().run())) {
+            out.println(Messages.safe(line));
         }
         out.flush();
         return 0;

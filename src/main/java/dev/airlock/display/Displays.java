@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -61,6 +62,33 @@ public final class Displays implements AutoCloseable {
         return XPRA.stream().filter(Files::isExecutable).findFirst();
     }
 
+    /**
+     * What {@code airlock doctor} says about windows here: the recorded desktop, and what to install when xpra or
+     * the piece it draws borders with is missing.
+     */
+    public static List<String> report(Path run) {
+        List<String> lines = new ArrayList<>();
+        Optional<Desktop> desktop = Desktop.load(run);
+        lines.add("desktop: " + desktop.map(d -> "display " + d.display() + ", host clients run as uid " + d.uid())
+                .orElse("none recorded: domains show no windows (run airlock up inside the desktop session)"));
+        lines.add("xpra: " + xpra().map(x -> x + " (each gui domain runs its own server; windows through the host "
+                + "client)").orElse("not installed: domains start without windows; install the packages xpra and "
+                + "python3-gi-cairo"));
+        if (xpra().isPresent() && !giCairo()) {
+            lines.add("python3-gi-cairo: not installed: xpra's client draws black windows without borders; "
+                    + "install it");
+        }
+        return lines;
+    }
+
+    private static boolean giCairo() {
+        try (var entries = Files.list(Path.of("/usr/lib/python3/dist-packages/gi"))) {
+            return entries.anyMatch(p -> p.getFileName().toString().startsWith("_gi_cairo"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** The desktop recorded by {@code airlock up}, if any. */
     public Optional<Desktop> desktop() {
         return Desktop.load(run);
@@ -73,6 +101,11 @@ public final class Displays implements AutoCloseable {
      */
     public Optional<DomainDisplay> prepare(String name, Boolean gui, Path domainRun, OptionalInt domainUid)
             throws IOException {
+        Path folder = domainRun.resolve("display");
+        // A folder left by an earlier start with a display would make an adopting broker look for a server.
+        if (Files.exists(folder, LinkOption.NOFOLLOW_LINKS)) {
+            Trees.deleteForcibly(folder);
+        }
         if (Boolean.FALSE.equals(gui) || desktop().isEmpty()) {
             return Optional.empty();
         }
@@ -84,11 +117,7 @@ public final class Displays implements AutoCloseable {
             }
             return Optional.empty();
         }
-        Path folder = domainRun.resolve("display");
-        if (Files.isSymbolicLink(folder)) {
-            Files.delete(folder);
-        }
-        Files.createDirectories(folder);
+        Files.createDirectory(folder);
         if (domainUid.isPresent()) {
             Files.setAttribute(folder, "unix:uid", domainUid.getAsInt(), LinkOption.NOFOLLOW_LINKS);
             Files.setAttribute(folder, "unix:gid", domainUid.getAsInt(), LinkOption.NOFOLLOW_LINKS);
@@ -219,6 +248,10 @@ public final class Displays implements AutoCloseable {
                     Thread.sleep(50);
                 }
             }
+            if (!stopped && sandbox.isAlive()) {
+                System.err.println("airlock: domain " + name + " shows no windows: its display server did not answer "
+                        + "within " + SERVER_WAIT.toSeconds() + " s");
+            }
             return false;
         }
 
@@ -327,8 +360,9 @@ public final class Displays implements AutoCloseable {
             if (l != null) {
                 try {
                     l.close();
+                    Trees.deleteForcibly(run.resolve("display-clients").resolve(name));
                 } catch (IOException e) {
-                    // Closing is all that is left to do with it.
+                    // Replaced at the domain's next start.
                 }
             }
             sessions.remove(name, this);

@@ -39,6 +39,12 @@ import java.util.Optional;
  *     sandbox's own root folder made read-only. A disposable's home ({@link HomeMount.Layered}) is an overlay
  *     that a user and mount namespace of its own mounts before bubblewrap starts (bubblewrap 0.8 has no overlay
  *     option); its {@code /tmp} is as limited in size as its home.</li>
+ * <li>the domain's own {@code /etc/passwd} and {@code /etc/group} ({@link DomainIdentity}) over the host's, when
+ *     the spec has them.</li>
+ * <li>for a domain with a display ({@link DomainDisplay}): its display folder read-write at
+ *     {@value DomainDisplay#IN_DOMAIN}, the system's font cache read-only, and the command started behind a script
+ *     that starts the domain's own xpra server and sets {@code DISPLAY} once its X server is up. Nothing of the
+ *     host's display: no X socket, cookie or session bus.</li>
  * <li>a cleared environment with only {@code PATH}, {@code HOME}, {@code LANG=C.UTF-8}, {@code JAVA_HOME} and
  *     {@code AIRLOCK_DOMAIN}; the working folder is {@code /home/user}.</li>
  * </ul>

@@ -81,6 +81,7 @@ class DomainCommandsTest {
                 class                 AppVM
                 cpu_weight            100
                 default_dispvm        dvm
+                gui                   true \\(default\\)
                 label                 blue
                 maxmem                2048
                 maxprocs              1024
@@ -98,6 +99,10 @@ class DomainCommandsTest {
         ok("prefs", "work", "--tag-add", "x", "--tag-del", "b");
         assertThat(run("prefs", "work", "label").out()).isEqualTo("green\n");
         assertThat(run("prefs", "work", "autostart").out()).isEqualTo("true\n");
+        ok("prefs", "work", "gui", "false");
+        assertThat(run("prefs", "work", "gui").out()).isEqualTo("false\n");
+        ok("prefs", "work", "gui", "none");
+        assertThat(run("prefs", "work", "gui").out()).isEqualTo("true (default)\n");
         assertThat(run("prefs", "work", "default_dispvm").out()).isEqualTo("\n");
         assertThat(run("prefs", "work", "tags").out()).isEqualTo("projects x\n");
         ok("prefs", "work", "template", "none");
