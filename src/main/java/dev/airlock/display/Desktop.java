@@ -112,6 +112,10 @@ public record Desktop(String display, Optional<Path> xauthority, int uid, int gi
             return new Refused("domains show no windows: AIRLOCK_DESKTOP_USER names another user, whom only root "
                     + "can run the display clients as");
         }
+        if (xauthority.isEmpty()) {
+            // The client gets a private HOME, so the X default (~/.Xauthority of the desktop user) is named here.
+            xauthority = homeOf(uid, passwd).map(h -> h.resolve(".Xauthority")).filter(Files::isRegularFile);
+        }
         return new Known(new Desktop(display, xauthority, uid, gid));
     }
 
@@ -192,6 +196,16 @@ public record Desktop(String display, Optional<Path> xauthority, int uid, int gi
             }
         }
         return numeric ? new int[] {number(user), number(user)} : null;
+    }
+
+    private static Optional<Path> homeOf(int uid, List<String> passwd) {
+        for (String line : passwd) {
+            String[] f = line.split(":", -1);
+            if (f.length >= 6 && f[2].equals(Integer.toString(uid)) && f[5].startsWith("/")) {
+                return Optional.of(Path.of(f[5]));
+            }
+        }
+        return Optional.empty();
     }
 
     private static String firstSet(Map<String, String> env, String... names) {

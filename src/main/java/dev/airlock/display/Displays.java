@@ -32,10 +32,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The display engine on the host: which domains get a display of their own, and for each running one, the host
- * client that shows its windows on the person's desktop ({@link Desktop}). Per domain, once its xpra server
- * answers through a checked connection ({@link DisplaySocket}), the broker listens on a socket only the desktop user
- * can reach ({@code run/display-clients/NAME/xpra}), splices each connection there to a freshly checked connection
- * to the domain, and runs {@code xpra attach} on it as the desktop user: the client is never given a path the
+ * client that shows its windows on the person's desktop ({@link Desktop}). Per domain, the broker listens on a
+ * socket only the desktop user can reach ({@code run/display-clients/NAME/xpra}), splices each connection there to
+ * a freshly checked connection to the domain's xpra server ({@link DisplaySocket}) once that server answers, and
+ * runs {@code xpra attach} on it as the desktop user: the client is never given a path the
  * domain controls. A client that dies while its domain runs is started again, a few times; it stops with the
  * domain.
  */
@@ -202,9 +202,8 @@ public final class Displays implements AutoCloseable {
             try (OutputStream log = Files.newOutputStream(domainRun.resolve("display-client.log"),
                     StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE,
                     LinkOption.NOFOLLOW_LINKS)) {
-                if (!awaitServer()) {
-                    return;
-                }
+                // The client starts at once, while the domain's server may still be starting: its connection waits in
+                // the broker until the server answers, so the client's own start (1-2 s) overlaps the server's.
                 Path folder = privateFolder();
                 Path socket = folder.resolve("xpra");
                 listen(socket);
@@ -234,16 +233,19 @@ public final class Displays implements AutoCloseable {
             }
         }
 
-        /** Polls until the server accepts a checked connection; false when refused, stopped or too late. */
-        private boolean awaitServer() throws InterruptedException {
+        /**
+         * A checked connection to the domain's server, polling while it starts; empty when it is refused (then the
+         * session stops: the domain planted something), the session stopped, or the server never answered.
+         */
+        private Optional<UnixSocket> connectWhenReady() throws InterruptedException {
             long deadline = System.nanoTime() + SERVER_WAIT.toNanos();
             while (!stopped && sandbox.isAlive() && System.nanoTime() < deadline) {
                 try {
-                    domainSocket().connect().close();
-                    return true;
+                    return Optional.of(domainSocket().connect());
                 } catch (DisplaySocket.RefusedException e) {
                     System.err.println("airlock: domain " + name + " shows no windows: " + e.getMessage());
-                    return false;
+                    stop();
+                    return Optional.empty();
                 } catch (IOException e) {
                     Thread.sleep(50);
                 }
@@ -252,7 +254,7 @@ public final class Displays implements AutoCloseable {
                 System.err.println("airlock: domain " + name + " shows no windows: its display server did not answer "
                         + "within " + SERVER_WAIT.toSeconds() + " s");
             }
-            return false;
+            return Optional.empty();
         }
 
         private DisplaySocket domainSocket() {
@@ -309,11 +311,13 @@ public final class Displays implements AutoCloseable {
                 }
                 Thread.ofVirtual().start(() -> {
                     try {
-                        UnixSocket domain = domainSocket().connect();
-                        Splice.join(c, domain);
-                    } catch (IOException e) {
-                        System.err.println("airlock: domain " + name + ": display connection refused: "
-                                + e.getMessage());
+                        Optional<UnixSocket> domain = connectWhenReady();
+                        if (domain.isPresent()) {
+                            Splice.join(c, domain.get());
+                        } else {
+                            Splice.closeQuietly(c);
+                        }
+                    } catch (InterruptedException e) {
                         Splice.closeQuietly(c);
                     } finally {
                         connections.release();
@@ -350,8 +354,14 @@ public final class Displays implements AutoCloseable {
             }
         }
 
+        /** Once: a later call (the session's own thread ending) must not delete a successor's folder. */
         void stop() {
-            stopped = true;
+            synchronized (this) {
+                if (stopped) {
+                    return;
+                }
+                stopped = true;
+            }
             Process p = client;
             if (p != null) {
                 p.destroy();

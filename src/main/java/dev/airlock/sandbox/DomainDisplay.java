@@ -32,11 +32,11 @@ public record DomainDisplay(Path folder, int number, int width, int height) {
     /**
      * Starts xpra in the background, waits (at most 10 s) for its X server's socket, then runs the rest of the
      * command line with {@code DISPLAY} set, or without it if the server did not come up. Arguments: display
-     * number, width, height, then the command. A stale socket of a killed server is removed first.
+     * number, width, height, then the command. The broker gives it an empty display folder at each start, so no
+     * stale socket of a killed server is left there.
      */
     static final String SCRIPT = "n=$1; w=$2; h=$3; shift 3; r=" + RUNTIME + "; "
             + "mkdir -p -m 0700 \"$r/xpra\" \"$r/xpra-conf\" \"$r/cache\" && : > \"$r/Xauthority\" || exit 1; "
-            + "rm -f " + IN_DOMAIN + "/" + SOCKET + "; "
             + "XDG_RUNTIME_DIR=\"$r\" XAUTHORITY=\"$r/Xauthority\" XDG_CACHE_HOME=\"$r/cache\" "
             + "XPRA_SYSTEM_CONF_DIRS=\"$r/xpra-conf\" XPRA_USER_CONF_DIRS=\"$r/xpra-conf\" "
             + "xpra start \":$n\" --daemon=no --bind=" + IN_DOMAIN + "/" + SOCKET + " --socket-dirs=\"$r/xpra\" "

@@ -124,6 +124,38 @@ class DisplayEngineIT {
         assertThat(clients(socket)).as("xpra clients of the stopped domain").isZero();
     }
 
+    @Test
+    void pooledDisposableIsGivenOutOnlyWithItsHostClientAttached(@TempDir Path tmp) throws Exception {
+        LiveDomains live = LiveDomains.create(tmp, "", "dvm");
+        live.registry().update(d -> d.replace(d.require("dvm").withTemplateForDispvms(true)));
+        boolean root = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
+        int uid = root ? DESKTOP_UID : (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        int gid = root ? DESKTOP_UID : (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:gid");
+        Files.createDirectories(live.home().run());
+        new Desktop(HOST, Optional.empty(), uid, gid).save(live.home().run());
+        Broker.Settings s = live.settings(Broker.DEFAULT_ASK_TIMEOUT);
+        try (Broker ignored = Broker.start(new Broker.Settings(s.home(), s.policyDirectory(), s.installDir(),
+                s.jdkHome(), s.askTimeout(), 1, s.disposableHomeBytes()))) {
+            long deadline = System.nanoTime() + 90_000_000_000L;
+            String pooled = null;
+            while (pooled == null && System.nanoTime() < deadline) {
+                var answer = new AdminClient(live.home()).call(AdminClient.request("running"));
+                pooled = answer.path("pooled").isEmpty() ? null : answer.path("pooled").get(0).asText();
+                Thread.sleep(20);
+            }
+            assertThat(pooled).as("a pooled disposable").isNotNull();
+            String log = Files.readString(live.home().run().resolve("domains").resolve(pooled)
+                    .resolve("display-client.log"));
+            assertThat(log).as("its client's log when it joined the pool").contains("Attached to ");
+            String window = "pooled-" + pooled;
+            live.sh(pooled, "setsid xterm -T " + window + " -e sleep 60 >/dev/null 2>&1 </dev/null &");
+            long t0 = System.nanoTime();
+            xdotool(30, "search", "--sync", "--onlyvisible", "--name", "^\\[" + pooled + "\\] " + window + "$");
+            System.out.printf("DisplayEngineIT: pooled disposable, xterm until mapped %d ms%n",
+                    (System.nanoTime() - t0) / 1_000_000);
+        }
+    }
+
     private static long clients(String socket) {
         return ProcessHandle.allProcesses().filter(p -> p.info().arguments()
                 .map(a -> List.of(a).contains("socket:" + socket)).orElse(false)).count();

@@ -67,6 +67,15 @@ class DesktopTest {
     }
 
     @Test
+    void withoutXauthorityTheDesktopUsersOwnCookieFileIsNamed(@TempDir Path home) throws Exception {
+        Files.writeString(home.resolve(".Xauthority"), "cookie");
+        List<String> passwd = List.of("bob:x:1001:1001:Bob:" + home + ":/bin/sh");
+        assertThat(Desktop.from(Map.of("DISPLAY", ":0", "SUDO_UID", "1001", "SUDO_GID", "1001"), 0, 0, passwd))
+                .isEqualTo(new Desktop.Known(new Desktop(":0", Optional.of(home.resolve(".Xauthority")), 1001,
+                        1001)));
+    }
+
+    @Test
     void recordSurvivesARestartedBroker(@TempDir Path run) throws Exception {
         Desktop d = new Desktop(":0", Optional.of(Path.of("/run/user/1000/gdm/Xauthority")), 1000, 1001);
         d.save(run);
