@@ -58,6 +58,8 @@ public final class DesktopSession implements AutoCloseable {
     /** As {@link #withDisplay(Path, String, String...)}, with {@code setup} run before the broker starts. */
     public static DesktopSession withDisplay(Path tmp, String policy, Setup setup, String... domains)
             throws Exception {
+        // The display engine and what the tests open and look with, besides the display's own tools.
+        TestDisplay.assumeTools("xpra", "xterm", "xwd", "convert");
         LiveDomains live = LiveDomains.create(tmp, policy, domains);
         setup.prepare(live);
         Path displayFolder = Files.createDirectories(tmp.resolve("display"));
