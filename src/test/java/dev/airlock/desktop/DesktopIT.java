@@ -39,7 +39,7 @@ class DesktopIT {
         this.tmp = tmp;
         session = DesktopSession.withDisplay(tmp, "",
                 l -> l.registry().update(all -> all.replace(all.require("personal").withLabel(Label.BLUE))),
-                "work", "personal", "plain", "solo");
+                "work", "personal", "plain", "solo", "popup");
         host = session.display();
         live = session.live();
     }
@@ -97,6 +97,29 @@ class DesktopIT {
                 s -> bordered(s, b, BLUE_BORDER), PAINTED);
         assertThat(edges(third, b)).as("border of [personal] blue (target/desktop-screenshots/personal-xterm.png)")
                 .allMatch(c -> near(c, BLUE_BORDER));
+    }
+
+    @Test
+    void popupMenuOfADomainCarriesItsNameAndBorder() throws Exception {
+        session.airlockInBackground("run", "popup", "--", "xterm", "-T", "menu-owner", "-geometry", "60x20");
+        long window = host.awaitWindow("^\\[popup\\] menu-owner$", MAPPED).orElseThrow();
+        host.activate(window);
+        TestDisplay.Geometry g = host.geometry(window);
+        // Ctrl and the left button in an xterm open its "Main Options" menu: an override-redirect pop-up, which
+        // no window manager frames; the host client still names and borders it.
+        assertThat(host.x("xdotool", "mousemove", Integer.toString(g.x() + 60), Integer.toString(g.y() + 60),
+                "keydown", "ctrl", "mousedown", "1").code()).isZero();
+        try {
+            long menu = host.awaitWindow("^\\[popup\\] $", MAPPED).orElseThrow(
+                    () -> new AssertionError("no pop-up named [popup] on the host display"));
+            TestDisplay.Geometry m = host.geometry(menu);
+            BufferedImage shot = host.screenshotOnce(tmp.resolve("popup-menu.png"), s -> bordered(s, m, RED_BORDER),
+                    PAINTED);
+            assertThat(edges(shot, m)).as("border of popup's pop-up (target/desktop-screenshots/popup-menu.png)")
+                    .allMatch(c -> near(c, RED_BORDER));
+        } finally {
+            host.x("xdotool", "mouseup", "1", "keyup", "ctrl");
+        }
     }
 
     @Test
