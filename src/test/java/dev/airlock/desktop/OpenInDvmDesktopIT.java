@@ -72,7 +72,7 @@ class OpenInDvmDesktopIT {
                 """.formatted(VIEWER, DESKTOP_ENTRY));
         assertThat(setup.out().strip()).as(setup.err()).isEqualTo("textviewer.desktop");
         assertThat(session.airlock("shutdown", "default-dvm").code()).isZero();
-        // A disposable template only now: a pooled disposable started earlier would hold the home of before.
+        // As a person sets it up: the template's desktop first, then it serves disposables, by default.
         Commands.Result template = session.airlock("prefs", "default-dvm", "template_for_dispvms", "true");
         assertThat(template.code()).as(template.err()).isZero();
         Commands.Result global = session.airlock("prefs", "--global", "default_dispvm", "default-dvm");
@@ -122,8 +122,11 @@ class OpenInDvmDesktopIT {
     void viewOnlyShowsTheFileAndReturnsNothing() throws Exception {
         Path file = Files.writeString(tmp.resolve("notes.txt"), CONTENT);
         Object inode = Files.getAttribute(file, "unix:ino");
+        // The pool refills after each call: a started disposable, its display attached, waits for this one.
+        String pooled = awaitPooled();
         Process open = session.airlockInBackground("open-in-dvm", "--view-only", file.toString());
-        String disposable = viewerShowsTheText(open, "view-only");
+        String disposable = viewerShowsTheText(open, "view-only, pooled");
+        assertThat(disposable).isEqualTo(pooled);
         host.type(" edited-by-person");
         host.key("Return");
         assertThat(open.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -172,6 +175,20 @@ class OpenInDvmDesktopIT {
                 .isBetween(low, high);
         host.activate(window);
         return m.group(1);
+    }
+
+    /** The name of a pooled disposable once {@code airlock ls} lists one (at most 90 s). */
+    private String awaitPooled() throws Exception {
+        for (int i = 0; i < 90; i++) {
+            Optional<String> pooled = session.airlock("ls").out().lines().map(l -> l.split("\\s+"))
+                    .filter(f -> f.length > 2 && f[1].equals("DispVM") && f[2].equals("Pooled")).map(f -> f[0])
+                    .findFirst();
+            if (pooled.isPresent()) {
+                return pooled.get();
+            }
+            Thread.sleep(1000);
+        }
+        throw new AssertionError("no pooled disposable: " + session.airlock("ls").out());
     }
 
     private void assertGone(String disposable) throws Exception {
