@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What a person sees of domains on a desktop (issue 11, spec/desktop.md sections 1 and 7): {@code airlock up} in a
+ * What a person sees of domains on a desktop (issue 11, docs/desktop.md): {@code airlock up} in a
  * desktop session, then {@code airlock run work -- xterm} opens a window titled {@code [work] xterm} with a border in
  * work's label colour, and {@code gui false} keeps a domain as it was before there were displays.
  */

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Qubes' GUI isolation with airlock's display engine, each attack tried for real (spec/desktop.md sections 1 and 7):
+ * Qubes' GUI isolation with airlock's display engine, each attack tried for real (docs/desktop.md):
  * a person's desktop session (Xvfb with a cookie, openbox), a broker started from it by {@code airlock up}, and two
  * domains, work and personal, whose windows are on that desktop. Every check that something never shows up has a
  * control that shows the same thing where it is allowed to be, so a probe that sees nothing cannot pass it.

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Opening a file in a disposable as a person sees it (spec/desktop.md section 3): the viewer the disposable's desktop
+ * Opening a file in a disposable as a person sees it (docs/desktop.md): the viewer the disposable's desktop
  * chooses for the type (here {@code xdg-mime default} in the template, an xterm showing the file and appending the
  * line the person types) appears on the host titled {@code [dispN] }, shows the file's text, an edit the person
  * types comes back, view-only returns nothing, and the disposable is gone afterwards.
