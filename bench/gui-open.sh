@@ -46,7 +46,8 @@ trap cleanup EXIT
 # A display of our own, with a cookie, as a desktop session has; the desktop user reads the cookie.
 n=$((RANDOM % 500 + 300))
 while [ -e "/tmp/.X$n-lock" ]; do n=$((n + 1)); done
-xauth -f "$work/Xauthority" add ":$n" MIT-MAGIC-COOKIE-1 "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+touch "$work/Xauthority"
+xauth -q -f "$work/Xauthority" add ":$n" MIT-MAGIC-COOKIE-1 "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 chmod 644 "$work/Xauthority"
 Xvfb ":$n" -auth "$work/Xauthority" -nolisten tcp -noreset -screen 0 1280x800x24 >"$work/xvfb.log" 2>&1 &
 pids+=($!)
@@ -71,10 +72,15 @@ chmod 755 "$AIRLOCK_HOME/domains/dvm/home/.config/airlock/open-handler"
 chown -R "$(stat -c %u:%g "$AIRLOCK_HOME/domains/dvm/home")" "$AIRLOCK_HOME/domains/dvm/home/.config"
 printf 'a file to look at\n' > "$work/note.txt"
 
-# Seconds from now until a visible window whose title matches $1 exists (60 s at the most).
+# Seconds since $1 until a visible window whose title matches $2 exists (60 s at the most). Polled every 10 ms:
+# xdotool's own --sync looks only every 0.5 s, which would round every figure up to the next half second.
 mapped_after() {
-  local t0=$1 pattern=$2
-  timeout 60 xdotool search --sync --onlyvisible --name "$pattern" >/dev/null
+  local t0=$1 pattern=$2 deadline
+  deadline=$(($(date +%s) + 60))
+  until xdotool search --onlyvisible --name "$pattern" >/dev/null 2>&1; do
+    [ "$(date +%s)" -lt "$deadline" ] || { echo "ERROR: no window $pattern within 60 s" >&2; exit 1; }
+    sleep 0.01
+  done
   echo "$(now) - $t0" | bc
 }
 
@@ -116,7 +122,7 @@ measure_open() {
   for i in $(seq "$runs"); do
     if [ "$mode" = pooled ]; then
       # The refill after the previous call is not timed: wait until a disposable is ready again.
-      for _ in $(seq 300); do "$airlock" ls 2>/dev/null | grep -q pooled && break; sleep 0.1; done
+      for _ in $(seq 300); do "$airlock" ls 2>/dev/null | grep -q " Pooled " && break; sleep 0.1; done
     fi
     t0=$(now)
     "$airlock" open-in-dvm --view-only "$work/note.txt" >/dev/null 2>&1 &

@@ -228,7 +228,10 @@ public final class Displays implements AutoCloseable {
                     p.waitFor();
                 }
             } catch (IOException e) {
-                LOG.log(Level.WARNING, "domain " + name + " shows no windows: " + e.getMessage());
+                // A client stopped with its domain closes its output under the copy: nothing went wrong then.
+                if (!stopped && sandbox.isAlive()) {
+                    LOG.log(Level.WARNING, "domain " + name + " shows no windows: " + e.getMessage());
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
