@@ -146,6 +146,11 @@ public final class LiveDomains {
 
     /** {@code airlock run DOMAIN -- CMD...}, through the admin socket as the CLI does it. */
     public Result run(String domain, String stdin, String... command) throws IOException {
+        return run(home, domain, stdin, command);
+    }
+
+    /** {@code airlock run DOMAIN -- CMD...} through the admin socket of the broker of {@code home}. */
+    public static Result run(AirlockHome home, String domain, String stdin, String... command) throws IOException {
         var request = AdminClient.request("run").put("domain", domain);
         var argv = request.putArray("argv");
         for (String c : command) {

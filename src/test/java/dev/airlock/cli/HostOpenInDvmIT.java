@@ -3,8 +3,9 @@ package dev.airlock.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.airlock.agent.Caller;
 import dev.airlock.broker.AdminClient;
+import dev.airlock.broker.LiveDomains;
+import dev.airlock.broker.LiveDomains.Result;
 import dev.airlock.broker.AirlockHome;
 import dev.airlock.broker.Broker;
 import dev.airlock.domain.Domain;
@@ -12,13 +13,9 @@ import dev.airlock.domain.DomainClass;
 import dev.airlock.domain.DomainFolder;
 import dev.airlock.domain.Label;
 import dev.airlock.domain.Registry;
-import dev.airlock.qrexec.MessageReader;
 import dev.airlock.sandbox.BwrapCheck;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,9 +52,6 @@ class HostOpenInDvmIT {
     private Broker broker;
     private Path files;
 
-    private record Result(int code, String out, String err) {
-    }
-
     @BeforeAll
     void start(@TempDir Path tmp) throws Exception {
         BwrapCheck.Result check = BwrapCheck.check();
@@ -88,18 +82,7 @@ class HostOpenInDvmIT {
     }
 
     private Result run(String domain, String stdin, String... command) throws IOException {
-        var request = AdminClient.request("run").put("domain", domain);
-        var argv = request.putArray("argv");
-        for (String c : command) {
-            argv.add(c);
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try (SocketChannel ch = new AdminClient(home).openStream(request)) {
-            int code = Caller.exchange(ch, new MessageReader(ch),
-                    new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), out, err);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        }
+        return LiveDomains.run(home, domain, stdin, command);
     }
 
     /** {@code airlock open-in-dvm ARGS...} as a user types it on the host, in the folder of the files. */

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /** The host client's flags: every display rule is enforced here, since the domain owns its server. */
 class XpraClientTest {
     private static final List<String> ARGV = XpraClient.argv(Path.of("/usr/bin/xpra"),
-            Path.of("/var/lib/airlock/run/display-clients/work/xpra"), "work", Label.RED);
+            Path.of("/srv/test-home/run/display-clients/work/xpra"), "work", Label.RED);
 
     @Test
     void everyWindowOfTheDomainCarriesItsNameAndColour() {
@@ -34,7 +34,7 @@ class XpraClientTest {
 
     @Test
     void clientIsGivenTheHostPrivateSocketNotTheDomainsPath() {
-        assertThat(ARGV.get(2)).isEqualTo("socket:/var/lib/airlock/run/display-clients/work/xpra");
+        assertThat(ARGV.get(2)).isEqualTo("socket:/srv/test-home/run/display-clients/work/xpra");
         assertThat(String.join(" ", ARGV)).doesNotContain("run/domains");
     }
 
