@@ -170,6 +170,7 @@ public final class Broker implements AutoCloseable {
         CallDecider decider = new CallDecider(domains, disposables, policy, views, asks, calls);
         router.attach(domains, decider, disposables, calls);
         this.hostOpen = new HostOpen(router, decider, disposables, registry, audit);
+        ClipboardExchange clipboard = new ClipboardExchange(runs::capture, policy, views, domains::isReady, audit);
         this.pendrives = PendriveExchange.open(home.root().resolve("pendrives"), policy, views, asks, audit,
                 disposables, domains::start);
         domains.lifecycle(pendrives);
@@ -235,6 +236,10 @@ public final class Broker implements AutoCloseable {
             asks.deny(r.path("id").asInt(-1));
             return AdminServer.ok();
         });
+        handlers.put("clipboard-copy", clipboard::copy);
+        handlers.put("clipboard-paste", clipboard::paste);
+        handlers.put("clipboard-show", clipboard::show);
+        handlers.put("clipboard-clear", clipboard::clear);
         this.admin = AdminServer.start(home, handlers, Map.of("run", runs::runCommand,
                 OPEN_IN_DISPOSABLE, hostOpen::open));
         disposables.fillPools();

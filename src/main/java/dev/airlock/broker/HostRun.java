@@ -11,13 +11,17 @@ import dev.airlock.qrexec.MessageEncoder;
 import dev.airlock.qrexec.MessageReader;
 import dev.airlock.qrexec.QrexecNames;
 import dev.airlock.qrexec.ServiceCall;
+import dev.airlock.qrexec.Wire;
 import dev.airlock.sys.Splice;
 import dev.airlock.sys.UnixSocket;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,6 +121,89 @@ final class HostRun {
         } finally {
             router.released();
         }
+    }
+
+    /**
+     * What a command that the broker ran for itself gave back. {@code stdout} holds at most one byte more than the
+     * limit asked for, so that more than the limit is told apart from exactly the limit; {@code stderr} at most
+     * {@value #MAX_STDERR} bytes. Both are the domain's, untrusted.
+     *
+     * @param exitCode the command's exit code, or -1 when it did not end within the time given
+     */
+    record Captured(int exitCode, byte[] stdout, byte[] stderr) {
+        boolean finished() {
+            return exitCode >= 0;
+        }
+    }
+
+    /** The most of a captured command's stderr kept: enough for one message. */
+    static final int MAX_STDERR = 1024;
+
+    /**
+     * Runs {@code argv} in the running domain {@code name} for the broker itself, gives it {@code stdin} then its
+     * end of input, and keeps at most {@code limit} + 1 bytes of its output: once more has come, or once
+     * {@code timeout} has passed, the call is cut (the agent ends the command's process group, as for any caller
+     * that goes away). The output never reaches the log or the audit. Not audited here: the caller records what it
+     * did, in its own words.
+     */
+    Captured capture(String name, List<String> argv, byte[] stdin, int limit, Duration timeout) throws IOException {
+        CallRouter.Started service;
+        try {
+            service = router.startService(QrexecNames.HOST, name, RUN);
+        } catch (CallRefusal e) {
+            throw new IOException("cannot reach " + name + ": " + e.getMessage());
+        }
+        try (UnixSocket connection = service.connection();
+             ConnectionDeadline serviceDeadline = ConnectionDeadline.start(connection, timeout.plusSeconds(2));
+             UnixSocket ours = runEnd(service, JSON.writeValueAsBytes(argv));
+             ConnectionDeadline deadline = ConnectionDeadline.start(ours, timeout)) {
+            ByteBuffer in = ByteBuffer.wrap(stdin);
+            while (in.hasRemaining()) {
+                ours.write(in);
+            }
+            ours.shutdownOutput();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int code = read(new MessageReader(ours), out, err, limit);
+            if (code >= 0) {
+                router.awaitEnd(QrexecNames.HOST, name, RUN, service.service());
+            }
+            return new Captured(code, out.toByteArray(), err.toByteArray());
+        } finally {
+            router.released();
+        }
+    }
+
+    /**
+     * Reads a run's frames until its exit code, keeping at most {@code limit} + 1 bytes of stdout and
+     * {@value #MAX_STDERR} of stderr; -1 when the output went past the limit or the connection ended (its deadline
+     * closed it) without an exit code.
+     */
+    private static int read(MessageReader in, ByteArrayOutputStream out, ByteArrayOutputStream err, int limit) {
+        try {
+            for (Optional<Message> m = in.read(); m.isPresent(); m = in.read()) {
+                switch (m.get()) {
+                    case Message.ExitCode(int code) -> {
+                        // A negative code (no process ends so) must not pass for "did not end".
+                        return code < 0 ? Wire.EXIT_MACHINERY : code;
+                    }
+                    case Message.Data d when d.stream() == DataStream.STDOUT -> {
+                        out.write(d.bytes(), 0, Math.min(d.length(), limit + 1 - out.size()));
+                        if (out.size() > limit) {
+                            return -1;
+                        }
+                    }
+                    case Message.Data d when d.stream() == DataStream.STDERR ->
+                            err.write(d.bytes(), 0, Math.min(d.length(), MAX_STDERR - err.size()));
+                    default -> {
+                        // Nothing else belongs on a run's connection; its end or exit code decides.
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // Closed by the deadline, or the domain broke the framing: the command did not end as it should.
+        }
+        return -1;
     }
 
     /**

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 record AuditQuery(String source, String target, String service, String outcome, Instant since) {
     /** The outcomes the broker writes. */
     static final Set<String> OUTCOMES = Set.of("allow", "deny", "ask", "refused", "failed", "ended",
-            "caller-gone", "destroyed");
+            "caller-gone", "destroyed", "copied", "cleared");
     private static final Pattern RELATIVE = Pattern.compile("(\\d{1,9})([smhd])");
 
     AuditQuery {

@@ -42,7 +42,8 @@ final class LogCommand implements Callable<Integer> {
     @Option(names = "--outcome", paramLabel = "OUTCOME",
             description = "Only this outcome: allow, deny, ask, refused (malformed or misdirected), failed, ended"
                     + " (an allowed call's end, with the service's exit code), caller-gone (the caller of a call to a"
-                    + " disposable went away first) or destroyed (a disposable an earlier broker left).")
+                    + " disposable went away first), destroyed (a disposable an earlier broker left), copied or cleared"
+                    + " (airlock clipboard copy, clear; a paste is an allow or deny of qubes.ClipboardPaste).")
     String outcome;
 
     @Option(names = "--since", paramLabel = "TIME",

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 AgentCommand.class,
                 ApproveCommand.class,
+                ClipboardCommand.class,
                 CopyCommand.class,
                 CopyLocalCommand.class,
                 CreateCommand.class,

@@ -16,7 +16,14 @@ public enum BuiltInService {
     /** A file copy into the domain: its unpacker. */
     FILECOPY("qubes.Filecopy", false),
     /** A file opened in the domain: its file editor. */
-    OPEN_IN_VM("qubes.OpenInVM", false);
+    OPEN_IN_VM("qubes.OpenInVM", false),
+    /**
+     * The host pastes its clipboard into the domain ({@code airlock clipboard paste}): the name the policy decides
+     * it under, as in Qubes, with the clipboard's domain as the source. The broker carries it out through
+     * {@link #RUN}. Host-only because the default rule allows it between any two domains: a domain's own call of
+     * it would be a channel to whatever another domain serves under that name.
+     */
+    CLIPBOARD_PASTE("qubes.ClipboardPaste", true);
 
     private static final Set<String> HOST_ONLY = Arrays.stream(values()).filter(BuiltInService::hostOnly)
             .map(BuiltInService::serviceName).collect(Collectors.toUnmodifiableSet());

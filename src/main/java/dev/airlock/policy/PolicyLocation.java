@@ -50,6 +50,12 @@ public final class PolicyLocation {
             # waiting for a receiver that still holds a pendrive.
             airlock.PendriveSend  *  @anyvm  @anyvm  ask
             airlock.PendriveWait  *  @anyvm  @anyvm  ask
+
+            # Pasting the host's clipboard (airlock clipboard copy DOMAIN, then airlock clipboard paste DOMAIN), as
+            # Qubes' Ctrl+Shift+C / Ctrl+Shift+V: allowed, the paste command being the user's explicit action; the
+            # source is the domain the clipboard came from. Text only: content that is not text is decided under
+            # the argument +binary, which this rule (+, no argument) does not match.
+            qubes.ClipboardPaste  +  @anyvm  @anyvm  allow
             """;
 
     /**

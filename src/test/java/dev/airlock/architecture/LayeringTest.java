@@ -38,6 +38,7 @@ class LayeringTest {
             row("keystore"),
             row("contract"),
             row("log", "text"),
+            row("clipboard"),
             row("policy", "qrexec"),
             row("sandbox", "qrexec", "sys"),
             row("filecopy", "sandbox", "sys"),
@@ -54,10 +55,10 @@ class LayeringTest {
                     "sys", "text"),
             row("agent", "filecopy", "log", "openinvm", "qrexec", "sandbox", "sys", "text"),
             row("broker", "sys", "text", "log", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
-                    "limits", "display", "pendrive", "pendrive.wire", "pendrive.fat", "pendrive.host"),
+                    "limits", "display", "pendrive", "pendrive.wire", "pendrive.fat", "pendrive.host", "clipboard"),
             row("cli", "sys", "text", "log", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
                     "limits", "display", "pendrive", "pendrive.wire", "pendrive.fat", "pendrive.host",
-                    "pendrive.client", "agent", "broker"));
+                    "pendrive.client", "agent", "broker", "clipboard"));
 
     /** The packages whose code runs inside a domain, in full. */
     private static final List<String> IN_DOMAIN_PACKAGES = List.of("agent", "pendrive.client");

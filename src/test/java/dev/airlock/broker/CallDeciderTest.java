@@ -129,6 +129,19 @@ class CallDeciderTest {
     }
 
     @Test
+    void domainCannotUseTheDefaultClipboardRuleAsAChannelToAnotherDomain() throws Exception {
+        // The default policy allows qubes.ClipboardPaste between any two domains, for the host's paste only.
+        CallDecider d = decider(dev.airlock.policy.PolicyLocation.DEFAULT_POLICY);
+
+        for (String argument : List.of("", "binary")) {
+            assertThat(d.decide("work", "vault", new ServiceCall("qubes.ClipboardPaste", argument), CALLER_STAYS))
+                    .isEqualTo(new CallDecider.Refused(Wire.EXIT_REFUSED, "qubes.ClipboardPaste is reserved to the "
+                            + "host", false));
+        }
+        assertThat(started).isEmpty();
+    }
+
+    @Test
     void staleSandboxCannotCallAsNewDomain() throws Exception {
         CallDecider d = decider("test.Ask * work vault ask\ntest.Allowed * work vault allow\n",
                 new Views(DOMAINS, "work"));

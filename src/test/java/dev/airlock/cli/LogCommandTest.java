@@ -134,7 +134,7 @@ class LogCommandTest {
         Run r = log("--outcome", "maybe");
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).isEqualTo("ERROR: unknown outcome \"maybe\" (one of allow, ask, caller-gone, "
-                + "deny, destroyed, ended, failed, refused)\n");
+                + "cleared, copied, deny, destroyed, ended, failed, refused)\n");
         Run t = log("--since", "soon");
         assertThat(t.code()).isEqualTo(1);
         assertThat(t.err()).startsWith("ERROR: cannot read the time \"soon\"").doesNotContain("\n\t");

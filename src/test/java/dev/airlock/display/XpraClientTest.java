@@ -27,6 +27,13 @@ class XpraClientTest {
     }
 
     @Test
+    void domainSelectionNeverReachesTheHostOrAnotherDomainByItself() {
+        // The clipboard moves only by airlock clipboard copy and paste: xpra's own sharing stays off, in the one
+        // flag that turns it off whatever else is set, and nothing turns a direction or a selection back on.
+        assertThat(ARGV).filteredOn(a -> a.startsWith("--clipboard")).containsExactly("--clipboard=no");
+    }
+
+    @Test
     void hostDecodesOnlySimplePictures() {
         assertThat(ARGV).contains("--encodings=rgb,png", "--video-decoders=none", "--csc-modules=none",
                 "--opengl=no");

@@ -45,7 +45,8 @@ class PolicyLocationTest {
                 "qubes.OpenInVM * @anyvm @dispvm allow",
                 "qubes.OpenInVM * @anyvm @anyvm ask",
                 "airlock.PendriveSend * @anyvm @anyvm ask",
-                "airlock.PendriveWait * @anyvm @anyvm ask");
+                "airlock.PendriveWait * @anyvm @anyvm ask",
+                "qubes.ClipboardPaste + @anyvm @anyvm allow");
         assertThat(PolicyLocation.installDefaultIfMissing(policyDir)).isFalse();
         try (var entries = Files.list(policyDir.getParent())) {
             assertThat(entries).containsExactly(policyDir);
