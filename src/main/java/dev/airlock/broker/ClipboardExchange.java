@@ -157,7 +157,8 @@ final class ClipboardExchange {
             record(source, target, PASTE_SERVICE, clip.policyArgument(), "deny", "clipboard paste of "
                     + clip.describe() + " refused: " + refusal, rule);
             throw new IllegalStateException("pasting the clipboard from " + source + " into " + target
-                    + " is refused by policy" + (rule == null ? "" : " (" + rule + ")") + ": " + refusal
+                    + " is refused by policy: " + refusal
+                    + (rule == null || refusal.contains(rule) ? "" : " (" + rule + ")")
                     + (clip.kind() == Clip.Kind.BINARY ? " (the clipboard is not text: a rule must name +"
                     + Clip.BINARY_ARGUMENT + ")" : ""));
         }

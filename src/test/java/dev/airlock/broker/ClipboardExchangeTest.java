@@ -148,8 +148,8 @@ class ClipboardExchangeTest {
         x.copy(in("work"));
 
         assertThatThrownBy(() -> x.paste(in("vault"))).isInstanceOf(IllegalStateException.class)
-                .hasMessageStartingWith("pasting the clipboard from work into vault is refused by policy "
-                        + "(30-test.policy:1)");
+                .hasMessage("pasting the clipboard from work into vault is refused by policy: denied by "
+                        + "30-test.policy:1");
         assertThat(selection("vault")).isNull();
         // A refused paste leaves the clipboard for one the policy allows.
         assertThat(x.show(in("x")).get("source").asText()).isEqualTo("work");
