@@ -101,6 +101,28 @@ class ClipboardIT {
     }
 
     @Test
+    void clipboardAtTheLimitPassesWholeAndOneByteMoreIsRefused() throws Exception {
+        String atLimit = "a".repeat(256 * 1024 - 1) + "z";
+        assertThat(live.run("work", atLimit, "sh", "-c", "xclip -i -selection clipboard >/dev/null 2>&1").code())
+                .isZero();
+        Commands.Result copy = session.airlock("clipboard", "copy", "work");
+        assertThat(copy.code()).as(copy.err()).isZero();
+        assertThat(copy.out()).startsWith("Copied 262144 bytes of text from work");
+        assertThat(session.airlock("clipboard", "paste", "personal").code()).isZero();
+        LiveDomains.Result pasted = live.sh("personal", "xclip -o -selection clipboard | md5sum");
+        LiveDomains.Result sent = live.run("personal", atLimit, "md5sum");
+        assertThat(pasted.out()).isEqualTo(sent.out()).isNotBlank();
+
+        assertThat(live.run("work", atLimit + "!", "sh", "-c", "xclip -i -selection clipboard >/dev/null 2>&1")
+                .code()).isZero();
+        Commands.Result over = session.airlock("clipboard", "copy", "work");
+        assertThat(over.code()).isEqualTo(1);
+        assertThat(over.err()).isEqualTo("ERROR: work's clipboard holds more than 256 KiB, the most the clipboard "
+                + "carries; nothing was copied (send bigger data as a file: qvm-copy)\n");
+        assertThat(session.airlock("clipboard", "show").out()).isEqualTo("The host's clipboard is empty.\n");
+    }
+
+    @Test
     void denyRuleRefusesThePasteWithAClearMessage() throws Exception {
         String own = "own-" + UUID.randomUUID();
         String other = "other-" + UUID.randomUUID();

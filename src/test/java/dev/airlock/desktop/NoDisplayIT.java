@@ -26,4 +26,19 @@ class NoDisplayIT {
             assertThat(ls.out()).contains("work");
         }
     }
+
+    @Test
+    void clipboardOfADomainWithoutDisplayIsAClearError(@TempDir Path tmp) throws Exception {
+        try (DesktopSession session = DesktopSession.withoutDisplay(tmp, "", "work")) {
+            Commands.Result halted = session.airlock("clipboard", "copy", "work");
+            assertThat(halted.code()).isEqualTo(1);
+            assertThat(halted.err()).startsWith("ERROR: work is not running").doesNotContain("\tat ");
+            assertThat(session.airlock("run", "work", "--", "true").code()).isZero();
+
+            Commands.Result copy = session.airlock("clipboard", "copy", "work");
+            assertThat(copy.code()).isEqualTo(1);
+            assertThat(copy.err()).isEqualTo("ERROR: work has no display (a domain with gui off, or a broker started "
+                    + "without a desktop): the clipboard is a gui domain's; nothing was copied\n");
+        }
+    }
 }
