@@ -10,6 +10,7 @@ import dev.airlock.policy.Decision;
 import dev.airlock.policy.PolicyStore;
 import dev.airlock.policy.Request;
 import dev.airlock.qrexec.QrexecNames;
+import dev.airlock.sys.BlockingThreads;
 import dev.airlock.text.TerminalText;
 
 import java.io.IOException;
@@ -18,6 +19,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.function.Predicate;
 
 /**
@@ -196,11 +199,24 @@ final class ClipboardExchange {
         }
     }
 
+    /**
+     * Runs the command on a platform thread: the admin request's virtual thread would otherwise hold its carrier
+     * for as long as the domain takes (up to {@link #TIMEOUT}) while blocked reading the call's socket.
+     */
     private HostRun.Captured run(String name, List<String> command, byte[] stdin, String what) {
+        FutureTask<HostRun.Captured> task = new FutureTask<>(() -> runs.capture(name, command, stdin,
+                Clip.MAX_BYTES, TIMEOUT));
+        BlockingThreads.start(task);
         try {
-            return runs.capture(name, command, stdin, Clip.MAX_BYTES, TIMEOUT);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot " + what + " " + name + ": " + e.getMessage());
+            return task.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("the broker is stopping");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException("cannot " + what + " " + name + ": " + e.getCause().getMessage());
         }
     }
 

@@ -123,6 +123,30 @@ class ClipboardIT {
     }
 
     @Test
+    void stalledSelectionOwnerCannotHoldTheCopy() throws Exception {
+        // An owner that never answers: xclip in the foreground (-quiet), stopped once it owns the selection.
+        LiveDomains.Result stall = live.sh("work", "xclip -i -quiet -selection clipboard </dev/null >/dev/null 2>&1 &"
+                + " echo $! > /tmp/stalled-owner; sleep 1; kill -STOP $(cat /tmp/stalled-owner); echo stopped");
+        assertThat(stall.out()).as(stall.err()).isEqualTo("stopped\n");
+        try {
+            long t0 = System.nanoTime();
+            Commands.Result copy = session.airlock("clipboard", "copy", "work");
+            long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+            assertThat(copy.code()).isEqualTo(1);
+            assertThat(copy.err()).isEqualTo("ERROR: work did not hand over its clipboard within 10 s; nothing was "
+                    + "copied\n");
+            assertThat(seconds).isBetween(10L, 30L);
+        } finally {
+            live.sh("work", "kill -KILL $(cat /tmp/stalled-owner)");
+        }
+        String after = "after-" + UUID.randomUUID();
+        select("work", after);
+        Commands.Result copy = session.airlock("clipboard", "copy", "work");
+        assertThat(copy.code()).as("the next copy works: %s", copy.err()).isZero();
+        session.airlock("clipboard", "clear");
+    }
+
+    @Test
     void denyRuleRefusesThePasteWithAClearMessage() throws Exception {
         String own = "own-" + UUID.randomUUID();
         String other = "other-" + UUID.randomUUID();
