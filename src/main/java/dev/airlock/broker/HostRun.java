@@ -143,8 +143,8 @@ final class HostRun {
      * Runs {@code argv} in the running domain {@code name} for the broker itself, gives it {@code stdin} then its
      * end of input, and keeps at most {@code limit} + 1 bytes of its output: once more has come, or once
      * {@code timeout} has passed, the call is cut (the agent ends the command's process group, as for any caller
-     * that goes away). The output never reaches the log or the audit. Not audited here: the caller records what it
-     * did, in its own words.
+     * that goes away). The output never reaches the log or the audit: the run's end is recorded as any run's
+     * ({@code ended}, with its exit code), and what it was for the caller records in its own words.
      */
     Captured capture(String name, List<String> argv, byte[] stdin, int limit, Duration timeout) throws IOException {
         CallRouter.Started service;
