@@ -59,6 +59,9 @@ class SessionBusTest {
                 Optional.of(new SessionBus("unix:abstract=/tmp/dbus-Q1,guid=0123456789abcdef0123456789abcdef")));
         d.save(run);
         assertThat(Desktop.load(run)).contains(d);
+        assertThat(Displays.report(run)).contains("notifications: to the session bus unix:abstract=/tmp/dbus-Q1,"
+                + "guid=0123456789abcdef0123456789abcdef (needs notify-send, package libnotify-bin, and a "
+                + "notification daemon)");
     }
 
     @Test
