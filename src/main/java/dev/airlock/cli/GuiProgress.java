@@ -26,6 +26,7 @@ final class GuiProgress implements Packer.Progress {
     /** A copy shorter than this shows no window at all. */
     static final long DELAY_MILLIS = 1000;
     private static final long REDRAW_NANOS = 200_000_000L;
+    private static final int WIDTH = 420;
     /** The most of zenity's error output read, to tell a window that failed from a Cancel. */
     private static final int MAX_ERROR_BYTES = 4096;
 
@@ -102,7 +103,9 @@ final class GuiProgress implements Packer.Progress {
             return;
         }
         List<String> argv = new ArrayList<>(zenity);
-        argv.addAll(List.of("--progress", "--title=" + title, "--text=" + text(), "--percentage=" + percent()));
+        // Wide enough for the window manager to show the whole title, with the domain's prefix.
+        argv.addAll(List.of("--progress", "--title=" + title, "--text=" + text(), "--percentage=" + percent(),
+                "--width=" + WIDTH));
         try {
             window = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.PIPE)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
