@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -89,8 +88,7 @@ public record Desktop(String display, Optional<Path> xauthority, int uid, int gi
      * The desktop of an environment: {@code AIRLOCK_DISPLAY} or {@code DISPLAY} (under Wayland, XWayland's), and
      * the desktop user: {@code AIRLOCK_DESKTOP_USER} (a name or uid), else {@code SUDO_UID}/{@code SUDO_GID} when
      * root through sudo, else the caller, unless the caller is root; the session bus of
-     * {@code DBUS_SESSION_BUS_ADDRESS} when it is a local one, else the desktop user's standard one
-     * ({@code /run/user/UID/bus}, which sudo's cleaned environment does not name) if it is there, else none.
+     * {@code DBUS_SESSION_BUS_ADDRESS} when it is a local one (else none: no notifications).
      *
      * @param callerUid the uid of the process asking
      * @param callerGid its gid
@@ -141,9 +139,8 @@ public record Desktop(String display, Optional<Path> xauthority, int uid, int gi
             // The client gets a private HOME, so the X default (~/.Xauthority of the desktop user) is named here.
             xauthority = homeOf(uid, passwd).map(h -> h.resolve(".Xauthority")).filter(Files::isRegularFile);
         }
-        Optional<SessionBus> bus = env.containsKey("DBUS_SESSION_BUS_ADDRESS")
-                ? SessionBus.of(env.get("DBUS_SESSION_BUS_ADDRESS")) : standardBus(uid);
-        return new Known(new Desktop(display, xauthority, uid, gid, bus));
+        return new Known(new Desktop(display, xauthority, uid, gid,
+                SessionBus.of(env.get("DBUS_SESSION_BUS_ADDRESS"))));
     }
 
     /** Records this desktop in {@code run}, replacing the earlier record. */
@@ -226,21 +223,6 @@ public record Desktop(String display, Optional<Path> xauthority, int uid, int gi
             }
         }
         return numeric ? new int[] {number(user), number(user)} : null;
-    }
-
-    /** systemd's session bus of {@code uid}, when it is a socket of that user's. */
-    private static Optional<SessionBus> standardBus(int uid) {
-        Path socket = Path.of("/run/user/" + uid + "/bus");
-        try {
-            boolean socketOfUid = Files.readAttributes(socket, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
-                    .isOther() && (Integer) Files.getAttribute(socket, "unix:uid", LinkOption.NOFOLLOW_LINKS) == uid;
-            if (socketOfUid) {
-                return SessionBus.of("unix:path=" + socket);
-            }
-        } catch (IOException | UnsupportedOperationException e) {
-            // No bus there: no notifications.
-        }
-        return Optional.empty();
     }
 
     private static Optional<Path> homeOf(int uid, List<String> passwd) {
