@@ -1,10 +1,14 @@
 package dev.airlock.notify;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.airlock.display.Desktop;
 import dev.airlock.display.SessionBus;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Delivery: never in the caller's way, never as root, nothing at all without a desktop bus. */
 class NotifierTest {
@@ -96,5 +101,19 @@ class NotifierTest {
         assertThat(new NotifySend(1000).argv(WITH_BUS, "s", "b")).first().isEqualTo("/usr/bin/notify-send");
         assertThat(NotifySend.environment(BUS)).isEqualTo(Map.of("PATH", "/usr/bin:/bin", "LANG", "C.UTF-8",
                 "HOME", "/", "DBUS_SESSION_BUS_ADDRESS", BUS.address()));
+    }
+
+    @Test
+    void busWithoutADaemonFailsFastInsteadOfHoldingTheWorker(@TempDir Path tmp) throws Exception {
+        assumeTrue(Files.isExecutable(NotifySend.NOTIFY_SEND), "notify-send is not installed");
+        int self = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        // As root the helper runs as an unprivileged user, as it would for a real desktop.
+        int uid = self == 0 ? 65534 : self;
+        Desktop desktop = new Desktop(":0", Optional.empty(), uid, uid);
+        SessionBus nobodyListens = new SessionBus("unix:path=" + tmp.resolve("no-bus"));
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> new NotifySend(self).send(desktop, nobodyListens, "s", "b"))
+                .isInstanceOf(IOException.class).hasMessageContaining("notify-send exited with");
+        assertThat(System.nanoTime() - start).isLessThan(TimeUnit.MILLISECONDS.toNanos(NotifySend.TIMEOUT_MILLIS));
     }
 }
