@@ -1,5 +1,7 @@
 package dev.airlock.display;
 
+import dev.airlock.text.TerminalText;
+
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -35,6 +37,6 @@ public record SessionBus(String address) {
 
     private static String shown(String address) {
         String cut = address.length() > 64 ? address.substring(0, 64) + "..." : address;
-        return "\"" + dev.airlock.text.TerminalText.escape(cut) + "\"";
+        return "\"" + TerminalText.escape(cut) + "\"";
     }
 }
