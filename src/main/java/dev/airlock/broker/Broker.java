@@ -3,6 +3,7 @@ package dev.airlock.broker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.domain.Registry;
+import dev.airlock.notify.Notifier;
 import dev.airlock.policy.PolicyLocation;
 import dev.airlock.policy.PolicyStore;
 import dev.airlock.qrexec.QrexecNames;
@@ -140,6 +141,8 @@ public final class Broker implements AutoCloseable {
     private final HostOpen hostOpen;
     private final AuditLog audit;
     private final AskQueue asks;
+    /** The desktop notifications of the call path; stopped with the broker. */
+    private final Notifier notifier;
     private final PendriveExchange pendrives;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Thread aotTraining;
@@ -166,7 +169,8 @@ public final class Broker implements AutoCloseable {
                 runs::warmUp, DisposableQuota.fromEnvironment(System.getenv()));
         RegistryViews views = new RegistryViews(registry, domains::isReady, disposables::isUnbound,
                 domains::startedFor);
-        CallAudit calls = new CallAudit(audit);
+        this.notifier = Notifier.forRecordedDesktop(home.run(), Notifier.processUid());
+        CallAudit calls = new CallAudit(audit, notifier::post);
         CallDecider decider = new CallDecider(domains, disposables, policy, views, asks, calls);
         router.attach(domains, decider, disposables, calls);
         this.hostOpen = new HostOpen(router, decider, disposables, registry, audit);
@@ -364,6 +368,7 @@ public final class Broker implements AutoCloseable {
                 pendrives.close();
                 // The folded refusals' counts are written while the log is still the broker's.
                 router.closeAudit();
+                notifier.close();
                 audit.close();
                 policy.close();
                 stopTraining();

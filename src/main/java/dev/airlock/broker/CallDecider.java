@@ -150,11 +150,17 @@ final class CallDecider {
                     + e.getMessage());
         }
         String rule = d.rule() == null ? null : d.rule().location();
+        // The rule's notify, as Qubes: an ask that the user answers with deny, or lets time out, notifies only when
+        // the ask rule says notify=yes.
+        boolean notify = d.notifyUser();
         if (d instanceof Decision.Ask ask) {
             d = ask(source, requested, call, rule, ask, callerGone);
         }
         if (!(d instanceof Decision.Allow allow)) {
-            throw refuse(source, requested, call, rule, Wire.EXIT_REFUSED, "refused by policy: " + d.reason());
+            String reason = "refused by policy: " + d.reason();
+            limiter.refused(source);
+            audit.denied(source, requested, call, rule, reason, notify);
+            throw new CallRefusal(Wire.EXIT_REFUSED, reason);
         }
         String target = allow.target();
         if (target.startsWith(DISPVM_PREFIX)) {
@@ -226,8 +232,10 @@ final class CallDecider {
             throw refuse(source, DISPVM_PREFIX + template, call, rule, Wire.EXIT_REFUSED,
                     "no disposable of " + template + ": " + e.getMessage());
         } catch (IOException | RuntimeException e) {
-            throw refuse(source, DISPVM_PREFIX + template, call, rule, Wire.EXIT_MACHINERY,
-                    "cannot make a disposable of " + template + ": " + e.getMessage());
+            String why = "cannot make a disposable of " + template + ": " + e.getMessage();
+            limiter.refused(source);
+            audit.disposableFailed(source, template, call, rule, "failed", why);
+            throw new CallRefusal(Wire.EXIT_MACHINERY, why);
         }
         audit.record(source, d.name(), call, rule, "allow", reason + "; disposable " + d.name() + " of " + template
                 + (d.pooled() ? " from the pool" : " started for the call"));

@@ -300,8 +300,7 @@ final class CallRouter implements AgentListener.Server {
 
     /** Waits for the service's report of its end on its CONNECT connection and records it. */
     void awaitEnd(String source, String target, ServiceCall call, Connected service) {
-        CallEnd end = CallEnd.read(service.in(), service.session());
-        parts.audit().record(source, target, call, null, "ended", end.detail());
+        parts.audit().ended(source, target, call, CallEnd.read(service.in(), service.session()));
     }
 
     /** A call whose service had started is over for the broker: its end is recorded, or it never began. */

@@ -33,7 +33,8 @@ final class CopyLocalCommand implements Callable<Integer> {
     boolean ignoreSymlinks;
 
     @Option(names = "--progress", paramLabel = "MODE",
-            description = "bar, bytes (cumulative byte counts, one per line, on standard error) or none."
+            description = "bar, bytes (cumulative byte counts, one per line, on standard error), gui (a window with"
+                    + " Cancel after about 1 s) or none."
                     + " Default: bar when standard error is a terminal, else none.")
     ProgressMode progress;
 

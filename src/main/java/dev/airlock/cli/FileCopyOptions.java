@@ -8,17 +8,26 @@ import picocli.CommandLine.Option;
  * wins, as in Qubes' option loop.
  */
 final class FileCopyOptions {
-    private Boolean progress;
+    private ProgressMode progress;
     private boolean ignoreSymlinks;
 
     @Option(names = "--with-progress", description = "Show progress on standard error (on a terminal, the default).")
     void withProgress(boolean unused) {
-        progress = true;
+        progress = ProgressMode.bar;
     }
 
     @Option(names = "--without-progress", description = "Show no progress.")
     void withoutProgress(boolean unused) {
-        progress = false;
+        progress = ProgressMode.none;
+    }
+
+    @Option(names = "--progress", paramLabel = "MODE",
+            description = "bar (on standard error), bytes (cumulative byte counts, one per line, on standard error), "
+                    + "gui (a window with Cancel after about 1 s, for file-manager actions; Cancel stops the copy "
+                    + "and the receiver keeps nothing partial) or none. Default: bar on a terminal, else gui when "
+                    + "DISPLAY is set and zenity is installed, else none.")
+    void progress(ProgressMode mode) {
+        progress = mode;
     }
 
     @Option(names = "--ignore-symlinks",
@@ -40,12 +49,9 @@ final class FileCopyOptions {
 
     /**
      * The progress shown: Qubes shows it unless told not to; airlock draws it only where someone can see it (a
-     * terminal), unless {@code --with-progress} asks for it anyway.
+     * terminal, or a window on the desktop the copy was started from), unless an option asks for it anyway.
      */
     ProgressMode progress() {
-        if (progress == null) {
-            return ProgressMode.byDefault();
-        }
-        return progress ? ProgressMode.bar : ProgressMode.none;
+        return progress != null ? progress : ProgressMode.forSender(System.getenv());
     }
 }

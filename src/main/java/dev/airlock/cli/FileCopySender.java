@@ -54,7 +54,9 @@ final class FileCopySender {
         ConflictReport conflicts;
         try {
             Packer.Result r = CopyToDomain.send(Connections.AGENT_SOCKET, target, paths, survey,
-                    new Packer.Options(options.ignoreSymlinks(), options.progress().create(System.err),
+                    new Packer.Options(options.ignoreSymlinks(), options.progress().create(System.err,
+                            (move ? "Moving files" : "Copying files")
+                                    + (target.equals(DEFAULT_TARGET) ? "" : " to " + target)),
                             w -> err.println("airlock: " + Messages.safe(w)))
                             .withPreamble(new Preamble(true, to)),
                     receiverMessages);

@@ -26,7 +26,8 @@ final class QfileAgentCommand implements Callable<Integer> {
 
     @Option(names = "--progress", paramLabel = "MODE",
             description = "bar (a progress bar on standard error), bytes (cumulative byte counts, one per line, on"
-                    + " standard error) or none. Default: bar when standard error is a terminal, else none.")
+                    + " standard error), gui (a window with Cancel after about 1 s) or none. Default: bar when standard"
+                    + " error is a terminal, else none.")
     ProgressMode progress;
 
     @Parameters(paramLabel = "PATH", arity = "1..*", description = "Files and folders to send.")

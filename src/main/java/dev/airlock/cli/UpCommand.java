@@ -24,7 +24,9 @@ import java.util.concurrent.Callable;
                 "Run inside a desktop session (DISPLAY; under Wayland, XWayland's DISPLAY), it remembers that display "
                         + "for the domains' windows (AIRLOCK_DISPLAY overrides DISPLAY); the windows' host clients "
                         + "run as the desktop user: the caller, SUDO_UID when run with sudo, or "
-                        + "AIRLOCK_DESKTOP_USER (a name or uid), never root."},
+                        + "AIRLOCK_DESKTOP_USER (a name or uid), never root. Its session bus "
+                        + "(DBUS_SESSION_BUS_ADDRESS, a local unix: address) is remembered too: denied calls, "
+                        + "ended copies and failed disposables are shown there as notifications."},
         mixinStandardHelpOptions = true)
 final class UpCommand implements Callable<Integer> {
     @Spec

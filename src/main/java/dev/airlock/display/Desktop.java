@@ -11,6 +11,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +27,9 @@ import java.util.regex.Pattern;
  * @param xauthority the desktop's cookie file, or empty to let the client use the desktop user's default
  * @param uid        the desktop user
  * @param gid        the desktop user's group
+ * @param sessionBus the desktop user's D-Bus session bus, where notifications go, if the session has one
  */
-public record Desktop(String display, Optional<Path> xauthority, int uid, int gid) {
+public record Desktop(String display, Optional<Path> xauthority, int uid, int gid, Optional<SessionBus> sessionBus) {
     private static final System.Logger LOG = Log.of("airlock");
 
     /** The file in {@code run/} that records it. */
@@ -50,6 +52,22 @@ public record Desktop(String display, Optional<Path> xauthority, int uid, int gi
         }
     }
 
+    /** A desktop without a session bus: no notifications. */
+    public Desktop(String display, Optional<Path> xauthority, int uid, int gid) {
+        this(display, xauthority, uid, gid, Optional.empty());
+    }
+
+    /**
+     * {@code setpriv} to the desktop user in front of {@code argv}: what a root broker runs on the desktop (a display
+     * client, a notification) runs as the person, never as root.
+     */
+    public List<String> asDesktopUser(List<String> argv) {
+        List<String> a = new ArrayList<>(List.of("/usr/bin/setpriv", "--reuid=" + uid, "--regid=" + gid,
+                "--clear-groups", "--"));
+        a.addAll(argv);
+        return a;
+    }
+
     /** What {@code airlock up} found in its environment. */
     public sealed interface Found permits Known, Absent, Refused {
     }
@@ -69,7 +87,8 @@ public record Desktop(String display, Optional<Path> xauthority, int uid, int gi
     /**
      * The desktop of an environment: {@code AIRLOCK_DISPLAY} or {@code DISPLAY} (under Wayland, XWayland's), and
      * the desktop user: {@code AIRLOCK_DESKTOP_USER} (a name or uid), else {@code SUDO_UID}/{@code SUDO_GID} when
-     * root through sudo, else the caller, unless the caller is root.
+     * root through sudo, else the caller, unless the caller is root; the session bus of
+     * {@code DBUS_SESSION_BUS_ADDRESS} when it is a local one (else none: no notifications).
      *
      * @param callerUid the uid of the process asking
      * @param callerGid its gid
@@ -120,7 +139,8 @@ public record Desktop(String display, Optional<Path> xauthority, int uid, int gi
             // The client gets a private HOME, so the X default (~/.Xauthority of the desktop user) is named here.
             xauthority = homeOf(uid, passwd).map(h -> h.resolve(".Xauthority")).filter(Files::isRegularFile);
         }
-        return new Known(new Desktop(display, xauthority, uid, gid));
+        return new Known(new Desktop(display, xauthority, uid, gid,
+                SessionBus.of(env.get("DBUS_SESSION_BUS_ADDRESS"))));
     }
 
     /** Records this desktop in {@code run}, replacing the earlier record. */
@@ -129,6 +149,7 @@ public record Desktop(String display, Optional<Path> xauthority, int uid, int gi
         b.append("display=").append(display).append('\n');
         xauthority.ifPresent(p -> b.append("xauthority=").append(p).append('\n'));
         b.append("uid=").append(uid).append('\n').append("gid=").append(gid).append('\n');
+        sessionBus.ifPresent(bus -> b.append("bus=").append(bus.address()).append('\n'));
         Path tmp = run.resolve("." + FILE + ".tmp");
         Files.deleteIfExists(tmp);
         Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -169,7 +190,7 @@ public record Desktop(String display, Optional<Path> xauthority, int uid, int gi
                 throw new IOException("not key=value: " + quoted(line));
             }
             String key = line.substring(0, eq);
-            if (!List.of("display", "xauthority", "uid", "gid").contains(key)) {
+            if (!List.of("display", "xauthority", "uid", "gid", "bus").contains(key)) {
                 throw new IOException("unknown key " + quoted(key));
             }
             if (values.put(key, line.substring(eq + 1)) != null) {
@@ -185,7 +206,9 @@ public record Desktop(String display, Optional<Path> xauthority, int uid, int gi
         if (uid < 0 || gid < 0) {
             throw new IOException("uid and gid must be numbers");
         }
-        return new Desktop(display, Optional.ofNullable(values.get("xauthority")).map(Path::of), uid, gid);
+        // A record written before notifications has no bus: it still parses, and the desktop gets none.
+        return new Desktop(display, Optional.ofNullable(values.get("xauthority")).map(Path::of), uid, gid,
+                Optional.ofNullable(values.get("bus")).map(SessionBus::new));
     }
 
     /** A uid (with the gid its passwd entry gives, else the same number) or a user name: {uid, gid}, or null. */

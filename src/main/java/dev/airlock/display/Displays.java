@@ -74,6 +74,10 @@ public final class Displays implements AutoCloseable {
         Optional<Desktop> desktop = Desktop.load(run);
         lines.add("desktop: " + desktop.map(d -> "display " + d.display() + ", host clients run as uid " + d.uid())
                 .orElse("none recorded: domains show no windows (run airlock up inside the desktop session)"));
+        lines.add("notifications: " + desktop.flatMap(Desktop::sessionBus).map(b -> "to the session bus " + b.address()
+                + " (needs notify-send, package libnotify-bin, and a notification daemon)")
+                .orElse("none: no session bus recorded (run airlock up inside the desktop session); the audit log "
+                        + "has everything"));
         lines.add("xpra: " + xpra().map(x -> x + " (each gui domain runs its own server; windows through the host "
                 + "client)").orElse("not installed: domains start without windows; install the packages xpra and "
                 + "python3-gi-cairo"));
@@ -334,7 +338,7 @@ public final class Displays implements AutoCloseable {
 
         private List<String> command(Path socket) {
             List<String> argv = XpraClient.argv(xpra, socket, name, label);
-            return domainUid.isPresent() ? XpraClient.asDesktopUser(desktop, argv) : argv;
+            return domainUid.isPresent() ? desktop.asDesktopUser(argv) : argv;
         }
 
         /** The client's output into the log, at most {@value #LOG_BYTES} bytes; notes when it has attached. */

@@ -3,7 +3,6 @@ package dev.airlock.display;
 import dev.airlock.domain.Label;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,14 +48,6 @@ final class XpraClient {
         env.put("XPRA_SYSTEM_CONF_DIRS", config.toString());
         env.put("XPRA_USER_CONF_DIRS", config.toString());
         return env;
-    }
-
-    /** {@code setpriv} to the desktop user, in front of the command line, when the broker is root. */
-    static List<String> asDesktopUser(Desktop desktop, List<String> argv) {
-        List<String> a = new ArrayList<>(List.of("/usr/bin/setpriv", "--reuid=" + desktop.uid(),
-                "--regid=" + desktop.gid(), "--clear-groups", "--"));
-        a.addAll(argv);
-        return a;
     }
 
     /** The label's colour as Qubes draws it, {@code #rrggbb}. */

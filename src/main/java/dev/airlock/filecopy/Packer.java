@@ -41,6 +41,14 @@ public final class Packer {
         /** After the last byte, successful or not. */
         void finish(boolean success);
 
+        /**
+         * Whether the person asked to stop (a Cancel button): checked after each chunk and entry, the copy then
+         * ends short, so that the receiver keeps nothing of the file being sent.
+         */
+        default boolean cancelled() {
+            return false;
+        }
+
         Progress NONE = new Progress() {
             @Override
             public void start(long totalBytes) {
@@ -194,7 +202,10 @@ public final class Packer {
             Preamble preamble = options.preamble();
             CompletableFuture<Reply> reply = watchReply(replyIn, out, streamComplete,
                     preamble != null && preamble.report());
-            StreamWriter writer = new StreamWriter(out, progress::sent);
+            StreamWriter writer = new StreamWriter(out, bytes -> {
+                progress.sent(bytes);
+                requireGoOn(progress);
+            });
             progress.start(survey.totalBytes());
             long[] entries = new long[1];
             TreeWalker.Visitor v = new SendingVisitor(writer, reply, options, entries);
@@ -235,6 +246,17 @@ public final class Packer {
         }
     }
 
+    /** What a copy that the person cancelled ends with. */
+    static final String CANCELLED = "cancelled: the copy was stopped; the receiver keeps only the files it had "
+            + "completed, nothing of the file being sent";
+
+    /** Stops the copy short when the person cancelled it. */
+    private static void requireGoOn(Progress progress) throws TransferException {
+        if (progress.cancelled()) {
+            throw new TransferException(CANCELLED);
+        }
+    }
+
     /** The receiver answered before the end marker: stop sending. */
     private static final class EarlyReply extends IOException {
         private static final long serialVersionUID = 1L;
@@ -257,11 +279,12 @@ public final class Packer {
             this.entries = entries;
         }
 
-        private void entryDone() throws EarlyReply {
+        private void entryDone() throws IOException {
             entries[0]++;
             if (reply.isDone()) {
                 throw new EarlyReply();
             }
+            requireGoOn(options.progress());
         }
 
         @Override

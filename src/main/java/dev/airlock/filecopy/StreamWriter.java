@@ -9,7 +9,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.function.LongConsumer;
 import java.util.zip.CRC32;
 
 /**
@@ -34,10 +33,15 @@ final class StreamWriter {
     private final MemorySegment seg = MemorySegment.ofBuffer(buf);
     private final MemorySegment probe = Arena.ofAuto().allocate(1);
     private final CRC32 crc = new CRC32();
-    private final LongConsumer progress;
+    private final Sent progress;
     private long contentBytes;
 
-    StreamWriter(WritableByteChannel out, LongConsumer progress) {
+    /** Told the bytes of content sent so far, after each chunk; may stop the copy by throwing. */
+    interface Sent {
+        void bytes(long contentBytes) throws IOException;
+    }
+
+    StreamWriter(WritableByteChannel out, Sent progress) {
         this.out = out;
         this.progress = progress;
     }
@@ -100,7 +104,7 @@ final class StreamWriter {
             checksum(pos);
             left -= n;
             contentBytes += n;
-            progress.accept(contentBytes);
+            progress.bytes(contentBytes);
         }
         try {
             if (file.read(probe) > 0) {

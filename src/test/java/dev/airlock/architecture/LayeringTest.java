@@ -46,6 +46,7 @@ class LayeringTest {
             row("domain", "policy", "sys"),
             row("limits", "domain", "qrexec"),
             row("display", "sandbox", "sys", "domain", "log", "text"),
+            row("notify", "display", "log"),
             row("pendrive", "keystore", "policy", "sys", "text"),
             row("pendrive.wire", "pendrive", "qrexec", "sys"),
             row("pendrive.fat", "filecopy", "sys"),
@@ -55,9 +56,10 @@ class LayeringTest {
                     "sys", "text"),
             row("agent", "filecopy", "log", "openinvm", "qrexec", "sandbox", "sys", "text"),
             row("broker", "sys", "text", "log", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
-                    "limits", "display", "pendrive", "pendrive.wire", "pendrive.fat", "pendrive.host", "clipboard"),
+                    "limits", "display", "notify", "pendrive", "pendrive.wire", "pendrive.fat", "pendrive.host",
+                    "clipboard"),
             row("cli", "sys", "text", "log", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
-                    "limits", "display", "pendrive", "pendrive.wire", "pendrive.fat", "pendrive.host",
+                    "limits", "display", "notify", "pendrive", "pendrive.wire", "pendrive.fat", "pendrive.host",
                     "pendrive.client", "agent", "broker", "clipboard"));
 
     /** The packages whose code runs inside a domain, in full. */

@@ -1,9 +1,13 @@
 package dev.airlock.cli;
 
+import dev.airlock.sys.Posix;
+import java.nio.file.Files;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The sending commands read Qubes' options as Qubes' {@code qvm-copy} script does: the last of a pair wins, and
@@ -18,10 +22,41 @@ class FileCopyOptionsTest {
     }
 
     @Test
-    void withoutOptionsLinksAreSentAndProgressShowsOnlyOnATerminal() {
+    void withoutOptionsLinksAreSentAndProgressShowsOnlyOnATerminalOrTheDesktop() {
         QvmCopyToVmCommand c = copyToVm("personal", "f");
         assertThat(c.options.ignoreSymlinks()).isFalse();
-        assertThat(c.options.progress()).isEqualTo(ProgressMode.byDefault());
+        assertThat(c.options.progress()).isEqualTo(ProgressMode.forSender(System.getenv()));
+        assertThat(ProgressMode.forSender(Map.of())).as("no display: as before windows")
+                .isEqualTo(ProgressMode.byDefault());
+    }
+
+    @Test
+    void desktopWithoutATerminalGetsTheProgressWindow() {
+        assumeTrue(!Posix.isatty(2), "standard error is a terminal");
+        assumeTrue(Files.isExecutable(GuiProgress.ZENITY),
+                "zenity is not installed");
+        assertThat(ProgressMode.forSender(Map.of("DISPLAY", ":100"))).isEqualTo(ProgressMode.gui);
+        assertThat(ProgressMode.forSender(Map.of("DISPLAY", ""))).isEqualTo(ProgressMode.none);
+    }
+
+    @Test
+    void progressModeIsChosenByNameAndTheLastOptionWins() {
+        assertThat(copyToVm("--progress=gui", "personal", "f").options.progress()).isEqualTo(ProgressMode.gui);
+        assertThat(copyToVm("--progress=gui", "--without-progress", "personal", "f").options.progress())
+                .isEqualTo(ProgressMode.none);
+        assertThat(copyToVm("--with-progress", "--progress", "bytes", "personal", "f").options.progress())
+                .isEqualTo(ProgressMode.bytes);
+    }
+
+    @Test
+    void fileManagerActionsFindTheGuiModeInHelp() {
+        for (String command : new String[] {"qvm-copy", "qvm-move", "qvm-copy-to-vm", "qvm-move-to-vm"}) {
+            java.io.StringWriter out = new java.io.StringWriter();
+            Main.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(new java.io.StringWriter(), true),
+                    command, "--help");
+            assertThat(out.toString().replaceAll("\\s+", " ")).as(command).contains("--progress=MODE")
+                    .contains("gui (a window with Cancel");
+        }
     }
 
     @Test
