@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
                 DownCommand.class,
                 LogCommand.class,
                 LsCommand.class,
+                MenuCommand.class,
                 OpenInDvmCommand.class,
                 PendingCommand.class,
                 PolicyCommand.class,
