@@ -5,6 +5,7 @@ import dev.airlock.menu.FileManagers;
 import dev.airlock.menu.Installation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -34,7 +35,7 @@ final class DomainDesktopCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (!what.equals("install") && !what.equals("uninstall")) {
-            return PolicyCommand.usageError(spec, "expected install or uninstall, not " + what);
+            throw new ParameterException(spec.commandLine(), "expected install or uninstall, not " + what);
         }
         if (!Connections.insideDomain()) {
             throw new IOException("airlock-desktop works inside a domain (no " + Connections.CHANNEL
