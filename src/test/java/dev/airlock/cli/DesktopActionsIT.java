@@ -13,6 +13,7 @@ import dev.airlock.domain.DomainClass;
 import dev.airlock.domain.DomainFolder;
 import dev.airlock.domain.Label;
 import dev.airlock.domain.Registry;
+import dev.airlock.menu.AppEntry;
 import dev.airlock.sandbox.BwrapCheck;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -149,5 +150,34 @@ class DesktopActionsIT {
         assertThat(removed.code()).as(removed.err()).isZero();
         Result after = LiveDomains.run(home, "work", "", "sh", "-c", "ls -A .local/share/nautilus/scripts");
         assertThat(after.out()).isEmpty();
+    }
+
+    @Test
+    void aMenuEntryOfADomainsApplicationRunsItInsideTheDomain() throws Exception {
+        // work's own application, in its home; and a link there to a host file, which must not be read.
+        Path secret = Files.writeString(user.resolve("host-secret.desktop"),
+                "[Desktop Entry]\nType=Application\nName=Host secret\nExec=secret\n");
+        Result planted = LiveDomains.run(home, "work", "", "sh", "-c", "mkdir -p .local/share/applications && "
+                + "printf '[Desktop Entry]\\nType=Application\\nName=Marker\\nExec=touch ran-from-menu %%U\\n' "
+                + "> .local/share/applications/marker.desktop && ln -s " + secret
+                + " .local/share/applications/stolen.desktop");
+        assertThat(planted.code()).as(planted.err()).isZero();
+        Result sync = airlock("menu", "sync", "work", "--add", "marker");
+        assertThat(sync.code()).as(sync.err()).isZero();
+        assertThat(sync.out()).contains("  marker  Marker").doesNotContain("Host secret");
+        assertThat(sync.err()).contains("stolen.desktop").contains("link");
+        assertThat(airlock("menu", "ls").out()).contains("work  marker  [work] Marker");
+
+        Path entry = user.resolve(".local/share/applications/airlock-work-marker.desktop");
+        AppEntry parsed = AppEntry.parse("entry", Files.readAllBytes(entry));
+        assertThat(parsed.name()).isEqualTo("[work] Marker");
+        Result ran = run(files, parsed.argv());
+        assertThat(ran.code()).as(ran.err()).isZero();
+        assertThat(registry.domainFolder("work").resolve("home/ran-from-menu")).exists();
+        assertThat(files.resolve("ran-from-menu")).as("never on the host").doesNotExist();
+
+        Result removed = airlock("menu", "remove", "work", "marker");
+        assertThat(removed.code()).as(removed.err()).isZero();
+        assertThat(entry).doesNotExist();
     }
 }
