@@ -95,7 +95,7 @@ final class DesktopCommand {
         private int inDomain(String domain) throws IOException {
             var request = AdminClient.request("run").put("domain", domain);
             request.putArray("argv").add(DomainDesktopCommand.NAME).add(installing() ? "install" : "uninstall");
-            AdminClient client = new AdminClient(AirlockHome.fromEnvironment());
+            AdminClient client = new AdminClient(new AirlockHome(homeOption.resolved()));
             spec.commandLine().getOut().println(domain + ":");
             spec.commandLine().getOut().flush();
             try (SocketChannel ch = client.openStream(request)) {

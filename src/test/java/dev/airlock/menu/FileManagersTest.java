@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.airlock.sys.Trees;
 import dev.airlock.testing.Threat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +37,8 @@ class FileManagersTest {
     void home() throws IOException {
         dirs = Installation.Dirs.of(Map.of("HOME", tmp.resolve("home").toString()));
         calls = tmp.resolve("calls");
-        // Stands for airlock: records each call's arguments, NUL-terminated, one call a line; answers "ls".
+        // Stands for airlock: records each call's arguments, NUL-terminated, in a file of its own (the scripts
+        // call it several times at once); answers "ls".
         fake = tmp.resolve("fake-airlock");
         Files.writeString(fake, """
                 #!/bin/sh
@@ -44,8 +46,8 @@ class FileManagersTest {
                   printf 'NAME  CLASS    STATE\\ndom0  AdminVM  Running\\nwork  AppVM    Halted\\nvault AppVM Halted\\n'
                   exit 0
                 fi
-                for a in "$@"; do printf '%%s\\0' "$a"; done >> '%s'
-                printf '\\n' >> '%s'
+                mkdir -p '%s'
+                for a in "$@"; do printf '%%s\\0' "$a"; done > "$(mktemp '%s/call.XXXXXX')"
                 """.formatted(calls, calls));
         Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwx------"));
     }
@@ -158,8 +160,9 @@ class FileManagersTest {
         Files.writeString(replaced, "#!/bin/sh\necho my viewer\n");
         List<Installation.Change> removed = Installation.uninstall(host(), dirs);
         assertThat(removed).anyMatch(c -> c.path().equals(replaced) && c.status() == Installation.Status.NOT_OURS);
-        assertThat(removed).filteredOn(c -> c.status() == Installation.Status.REMOVED).hasSize(
-                FileManagers.files(host(), dirs.dataHome()).size() - 1 + 1);
+        // Every plain file but the one the user replaced, and airlock's entries of uca.xml.
+        int ours = FileManagers.files(host(), dirs.dataHome()).size() - 1;
+        assertThat(removed).filteredOn(c -> c.status() == Installation.Status.REMOVED).hasSize(ours + 1);
         assertThat(mine).hasContent("#!/bin/sh\necho mine\n");
         assertThat(replaced).hasContent("#!/bin/sh\necho my viewer\n");
         assertThat(dirs.dataHome().resolve("nautilus/scripts/Open in disposable")).doesNotExist();
@@ -203,7 +206,7 @@ class FileManagersTest {
         for (String script : List.of("nautilus/scripts/Open in disposable", "nemo/scripts/Open in disposable",
                 "airlock-desktop/open-in-disposable")) {
             Threat.named("a file name steering the command line of " + script, () -> {
-                Files.deleteIfExists(calls);
+                Trees.delete(calls);
                 // Nautilus passes names relative to the folder it runs the script in.
                 run(dirs.dataHome().resolve(script), folder, Map.of(), names.toArray(String[]::new));
                 List<List<String>> got = calls();
@@ -265,11 +268,10 @@ class FileManagersTest {
             return List.of();
         }
         List<List<String>> all = new ArrayList<>();
-        String text = Files.readString(calls, StandardCharsets.UTF_8);
-        // A call ends with "\0\n"; a newline inside an argument is followed by no NUL.
-        for (String call : text.split("\0\n", -1)) {
-            if (!call.isEmpty()) {
-                all.add(Arrays.asList(call.split("\0", -1)));
+        try (var files = Files.list(calls)) {
+            for (Path call : files.sorted().toList()) {
+                String text = Files.readString(call, StandardCharsets.UTF_8);
+                all.add(Arrays.asList(text.substring(0, text.length() - 1).split("\0", -1)));
             }
         }
         return all;
