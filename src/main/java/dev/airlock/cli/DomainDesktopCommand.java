@@ -43,8 +43,8 @@ final class DomainDesktopCommand implements Callable<Integer> {
         }
         boolean installing = what.equals("install");
         Installation.Dirs dirs = Installation.Dirs.of(System.getenv());
-        List<Installation.Change> changes = installing ? Installation.install(new FileManagers.InDomain(), dirs)
-                : Installation.uninstall(new FileManagers.InDomain(), dirs);
+        List<Installation.Change> changes = installing ? Installation.install(new FileManagers.InsideDomain(), dirs)
+                : Installation.uninstall(new FileManagers.InsideDomain(), dirs);
         ChangeReport.print(changes, installing, spec.commandLine().getOut());
         return 0;
     }

@@ -166,7 +166,7 @@ public record AppEntry(String id, String name, String icon, List<String> argv, b
         };
     }
 
-    /** The general escapes; an unknown escape is an error. The Exec quoting's own escapes are kept for {@link #split}. */
+    /** The general escapes; an unknown escape is an error. Exec's own quoting escapes are kept for {@link #split}. */
     private static String unescape(String value) throws MalformedEntryException {
         StringBuilder b = new StringBuilder(value.length());
         for (int i = 0; i < value.length(); i++) {

@@ -58,7 +58,7 @@ public final class FileManagers {
     }
 
     /** Inside a domain: its actions run the in-domain Qubes tools. */
-    public record InDomain() implements Side {
+    public record InsideDomain() implements Side {
         @Override
         public String tag() {
             return "domain";

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * A menu entry on the host for an application of a domain, like Qubes' application menu: {@code [work] Firefox},
@@ -15,6 +16,8 @@ public final class MenuEntry {
     static final String DOMAIN_KEY = "X-Airlock-Domain";
     /** The key that names the application's id in airlock's entries. */
     static final String APP_KEY = "X-Airlock-App";
+    /** A domain's name, as qrexec allows it. */
+    private static final Pattern DOMAIN = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,30}");
 
     private MenuEntry() {
     }
@@ -23,8 +26,11 @@ public final class MenuEntry {
     public record Listed(String domain, String app, String name) {
     }
 
-    /** The entry's file name in the applications folder. */
+    /** The entry's file name in the applications folder; both names must be plain (no path, no newline). */
     public static String fileName(String domain, String appId) {
+        if (!DOMAIN.matcher(domain).matches() || !AppEntry.validId(appId)) {
+            throw new IllegalArgumentException("not a domain and application id: " + domain + ", " + appId);
+        }
         return "airlock-" + domain + "-" + appId + ".desktop";
     }
 

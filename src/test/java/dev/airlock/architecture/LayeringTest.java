@@ -63,7 +63,7 @@ class LayeringTest {
     /** The packages whose code runs inside a domain, in full. */
     private static final List<String> IN_DOMAIN_PACKAGES = List.of("agent", "pendrive.client");
 
-    /** The commands of {@code cli} that run inside a domain (the Qubes tools and the agent's entry point). */
+    /** The commands of {@code cli} that run inside a domain: the Qubes tools, airlock-desktop, the agent's entry. */
     private static final Pattern IN_DOMAIN_COMMAND =
             Pattern.compile("(Agent|DomainDesktop|Qfile|Qrexec|Qubes|Qvm)\\w*Command");
 

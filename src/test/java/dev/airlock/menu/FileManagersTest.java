@@ -84,7 +84,7 @@ class FileManagersTest {
 
     @Test
     void domainSideWritesTheSeedsFourActionsCallingTheInDomainTools() throws Exception {
-        Installation.install(new FileManagers.InDomain(), dirs);
+        Installation.install(new FileManagers.InsideDomain(), dirs);
         Path scripts = dirs.dataHome().resolve("nautilus/scripts");
         try (var s = Files.list(scripts)) {
             assertThat(s.map(p -> p.getFileName().toString()))
@@ -104,7 +104,7 @@ class FileManagersTest {
     void generatedServiceMenusPassDesktopFileValidate() throws Exception {
         assumeTrue(onPath("desktop-file-validate"), "desktop-file-validate (desktop-file-utils) is not installed");
         Installation.install(host(), dirs);
-        Installation.install(new FileManagers.InDomain(), Installation.Dirs.of(Map.of("HOME",
+        Installation.install(new FileManagers.InsideDomain(), Installation.Dirs.of(Map.of("HOME",
                 tmp.resolve("domain home").toString())));
         List<Path> files = new ArrayList<>();
         for (Path root : List.of(dirs.dataHome(), tmp.resolve("domain home/.local/share"))) {

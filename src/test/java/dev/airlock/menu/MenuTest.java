@@ -182,8 +182,8 @@ class MenuTest {
         Files.write(icons.resolve("firefox-esr.png"), png.toByteArray());
         Menu.add(dirs, "work", Label.RED, parse("firefox-esr", FIREFOX), LAUNCHER, List.of(tmp.resolve("icons")),
                 tmp.resolve("no pixmaps"));
-        BufferedImage img = ImageIO.read(dirs.dataHome().resolve("icons/hicolor/64x64/apps/airlock-work-firefox-esr.png")
-                .toFile());
+        BufferedImage img = ImageIO.read(dirs.dataHome()
+                .resolve("icons/hicolor/64x64/apps/airlock-work-firefox-esr.png").toFile());
         assertThat(img.getRGB(4, 32)).isEqualTo(0xff000000 | Label.RED.rgb());
         assertThat(img.getRGB(60, 32) >>> 24).as("transparency kept").isZero();
     }
@@ -259,5 +259,14 @@ class MenuTest {
         assertThat(new String(png, StandardCharsets.ISO_8859_1)).contains(FileManagers.MARKER);
         BufferedImage img = ImageIO.read(new ByteArrayInputStream(png));
         assertThat(img.getRGB(32, 4) & 0xffffff).isEqualTo(Label.GREEN.rgb());
+    }
+
+    @Test
+    void aDomainOrApplicationNameCannotLeadOutOfTheApplicationsFolder() {
+        for (String[] names : new String[][] {{"../../.config", "x"}, {"work", "../autostart/x"},
+                {"work\nExec=evil", "x"}, {"work", ""}}) {
+            assertThatThrownBy(() -> Menu.remove(dirs, names[0], names[1])).as(String.join(" ", names))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
     }
 }
