@@ -12,6 +12,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Locale;
 import java.util.Optional;
 import javax.imageio.ImageIO;
 
@@ -92,7 +93,7 @@ final class Icons {
         g.setColor(new Color(rgb));
         g.fill(new RoundRectangle2D.Double(2, 2, SIZE - 4, SIZE - 4, 16, 16));
         String initial = name.isBlank() ? "" : name.strip().substring(0, name.strip().offsetByCodePoints(0, 1))
-                .toUpperCase(java.util.Locale.ROOT);
+                .toUpperCase(Locale.ROOT);
         if (!initial.isEmpty()) {
             drawCentred(g, initial, brightness(rgb) > 0.6 ? Color.BLACK : Color.WHITE);
         }

@@ -9,6 +9,7 @@ import dev.airlock.testing.Threat;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -205,7 +206,7 @@ class MenuTest {
         assertThat(Icons.tinted(new byte[] {1, 2, 3}, Label.RED.rgb())).isEmpty();
         byte[] claim = Menu.marked(Icons.generated("x", 0));
         // A PNG header claiming 100000 x 100000 pixels: refused before any pixel is decoded.
-        java.nio.ByteBuffer.wrap(claim).putInt(16, 100_000).putInt(20, 100_000);
+        ByteBuffer.wrap(claim).putInt(16, 100_000).putInt(20, 100_000);
         assertThat(Icons.tinted(claim, Label.RED.rgb())).isEmpty();
     }
 

@@ -3,14 +3,18 @@ package dev.airlock.menu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
 
 /** Thunar's {@code uca.xml}, which holds the user's own actions too: merged, never corrupted. */
 class ThunarActionsTest {
@@ -77,11 +81,10 @@ class ThunarActionsTest {
         assertThat(Files.readString(uca)).contains("<!-- mine -->");
     }
 
-    private static org.w3c.dom.Document parse(String xml) throws Exception {
-        var f = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+    private static Document parse(String xml) throws Exception {
+        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
         f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-        var doc = f.newDocumentBuilder().parse(new java.io.ByteArrayInputStream(
-                xml.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        Document doc = f.newDocumentBuilder().parse(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8)));
         doc.normalizeDocument();
         return doc;
     }
