@@ -280,6 +280,11 @@ class FileManagersTest {
     private static void run(Path script, Path dir, Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(script.toString()));
         cmd.addAll(List.of(args));
+        run(dir, env, cmd);
+    }
+
+    /** Runs {@code cmd} in {@code dir} without a display (errors go to its output), and expects success. */
+    private static void run(Path dir, Map<String, String> env, List<String> cmd) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
         pb.environment().remove("DISPLAY");
         pb.environment().remove("WAYLAND_DISPLAY");
@@ -306,5 +311,26 @@ class FileManagersTest {
             }
         }
         return false;
+    }
+
+    @Test
+    void dolphinAndThunarFindTheScriptWhateverTheHomeFolderIsCalled() throws Exception {
+        Installation.Dirs odd = Installation.Dirs.of(Map.of("HOME", tmp.resolve("it's a \"home\" $HOME `x`")
+                .toString()));
+        Installation.install(host(), odd);
+        Path script = odd.dataHome().resolve("airlock-desktop/open-in-disposable");
+        // Dolphin: the Exec line, read by the Desktop Entry rules, names the script, then the files (%F).
+        String menu = Files.readString(odd.dataHome().resolve("kio/servicemenus/airlock-host-files.desktop"));
+        String exec = menu.lines().filter(l -> l.startsWith("Exec=")).findFirst().orElseThrow();
+        assertThat(AppEntry.parse("x", ("[Desktop Entry]\nType=Application\nName=x\n" + exec + "\n")
+                .getBytes(StandardCharsets.UTF_8)).argv()).containsExactly(script.toString());
+        // Thunar: %F becomes each path through g_shell_quote (single quotes), then the line is split like sh does.
+        String uca = Files.readString(odd.configHome().resolve("Thunar/uca.xml"));
+        String command = uca.substring(uca.indexOf("<command>") + 9, uca.indexOf("</command>"))
+                .replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">");
+        Path f = Files.writeString(tmp.resolve("a 'b'.txt"), "x");
+        run(tmp, Map.of(), List.of("sh", "-c", command.replace("%F",
+                "'" + f.toString().replace("'", "'\\''") + "'")));
+        assertThat(calls()).containsExactly(List.of("open-in-dvm", "--", f.toString()));
     }
 }
