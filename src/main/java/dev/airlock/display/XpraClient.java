@@ -52,15 +52,6 @@ final class XpraClient {
 
     /** The label's colour as Qubes draws it, {@code #rrggbb}. */
     static String colour(Label label) {
-        return switch (label) {
-            case RED -> "#cc0000";
-            case ORANGE -> "#f57900";
-            case YELLOW -> "#edd400";
-            case GREEN -> "#73d216";
-            case GRAY -> "#555753";
-            case BLUE -> "#3465a4";
-            case PURPLE -> "#75507b";
-            case BLACK -> "#000000";
-        };
+        return String.format("#%06x", label.rgb());
     }
 }

@@ -13,6 +13,20 @@ public enum Label {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** The colour as Qubes draws it, {@code 0xrrggbb}: window borders, menu icons. */
+    public int rgb() {
+        return switch (this) {
+            case RED -> 0xcc0000;
+            case ORANGE -> 0xf57900;
+            case YELLOW -> 0xedd400;
+            case GREEN -> 0x73d216;
+            case GRAY -> 0x555753;
+            case BLUE -> 0x3465a4;
+            case PURPLE -> 0x75507b;
+            case BLACK -> 0x000000;
+        };
+    }
+
     /**
      * The label of that name (lower case, as {@link #labelName()} gives it).
      *

@@ -16,7 +16,7 @@ public final class DomainTools {
     /** The commands, each an {@code airlock} subcommand of the same name. */
     static final List<String> COMMANDS = List.of("qvm-copy", "qvm-copy-to-vm", "qvm-move", "qvm-move-to-vm",
             "qrexec-client-vm", "qvm-open-in-vm", "qvm-open-in-dvm", "qubes_penctl", "qubesdb-read",
-            "qubesdb-write", "qubesdb-watch");
+            "qubesdb-write", "qubesdb-watch", "airlock-desktop");
 
     /**
      * The options of every JVM in a domain. C1 only and the serial collector: short-lived processes on few cores.

@@ -58,15 +58,17 @@ class LayeringTest {
             row("broker", "sys", "text", "log", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
                     "limits", "display", "notify", "pendrive", "pendrive.wire", "pendrive.fat", "pendrive.host",
                     "clipboard"),
+            row("menu", "domain", "sys"),
             row("cli", "sys", "text", "log", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
                     "limits", "display", "notify", "pendrive", "pendrive.wire", "pendrive.fat", "pendrive.host",
-                    "pendrive.client", "agent", "broker", "clipboard"));
+                    "pendrive.client", "agent", "broker", "clipboard", "menu"));
 
     /** The packages whose code runs inside a domain, in full. */
     private static final List<String> IN_DOMAIN_PACKAGES = List.of("agent", "pendrive.client");
 
-    /** The commands of {@code cli} that run inside a domain (the Qubes tools and the agent's entry point). */
-    private static final Pattern IN_DOMAIN_COMMAND = Pattern.compile("(Agent|Qfile|Qrexec|Qubes|Qvm)\\w*Command");
+    /** The commands of {@code cli} that run inside a domain: the Qubes tools, airlock-desktop, the agent's entry. */
+    private static final Pattern IN_DOMAIN_COMMAND =
+            Pattern.compile("(Agent|DomainDesktop|Qfile|Qrexec|Qubes|Qvm)\\w*Command");
 
     private Layering airlock;
 
