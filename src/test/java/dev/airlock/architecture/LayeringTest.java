@@ -44,6 +44,8 @@ class LayeringTest {
             row("openinvm", "sys"),
             row("domain", "policy", "sys"),
             row("limits", "domain", "qrexec"),
+            row("backup"),
+            row("backup.io", "backup", "domain", "sys"),
             row("display", "sandbox", "sys", "domain", "log", "text"),
             row("pendrive", "keystore", "policy", "sys", "text"),
             row("pendrive.wire", "pendrive", "qrexec", "sys"),
@@ -56,7 +58,7 @@ class LayeringTest {
             row("broker", "sys", "text", "log", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
                     "limits", "display", "pendrive", "pendrive.wire", "pendrive.fat", "pendrive.host"),
             row("cli", "sys", "text", "log", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
-                    "limits", "display", "pendrive", "pendrive.wire", "pendrive.fat", "pendrive.host",
+                    "limits", "backup", "backup.io", "display", "pendrive", "pendrive.wire", "pendrive.fat", "pendrive.host",
                     "pendrive.client", "agent", "broker"));
 
     /** The packages whose code runs inside a domain, in full. */
