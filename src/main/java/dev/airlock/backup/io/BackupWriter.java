@@ -17,6 +17,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -84,8 +85,10 @@ public final class BackupWriter {
      */
     public static Summary write(OutputStream out, Domains all, List<Domain> selected, Function<String, Path> homeOf,
                                 Path policyDirectory, Options options, Progress progress) throws IOException {
+        // Qubes writes time and pid; the random part keeps two backups of one second apart, so that a chunk of one
+        // never authenticates in the other even under the same passphrase.
         String backupId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss")) + "-"
-                + ProcessHandle.current().pid();
+                + ProcessHandle.current().pid() + "-" + Long.toString(new SecureRandom().nextLong() >>> 1, 36);
         BackupHeader header = new BackupHeader(options.compressFilter() != null,
                 options.compressFilter() == null ? "gzip" : options.compressFilter(), backupId);
         List<Domain> ordered = new ArrayList<>(selected);

@@ -71,16 +71,16 @@ final class ChunkEncryptor implements AutoCloseable {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
                 while (len > 0) {
-                    if (fill == buffer.length) {
-                        submit(new ChunkName(path, index++), buffer, fill);
-                        buffer = take();
-                        fill = 0;
-                    }
                     int n = Math.min(len, buffer.length - fill);
                     System.arraycopy(b, off, buffer, fill, n);
                     fill += n;
                     off += n;
                     len -= n;
+                    if (fill == buffer.length) {
+                        submit(new ChunkName(path, index++), buffer, fill);
+                        buffer = take();
+                        fill = 0;
+                    }
                 }
             }
 

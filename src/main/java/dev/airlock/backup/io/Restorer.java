@@ -14,6 +14,7 @@ import dev.airlock.sys.Fd;
 import dev.airlock.sys.Posix;
 import dev.airlock.sys.Trees;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -33,6 +34,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import java.util.zip.ZipException;
 
 /**
  * Restores domains from a format-4 backup written by {@link BackupWriter}: registry entries (through
@@ -163,6 +165,9 @@ public final class Restorer {
                 long maxMembers = host ? hostMembers : p.members();
                 try (InputStream inner = reader.open(path)) {
                     bytes += extract(inner, target, prefix, maxBytes, maxMembers, progress);
+                } catch (ZipException | EOFException e) {
+                    throw new BackupFormatException(path + " is cut or corrupt (" + e.getMessage() + "): chunks are "
+                            + "missing");
                 }
                 reader.finish();
                 restoredPaths.add(path);
@@ -180,10 +185,7 @@ public final class Restorer {
                 commit(registry, plan, staged);
                 staged.clear();
                 if (policyStaged != null) {
-                    policyFolder = home.resolve("policy-restore-" + LocalDateTime.now()
-                            .format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HHmmss")));
-                    rename(policyStaged.resolve(BackupWriter.HOST_PATH.substring("dom0-home/".length())),
-                            policyFolder);
+                    policyFolder = placePolicy(policyStaged.resolve("airlock"), home);
                     Trees.delete(policyStaged);
                     policyStaged = null;
                 }
@@ -416,6 +418,26 @@ public final class Restorer {
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }
+    }
+
+    /** Moves the restored policy to a new {@code policy-restore-DATE[-n]} folder; never into a folder that exists. */
+    private static Path placePolicy(Path staged, Path home) throws IOException {
+        String base = "policy-restore-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern(
+                "yyyy-MM-dd'T'HHmmss"));
+        for (int n = 0; n < 100; n++) {
+            Path to = home.resolve(n == 0 ? base : base + "-" + n);
+            if (!Files.exists(to, LinkOption.NOFOLLOW_LINKS)) {
+                try {
+                    rename(staged, to);
+                    return to;
+                } catch (IOException e) {
+                    if (!Files.exists(to, LinkOption.NOFOLLOW_LINKS)) {
+                        throw e;
+                    }
+                }
+            }
+        }
+        throw new IOException("no free name for the restored policy: " + home.resolve(base) + "-1 to -99 exist");
     }
 
     /** Renames {@code from} to {@code to}, which must not exist: a folder left there is never replaced. */
