@@ -146,7 +146,7 @@ public final class TarWriter implements AutoCloseable {
     /** A stand-in name under 100 bytes for readers that ignore pax, cut at a character boundary. */
     private static byte[] shortName(byte[] name) {
         int n = Math.min(name.length, 99);
-        while (n > 0 && (name[n] & 0xc0) == 0x80 && n < name.length) {
+        while (n > 0 && n < name.length && (name[n] & 0xc0) == 0x80) {
             n--;
         }
         return java.util.Arrays.copyOf(name, n);
