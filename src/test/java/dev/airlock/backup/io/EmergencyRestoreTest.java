@@ -84,5 +84,4 @@ class EmergencyRestoreTest {
         assertThat(Backups.tree(out.resolve("vm2/home")))
                 .isEqualTo(Backups.tree(registry.domainFolder("work").resolve("home")));
     }
-
 }
