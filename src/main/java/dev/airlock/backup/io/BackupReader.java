@@ -12,34 +12,50 @@ import dev.airlock.backup.TarReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Reads a format-4 backup from an untrusted stream ({@code spec/backup.md} section 9): the header, authenticated
  * by {@code backup-header.hmac} before it is parsed; qubes.xml from its one chunk; then the archive paths one by
  * one. Every chunk is authenticated whole (both scrypt HMACs, under the key string bound to the backup, the path
  * and the index) before a byte of it is handed on; chunk names must be {@code PATH.NNN.enc}, each path's chunks
- * contiguous and numbered from 000 up, and each path may appear once. Memory: one chunk.
+ * contiguous and numbered from 000 up, and each path may appear once. The key derivation dominates, so up to
+ * {@link Options#threads} chunks of a path are read ahead and opened on a pool; they are still handed on one by
+ * one, in order, each only once it authenticated. Memory: {@code threads + 1} chunks.
  */
-public final class BackupReader {
+public final class BackupReader implements AutoCloseable {
 
     /**
      * What a reader accepts.
      *
      * @param scrypt the most memory and work a chunk's parameters may ask for, checked before deriving a key
      * @param maxChunkBytes the largest plaintext chunk (100 MiB as written)
+     * @param threads chunks of one path authenticated and decrypted at once
      */
-    public record Options(String passphrase, ScryptFile.Limits scrypt, int maxChunkBytes) {
+    public record Options(String passphrase, ScryptFile.Limits scrypt, int maxChunkBytes, int threads) {
         public Options {
             KeyStrings.requirePassphrase(passphrase);
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be positive");
+            }
         }
 
-        /** The defaults: 100 MiB chunks; scrypt memory up to {@code maxScryptMemory}, work up to 16 times that. */
+        /**
+         * The defaults: 100 MiB chunks, one thread per processor; scrypt memory up to {@code maxScryptMemory}, work
+         * up to 16 times that.
+         */
         public static Options defaults(String passphrase, long maxScryptMemory) {
             return new Options(passphrase, new ScryptFile.Limits(maxScryptMemory, 16 * maxScryptMemory),
-                    BackupWriter.CHUNK_BYTES);
+                    BackupWriter.CHUNK_BYTES, Runtime.getRuntime().availableProcessors());
         }
     }
 
@@ -52,11 +68,27 @@ public final class BackupReader {
     private final Set<String> seen = new HashSet<>();
     private TarEntry pending;
     private ChunkStream current;
-    private byte[] buffer = new byte[0];
+    private final ExecutorService pool;
+    private final Deque<byte[]> free = new ArrayDeque<>();
 
     private BackupReader(TarReader outer, Options options) throws IOException {
         this.outer = outer;
         this.options = options;
+        this.pool = Executors.newFixedThreadPool(options.threads(), r -> {
+            Thread t = new Thread(r, "restore-decrypt");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            this.header = readHeader();
+            this.qubesXml = readQubesXml();
+        } catch (IOException | RuntimeException e) {
+            pool.shutdownNow();
+            throw e;
+        }
+    }
+
+    private BackupHeader readHeader() throws IOException {
         byte[] headerBytes = small(expect("backup-header"), BackupHeader.MAX_BYTES);
         TarEntry hmacMember = expect("backup-header.hmac");
         if (hmacMember.size() > MAX_HMAC_BYTES) {
@@ -74,13 +106,18 @@ public final class BackupReader {
                 headerBytes.length)) {
             throw new BackupFormatException("backup-header was modified: it does not match backup-header.hmac");
         }
-        this.header = BackupHeader.parse(headerBytes);
-        this.qubesXml = readQubesXml();
+        return BackupHeader.parse(headerBytes);
     }
 
-    /** Reads and authenticates the header and qubes.xml of the backup in {@code in}. */
+    /** Reads and authenticates the header and qubes.xml of the backup in {@code in}; close the reader after. */
     public static BackupReader open(InputStream in, Options options) throws IOException {
         return new BackupReader(new TarReader(in, "the backup"), options);
+    }
+
+    /** Stops the threads; chunks still being opened are dropped. */
+    @Override
+    public void close() {
+        pool.shutdownNow();
     }
 
     public BackupHeader header() {
@@ -161,25 +198,47 @@ public final class BackupReader {
         }
     }
 
-    /** Reads, authenticates and decrypts the pending member as chunk {@code c}; the plaintext is in the buffer. */
-    private int decrypt(ChunkName c) throws IOException {
+    /** A chunk opened on the pool: its buffer, with the plaintext from {@link ScryptFile#HEADER_BYTES}. */
+    private record Opened(byte[] buffer, int length) {
+    }
+
+    /** Reads the pending member as chunk {@code c} and starts authenticating and decrypting it on the pool. */
+    private Future<Opened> submit(ChunkName c) throws IOException {
         long limit = (long) options.maxChunkBytes() + ScryptFile.OVERHEAD;
         if (pending.size() > limit) {
             throw new BackupFormatException(c.memberName() + " declares " + pending.size() + " bytes, more than a "
                     + "chunk holds (" + limit + ")");
         }
         int size = (int) pending.size();
-        if (buffer.length < size) {
+        byte[] buffer = free.poll();
+        if (buffer == null || buffer.length < size) {
             buffer = new byte[size];
         }
         if (outer.data().readNBytes(buffer, 0, size) != size) {
             throw new BackupFormatException("the backup is truncated inside " + c.memberName());
         }
+        byte[] key = KeyStrings.chunk(header.backupId(), c.plainName(), options.passphrase());
+        byte[] b = buffer;
+        return pool.submit(() -> {
+            try {
+                return new Opened(b, ScryptFile.open(key, b, size, options.scrypt()));
+            } catch (BackupFormatException e) {
+                throw new BackupFormatException(c.memberName() + ": " + e.getMessage());
+            }
+        });
+    }
+
+    private static Opened await(Future<Opened> f) throws IOException {
         try {
-            return ScryptFile.open(KeyStrings.chunk(header.backupId(), c.plainName(), options.passphrase()), buffer,
-                    size, options.scrypt());
-        } catch (BackupFormatException e) {
-            throw new BackupFormatException(c.memberName() + ": " + e.getMessage());
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while decrypting");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException("decrypting failed: " + e.getCause(), e.getCause());
         }
     }
 
@@ -234,10 +293,12 @@ public final class BackupReader {
     /** The plaintext of one path's chunks, each authenticated before it is read. */
     private final class ChunkStream extends InputStream {
         private final String path;
+        private final Deque<Future<Opened>> ahead = new ArrayDeque<>();
         private int index;
+        private byte[] plain = new byte[0];
         private int at;
         private int end;
-        private boolean done;
+        private boolean ended;
 
         ChunkStream(String path) {
             this.path = path;
@@ -257,33 +318,47 @@ public final class BackupReader {
                 }
             }
             int n = Math.min(len, end - at);
-            System.arraycopy(buffer, at, b, off, n);
+            System.arraycopy(plain, at, b, off, n);
             at += n;
             return n;
         }
 
         private boolean fill() throws IOException {
-            if (done) {
+            readAhead();
+            Future<Opened> next = ahead.poll();
+            if (next == null) {
                 return false;
             }
-            if (pending == null) {
-                pending = outer.next();
+            Opened o = await(next);
+            if (plain.length > 0) {
+                free.push(plain);
             }
-            if (pending == null) {
-                done = true;
-                return false;
-            }
-            ChunkName c = chunkName(pending);
-            if (!c.path().equals(path)) {
-                done = true;
-                return false;
-            }
-            checkIndex(c, index++);
-            int n = decrypt(c);
+            plain = o.buffer();
             at = ScryptFile.HEADER_BYTES;
-            end = at + n;
-            pending = null;
+            end = at + o.length();
+            readAhead();
             return true;
+        }
+
+        /** Starts opening this path's next chunks, up to one per thread. */
+        private void readAhead() throws IOException {
+            while (!ended && ahead.size() < options.threads()) {
+                if (pending == null) {
+                    pending = outer.next();
+                }
+                if (pending == null) {
+                    ended = true;
+                    return;
+                }
+                ChunkName c = chunkName(pending);
+                if (!c.path().equals(path)) {
+                    ended = true;
+                    return;
+                }
+                checkIndex(c, index++);
+                ahead.add(submit(c));
+                pending = null;
+            }
         }
     }
 }

@@ -87,7 +87,13 @@ public final class Restorer {
     /** Restores (or only verifies) the backup in {@code in} into the home of {@code registry}. */
     public static Summary restore(InputStream in, Registry registry, Options options, Progress progress)
             throws IOException {
-        BackupReader reader = BackupReader.open(in, options.reader());
+        try (BackupReader reader = BackupReader.open(in, options.reader())) {
+            return restore(reader, registry, options, progress);
+        }
+    }
+
+    private static Summary restore(BackupReader reader, Registry registry, Options options, Progress progress)
+            throws IOException {
         QubesXml xml = reader.qubesXml();
         Domains existing = registry.read(d -> d);
         List<String> skipped = new ArrayList<>();

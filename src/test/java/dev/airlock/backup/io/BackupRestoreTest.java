@@ -88,6 +88,24 @@ class BackupRestoreTest {
     }
 
     @Test
+    void aBackupCompressedByAnotherListedProgramRestores() throws IOException {
+        for (String filter : List.of("xz", "zstd")) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/" + filter)),
+                    filter + " is not installed");
+        }
+        Registry from = original();
+        for (String filter : List.of("xz", "zstd")) {
+            byte[] b = backup(from, policy(), new BackupWriter.Options(Backups.PASSPHRASE, filter, Backups.FAST, 2,
+                    Backups.SMALL_CHUNK));
+            assertThat(new String(Backups.members(b).getFirst().data())).contains("compression-filter=" + filter);
+            Registry into = Registry.open(target.resolve(filter));
+            restore(b, into, restoreOptions(false, Restorer.Conflicts.FAIL));
+            assertThat(tree(into.domainFolder("work").resolve("home")))
+                    .isEqualTo(tree(from.domainFolder("work").resolve("home")));
+        }
+    }
+
+    @Test
     void verifyOnlyCreatesNothing() throws IOException {
         byte[] b = backup(original(), policy(), fastOptions());
         Registry into = Registry.open(target.resolve("airlock"));
@@ -138,7 +156,7 @@ class BackupRestoreTest {
         byte[] b = backup(original(), policy(), fastOptions());
         Registry into = Registry.open(target.resolve("airlock"));
         Restorer.Options wrong = new Restorer.Options(new BackupReader.Options("not it",
-                restoreOptions(false, Restorer.Conflicts.FAIL).reader().scrypt(), Backups.SMALL_CHUNK), false,
+                restoreOptions(false, Restorer.Conflicts.FAIL).reader().scrypt(), Backups.SMALL_CHUNK, 2), false,
                 Restorer.Conflicts.FAIL, java.util.Set.of(), java.util.Set.of());
         assertThatThrownBy(() -> restore(b, into, wrong)).isInstanceOf(BackupFormatException.class)
                 .hasMessage("backup-header.hmac: the passphrase is incorrect, or it belongs to another file or "

@@ -92,7 +92,7 @@ final class Backups {
 
     static Restorer.Options restoreOptions(boolean verifyOnly, Restorer.Conflicts conflicts) {
         return new Restorer.Options(new BackupReader.Options(PASSPHRASE,
-                new ScryptFile.Limits(64L << 20, 1L << 30), SMALL_CHUNK), verifyOnly, conflicts, java.util.Set.of(),
+                new ScryptFile.Limits(64L << 20, 1L << 30), SMALL_CHUNK, 2), verifyOnly, conflicts, java.util.Set.of(),
                 java.util.Set.of());
     }
 

@@ -270,7 +270,7 @@ class HostileBackupTest {
     void scryptParametersAskingForMoreMemoryThanAllowedAreRefused() throws IOException {
         // Written with N=2^10, r=8: 1 MiB. A reader allowing half of that refuses before deriving a key.
         Restorer.Options small = new Restorer.Options(new BackupReader.Options(Backups.PASSPHRASE,
-                new ScryptFile.Limits(512 << 10, 1L << 30), Backups.SMALL_CHUNK), false, Restorer.Conflicts.FAIL,
+                new ScryptFile.Limits(512 << 10, 1L << 30), Backups.SMALL_CHUNK, 2), false, Restorer.Conflicts.FAIL,
                 Set.of(), Set.of());
         refused(archive(good), "ask for 1 MiB of memory", small);
     }
