@@ -90,13 +90,18 @@ final class BackupCommand implements Callable<Integer> {
         List<Domain> selected = select(all);
         refuseRunning(selected);
         Path file = target();
+        Path domainsFolder = registry.home().resolve("domains");
+        if (file.getParent().toRealPath().startsWith(domainsFolder)) {
+            throw new IOException("the backup cannot be written inside " + domainsFolder + ": a domain could read "
+                    + "it, and a home would hold its own backup");
+        }
         String passphrase = BackupPassphrase.read(passphraseFile, true);
         BackupWriter.Options options = new BackupWriter.Options(passphrase, compress ? (filter == null ? "gzip"
                 : filter) : null, ScryptParams.DEFAULT, Runtime.getRuntime().availableProcessors(),
                 BackupWriter.CHUNK_BYTES);
         Path partial = Files.createTempFile(file.getParent(), "." + file.getFileName() + ".", ".partial");
         boolean done = false;
-        Progress progress = BackupPassphrase.progress();
+        Progress progress = BackupProgress.onTerminal();
         try {
             BackupWriter.Summary summary;
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(partial,

@@ -1,8 +1,6 @@
 package dev.airlock.cli;
 
 import dev.airlock.backup.KeyStrings;
-import dev.airlock.backup.io.Progress;
-import dev.airlock.filecopy.Packer;
 
 import java.io.BufferedReader;
 import java.io.Console;
@@ -14,7 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
-/** The passphrase of {@code airlock backup} and {@code airlock restore}, and their progress bar. */
+/** The passphrase of {@code airlock backup} and {@code airlock restore}. */
 final class BackupPassphrase {
 
     private BackupPassphrase() {
@@ -57,33 +55,5 @@ final class BackupPassphrase {
             Arrays.fill(p, '\0');
         }
         return s;
-    }
-
-    /** A progress bar on standard error when it is a terminal. */
-    static Progress progress() {
-        ProgressMode mode = ProgressMode.byDefault();
-        Packer.Progress bar = mode.create(System.err);
-        if (mode == ProgressMode.none) {
-            return Progress.NONE;
-        }
-        return new Progress() {
-            private long done;
-
-            @Override
-            public void start(long totalBytes) {
-                bar.start(totalBytes);
-            }
-
-            @Override
-            public void advanced(long bytes) {
-                done += bytes;
-                bar.sent(done);
-            }
-
-            @Override
-            public void finish(boolean success) {
-                bar.finish(success);
-            }
-        };
     }
 }

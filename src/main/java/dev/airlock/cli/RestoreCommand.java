@@ -89,14 +89,14 @@ final class RestoreCommand implements Callable<Integer> {
         if (!Files.isRegularFile(backup)) {
             throw new IOException("no backup file " + backup);
         }
-        Registry registry = homeOption.registry();
+        Registry registry = verifyOnly ? null : homeOption.registry();
         String passphrase = BackupPassphrase.read(passphraseFile, false);
         long maxMemory = maxScryptMemoryMib != null ? maxScryptMemoryMib << 20 : defaultScryptMemory();
         Restorer.Conflicts mode = conflicts == null ? Restorer.Conflicts.FAIL
                 : conflicts.skip ? Restorer.Conflicts.SKIP : Restorer.Conflicts.RENAME;
         Restorer.Options options = new Restorer.Options(BackupReader.Options.defaults(passphrase, maxMemory),
                 verifyOnly, mode, Set.copyOf(domains), Set.copyOf(excluded));
-        Progress progress = BackupPassphrase.progress();
+        Progress progress = BackupProgress.onTerminal();
         Restorer.Summary summary;
         boolean done = false;
         try (InputStream in = new BufferedInputStream(Files.newInputStream(backup), 1 << 20)) {

@@ -51,7 +51,7 @@ class BackupCommandTest {
         InProcess verify = ok(InProcess.run("restore", "--home=" + other, "-p", pass.toString(), "--verify-only",
                 file.toString()));
         assertThat(verify.out()).contains("verified work");
-        assertThat(other.resolve("domains")).doesNotExist();
+        assertThat(other).as("verifying touches no home").doesNotExist();
 
         InProcess r = ok(InProcess.run("restore", "--home=" + other, "-p", pass.toString(), file.toString()));
         assertThat(r.out()).contains("restored fedora\n", "restored work\n");
@@ -85,6 +85,12 @@ class BackupCommandTest {
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).isEqualTo("ERROR: " + file + " exists already; airlock backup never overwrites a file\n");
         assertThat(file).hasContent("keep");
+
+        InProcess inside = InProcess.run("backup", "--home=" + home, "-p", pass.toString(),
+                home.resolve("domains/work/home/b").toString());
+        assertThat(inside.code()).isEqualTo(1);
+        assertThat(inside.err()).startsWith("ERROR: the backup cannot be written inside ");
+        assertThat(home.resolve("domains/work/home/b")).doesNotExist();
 
         InProcess f = InProcess.run("backup", "--home=" + home, "-p", pass.toString(), "-Z", "sh",
                 dir.resolve("x").toString());

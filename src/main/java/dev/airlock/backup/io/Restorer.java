@@ -84,7 +84,10 @@ public final class Restorer {
     private Restorer() {
     }
 
-    /** Restores (or only verifies) the backup in {@code in} into the home of {@code registry}. */
+    /**
+     * Restores the backup in {@code in} into the home of {@code registry}, or only verifies it; a verification
+     * needs no registry ({@code null}) and touches none.
+     */
     public static Summary restore(InputStream in, Registry registry, Options options, Progress progress)
             throws IOException {
         try (BackupReader reader = BackupReader.open(in, options.reader())) {
@@ -95,7 +98,7 @@ public final class Restorer {
     private static Summary restore(BackupReader reader, Registry registry, Options options, Progress progress)
             throws IOException {
         QubesXml xml = reader.qubesXml();
-        Domains existing = registry.read(d -> d);
+        Domains existing = options.verifyOnly() ? Domains.empty() : registry.read(d -> d);
         List<String> skipped = new ArrayList<>();
         List<Planned> plan = plan(xml, existing, options, skipped);
         Map<String, Planned> byPath = new LinkedHashMap<>();
@@ -122,7 +125,7 @@ public final class Restorer {
         for (Planned p : plan) {
             total += p.size();
         }
-        Path home = registry.home();
+        Path home = options.verifyOnly() ? null : registry.home();
         if (!options.verifyOnly()) {
             long free = Files.getFileStore(home).getUsableSpace();
             if (total > free) {
@@ -131,7 +134,7 @@ public final class Restorer {
             }
         }
         progress.start(total);
-        Path domains = home.resolve("domains");
+        Path domains = options.verifyOnly() ? null : home.resolve("domains");
         Map<String, Path> staged = new LinkedHashMap<>();
         Path policyStaged = null;
         long bytes = 0;
