@@ -106,6 +106,41 @@ class BackupRestoreTest {
     }
 
     @Test
+    void aSymlinkInAHomeIsBackedUpAsALinkNeverFollowed() throws IOException {
+        Registry from = original();
+        Path secret = Files.writeString(source.resolve("secret"), "host secret 8c1f");
+        Path home = from.domainFolder("work").resolve("home");
+        Files.createSymbolicLink(home.resolve("steal-file"), secret);
+        Files.createSymbolicLink(home.resolve("steal-dir"), source.resolve("config"));
+        Registry into = Registry.open(target.resolve("airlock"));
+        restore(backup(from, policy(), fastOptions()), into, restoreOptions(false, Restorer.Conflicts.FAIL));
+
+        Path restored = into.domainFolder("work").resolve("home");
+        assertThat(Files.readSymbolicLink(restored.resolve("steal-file"))).isEqualTo(secret);
+        assertThat(Files.readSymbolicLink(restored.resolve("steal-dir"))).isEqualTo(source.resolve("config"));
+        assertThat(tree(restored).values()).noneMatch(v -> v.startsWith("file") && v.contains(
+                java.util.HexFormat.of().formatHex(sha256("host secret 8c1f"))));
+    }
+
+    @Test
+    void aHomeSwappedForASymlinkIsNotFollowed() throws IOException {
+        Registry from = original();
+        Path home = from.domainFolder("work").resolve("home");
+        dev.airlock.sys.Trees.delete(home);
+        Files.createSymbolicLink(home, source.resolve("config"));
+        assertThatThrownBy(() -> backup(from, policy(), fastOptions())).isInstanceOf(IOException.class)
+                .hasMessageContaining("cannot read " + home);
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void verifyOnlyCreatesNothing() throws IOException {
         byte[] b = backup(original(), policy(), fastOptions());
         Registry into = Registry.open(target.resolve("airlock"));
