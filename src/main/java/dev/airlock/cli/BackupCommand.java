@@ -97,8 +97,8 @@ final class BackupCommand implements Callable<Integer> {
         }
         String passphrase = BackupPassphrase.read(passphraseFile, true);
         BackupWriter.Options options = new BackupWriter.Options(passphrase, compress ? (filter == null ? "gzip"
-                : filter) : null, ScryptParams.DEFAULT, Runtime.getRuntime().availableProcessors(),
-                BackupWriter.CHUNK_BYTES);
+                : filter) : null, ScryptParams.DEFAULT, BackupWriter.threadsWithin(Runtime.getRuntime().maxMemory(),
+                BackupWriter.CHUNK_BYTES, ScryptParams.DEFAULT), BackupWriter.CHUNK_BYTES);
         Path partial = Files.createTempFile(file.getParent(), "." + file.getFileName() + ".", ".partial");
         boolean done = false;
         Progress progress = BackupProgress.onTerminal();

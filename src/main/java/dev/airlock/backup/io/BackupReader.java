@@ -6,6 +6,7 @@ import dev.airlock.backup.ChunkName;
 import dev.airlock.backup.KeyStrings;
 import dev.airlock.backup.QubesXml;
 import dev.airlock.backup.ScryptFile;
+import dev.airlock.backup.ScryptParams;
 import dev.airlock.backup.TarEntry;
 import dev.airlock.backup.TarReader;
 
@@ -50,12 +51,13 @@ public final class BackupReader implements AutoCloseable {
         }
 
         /**
-         * The defaults: 100 MiB chunks, one thread per processor; scrypt memory up to {@code maxScryptMemory}, work
-         * up to 16 times that.
+         * The defaults: 100 MiB chunks; scrypt memory up to {@code maxScryptMemory}, work up to 16 times that;
+         * one thread per processor, fewer if the heap could not hold them with the key derivation airlock writes.
          */
         public static Options defaults(String passphrase, long maxScryptMemory) {
             return new Options(passphrase, new ScryptFile.Limits(maxScryptMemory, 16 * maxScryptMemory),
-                    BackupWriter.CHUNK_BYTES, Runtime.getRuntime().availableProcessors());
+                    BackupWriter.CHUNK_BYTES, BackupWriter.threadsWithin(Runtime.getRuntime().maxMemory(),
+                    BackupWriter.CHUNK_BYTES, ScryptParams.DEFAULT));
         }
     }
 

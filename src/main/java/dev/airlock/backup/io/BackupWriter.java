@@ -70,6 +70,18 @@ public final class BackupWriter {
         }
     }
 
+    /**
+     * How many chunks to encrypt or decrypt at once within a Java heap of {@code heapBytes}: one per processor, fewer
+     * when each thread's chunk buffer and key derivation would not fit beside the chunk being filled and some
+     * headroom; at least one.
+     */
+    public static int threadsWithin(long heapBytes, int chunkBytes, ScryptParams params) {
+        long perThread = chunkBytes + params.memoryBytes();
+        long room = heapBytes - chunkBytes - (128L << 20);
+        long fit = Math.max(1, room / perThread);
+        return (int) Math.min(Runtime.getRuntime().availableProcessors(), fit);
+    }
+
     /** What was written: the backup's id, the domains, the bytes of their files, and what was left out. */
     public record Summary(String backupId, List<String> domains, long fileBytes, List<String> skipped) {
     }

@@ -198,6 +198,19 @@ class BackupRestoreTest {
                         + "another backup");
     }
 
+    @Test
+    void parallelismShrinksToWhatTheHeapHolds() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        long chunk = BackupWriter.CHUNK_BYTES;
+        long kdf = dev.airlock.backup.ScryptParams.DEFAULT.memoryBytes();
+        assertThat(BackupWriter.threadsWithin(64L << 30, BackupWriter.CHUNK_BYTES,
+                dev.airlock.backup.ScryptParams.DEFAULT)).isEqualTo(cores);
+        assertThat(BackupWriter.threadsWithin(512L << 20, BackupWriter.CHUNK_BYTES,
+                dev.airlock.backup.ScryptParams.DEFAULT)).isEqualTo(1);
+        assertThat(BackupWriter.threadsWithin(chunk + (128L << 20) + 2 * (chunk + kdf),
+                BackupWriter.CHUNK_BYTES, dev.airlock.backup.ScryptParams.DEFAULT)).isEqualTo(Math.min(cores, 2));
+    }
+
     static List<Path> leftovers(Registry r) throws IOException {
         try (Stream<Path> s = Files.list(r.home().resolve("domains"))) {
             return s.filter(p -> p.getFileName().toString().startsWith(".")).toList();
