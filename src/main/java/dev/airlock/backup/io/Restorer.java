@@ -150,6 +150,11 @@ public final class Restorer {
             Set<String> restoredPaths = new HashSet<>();
             for (String path = reader.nextPath(); path != null; path = reader.nextPath()) {
                 if (!knownPaths.contains(path)) {
+                    if (path.endsWith(".img") || path.startsWith("dom0-home/")) {
+                        throw new BackupFormatException("the backup holds " + path + ", a Qubes disk image or "
+                                + "dom0 home: it was written by Qubes, not airlock; restore it with "
+                                + "qvm-backup-restore, or take files out with the emergency procedure");
+                    }
                     throw new BackupFormatException("the backup holds chunks of " + path + ", which its qubes.xml "
                             + "does not list");
                 }

@@ -302,6 +302,13 @@ class HostileBackupTest {
         refused(b, "backup member vm2/home is not an encrypted chunk");
     }
 
+    @Test
+    void aQubesVmImageIsRefusedWithTheReason() throws IOException {
+        List<Member> b = new ArrayList<>(good);
+        b.addAll(indexOf(b, "vm2/home.000.enc"), chunks(id, "vm2/private.img", new byte[100]));
+        refused(b, "the backup holds vm2/private.img, a Qubes disk image or dom0 home: it was written by Qubes");
+    }
+
     private static int indexOf(List<Member> b, String name) {
         for (int i = 0; i < b.size(); i++) {
             if (b.get(i).name().equals(name)) {
