@@ -303,6 +303,24 @@ class HostileBackupTest {
     }
 
     @Test
+    void aHugeDeclaredHomeSizeIsRefusedBeforeAnythingIsWritten() throws IOException {
+        // qubes.xml authenticates (the source knows the passphrase) but declares a petabyte for work's home.
+        byte[] xml;
+        try (BackupReader r = BackupReader.open(new ByteArrayInputStream(archive(good)),
+                restoreOptions(false, Restorer.Conflicts.FAIL).reader())) {
+            xml = r.qubesXml().format();
+        }
+        String text = new String(xml, StandardCharsets.UTF_8).replaceFirst(
+                "(<feature name=\"backup-path\">vm2/</feature>\\s*<feature name=\"backup-size\">)[0-9]+", "$1"
+                        + (1L << 50));
+        assertThat(text).contains(Long.toString(1L << 50));
+        byte[] patched = text.getBytes(StandardCharsets.UTF_8);
+        List<Member> b = replacePath(good, "qubes.xml", chunks(id, "qubes.xml", innerGzip(w ->
+                w.add(TarEntry.file("qubes.xml", 0644, patched.length, 0), patched))));
+        refused(b, "bytes to restore, but only");
+    }
+
+    @Test
     void aQubesVmImageIsRefusedWithTheReason() throws IOException {
         List<Member> b = new ArrayList<>(good);
         b.addAll(indexOf(b, "vm2/home.000.enc"), chunks(id, "vm2/private.img", new byte[100]));
