@@ -147,6 +147,7 @@ public final class BackupWriter {
                     String path = "vm" + qids.get(d.name()) + "/home";
                     try (TarWriter inner = innerArchive(chunks, path, header)) {
                         TreeReader.Totals t = TreeReader.write(homeOf.apply(d.name()), path, inner, progress);
+                        requireWithin(d.name(), t, totals.get(d.name()));
                         t.skipped().forEach(s -> skipped.add(d.name() + ": " + s));
                     }
                 }
@@ -155,6 +156,7 @@ public final class BackupWriter {
                     if (policy) {
                         TreeReader.Totals t = TreeReader.write(policyDirectory, HOST_PATH + "/policy.d", inner,
                                 progress);
+                        requireWithin("the policy", t, policyTotals);
                         t.skipped().forEach(s -> skipped.add("policy: " + s));
                     }
                 }
@@ -165,6 +167,19 @@ public final class BackupWriter {
         }
         return new Summary(backupId, ordered.stream().map(Domain::name).toList(),
                 total, List.copyOf(skipped));
+    }
+
+    /**
+     * A restore refuses more bytes or members than qubes.xml declares, so a home that grew between the count and
+     * the copy would make the backup unrestorable: fail now instead.
+     */
+    private static void requireWithin(String what, TreeReader.Totals written, TreeReader.Totals declared)
+            throws IOException {
+        if (written.bytes() > declared.bytes() || written.members() > declared.members()) {
+            throw new IOException("the files of " + what + " changed while the backup ran (" + written.bytes()
+                    + " bytes in " + written.members() + " entries, counted " + declared.bytes() + " in "
+                    + declared.members() + "); halt what changes them and try again");
+        }
     }
 
     private static TarWriter innerArchive(ChunkEncryptor chunks, String path, BackupHeader header)

@@ -132,6 +132,21 @@ class BackupRestoreTest {
                 .hasMessageContaining("cannot read " + home);
     }
 
+    @Test
+    void aHomeThatGrowsWhileItIsBackedUpFailsTheBackupInsteadOfMakingItUnrestorable() throws IOException {
+        Registry from = original();
+        Path grown = Files.createDirectories(source.resolve("grown"));
+        Files.write(grown.resolve("more"), new byte[100_000]);
+        int[] calls = {0};
+        // The writer looks a home up once to count it and once to copy it: the second look sees more.
+        java.util.function.Function<String, Path> homeOf = n -> n.equals("work") && calls[0]++ > 0 ? grown
+                : from.domainFolder(n).resolve("home");
+        var all = from.read(d -> d);
+        assertThatThrownBy(() -> BackupWriter.write(new java.io.ByteArrayOutputStream(), all, all.all(), homeOf,
+                policy(), fastOptions(), Progress.NONE)).isInstanceOf(IOException.class)
+                .hasMessageContaining("the files of work changed while the backup ran");
+    }
+
     private static byte[] sha256(String s) {
         try {
             return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes());
