@@ -45,6 +45,8 @@ class LayeringTest {
             row("openinvm", "sys"),
             row("domain", "policy", "sys"),
             row("limits", "domain", "qrexec"),
+            row("backup"),
+            row("backup.io", "backup", "domain", "sys"),
             row("display", "sandbox", "sys", "domain", "log", "text"),
             row("notify", "display", "log"),
             row("pendrive", "keystore", "policy", "sys", "text"),
@@ -60,8 +62,8 @@ class LayeringTest {
                     "clipboard"),
             row("menu", "domain", "sys"),
             row("cli", "sys", "text", "log", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
-                    "limits", "display", "notify", "pendrive", "pendrive.wire", "pendrive.fat", "pendrive.host",
-                    "pendrive.client", "agent", "broker", "clipboard", "menu"));
+                    "limits", "backup", "backup.io", "display", "notify", "pendrive", "pendrive.wire", "pendrive.fat",
+                    "pendrive.host", "pendrive.client", "agent", "broker", "clipboard", "menu"));
 
     /** The packages whose code runs inside a domain, in full. */
     private static final List<String> IN_DOMAIN_PACKAGES = List.of("agent", "pendrive.client");
