@@ -11,6 +11,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,6 +122,17 @@ public record Desktop(String display, Optional<Path> xauthority, int uid, int gi
             xauthority = homeOf(uid, passwd).map(h -> h.resolve(".Xauthority")).filter(Files::isRegularFile);
         }
         return new Known(new Desktop(display, xauthority, uid, gid));
+    }
+
+    /**
+     * {@code setpriv} to the desktop user in front of {@code argv}: how a broker that runs as root starts the host's
+     * programs on the desktop (a display client, the trusted dialog), never as root.
+     */
+    public List<String> asUser(List<String> argv) {
+        List<String> a = new ArrayList<>(List.of("/usr/bin/setpriv", "--reuid=" + uid, "--regid=" + gid,
+                "--clear-groups", "--"));
+        a.addAll(argv);
+        return a;
     }
 
     /** Records this desktop in {@code run}, replacing the earlier record. */

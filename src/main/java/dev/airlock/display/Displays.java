@@ -334,7 +334,7 @@ public final class Displays implements AutoCloseable {
 
         private List<String> command(Path socket) {
             List<String> argv = XpraClient.argv(xpra, socket, name, label);
-            return domainUid.isPresent() ? XpraClient.asDesktopUser(desktop, argv) : argv;
+            return domainUid.isPresent() ? desktop.asUser(argv) : argv;
         }
 
         /** The client's output into the log, at most {@value #LOG_BYTES} bytes; notes when it has attached. */

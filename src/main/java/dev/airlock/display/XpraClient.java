@@ -3,7 +3,6 @@ package dev.airlock.display;
 import dev.airlock.domain.Label;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +24,7 @@ final class XpraClient {
     /** The command line that attaches to {@code socket} for domain {@code name}. */
     static List<String> argv(Path xpra, Path socket, String name, Label label) {
         return List.of(xpra.toString(), "attach", "socket:" + socket,
-                "--border=" + colour(label) + "," + BORDER,
+                "--border=" + label.colour() + "," + BORDER,
                 "--title=[" + name + "] @title@",
                 "--clipboard=no", "--encodings=rgb,png", "--video-decoders=none", "--csc-modules=none",
                 "--opengl=no", "--mmap=no", "--speaker=off", "--microphone=off", "--printing=no",
@@ -49,27 +48,5 @@ final class XpraClient {
         env.put("XPRA_SYSTEM_CONF_DIRS", config.toString());
         env.put("XPRA_USER_CONF_DIRS", config.toString());
         return env;
-    }
-
-    /** {@code setpriv} to the desktop user, in front of the command line, when the broker is root. */
-    static List<String> asDesktopUser(Desktop desktop, List<String> argv) {
-        List<String> a = new ArrayList<>(List.of("/usr/bin/setpriv", "--reuid=" + desktop.uid(),
-                "--regid=" + desktop.gid(), "--clear-groups", "--"));
-        a.addAll(argv);
-        return a;
-    }
-
-    /** The label's colour as Qubes draws it, {@code #rrggbb}. */
-    static String colour(Label label) {
-        return switch (label) {
-            case RED -> "#cc0000";
-            case ORANGE -> "#f57900";
-            case YELLOW -> "#edd400";
-            case GREEN -> "#73d216";
-            case GRAY -> "#555753";
-            case BLUE -> "#3465a4";
-            case PURPLE -> "#75507b";
-            case BLACK -> "#000000";
-        };
     }
 }

@@ -14,6 +14,23 @@ public enum Label {
     }
 
     /**
+     * The colour as Qubes draws it, {@code #rrggbb}: the border of the domain's windows, its mark in the host's
+     * dialogs.
+     */
+    public String colour() {
+        return switch (this) {
+            case RED -> "#cc0000";
+            case ORANGE -> "#f57900";
+            case YELLOW -> "#edd400";
+            case GREEN -> "#73d216";
+            case GRAY -> "#555753";
+            case BLUE -> "#3465a4";
+            case PURPLE -> "#75507b";
+            case BLACK -> "#000000";
+        };
+    }
+
+    /**
      * The label of that name (lower case, as {@link #labelName()} gives it).
      *
      * @throws IllegalArgumentException if there is no such label

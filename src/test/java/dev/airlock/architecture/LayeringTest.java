@@ -45,6 +45,7 @@ class LayeringTest {
             row("domain", "policy", "sys"),
             row("limits", "domain", "qrexec"),
             row("display", "sandbox", "sys", "domain", "log", "text"),
+            row("dialog", "display", "domain", "sys", "log", "text"),
             row("pendrive", "keystore", "policy", "sys", "text"),
             row("pendrive.wire", "pendrive", "qrexec", "sys"),
             row("pendrive.fat", "filecopy", "sys"),
@@ -54,9 +55,9 @@ class LayeringTest {
                     "sys", "text"),
             row("agent", "filecopy", "log", "openinvm", "qrexec", "sandbox", "sys", "text"),
             row("broker", "sys", "text", "log", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
-                    "limits", "display", "pendrive", "pendrive.wire", "pendrive.fat", "pendrive.host"),
+                    "limits", "display", "dialog", "pendrive", "pendrive.wire", "pendrive.fat", "pendrive.host"),
             row("cli", "sys", "text", "log", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
-                    "limits", "display", "pendrive", "pendrive.wire", "pendrive.fat", "pendrive.host",
+                    "limits", "display", "dialog", "pendrive", "pendrive.wire", "pendrive.fat", "pendrive.host",
                     "pendrive.client", "agent", "broker"));
 
     /** The packages whose code runs inside a domain, in full. */

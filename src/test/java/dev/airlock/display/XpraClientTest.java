@@ -41,7 +41,7 @@ class XpraClientTest {
     @Test
     void clientRunsAsTheDesktopUserWithNothingOfTheBrokersEnvironment() {
         Desktop desktop = new Desktop(":0", Optional.of(Path.of("/home/alice/.Xauthority")), 1000, 1000);
-        assertThat(XpraClient.asDesktopUser(desktop, ARGV)).startsWith("/usr/bin/setpriv", "--reuid=1000",
+        assertThat(desktop.asUser(ARGV)).startsWith("/usr/bin/setpriv", "--reuid=1000",
                 "--regid=1000", "--clear-groups", "--", "/usr/bin/xpra");
         Map<String, String> env = XpraClient.environment(desktop, Path.of("/p"), Path.of("/conf"));
         assertThat(env).containsOnlyKeys("PATH", "LANG", "DISPLAY", "XAUTHORITY", "HOME", "XDG_RUNTIME_DIR",
