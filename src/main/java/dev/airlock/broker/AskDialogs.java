@@ -4,6 +4,7 @@ import dev.airlock.dialog.Answer;
 import dev.airlock.dialog.DialogLauncher;
 import dev.airlock.dialog.Question;
 import dev.airlock.domain.Domain;
+import dev.airlock.domain.Domains;
 import dev.airlock.domain.Label;
 import dev.airlock.domain.Registry;
 import dev.airlock.log.Log;
@@ -39,11 +40,12 @@ final class AskDialogs implements AskQueue.Dialogs {
                          Consumer<Answer> answered) {
         Question q;
         try {
+            Domains domains = registry.read(d -> d);
             List<Question.Choice> choices = ask.targetsForAsk().stream()
-                    .map(t -> new Question.Choice(t, labelOf(t))).toList();
-            q = new Question(source, labelOf(source), call.service(), call.argument(), ask.requestedTarget(),
-                    choices, ask.defaultTarget(), timeout.toSeconds());
-        } catch (IllegalArgumentException e) {
+                    .map(t -> new Question.Choice(t, labelOf(domains, t))).toList();
+            q = new Question(source, labelOf(domains, source), call.service(), call.argument(),
+                    ask.requestedTarget(), choices, ask.defaultTarget(), timeout.toSeconds());
+        } catch (IOException | IllegalArgumentException e) {
             LOG.log(Level.WARNING, "no trusted dialog for a call from " + source + ": " + e.getMessage());
             return () -> { };
         }
@@ -51,12 +53,8 @@ final class AskDialogs implements AskQueue.Dialogs {
     }
 
     /** The label of a domain, or of a disposable's template ({@code @dispvm:TEMPLATE}). */
-    private Label labelOf(String target) {
+    private static Label labelOf(Domains domains, String target) {
         String name = target.startsWith(DISPVM) ? target.substring(DISPVM.length()) : target;
-        try {
-            return registry.read(d -> d.get(name).map(Domain::label).orElse(UNKNOWN));
-        } catch (IOException e) {
-            return UNKNOWN;
-        }
+        return domains.get(name).map(Domain::label).orElse(UNKNOWN);
     }
 }
