@@ -35,6 +35,8 @@ public final class DialogLauncher {
     private static final System.Logger LOG = Log.of("airlock");
     private static final int MAX_OPEN = 4;
     private static final long STOP_MILLIS = 2000;
+    /** How a JVM ends on the broker's SIGTERM: 128 + 15. */
+    private static final int SIGTERM_EXIT = 143;
     /** Small and quick to start: the dialog is a few widgets, and shown while the caller waits. */
     private static final List<String> JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
             "-Xshare:auto", "-Xmx64m", "-XX:-UsePerfData", "-Djava.awt.headless=false",
@@ -82,7 +84,7 @@ public final class DialogLauncher {
             }
             folder = privateFolder(desktop.get());
             ProcessBuilder pb = new ProcessBuilder(command(desktop.get(), folder, jar)).directory(folder.toFile())
-                    .redirectError(folder.resolve("dialog.log").toFile());
+                    .redirectError(log(folder).toFile());
             pb.environment().clear();
             pb.environment().putAll(environment(desktop.get(), folder));
             Process p = pb.start();
@@ -119,14 +121,25 @@ public final class DialogLauncher {
         }
     }
 
+    /**
+     * The dialog's error output: beside its folder, in {@code run/dialogs}, which only the broker writes, so that the
+     * desktop user cannot plant a link where the broker opens it.
+     */
+    private static Path log(Path folder) {
+        return folder.resolveSibling(folder.getFileName() + ".log");
+    }
+
     /** Reads the dialog's one answer, then waits for it to end and removes its folder. */
     private void await(Process p, Path folder, Consumer<Answer> answered) {
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
                 StandardCharsets.UTF_8), Answer.MAX_LINE + 2)) {
-            String line = readLine(out);
-            Answer.parse(line).ifPresent(answered);
+            Optional<Answer> answer = Answer.parse(readLine(out));
+            answer.ifPresent(answered);
             if (!p.waitFor(STOP_MILLIS, TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
+            } else if (answer.isEmpty() && p.exitValue() != 0 && p.exitValue() != SIGTERM_EXIT) {
+                LOG.log(Level.WARNING, "the trusted dialog ended without an answer (exit " + p.exitValue() + "): "
+                        + firstLine(log(folder)));
             }
         } catch (IOException e) {
             p.destroyForcibly();
@@ -136,6 +149,7 @@ public final class DialogLauncher {
         } finally {
             open.release();
             deleteQuietly(folder);
+            deleteQuietly(log(folder));
         }
     }
 
@@ -188,6 +202,19 @@ public final class DialogLauncher {
         desktop.xauthority().ifPresent(x -> env.put("XAUTHORITY", x.toString()));
         env.put("HOME", folder.toString());
         return env;
+    }
+
+    /** The first line of the dialog's error output, at most 300 characters, for the broker's log (which escapes it). */
+    private static String firstLine(Path log) {
+        try (BufferedReader r = Files.newBufferedReader(log, StandardCharsets.UTF_8)) {
+            char[] buf = new char[300];
+            int n = r.read(buf);
+            String text = n <= 0 ? "" : new String(buf, 0, n);
+            int nl = text.indexOf('\n');
+            return nl >= 0 ? text.substring(0, nl) : text;
+        } catch (IOException e) {
+            return "no output";
+        }
     }
 
     private static void deleteQuietly(Path folder) {
