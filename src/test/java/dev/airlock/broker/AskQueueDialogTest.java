@@ -43,6 +43,9 @@ class AskQueueDialogTest {
         }
     }
 
+    private final FakeDialogs dialogs = new FakeDialogs();
+    private final AskQueue q = new AskQueue(Duration.ofSeconds(30), dialogs);
+
     private static CompletableFuture<Decision> waiting(AskQueue q, String source) {
         return CompletableFuture.supplyAsync(() -> {
             try {
@@ -64,8 +67,6 @@ class AskQueueDialogTest {
 
     @Test
     void allowInTheDialogApprovesTheCallAndClosesIt() throws Exception {
-        FakeDialogs dialogs = new FakeDialogs();
-        AskQueue q = new AskQueue(Duration.ofSeconds(30), dialogs);
         CompletableFuture<Decision> d = waiting(q, "work");
         FakeDialogs.Shown s = dialogs.await("work");
         s.answered().accept(new Answer.Allow("vault"));
@@ -76,8 +77,6 @@ class AskQueueDialogTest {
 
     @Test
     void approveCommandClosesTheDialog() throws Exception {
-        FakeDialogs dialogs = new FakeDialogs();
-        AskQueue q = new AskQueue(Duration.ofSeconds(30), dialogs);
         CompletableFuture<Decision> d = waiting(q, "work");
         FakeDialogs.Shown s = dialogs.await("work");
         assertThat(s.closed()).isNotDone();
@@ -91,8 +90,6 @@ class AskQueueDialogTest {
 
     @Test
     void dialogAnswersOnlyTheCallItWasOpenedFor() throws Exception {
-        FakeDialogs dialogs = new FakeDialogs();
-        AskQueue q = new AskQueue(Duration.ofSeconds(30), dialogs);
         CompletableFuture<Decision> work = waiting(q, "work");
         CompletableFuture<Decision> other = waiting(q, "other");
         FakeDialogs.Shown forOther = dialogs.await("other");
@@ -107,8 +104,6 @@ class AskQueueDialogTest {
 
     @Test
     void dialogNamingATargetThatWasNotOfferedDenies() throws Exception {
-        FakeDialogs dialogs = new FakeDialogs();
-        AskQueue q = new AskQueue(Duration.ofSeconds(30), dialogs);
         CompletableFuture<Decision> d = waiting(q, "work");
         dialogs.await("work").answered().accept(new Answer.Allow("dom0"));
         assertThat(d.get()).isInstanceOfSatisfying(Decision.Deny.class,
@@ -117,8 +112,6 @@ class AskQueueDialogTest {
 
     @Test
     void dialogThatDiesWithoutAnswerDecidesNothing() throws Exception {
-        FakeDialogs dialogs = new FakeDialogs();
-        AskQueue q = new AskQueue(Duration.ofSeconds(30), dialogs);
         CompletableFuture<Decision> d = waiting(q, "work");
         dialogs.await("work");
         // The fake's process "crashed": it never calls answered.
@@ -131,8 +124,6 @@ class AskQueueDialogTest {
 
     @Test
     void denyInTheDialogIsAuditedAsSuch() throws Exception {
-        FakeDialogs dialogs = new FakeDialogs();
-        AskQueue q = new AskQueue(Duration.ofSeconds(30), dialogs);
         CompletableFuture<Decision> d = waiting(q, "work");
         dialogs.await("work").answered().accept(new Answer.Deny());
         assertThat(d.get()).isInstanceOfSatisfying(Decision.Deny.class,
@@ -141,12 +132,10 @@ class AskQueueDialogTest {
 
     @Test
     void timeoutAndCallerGoneCloseTheDialog() throws Exception {
-        FakeDialogs dialogs = new FakeDialogs();
         AskQueue quick = new AskQueue(Duration.ofMillis(100), dialogs);
         assertThat(quick.await("work", CALL, ASK)).isInstanceOf(Decision.Deny.class);
         assertThat(dialogs.shown.get("work").closed()).isDone();
 
-        AskQueue q = new AskQueue(Duration.ofSeconds(30), dialogs);
         CompletableFuture<Void> gone = new CompletableFuture<>();
         CompletableFuture<Decision> d = CompletableFuture.supplyAsync(() -> {
             try {
