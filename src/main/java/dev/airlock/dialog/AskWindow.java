@@ -5,6 +5,7 @@ import javax.swing.JComponent;
 import javax.swing.JDialog;
 import javax.swing.KeyStroke;
 import javax.swing.WindowConstants;
+import java.awt.Frame;
 import java.awt.event.ActionEvent;
 import java.awt.event.KeyEvent;
 import java.awt.event.WindowAdapter;
@@ -22,13 +23,13 @@ final class AskWindow {
 
     /** Shows {@code question}; {@code answered} is told the answer once, on Swing's thread. */
     static JDialog show(Question question, Consumer<Answer> answered) {
-        JDialog window = new JDialog((java.awt.Frame) null, question.title(), false);
+        JDialog window = new JDialog((Frame) null, question.title(), false);
         AskPanel panel = new AskPanel(question, a -> {
             window.setVisible(false);
             answered.accept(a);
         });
         window.setDefaultCloseOperation(WindowConstants.DO_NOTHING_ON_CLOSE);
-        window.setContentPane((java.awt.Container) panel.component());
+        window.setContentPane(panel.component());
         window.getRootPane().setDefaultButton(panel.defaultButton());
         window.getRootPane().getInputMap(JComponent.WHEN_IN_FOCUSED_WINDOW)
                 .put(KeyStroke.getKeyStroke(KeyEvent.VK_ESCAPE, 0), "airlock-deny");
