@@ -18,12 +18,14 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * Calls for which the policy says {@code ask}: each waits, numbered, until the user approves it (choosing one of the
  * offered targets) or denies it from the host ({@code airlock pending|approve|deny}). A call nobody answers in time
  * is denied, and one whose caller goes away leaves the queue at once: a domain cannot keep questions open for calls
- * it has given up. Only the host can answer: the admin socket is the only way in.
+ * it has given up. Only the host can answer: the admin socket, and the trusted dialog on the host's desktop when
+ * there is one. A dialog answers only the call it was opened for, and is closed however that call ends.
  */
 final class AskQueue implements CallDecider.AskStep {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -37,7 +39,8 @@ final class AskQueue implements CallDecider.AskStep {
     private record Chosen(String target) implements Answer {
     }
 
-    private record Denied() implements Answer {
+    /** {@code reason}: the audit's words for it. */
+    private record Denied(String reason) implements Answer {
     }
 
     private record CallerGone() implements Answer {
@@ -48,14 +51,33 @@ final class AskQueue implements CallDecider.AskStep {
                            CompletableFuture<Answer> answer) {
     }
 
+    /** Shows a waiting call on the host's desktop: the trusted dialog. */
+    interface Dialogs {
+        /** No desktop: calls are answered on the terminal and with approve/deny only. */
+        Dialogs NONE = (source, call, ask, timeout, answered) -> () -> { };
+
+        /**
+         * Shows {@code ask} to the user, if a desktop is known; {@code answered} is told the answer given there, at
+         * most once. Returns what closes the dialog (nothing when none was shown).
+         */
+        Runnable show(String source, ServiceCall call, Decision.Ask ask, Duration timeout,
+                      Consumer<dev.airlock.dialog.Answer> answered);
+    }
+
     private final Duration timeout;
+    private final Dialogs dialogs;
     private final AtomicInteger ids = new AtomicInteger();
     private final ConcurrentMap<Integer, Pending> pending = new ConcurrentHashMap<>();
     /** The last calls dropped because their caller went away, oldest first; guarded by itself. */
     private final Map<Integer, String> gone = new LinkedHashMap<>();
 
     AskQueue(Duration timeout) {
+        this(timeout, Dialogs.NONE);
+    }
+
+    AskQueue(Duration timeout, Dialogs dialogs) {
         this.timeout = timeout;
+        this.dialogs = dialogs;
     }
 
     /** Waits for the user's answer to {@code ask} and returns the decision it makes: an allow or a deny. */
@@ -73,11 +95,17 @@ final class AskQueue implements CallDecider.AskStep {
         Pending p = new Pending(ids.incrementAndGet(), source, call, ask, new CompletableFuture<>());
         pending.put(p.id(), p);
         callerGone.thenRun(() -> p.answer().complete(new CallerGone()));
+        Runnable dialog = () -> { };
         try {
+            // Bound to p: the dialog's answer settles this call and no other, whatever the dialog writes.
+            dialog = dialogs.show(source, call, ask, timeout, a -> p.answer().complete(switch (a) {
+                case dev.airlock.dialog.Answer.Allow allow -> new Chosen(allow.target());
+                case dev.airlock.dialog.Answer.Deny deny -> new Denied("the user denied the call in the trusted "
+                        + "dialog");
+            }));
             return switch (p.answer().get(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 case Chosen c -> ask.answer(c.target());
-                case Denied d -> new Decision.Deny(ask.requestedTarget(), ask.rule(), true,
-                        "the user denied the call");
+                case Denied d -> new Decision.Deny(ask.requestedTarget(), ask.rule(), true, d.reason());
                 case CallerGone g -> {
                     remember(p.id(), source);
                     yield new Decision.Deny(ask.requestedTarget(), ask.rule(), true,
@@ -89,6 +117,7 @@ final class AskQueue implements CallDecider.AskStep {
                     + timeout.toSeconds() + " s");
         } finally {
             pending.remove(p.id());
+            dialog.run();
         }
     }
 
@@ -132,7 +161,7 @@ final class AskQueue implements CallDecider.AskStep {
     }
 
     void deny(int id) {
-        settle(find(id), new Denied());
+        settle(find(id), new Denied("the user denied the call"));
     }
 
     /** Gives {@code p} its answer, unless something came first (its caller went away, the time ran out). */

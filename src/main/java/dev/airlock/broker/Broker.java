@@ -2,6 +2,7 @@ package dev.airlock.broker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.airlock.dialog.DialogLauncher;
 import dev.airlock.domain.Registry;
 import dev.airlock.notify.Notifier;
 import dev.airlock.policy.PolicyLocation;
@@ -155,10 +156,11 @@ public final class Broker implements AutoCloseable {
     private Broker(Settings settings, BrokerLock lock) throws IOException {
         this.lock = lock;
         this.home = settings.home();
-        this.asks = new AskQueue(settings.askTimeout());
         PolicyLocation.installDefaultIfMissing(settings.policyDirectory());
         this.policy = PolicyStore.open(settings.policyDirectory());
         Registry registry = Registry.open(home.root());
+        this.asks = new AskQueue(settings.askTimeout(), new AskDialogs(new DialogLauncher(home.run(),
+                settings.installDir().toAbsolutePath().normalize(), settings.jdkHome()), registry));
         this.audit = new AuditLog(home.auditLog());
         // The router serves the sockets of the domains it starts calls in: it is given its parts once they exist.
         this.router = new CallRouter();

@@ -15,7 +15,8 @@ import java.util.concurrent.Callable;
 /** {@code airlock pending}: the calls waiting for the user's answer. */
 @Command(name = "pending",
         description = "List the calls waiting for your answer (policy says ask): ID, source, requested target, "
-                + "service and the targets you may choose. Answer with airlock approve or airlock deny; "
+                + "service and the targets you may choose. Answer with airlock approve or airlock deny (or in the "
+                + "dialog airlock shows on the desktop that airlock up recorded); "
                 + "unanswered calls are denied after 60 s (the broker's AIRLOCK_ASK_TIMEOUT, in seconds).",
         mixinStandardHelpOptions = true)
 final class PendingCommand implements Callable<Integer> {

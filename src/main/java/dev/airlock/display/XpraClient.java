@@ -24,7 +24,7 @@ final class XpraClient {
     /** The command line that attaches to {@code socket} for domain {@code name}. */
     static List<String> argv(Path xpra, Path socket, String name, Label label) {
         return List.of(xpra.toString(), "attach", "socket:" + socket,
-                "--border=" + colour(label) + "," + BORDER,
+                "--border=" + label.colour() + "," + BORDER,
                 "--title=[" + name + "] @title@",
                 "--clipboard=no", "--encodings=rgb,png", "--video-decoders=none", "--csc-modules=none",
                 "--opengl=no", "--mmap=no", "--speaker=off", "--microphone=off", "--printing=no",
@@ -48,10 +48,5 @@ final class XpraClient {
         env.put("XPRA_SYSTEM_CONF_DIRS", config.toString());
         env.put("XPRA_USER_CONF_DIRS", config.toString());
         return env;
-    }
-
-    /** The label's colour as Qubes draws it, {@code #rrggbb}. */
-    static String colour(Label label) {
-        return String.format("#%06x", label.rgb());
     }
 }

@@ -28,6 +28,14 @@ public enum Label {
     }
 
     /**
+     * The colour as Qubes draws it, {@code #rrggbb}: the border of the domain's windows, its mark in the host's
+     * dialogs.
+     */
+    public String colour() {
+        return String.format("#%06x", rgb());
+    }
+
+    /**
      * The label of that name (lower case, as {@link #labelName()} gives it).
      *
      * @throws IllegalArgumentException if there is no such label

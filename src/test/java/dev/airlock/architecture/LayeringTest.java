@@ -49,6 +49,7 @@ class LayeringTest {
             row("backup.io", "backup", "domain", "sys"),
             row("display", "sandbox", "sys", "domain", "log", "text"),
             row("notify", "display", "log"),
+            row("dialog", "display", "domain", "sys", "log", "text"),
             row("pendrive", "keystore", "policy", "sys", "text"),
             row("pendrive.wire", "pendrive", "qrexec", "sys"),
             row("pendrive.fat", "filecopy", "sys"),
@@ -58,12 +59,12 @@ class LayeringTest {
                     "sys", "text"),
             row("agent", "filecopy", "log", "openinvm", "qrexec", "sandbox", "sys", "text"),
             row("broker", "sys", "text", "log", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
-                    "limits", "display", "notify", "pendrive", "pendrive.wire", "pendrive.fat", "pendrive.host",
-                    "clipboard"),
+                    "limits", "display", "dialog", "notify", "pendrive", "pendrive.wire", "pendrive.fat",
+                    "pendrive.host", "clipboard"),
             row("menu", "domain", "sys"),
             row("cli", "sys", "text", "log", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
-                    "limits", "backup", "backup.io", "display", "notify", "pendrive", "pendrive.wire", "pendrive.fat",
-                    "pendrive.host", "pendrive.client", "agent", "broker", "clipboard", "menu"));
+                    "limits", "backup", "backup.io", "display", "dialog", "notify", "pendrive", "pendrive.wire",
+                    "pendrive.fat", "pendrive.host", "pendrive.client", "agent", "broker", "clipboard", "menu"));
 
     /** The packages whose code runs inside a domain, in full. */
     private static final List<String> IN_DOMAIN_PACKAGES = List.of("agent", "pendrive.client");

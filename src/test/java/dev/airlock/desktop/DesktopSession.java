@@ -58,6 +58,15 @@ public final class DesktopSession implements AutoCloseable {
     /** As {@link #withDisplay(Path, String, String...)}, with {@code setup} run before the broker starts. */
     public static DesktopSession withDisplay(Path tmp, String policy, Setup setup, String... domains)
             throws Exception {
+        return withDisplay(tmp, policy, Map.of(), setup, domains);
+    }
+
+    /**
+     * As {@link #withDisplay(Path, String, Setup, String...)}, with {@code variables} in the session's environment,
+     * which its broker reads ({@code AIRLOCK_ASK_TIMEOUT}).
+     */
+    public static DesktopSession withDisplay(Path tmp, String policy, Map<String, String> variables, Setup setup,
+            String... domains) throws Exception {
         // The display engine and what the tests open and look with, besides the display's own tools.
         TestDisplay.assumeTools("xpra", "xterm", "xwd", "convert");
         LiveDomains live = LiveDomains.create(tmp, policy, domains);
@@ -70,6 +79,7 @@ public final class DesktopSession implements AutoCloseable {
         // A session bus address that must never reach a domain (nothing listens on it).
         env.put("DBUS_SESSION_BUS_ADDRESS", "unix:path=" + displayFolder.resolve("session-bus"));
         env.put("AIRLOCK_DESKTOP_USER", DESKTOP_USER);
+        env.putAll(variables);
         return started(new DesktopSession(tmp, live, display, env));
     }
 
