@@ -3,6 +3,7 @@ package dev.airlock.broker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.domain.Registry;
+import dev.airlock.hostcopy.HostReceiver;
 import dev.airlock.policy.PolicyLocation;
 import dev.airlock.policy.PolicyStore;
 import dev.airlock.qrexec.QrexecNames;
@@ -168,7 +169,8 @@ public final class Broker implements AutoCloseable {
                 domains::startedFor);
         CallAudit calls = new CallAudit(audit);
         CallDecider decider = new CallDecider(domains, disposables, policy, views, asks, calls);
-        router.attach(domains, decider, disposables, calls);
+        router.attach(domains, decider, disposables, calls,
+                new HostIncoming(home, System.getenv(), HostReceiver.FreeSpace.FILE_SYSTEM));
         this.hostOpen = new HostOpen(router, decider, disposables, registry, audit);
         this.pendrives = PendriveExchange.open(home.root().resolve("pendrives"), policy, views, asks, audit,
                 disposables, domains::start);

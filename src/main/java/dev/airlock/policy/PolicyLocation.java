@@ -39,6 +39,11 @@ public final class PolicyLocation {
             # rule decides; a call that no rule matches is denied. To change a decision, add a file whose name
             # sorts before this one (for example 30-user.policy). Check your changes with: airlock policy lint
 
+            # Copying files into the host (qvm-copy-to-dom0, airlock copy work:FILE dom0) asks, offering the host
+            # only; allow it from one domain with a rule like this in a file that sorts first:
+            #   qubes.Filecopy  *  work  @adminvm  allow
+            qubes.Filecopy   *  @anyvm  @adminvm  ask
+
             # Copying files: the user chooses the destination in a trusted prompt.
             qubes.Filecopy   *  @anyvm  @anyvm   ask
 
@@ -69,6 +74,7 @@ public final class PolicyLocation {
             # file whose name sorts before this one, for example 10-user.policy:
             #   qubes.Filecopy  +allow-all-names  work  personal  allow
 
+            qubes.Filecopy  +allow-all-names  @anyvm  @adminvm  ask
             qubes.Filecopy  +allow-all-names  @anyvm  @anyvm  ask
             """;
 

@@ -52,11 +52,12 @@ class LayeringTest {
                     "openinvm", "sandbox", "sys", "text"),
             row("pendrive.client", "pendrive", "pendrive.wire", "pendrive.fat", "filecopy", "openinvm", "sandbox",
                     "sys", "text"),
+            row("hostcopy", "display", "filecopy", "qrexec", "sandbox", "sys", "text"),
             row("agent", "filecopy", "log", "openinvm", "qrexec", "sandbox", "sys", "text"),
             row("broker", "sys", "text", "log", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
-                    "limits", "display", "pendrive", "pendrive.wire", "pendrive.fat", "pendrive.host"),
+                    "limits", "display", "pendrive", "pendrive.wire", "pendrive.fat", "pendrive.host", "hostcopy"),
             row("cli", "sys", "text", "log", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
-                    "limits", "display", "pendrive", "pendrive.wire", "pendrive.fat", "pendrive.host",
+                    "limits", "display", "pendrive", "pendrive.wire", "pendrive.fat", "pendrive.host", "hostcopy",
                     "pendrive.client", "agent", "broker"));
 
     /** The packages whose code runs inside a domain, in full. */

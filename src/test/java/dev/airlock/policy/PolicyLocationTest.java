@@ -32,6 +32,21 @@ class PolicyLocationTest {
     }
 
     @Test
+    void aCopyIntoTheHostAsksByDefault() throws IOException {
+        Path policyDir = dir.resolve("policy.d");
+        PolicyLocation.installDefaultIfMissing(policyDir);
+        for (String requested : new String[] {"dom0", "@adminvm"}) {
+            for (String argument : new String[] {"", "allow-all-names"}) {
+                Decision d = Policy.load(policyDir).evaluate(new Request("work", requested, "qubes.Filecopy",
+                        argument), TestDomains.ALL);
+                assertThat(d).as("%s +%s", requested, argument).isInstanceOf(Decision.Ask.class);
+                assertThat(d.rule().text()).as("%s +%s", requested, argument).contains("@anyvm @adminvm ask");
+                assertThat(((Decision.Ask) d).targetsForAsk()).as("%s +%s", requested, argument).contains("dom0");
+            }
+        }
+    }
+
+    @Test
     void defaultPolicyIsInstalledOnceWhenTheFolderIsMissing() throws IOException {
         Path policyDir = dir.resolve("config/airlock/policy.d");
         assertThat(PolicyLocation.installDefaultIfMissing(policyDir)).isTrue();
@@ -40,7 +55,9 @@ class PolicyLocationTest {
         Policy p = Policy.load(policyDir);
         assertThat(p.errors()).isEmpty();
         assertThat(p.rules()).extracting(Policy.RuleText::text).containsExactly(
+                "qubes.Filecopy +allow-all-names @anyvm @adminvm ask",
                 "qubes.Filecopy +allow-all-names @anyvm @anyvm ask",
+                "qubes.Filecopy * @anyvm @adminvm ask",
                 "qubes.Filecopy * @anyvm @anyvm ask",
                 "qubes.OpenInVM * @anyvm @dispvm allow",
                 "qubes.OpenInVM * @anyvm @anyvm ask",
