@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
                 DownCommand.class,
                 LogCommand.class,
                 LsCommand.class,
+                MoveCommand.class,
                 OpenInDvmCommand.class,
                 PendingCommand.class,
                 PolicyCommand.class,

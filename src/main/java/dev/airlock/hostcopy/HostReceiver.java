@@ -18,7 +18,10 @@ import dev.airlock.sys.UnixSocket;
 import dev.airlock.text.TerminalText;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,12 +72,14 @@ public final class HostReceiver {
         FrameOutput err = new FrameOutput(data, DataStream.STDERR, lock);
         int code;
         try {
-            Reply r = receive(to, source, call, data, out);
+            Reply r = receive(to, source, call, data);
             code = FilecopyErrors.exitStatus(r.errorCode());
             if (r.errorCode() != 0) {
+                // Before the reply: a sender stops reading at the reply, so the reason must come first.
                 say(err, "dom0 refused the copy: " + FilecopyErrors.describe(r.errorCode(),
                         TerminalText.escape(r.lastNameText())) + hint(r.errorCode()));
             }
+            out.write(ByteBuffer.wrap(r.encode()));
         } catch (IOException | RuntimeException e) {
             say(err, "dom0 could not receive the copy: " + e.getMessage());
             code = Wire.EXIT_MACHINERY;
@@ -93,14 +98,13 @@ public final class HostReceiver {
         return code;
     }
 
-    private Reply receive(Recipient to, String source, ServiceCall call, UnixSocket in, FrameOutput out)
-            throws IOException {
+    /** Receives the copy; the reply is returned, and sent by the caller. */
+    private Reply receive(Recipient to, String source, ServiceCall call, UnixSocket in) throws IOException {
         long cap = limits.byteLimit(freeSpace.bytes(to.home()));
         if (cap < 0) {
-            Reply full = new Reply(Errno.EDQUOT, 0, null);
-            out.write(ByteBuffer.wrap(full.encode()));
-            return full;
+            return new Reply(Errno.EDQUOT, 0, null);
         }
+        WritableByteChannel out = Channels.newChannel(OutputStream.nullOutputStream());
         Unpacker.Options options = new Unpacker.Options(call.argument().equals(ALLOW_ALL_NAMES), cap,
                 limits.maxFiles(), ConflictMode.FAIL, true, limits.symlinks());
         Destinations where = Destinations.belowHome(to.home(), source);
