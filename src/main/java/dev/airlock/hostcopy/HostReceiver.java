@@ -133,7 +133,7 @@ public final class HostReceiver {
             case Reply r -> r;
             case IOException e -> throw e;
             case RuntimeException e -> throw e;
-            default -> throw new IOException("the receiver ended without a reply");
+            case null, default -> throw new IOException("the receiver ended without a reply");
         };
     }
 
