@@ -39,11 +39,6 @@ public final class PolicyLocation {
             # rule decides; a call that no rule matches is denied. To change a decision, add a file whose name
             # sorts before this one (for example 30-user.policy). Check your changes with: airlock policy lint
 
-            # Copying files into the host (qvm-copy-to-dom0, airlock copy work:FILE dom0) asks, offering the host
-            # only; allow it from one domain with a rule like this in a file that sorts first:
-            #   qubes.Filecopy  *  work  @adminvm  allow
-            qubes.Filecopy   *  @anyvm  @adminvm  ask
-
             # Copying files: the user chooses the destination in a trusted prompt.
             qubes.Filecopy   *  @anyvm  @anyvm   ask
 
@@ -55,6 +50,11 @@ public final class PolicyLocation {
             # waiting for a receiver that still holds a pendrive.
             airlock.PendriveSend  *  @anyvm  @anyvm  ask
             airlock.PendriveWait  *  @anyvm  @anyvm  ask
+
+            # Copying files into the host (qvm-copy-to-dom0, airlock copy work:FILE dom0) asks; the host is offered
+            # only to a call that names it. Allow it from one domain with a rule in a file that sorts first:
+            #   qubes.Filecopy  *  work  @adminvm  allow
+            qubes.Filecopy   *  @anyvm  @adminvm  ask
             """;
 
     /**
@@ -74,8 +74,8 @@ public final class PolicyLocation {
             # file whose name sorts before this one, for example 10-user.policy:
             #   qubes.Filecopy  +allow-all-names  work  personal  allow
 
-            qubes.Filecopy  +allow-all-names  @anyvm  @adminvm  ask
             qubes.Filecopy  +allow-all-names  @anyvm  @anyvm  ask
+            qubes.Filecopy  +allow-all-names  @anyvm  @adminvm  ask
             """;
 
     private PolicyLocation() {

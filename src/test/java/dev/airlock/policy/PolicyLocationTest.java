@@ -32,7 +32,7 @@ class PolicyLocationTest {
     }
 
     @Test
-    void aCopyIntoTheHostAsksByDefault() throws IOException {
+    void aCopyIntoTheHostAsksButQvmCopysPromptNeverOffersTheHost() throws IOException {
         Path policyDir = dir.resolve("policy.d");
         PolicyLocation.installDefaultIfMissing(policyDir);
         for (String requested : new String[] {"dom0", "@adminvm"}) {
@@ -42,6 +42,9 @@ class PolicyLocationTest {
                 assertThat(d).as("%s +%s", requested, argument).isInstanceOf(Decision.Ask.class);
                 assertThat(d.rule().text()).as("%s +%s", requested, argument).contains("@anyvm @adminvm ask");
                 assertThat(((Decision.Ask) d).targetsForAsk()).as("%s +%s", requested, argument).contains("dom0");
+                assertThat(((Decision.Ask) Policy.load(policyDir).evaluate(new Request("work", "@default",
+                        "qubes.Filecopy", argument), TestDomains.ALL)).targetsForAsk())
+                        .as("qvm-copy's prompt +%s", argument).doesNotContain("dom0");
             }
         }
     }
@@ -55,14 +58,14 @@ class PolicyLocationTest {
         Policy p = Policy.load(policyDir);
         assertThat(p.errors()).isEmpty();
         assertThat(p.rules()).extracting(Policy.RuleText::text).containsExactly(
-                "qubes.Filecopy +allow-all-names @anyvm @adminvm ask",
                 "qubes.Filecopy +allow-all-names @anyvm @anyvm ask",
-                "qubes.Filecopy * @anyvm @adminvm ask",
+                "qubes.Filecopy +allow-all-names @anyvm @adminvm ask",
                 "qubes.Filecopy * @anyvm @anyvm ask",
                 "qubes.OpenInVM * @anyvm @dispvm allow",
                 "qubes.OpenInVM * @anyvm @anyvm ask",
                 "airlock.PendriveSend * @anyvm @anyvm ask",
-                "airlock.PendriveWait * @anyvm @anyvm ask");
+                "airlock.PendriveWait * @anyvm @anyvm ask",
+                "qubes.Filecopy * @anyvm @adminvm ask");
         assertThat(PolicyLocation.installDefaultIfMissing(policyDir)).isFalse();
         try (var entries = Files.list(policyDir.getParent())) {
             assertThat(entries).containsExactly(policyDir);
