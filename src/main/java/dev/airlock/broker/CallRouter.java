@@ -1,8 +1,8 @@
 package dev.airlock.broker;
 
+import dev.airlock.hostcopy.Recipient;
 import dev.airlock.qrexec.Direction;
 import dev.airlock.qrexec.Message;
-import dev.airlock.hostcopy.Recipient;
 import dev.airlock.qrexec.Message.AgentReady;
 import dev.airlock.qrexec.Message.CallAccepted;
 import dev.airlock.qrexec.Message.CallRefused;
