@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.airlock.contract.BuiltInService;
 import dev.airlock.qrexec.DataStream;
+import dev.airlock.qrexec.FrameOutput;
 import dev.airlock.qrexec.Message;
 import dev.airlock.qrexec.Message.CallChannel;
 import dev.airlock.qrexec.Message.Connect;

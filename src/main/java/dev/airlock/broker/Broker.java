@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.airlock.dialog.DialogLauncher;
 import dev.airlock.domain.Registry;
+import dev.airlock.hostcopy.HostReceiver;
+import dev.airlock.hostcopy.IncomingLimits;
+import dev.airlock.hostcopy.Recipient;
 import dev.airlock.notify.Notifier;
 import dev.airlock.policy.PolicyLocation;
 import dev.airlock.policy.PolicyStore;
@@ -51,9 +54,12 @@ public final class Broker implements AutoCloseable {
      * @param poolSize        how many started disposables are kept ready per disposable template (0 to
      *                        {@value #MAX_POOL_SIZE})
      * @param disposableHomeBytes the most a disposable may write in its home (memory on the host), at least 1 MiB
+     * @param hostSettings    the environment that sets what the host accepts from domains' copies
+     *                        ({@link IncomingLimits}, {@link Recipient}): the process's own by default
      */
     public record Settings(AirlockHome home, Path policyDirectory, Path installDir, Path jdkHome,
-                           Duration askTimeout, int poolSize, long disposableHomeBytes) {
+                           Duration askTimeout, int poolSize, long disposableHomeBytes,
+                           Map<String, String> hostSettings) {
 
         public Settings {
             if (askTimeout.isNegative() || askTimeout.isZero()) {
@@ -66,6 +72,20 @@ public final class Broker implements AutoCloseable {
             if (disposableHomeBytes < 1 << 20) {
                 throw new IllegalArgumentException("a disposable's home needs at least 1 MiB");
             }
+            hostSettings = Map.copyOf(hostSettings);
+        }
+
+        /** Settings whose host settings are this process's environment. */
+        public Settings(AirlockHome home, Path policyDirectory, Path installDir, Path jdkHome, Duration askTimeout,
+                        int poolSize, long disposableHomeBytes) {
+            this(home, policyDirectory, installDir, jdkHome, askTimeout, poolSize, disposableHomeBytes,
+                    System.getenv());
+        }
+
+        /** These settings with {@code settings} for what the host accepts from domains' copies. */
+        public Settings withHostSettings(Map<String, String> settings) {
+            return new Settings(home, policyDirectory, installDir, jdkHome, askTimeout, poolSize,
+                    disposableHomeBytes, settings);
         }
 
         /** Settings with the default pool and disposable home size. */
@@ -174,7 +194,8 @@ public final class Broker implements AutoCloseable {
         this.notifier = Notifier.forRecordedDesktop(home.run(), Notifier.processUid());
         CallAudit calls = new CallAudit(audit, notifier::post);
         CallDecider decider = new CallDecider(domains, disposables, policy, views, asks, calls);
-        router.attach(domains, decider, disposables, calls);
+        router.attach(domains, decider, disposables, calls,
+                new HostIncoming(home, settings.hostSettings(), HostReceiver.FreeSpace.FILE_SYSTEM));
         this.hostOpen = new HostOpen(router, decider, disposables, registry, audit);
         ClipboardExchange clipboard = new ClipboardExchange(runs::capture, policy, views, domains::isReady, audit);
         this.pendrives = PendriveExchange.open(home.root().resolve("pendrives"), policy, views, asks, audit,
@@ -247,7 +268,7 @@ public final class Broker implements AutoCloseable {
         handlers.put("clipboard-show", clipboard::show);
         handlers.put("clipboard-clear", clipboard::clear);
         this.admin = AdminServer.start(home, handlers, Map.of("run", runs::runCommand,
-                OPEN_IN_DISPOSABLE, hostOpen::open));
+                OPEN_IN_DISPOSABLE, hostOpen::open, COPY_TO_DOMAIN, runs::copyToDomain));
         disposables.fillPools();
     }
 
@@ -311,6 +332,8 @@ public final class Broker implements AutoCloseable {
 
     /** The admin request by which the host opens a file of its own in a new disposable ({@link HostOpen}). */
     public static final String OPEN_IN_DISPOSABLE = "open-in-dvm";
+    /** The admin request of {@code airlock copy FILE... DOMAIN}, whose files follow on the connection. */
+    public static final String COPY_TO_DOMAIN = "copy-to-domain";
     /** What a newcomer without any disposable template is told to run. */
     public static final String NO_DEFAULT_DISPVM = "no default disposable template: create one and make it the "
             + "default with 'airlock demo' (it creates default-dvm), or: airlock create --class DispVM-template "

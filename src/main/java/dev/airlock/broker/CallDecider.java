@@ -171,9 +171,15 @@ final class CallDecider {
             throw refuse(source, target, call, rule, Wire.EXIT_REFUSED, "target " + target + " is a disposable "
                     + "waiting in the pool or starting: calls reach it only through @dispvm");
         }
+        if (target.equals(QrexecNames.HOST) && call.service().equals(BuiltInService.FILECOPY.serviceName())) {
+            // The host receives copies itself (HostIncoming); the router serves the call in the broker.
+            audit.record(source, target, call, rule, "allow", allow.reason());
+            return new Allowed(target, null);
+        }
         if (!QrexecNames.isDomainName(target) || target.equals(QrexecNames.HOST)) {
             throw refuse(source, target, call, rule, Wire.EXIT_MACHINERY, "calls to " + target
-                    + " are not supported yet");
+                    + " are not supported" + (target.equals(QrexecNames.HOST) ? ": the host serves "
+                    + BuiltInService.FILECOPY.serviceName() + " only" : " yet"));
         }
         String started = startIfHalted(source, target, call, allow);
         audit.record(source, target, call, rule, "allow", allow.reason() + started);

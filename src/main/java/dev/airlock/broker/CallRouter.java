@@ -1,8 +1,10 @@
 package dev.airlock.broker;
 
+import dev.airlock.hostcopy.Recipient;
 import dev.airlock.qrexec.Direction;
 import dev.airlock.qrexec.Message;
 import dev.airlock.qrexec.Message.AgentReady;
+import dev.airlock.qrexec.Message.CallAccepted;
 import dev.airlock.qrexec.Message.CallRefused;
 import dev.airlock.qrexec.Message.CallRequest;
 import dev.airlock.qrexec.Message.Connect;
@@ -64,11 +66,34 @@ final class CallRouter implements AgentListener.Server {
         AgentLink link(String name) throws IOException;
     }
 
+    /** The host as the target of a domain's copy ({@link HostIncoming} in the broker). */
+    interface HostTarget {
+        /** Whom the files are for now, or a refusal saying why the host takes none. */
+        Recipient recipient() throws CallRefusal;
+
+        /** Serves the call on {@code data}, the service's end of its connection; returns the exit code sent. */
+        int serve(Recipient to, String source, ServiceCall call, UnixSocket data) throws IOException;
+    }
+
+    /** A host that serves no call. */
+    private static final HostTarget NO_HOST = new HostTarget() {
+        @Override
+        public Recipient recipient() throws CallRefusal {
+            throw new CallRefusal(Wire.EXIT_REFUSED, "the host serves no calls here");
+        }
+
+        @Override
+        public int serve(Recipient to, String source, ServiceCall call, UnixSocket data) {
+            return Wire.EXIT_REFUSED;
+        }
+    };
+
     /**
      * What the router works with. Bound after construction: the domains' sockets, which the router serves, are
      * made by the {@link DomainRunner} that it in turn starts calls in.
      */
-    private record Parts(Agents agents, CallDecider decider, DisposablePool disposables, CallAudit audit) {
+    private record Parts(Agents agents, CallDecider decider, DisposablePool disposables, CallAudit audit,
+                         HostTarget host) {
     }
 
     /**
@@ -108,12 +133,18 @@ final class CallRouter implements AgentListener.Server {
         this.firstMessageDeadline = firstMessageDeadline;
     }
 
-    /** Gives the router what it works with; before any domain's socket is served. */
+    /** Gives the router what it works with, with a host that serves no call; before any socket is served. */
     CallRouter attach(Agents agents, CallDecider decider, DisposablePool disposables, CallAudit audit) {
+        return attach(agents, decider, disposables, audit, NO_HOST);
+    }
+
+    /** Gives the router what it works with; before any domain's socket is served. */
+    CallRouter attach(Agents agents, CallDecider decider, DisposablePool disposables, CallAudit audit,
+                      HostTarget host) {
         if (parts != null) {
             throw new IllegalStateException("the router is attached already");
         }
-        parts = new Parts(agents, decider, disposables, audit);
+        parts = new Parts(agents, decider, disposables, audit, host);
         return this;
     }
 
@@ -247,6 +278,10 @@ final class CallRouter implements AgentListener.Server {
             MessageEncoder.write(new CallRefused(r.requestId(), refused.exitCode(), reason(refused.reason())), ch);
             return;
         }
+        if (target.target().equals(QrexecNames.HOST)) {
+            toHost(source, r, ch);
+            return;
+        }
         try {
             Started service;
             try {
@@ -268,6 +303,42 @@ final class CallRouter implements AgentListener.Server {
             if (target.disposable()) {
                 p.disposables().destroy(target.target());
             }
+        }
+    }
+
+    /**
+     * A call the policy let through to the host: the caller gets its end of a new socket pair as for a domain's
+     * service, and the broker serves the other end itself. The caller's end is closed here at once, so that a
+     * sender that dies is an end of input to the host's receiver.
+     */
+    private void toHost(String source, CallRequest r, UnixSocket ch) throws IOException {
+        Parts p = parts;
+        Recipient to;
+        try {
+            to = p.host().recipient();
+        } catch (CallRefusal e) {
+            p.audit().record(source, QrexecNames.HOST, r.call(), null, "failed", e.getMessage());
+            MessageEncoder.write(new CallRefused(r.requestId(), e.exitCode(), reason(e.getMessage())), ch);
+            return;
+        }
+        UnixSocket[] pair = HandOver.pair();
+        synchronized (this) {
+            running++;
+        }
+        try (UnixSocket serviceEnd = pair[1]) {
+            try (UnixSocket callerEnd = pair[0]) {
+                ch.sendWithDescriptor(HandOver.encode(new CallAccepted(r.requestId(), random.nextLong())), callerEnd);
+            } catch (IOException e) {
+                p.audit().record(source, QrexecNames.HOST, r.call(), null, "ended", "the call's connection could "
+                        + "not be handed over: " + e.getMessage());
+                return;
+            }
+            ch.close();
+            int code = p.host().serve(to, source, r.call(), serviceEnd);
+            p.audit().record(source, QrexecNames.HOST, r.call(), null, "ended", "the host's receiver exited with "
+                    + code);
+        } finally {
+            released();
         }
     }
 

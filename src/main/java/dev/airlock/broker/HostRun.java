@@ -53,21 +53,66 @@ final class HostRun {
      * take a passed descriptor).
      */
     void runCommand(JsonNode request, SocketChannel ch) throws IOException {
-        CallRouter.Started service;
         byte[] argv;
         String name;
+        List<String> command = new ArrayList<>();
         try {
             name = Broker.domainOf(request);
-            List<String> command = new ArrayList<>();
             request.path("argv").forEach(a -> command.add(a.asText()));
             if (command.isEmpty()) {
                 throw new IllegalArgumentException("no command to run");
             }
             argv = JSON.writeValueAsBytes(command);
+        } catch (IOException | RuntimeException e) {
+            AdminServer.answer(ch, AdminServer.error(e.getMessage()));
+            return;
+        }
+        relay(ch, name, RUN, argv, "airlock run " + String.join(" ", command));
+    }
+
+    /**
+     * {@code airlock copy FILE... DOMAIN}: the host's own {@code qubes.Filecopy} into DOMAIN (dom0's
+     * {@code qvm-copy-to-vm}), which receives into {@code ~/QubesIncoming/dom0}. As for {@code open-in-dvm}, the
+     * request names no file: the command reads the files with its own rights and streams them on the admin
+     * connection; only {@code domain} and the service argument {@code allow-all-names} may be asked for.
+     */
+    void copyToDomain(JsonNode request, SocketChannel ch) throws IOException {
+        String name;
+        ServiceCall call;
+        try {
+            request.fieldNames().forEachRemaining(f -> {
+                if (!f.equals("op") && !f.equals("domain") && !f.equals("allow-all-names")) {
+                    throw new IllegalArgumentException("unknown field \"" + f + "\" in " + Broker.COPY_TO_DOMAIN
+                            + " (the broker opens no host file: the command streams it)");
+                }
+            });
+            name = Broker.domainOf(request);
+            if (name.equals(QrexecNames.HOST)) {
+                throw new IllegalArgumentException("the files are on the host already");
+            }
+            call = new ServiceCall(BuiltInService.FILECOPY.serviceName(),
+                    request.path("allow-all-names").asBoolean(false) ? "allow-all-names" : "");
+        } catch (RuntimeException e) {
+            AdminServer.answer(ch, AdminServer.error(e.getMessage()));
+            return;
+        }
+        relay(ch, name, call, null, "the host's own copy (airlock copy FILE... " + name + "): calls from the host "
+                + "are not put to the policy, as dom0's are not in Qubes");
+    }
+
+    /**
+     * Starts {@code call} in {@code name} (started if need be) as the host's, audited with {@code why}, and relays
+     * the admin connection to the caller's end of the call; {@code firstFrame}, when not null, goes first as the one
+     * stdin frame that only the broker writes.
+     */
+    private void relay(SocketChannel ch, String name, ServiceCall call, byte[] firstFrame, String why)
+            throws IOException {
+        CallRouter.Started service;
+        try {
             domains.start(name);
-            audit.append(new AuditLog.Entry(Instant.now(), QrexecNames.HOST, name, RUN.service(), "",
-                    null, "allow", "airlock run " + String.join(" ", command)));
-            service = router.startService(QrexecNames.HOST, name, RUN);
+            audit.append(new AuditLog.Entry(Instant.now(), QrexecNames.HOST, name, call.service(), call.argument(),
+                    null, "allow", why));
+            service = router.startService(QrexecNames.HOST, name, call);
         } catch (IOException | RuntimeException | CallRefusal e) {
             AdminServer.answer(ch, AdminServer.error(e.getMessage()));
             return;
@@ -75,14 +120,14 @@ final class HostRun {
         try (UnixSocket connection = service.connection()) {
             UnixSocket ours;
             try {
-                ours = runEnd(service, argv);
+                ours = firstFrame == null ? callerEnd(service) : runEnd(service, firstFrame);
             } catch (IOException e) {
                 AdminServer.answer(ch, AdminServer.error("cannot hand the call to " + name + ": " + e.getMessage()));
                 return;
             }
             AdminServer.answer(ch, AdminServer.ok());
-            Splice.join(ch, ours, () -> callerGone(audit, name, RUN));
-            router.awaitEnd(QrexecNames.HOST, name, RUN, service.service());
+            Splice.join(ch, ours, () -> callerGone(audit, name, call));
+            router.awaitEnd(QrexecNames.HOST, name, call, service.service());
         } finally {
             router.released();
         }

@@ -15,9 +15,11 @@ import dev.airlock.sys.Trees;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * What {@code qvm-copy}, {@code qvm-copy-to-vm}, {@code qvm-move} and {@code qvm-move-to-vm} share: checks the
@@ -43,6 +45,27 @@ final class FileCopySender {
             throw new IOException("not inside an airlock domain (no " + Connections.CHANNEL + ")");
         }
         QrexecNames.requireTarget(target);
+        return deliver(target, paths, move, options, to, err,
+                (survey, packer, messages) -> CopyToDomain.send(Connections.AGENT_SOCKET, target, paths, survey,
+                        packer, messages),
+                () -> Connections.brokerListens(Connections.AGENT_SOCKET));
+    }
+
+    /** How the stream reaches the receiver: a call from a domain, or the host's own over the admin connection. */
+    @FunctionalInterface
+    interface Transfer {
+        /** Sends the surveyed files with {@code options}; the receiver's messages go to {@code receiverMessages}. */
+        Packer.Result send(Packer.Survey survey, Packer.Options options, OutputStream receiverMessages)
+                throws IOException, Caller.Refused;
+    }
+
+    /**
+     * Checks the files, sends them by {@code transfer}, prints what the receiver skipped or renamed, and for a move
+     * deletes the sources the receiver confirmed in full; {@code brokerListens} tells a broker that died from any
+     * other failure.
+     */
+    static int deliver(String target, List<String> paths, boolean move, FileCopyOptions options, String to,
+                       PrintWriter err, Transfer transfer, BooleanSupplier brokerListens) throws IOException {
         Packer.Survey survey = Packer.survey(paths, options.ignoreSymlinks());
         if (!survey.unsafeLinks().isEmpty()) {
             throw new TransferException("nothing was sent: the receiver would refuse these links, which could point"
@@ -53,7 +76,7 @@ final class FileCopySender {
         TerminalSafeOutput receiverMessages = new TerminalSafeOutput(new FileOutputStream(FileDescriptor.err));
         ConflictReport conflicts;
         try {
-            Packer.Result r = CopyToDomain.send(Connections.AGENT_SOCKET, target, paths, survey,
+            Packer.Result r = transfer.send(survey,
                     new Packer.Options(options.ignoreSymlinks(), options.progress().create(System.err,
                             (move ? "Moving files" : "Copying files")
                                     + (target.equals(DEFAULT_TARGET) ? "" : " to " + target)),
@@ -66,7 +89,7 @@ final class FileCopySender {
             return r.exitCode();
         } catch (IOException e) {
             // A broker that dies cuts the call; the sender then sees only the receiver, or the broker, go silent.
-            if (Connections.brokerListens(Connections.AGENT_SOCKET)) {
+            if (brokerListens.getAsBoolean()) {
                 throw e;
             }
             err.println("ERROR: the broker stopped answering, so the copy did not complete: the receiver keeps only"

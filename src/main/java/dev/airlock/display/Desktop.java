@@ -212,7 +212,7 @@ public record Desktop(String display, Optional<Path> xauthority, int uid, int gi
     }
 
     /** A uid (with the gid its passwd entry gives, else the same number) or a user name: {uid, gid}, or null. */
-    private static int[] lookUp(String user, List<String> passwd) {
+    public static int[] lookUp(String user, List<String> passwd) {
         boolean numeric = user.chars().allMatch(c -> c >= '0' && c <= '9') && user.length() <= 9;
         for (String line : passwd) {
             String[] f = line.split(":", -1);
@@ -225,7 +225,8 @@ public record Desktop(String display, Optional<Path> xauthority, int uid, int gi
         return numeric ? new int[] {number(user), number(user)} : null;
     }
 
-    private static Optional<Path> homeOf(int uid, List<String> passwd) {
+    /** The home folder of {@code uid} in {@code passwd} lines, when it has an absolute one. */
+    public static Optional<Path> homeOf(int uid, List<String> passwd) {
         for (String line : passwd) {
             String[] f = line.split(":", -1);
             if (f.length >= 6 && f[2].equals(Integer.toString(uid)) && f[5].startsWith("/")) {

@@ -30,16 +30,34 @@ public final class Destinations {
     private final Path defaultFolder;
     private final Path home;
     private final List<byte[][]> allowed;
+    /** The default folder's components below {@link #home}, opened one at a time; null: the folder is trusted. */
+    private final byte[][] belowHome;
 
-    private Destinations(Path defaultFolder, Path home, List<byte[][]> allowed) {
+    private Destinations(Path defaultFolder, Path home, List<byte[][]> allowed, byte[][] belowHome) {
         this.defaultFolder = defaultFolder;
         this.home = home;
         this.allowed = allowed;
+        this.belowHome = belowHome;
     }
 
     /** Only {@code folder} and folders below it; no folder under a home can be asked for. */
     public static Destinations fixed(Path folder) {
-        return new Destinations(folder, null, List.of());
+        return new Destinations(folder, null, List.of(), null);
+    }
+
+    /**
+     * {@code home/QubesIncoming/source} and folders below it, for a receiver whose home belongs to someone else than
+     * the program (the host's receiver, root writing as the desktop user): only {@code home} is opened by its path;
+     * {@code QubesIncoming} and {@code source} are created 0700 and opened one at a time without following links, so
+     * a link the user (or anyone) put there is refused (ENOTDIR), never followed out of the home.
+     */
+    public static Destinations belowHome(Path home, String source) {
+        byte[][] parts = {"QubesIncoming".getBytes(StandardCharsets.UTF_8), source.getBytes(StandardCharsets.UTF_8)};
+        if (NameRules.checkName(source.getBytes(StandardCharsets.UTF_8), false) != NameRules.OK
+                || source.indexOf('/') >= 0) {
+            throw new IllegalArgumentException("\"" + source + "\" is not a domain name");
+        }
+        return new Destinations(home.resolve("QubesIncoming").resolve(source), home, List.of(), parts);
     }
 
     /**
@@ -55,7 +73,7 @@ public final class Destinations {
         for (String a : allowed) {
             parsed.add(allowedFolder(a));
         }
-        return new Destinations(home.resolve("QubesIncoming").resolve(source), home, List.copyOf(parsed));
+        return new Destinations(home.resolve("QubesIncoming").resolve(source), home, List.copyOf(parsed), null);
     }
 
     /**
@@ -157,7 +175,16 @@ public final class Destinations {
     }
 
     /** The default folder, created 0700 if missing (its own path is the receiver's, trusted). */
-    private Fd openDefault() throws IOException {
+    private Fd openDefault() throws IOException, Refusal {
+        if (belowHome != null) {
+            try {
+                return descend(openPath(home), belowHome, 0);
+            } catch (Refusal r) {
+                // The folder is named as the user sees it in the home, whatever component was refused.
+                throw new Refusal(r.code, (new String(belowHome[0], StandardCharsets.UTF_8) + "/"
+                        + new String(belowHome[1], StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
+            }
+        }
         byte[] path = defaultFolder.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8);
         try {
             Fd.CWD.mkdir(path, 0700);

@@ -38,6 +38,9 @@ public final class FilecopyErrors {
             case Errno.ENAMETOOLONG -> "a name is too long" + name;
             case Errno.EACCES -> "the receiver does not allow delivery into \"" + lastName
                     + "\" (it lists the folders of its home that others may use)";
+            // The host refuses links by default; a write it was not permitted to make reads the same way.
+            case Errno.EPERM -> "the receiver refused" + name + ": it accepts only regular files and folders (no "
+                    + "links), or was not permitted to write there";
             case Errno.EOPNOTSUPP -> "the receiver does not support what this copy asked of it" + name;
             case Errno.EREMOTEIO, LEGAL_EOF -> "the transfer stopped early" + name;
             // Both name one component, as Qubes' receiver does: the folder on the way, or the entry itself.

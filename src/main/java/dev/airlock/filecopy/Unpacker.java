@@ -37,14 +37,22 @@ public final class Unpacker {
      * @param conflicts     what to do with an entry whose name is taken (the receiver's choice, never the sender's)
      * @param extensions    accept airlock's {@link Preamble} (a conflict report, a destination folder); off, the
      *                      receiver is exactly Qubes' and refuses it like any {@code ..} name
+     * @param symlinks      accept symlinks (under the link rules); off, a symlink is refused with EPERM, as the
+     *                      host's receiver does by default (regular files and folders only)
      */
     public record Options(boolean allowAllNames, long maxBytes, long maxFiles, ConflictMode conflicts,
-                          boolean extensions) {
+                          boolean extensions, boolean symlinks) {
         public Options {
             if (maxBytes < 0 || maxFiles < 0) {
                 throw new IllegalArgumentException("limits must be 0 (unlimited) or positive");
             }
             Objects.requireNonNull(conflicts, "conflicts");
+        }
+
+        /** A receiver that accepts symlinks under the link rules, as Qubes' in a domain does. */
+        public Options(boolean allowAllNames, long maxBytes, long maxFiles, ConflictMode conflicts,
+                       boolean extensions) {
+            this(allowAllNames, maxBytes, maxFiles, conflicts, extensions, true);
         }
 
         /** Qubes' receiver: conflicts fail, no extensions. */
@@ -277,7 +285,7 @@ public final class Unpacker {
         try {
             openRoot(p.to());
         } catch (Refusal r) {
-            throw new Refusal(r.code, p.to().getBytes(StandardCharsets.UTF_8));
+            throw p.to() == null ? r : new Refusal(r.code, p.to().getBytes(StandardCharsets.UTF_8));
         }
     }
 
@@ -350,6 +358,9 @@ public final class Unpacker {
     }
 
     private void symlink(FileHeader h, Name name) throws Refusal, IOException {
+        if (!options.symlinks()) {
+            throw new Refusal(Errno.EPERM);
+        }
         if (h.filelen() < 0 || h.filelen() > MAX_NAME) {
             throw new Refusal(Errno.ENAMETOOLONG);
         }

@@ -230,7 +230,8 @@ final class Evaluator {
     /**
      * The targets to offer: walk the rules that match the call regardless of their target from the last to
      * the first; allow and ask rules add their targets, deny rules take theirs away, so that what remains is
-     * what the first-match rule would not deny. The caller is never offered.
+     * what the first-match rule would not deny. The caller is never offered, nor the host unless the call named
+     * it.
      */
     private List<String> targetsForAsk(Request request, DomainFacts source, DomainView domains) {
         TreeSet<String> targets = new TreeSet<>();
@@ -251,6 +252,11 @@ final class Evaluator {
             }
         }
         targets.remove(source.name());
+        if (!request.requestedTarget().equals(Names.HOST)) {
+            // The host is offered only to a call that named it (qvm-copy-to-dom0): a prompt for qvm-copy, where the
+            // user picks a domain, never holds it, so no habit of clicking sends a domain's files into the host.
+            targets.remove(Names.HOST);
+        }
         return List.copyOf(targets);
     }
 

@@ -56,6 +56,10 @@ public final class PolicyLocation {
             # source is the domain the clipboard came from. Text only: content that is not text is decided under
             # the argument +binary, which this rule (+, no argument) does not match.
             qubes.ClipboardPaste  +  @anyvm  @anyvm  allow
+            # Copying files into the host (qvm-copy-to-dom0, airlock copy work:FILE dom0) asks; the host is offered
+            # only to a call that names it. Allow it from one domain with a rule in a file that sorts first:
+            #   qubes.Filecopy  *  work  @adminvm  allow
+            qubes.Filecopy   *  @anyvm  @adminvm  ask
             """;
 
     /**
@@ -76,6 +80,7 @@ public final class PolicyLocation {
             #   qubes.Filecopy  +allow-all-names  work  personal  allow
 
             qubes.Filecopy  +allow-all-names  @anyvm  @anyvm  ask
+            qubes.Filecopy  +allow-all-names  @anyvm  @adminvm  ask
             """;
 
     private PolicyLocation() {

@@ -15,6 +15,7 @@ import java.util.List;
 public final class DomainTools {
     /** The commands, each an {@code airlock} subcommand of the same name. */
     static final List<String> COMMANDS = List.of("qvm-copy", "qvm-copy-to-vm", "qvm-move", "qvm-move-to-vm",
+            "qvm-copy-to-dom0", "qvm-move-to-dom0",
             "qrexec-client-vm", "qvm-open-in-vm", "qvm-open-in-dvm", "qubes_penctl", "qubesdb-read",
             "qubesdb-write", "qubesdb-watch", "airlock-desktop");
 

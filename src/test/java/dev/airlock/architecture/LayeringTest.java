@@ -57,14 +57,16 @@ class LayeringTest {
                     "openinvm", "sandbox", "sys", "text"),
             row("pendrive.client", "pendrive", "pendrive.wire", "pendrive.fat", "filecopy", "openinvm", "sandbox",
                     "sys", "text"),
+            row("hostcopy", "display", "filecopy", "qrexec", "sandbox", "sys", "text"),
             row("agent", "filecopy", "log", "openinvm", "qrexec", "sandbox", "sys", "text"),
             row("broker", "sys", "text", "log", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
                     "limits", "display", "dialog", "notify", "pendrive", "pendrive.wire", "pendrive.fat",
-                    "pendrive.host", "clipboard"),
+                    "pendrive.host", "clipboard", "hostcopy"),
             row("menu", "domain", "sys"),
             row("cli", "sys", "text", "log", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
                     "limits", "backup", "backup.io", "display", "dialog", "notify", "pendrive", "pendrive.wire",
-                    "pendrive.fat", "pendrive.host", "pendrive.client", "agent", "broker", "clipboard", "menu"));
+                    "pendrive.fat", "pendrive.host", "pendrive.client", "agent", "broker", "clipboard", "hostcopy",
+                    "menu"));
 
     /** The packages whose code runs inside a domain, in full. */
     private static final List<String> IN_DOMAIN_PACKAGES = List.of("agent", "pendrive.client");

@@ -3,6 +3,7 @@ package dev.airlock.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.airlock.contract.BuiltInService;
+import dev.airlock.hostcopy.Recipient;
 import dev.airlock.policy.DomainFacts;
 import dev.airlock.policy.DomainView;
 import dev.airlock.policy.PolicyStore;
@@ -110,13 +111,20 @@ class CallRouterTest {
     }
 
     private void broker(String policyText) throws IOException {
+        broker(policyText, null);
+    }
+
+    /** The broker with {@code host} as the target of copies to dom0 ({@code null}: a host that serves nothing). */
+    private void broker(String policyText, CallRouter.HostTarget host) throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("policy"));
         Files.writeString(dir.resolve("50-test.policy"), policyText);
         policy = PolicyStore.openManual(dir);
         audit = new AuditLog(tmp.resolve("audit.jsonl"));
         CallAudit calls = new CallAudit(audit);
-        router = new CallRouter().attach(agents, new CallDecider(targets, noDisposables, policy,
-                new Views(DOMAINS), (s, c, a, g) -> a.answer(null), calls), noDisposables, calls);
+        CallDecider decider = new CallDecider(targets, noDisposables, policy, new Views(DOMAINS),
+                (s, c, a, g) -> a.answer(null), calls);
+        router = host == null ? new CallRouter().attach(agents, decider, noDisposables, calls)
+                : new CallRouter().attach(agents, decider, noDisposables, calls, host);
         for (String domain : List.of("work", "personal", "vault")) {
             open.add(AgentListener.start(domain, socket(domain), router));
             UnixSocket[] control = UnixSocket.pair();
@@ -174,6 +182,56 @@ class CallRouterTest {
     /** What the broker says next on {@code s}; empty when it closed the connection. */
     private static Optional<Message> next(UnixSocket s) throws IOException {
         return new MessageReader(s).read();
+    }
+
+    @Test
+    void aCopyToTheHostIsServedByTheBrokerOnTheCallersOwnConnection() throws Exception {
+        List<String> served = new ArrayList<>();
+        broker("qubes.Filecopy * work @adminvm allow\n", new CallRouter.HostTarget() {
+            @Override
+            public Recipient recipient() {
+                return new Recipient(tmp, 1000, 1000, false);
+            }
+
+            @Override
+            public int serve(Recipient to, String source, ServiceCall call, UnixSocket data) throws IOException {
+                served.add(source + " " + call.service());
+                MessageEncoder.write(new Message.ExitCode(0), data);
+                return 0;
+            }
+        });
+        UnixSocket call = request("work", "dom0", new ServiceCall("qubes.Filecopy", ""));
+        assertThat(next(call)).get().isInstanceOf(Message.CallAccepted.class);
+        try (UnixSocket data = call.takeDescriptor()) {
+            assertThat(next(data)).get().isEqualTo(new Message.ExitCode(0));
+        }
+        router.awaitCallsEnded(5000);
+        assertThat(served).containsExactly("work qubes.Filecopy");
+        assertThat(servicesStarted).as("no agent was asked").hasValue(0);
+        assertThat(audit.read(e -> "ended".equals(e.outcome()))).singleElement()
+                .satisfies(e -> assertThat(e.target()).isEqualTo("dom0"));
+    }
+
+    @Test
+    void aCopyToAHostWithNobodyToReceiveIsRefusedWithTheHostsReason() throws Exception {
+        broker("qubes.Filecopy * work @adminvm allow\ntest.Ping * work @adminvm allow\n",
+                new CallRouter.HostTarget() {
+                    @Override
+                    public Recipient recipient() throws CallRefusal {
+                        throw new CallRefusal(Wire.EXIT_REFUSED, "no desktop user");
+                    }
+
+                    @Override
+                    public int serve(Recipient to, String source, ServiceCall call, UnixSocket data) {
+                        throw new AssertionError("a refused call is never served");
+                    }
+                });
+        UnixSocket copy = request("work", "dom0", new ServiceCall("qubes.Filecopy", ""));
+        assertThat(next(copy)).get().isInstanceOfSatisfying(Message.CallRefused.class,
+                r -> assertThat(r.reason()).contains("no desktop user"));
+        UnixSocket other = request("work", "dom0", PING);
+        assertThat(next(other)).get().isInstanceOfSatisfying(Message.CallRefused.class,
+                r -> assertThat(r.reason()).contains("qubes.Filecopy only"));
     }
 
     @Test

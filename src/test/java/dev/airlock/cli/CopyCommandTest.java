@@ -24,7 +24,21 @@ class CopyCommandTest {
         assertThatThrownBy(() -> CopyCommand.parse(List.of("work:a", "personal:b", "vault")))
                 .hasMessageContaining("one domain");
         assertThatThrownBy(() -> CopyCommand.parse(List.of("personal"))).hasMessageContaining("nothing to copy");
-        assertThatThrownBy(() -> CopyCommand.parse(List.of("a.txt", "personal"))).hasMessageContaining("DOMAIN:PATH");
+        assertThatThrownBy(() -> CopyCommand.parse(List.of("a.txt", "work:b", "personal")))
+                .hasMessageContaining("DOMAIN:PATH");
         assertThatThrownBy(() -> CopyCommand.parse(List.of("work:a", "bad name"))).hasMessageContaining("target");
+    }
+
+    @Test
+    void filesOfThisComputerAreAnyArgumentThatIsNotDomainPathAndNeedANamedDomain() {
+        assertThat(CopyCommand.parse(List.of("a.txt", "/tmp/d", "./a:b", "personal")))
+                .isEqualTo(new CopyCommand.Request("dom0", List.of("a.txt", "/tmp/d", "./a:b"), "personal"));
+        assertThatThrownBy(() -> CopyCommand.parse(List.of("a.txt", "@default")))
+                .hasMessageContaining("name the domain");
+        assertThatThrownBy(() -> CopyCommand.parse(List.of("a.txt", "dom0"))).hasMessageContaining("already");
+        assertThatThrownBy(() -> CopyCommand.parse(List.of("a.txt", "@dispvm"))).hasMessageContaining("by its name");
+        assertThat(CopyCommand.parse(List.of("work:a.txt", "dom0")))
+                .as("a domain's files into the host").isEqualTo(new CopyCommand.Request("work", List.of("a.txt"),
+                        "dom0"));
     }
 }

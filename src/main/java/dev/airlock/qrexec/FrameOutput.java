@@ -1,9 +1,4 @@
-package dev.airlock.agent;
-
-import dev.airlock.qrexec.DataStream;
-import dev.airlock.qrexec.Message;
-import dev.airlock.qrexec.MessageEncoder;
-import dev.airlock.qrexec.Wire;
+package dev.airlock.qrexec;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,13 +8,13 @@ import java.nio.channels.WritableByteChannel;
  * One of the service's output streams (stdout or stderr) as a channel: what is written goes out in data frames of at
  * most 64 KiB. Closing sends the stream's EOF. Streams of one connection share {@code lock}, so frames never interleave.
  */
-final class FrameOutput implements WritableByteChannel {
+public final class FrameOutput implements WritableByteChannel {
     private final WritableByteChannel out;
     private final DataStream stream;
     private final Object lock;
     private boolean open = true;
 
-    FrameOutput(WritableByteChannel out, DataStream stream, Object lock) {
+    public FrameOutput(WritableByteChannel out, DataStream stream, Object lock) {
         this.out = out;
         this.stream = stream;
         this.lock = lock;
@@ -38,7 +33,7 @@ final class FrameOutput implements WritableByteChannel {
         return n;
     }
 
-    void send(Message m) throws IOException {
+    public void send(Message m) throws IOException {
         synchronized (lock) {
             if (!open) {
                 throw new IOException(stream + " is closed");
