@@ -8,7 +8,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The {@code backup-header} file ({@code spec/backup.md} section 3). Parse it only after {@code backup-header.hmac}
+ * The {@code backup-header} file ({@code docs/backup.md} section 3). Parse it only after {@code backup-header.hmac}
  * authenticated it; even then, the compression filter is a program name that is run, so it must be one of
  * {@link #FILTERS} (QSB-051).
  *

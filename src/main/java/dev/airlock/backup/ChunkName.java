@@ -4,7 +4,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The name of one encrypted chunk in the outer archive, {@code PATH.NNN.enc} ({@code spec/backup.md} section 5):
+ * The name of one encrypted chunk in the outer archive, {@code PATH.NNN.enc} ({@code docs/backup.md} section 5):
  * piece {@code index} of the inner stream of archive path {@code path}.
  */
 public record ChunkName(String path, int index) {

@@ -3,7 +3,7 @@ package dev.airlock.backup;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The key strings handed to scrypt ({@code spec/backup.md} sections 4 and 5): each binds a passphrase to the
+ * The key strings handed to scrypt ({@code docs/backup.md} sections 4 and 5): each binds a passphrase to the
  * backup and to one chunk's name and position, so that a chunk moved from another file, position or backup fails
  * authentication. The scrypt tool reads one line of at most 2047 bytes, so a key string is refused if it could
  * not be typed there.

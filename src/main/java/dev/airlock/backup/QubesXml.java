@@ -22,7 +22,7 @@ import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
 
 /**
- * The {@code qubes.xml} inside a backup ({@code spec/backup.md} section 8): R4-shaped, with each domain's
+ * The {@code qubes.xml} inside a backup ({@code docs/backup.md} section 8): R4-shaped, with each domain's
  * properties, features and tags, and the {@code backup-content}, {@code backup-path} and {@code backup-size}
  * features that tell a restore what to fetch. Read only after its chunk authenticated; still parsed with no
  * DOCTYPE, no entities and bounded size, and its values are checked by whoever uses them.

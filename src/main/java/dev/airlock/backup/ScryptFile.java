@@ -14,7 +14,7 @@ import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The file format of tarsnap's {@code scrypt enc}, version 0 ({@code spec/backup.md} section 6): a 96-byte
+ * The file format of tarsnap's {@code scrypt enc}, version 0 ({@code docs/backup.md} section 6): a 96-byte
  * header (magic, parameters, salt, checksum, HMAC of the header), the data under AES-256-CTR, and an HMAC-SHA256
  * of everything before it. Works on buffers handed to it; encryption and decryption happen in place so that a
  * 100 MiB chunk is never copied.

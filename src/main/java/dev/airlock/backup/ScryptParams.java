@@ -1,9 +1,9 @@
 package dev.airlock.backup;
 
 /**
- * The cost of the scrypt key derivation of one encrypted file ({@code spec/backup.md} section 6): N = 2^logN, r
- * and p. Read from a file's header before it is authenticated, so a reader checks {@link #memoryBytes} and
- * {@link #workBytes} against its limits before deriving anything.
+ * The cost of the scrypt key derivation of one encrypted file ({@code docs/backup.md} sections 6 and 11):
+ * N = 2^logN, r and p. Read from a file's header before it is authenticated, so a reader checks
+ * {@link #memoryBytes} and {@link #workBytes} against its limits before deriving anything.
  */
 public record ScryptParams(int logN, int r, int p) {
 

@@ -1,6 +1,7 @@
 package dev.airlock.broker;
 
 import dev.airlock.domain.Registry;
+import dev.airlock.sys.TreeOwner;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -49,12 +50,7 @@ final class DomainUsers {
         for (Path p : List.of(home.root(), home.run(), home.run().resolve("domains"), folder.getParent(), folder)) {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx--x--x"));
         }
-        int id = (Integer) Files.getAttribute(domainHome, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-        if (id == 0) {
-            id = freeId(folder.getParent());
-            Files.setAttribute(domainHome, "unix:uid", id, LinkOption.NOFOLLOW_LINKS);
-            Files.setAttribute(domainHome, "unix:gid", id, LinkOption.NOFOLLOW_LINKS);
-        }
+        int id = homeUser(folder.getParent(), domainHome);
         for (Path p : List.of(sockets, sockets.resolve("channel"))) {
             Files.createDirectories(p);
             Files.setAttribute(p, "unix:gid", id, LinkOption.NOFOLLOW_LINKS);
@@ -64,6 +60,22 @@ final class DomainUsers {
         if (!worldReadable(jar) || !worldReadable(jdkHome.resolve("bin/java"))) {
             throw new IOException("domains run as their own host users (uid " + id + " here), which cannot read "
                     + jar + " or " + jdkHome + ": make them and every folder above them world-readable (chmod o+rx)");
+        }
+        return id;
+    }
+
+    /**
+     * The host user of the domain whose home is {@code domainHome}, in {@code domains}: the home's owner. While
+     * root owns the home (a new domain, or one that {@code airlock restore} run as root wrote, whose files are all
+     * root's), the lowest free id becomes the owner of the whole home, once, so that the domain can change the
+     * files it was given and not only read them. The home is changed last ({@link TreeOwner}), so a failure leaves
+     * it root's and the next start tries again.
+     */
+    static int homeUser(Path domains, Path domainHome) throws IOException {
+        int id = (Integer) Files.getAttribute(domainHome, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        if (id == 0) {
+            id = freeId(domains);
+            TreeOwner.give(domainHome, id, id);
         }
         return id;
     }

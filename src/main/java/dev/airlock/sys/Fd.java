@@ -68,6 +68,11 @@ public final class Fd implements AutoCloseable {
         return Posix.readlinkat(number(), path, max);
     }
 
+    /** {@code fchownat(this, path, uid, gid, flags)}; see {@link Posix#fchownat}. */
+    public void chown(byte[] path, int uid, int gid, int flags) throws ErrnoException {
+        Posix.fchownat(number(), path, uid, gid, flags);
+    }
+
     public void unlink(byte[] path, int flags) throws ErrnoException {
         Posix.unlinkat(number(), path, flags);
     }

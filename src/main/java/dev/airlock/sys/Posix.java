@@ -79,6 +79,7 @@ public final class Posix {
     private static final MethodHandle UNLINKAT;
     private static final MethodHandle RENAMEAT2;
     private static final MethodHandle FCHMODAT;
+    private static final MethodHandle FCHOWNAT;
     private static final MethodHandle GETEUID;
     private static final MethodHandle FLOCK;
     private static final MethodHandle FCHMOD;
@@ -131,6 +132,8 @@ public final class Posix {
         UNLINKAT = fn("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
         RENAMEAT2 = fn("renameat2", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
         FCHMODAT = fn("fchmodat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+        FCHOWNAT = fn("fchownat",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT));
         GETEUID = fn("geteuid", FunctionDescriptor.of(JAVA_INT));
         FLOCK = fn("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
         FCHMOD = fn("fchmod", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
@@ -319,6 +322,17 @@ public final class Posix {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment p = cString(a, path);
             invoke("fchmodat", st -> (int) FCHMODAT.invokeExact(st, dirFd, p, mode, 0));
+        }
+    }
+
+    /**
+     * {@code fchownat(dirFd, path, uid, gid, flags)}: pass {@link #AT_SYMLINK_NOFOLLOW} to change a link itself,
+     * or an empty path and {@link #AT_EMPTY_PATH} to change the open file {@code dirFd}.
+     */
+    public static void fchownat(int dirFd, byte[] path, int uid, int gid, int flags) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p = cString(a, path);
+            invoke("fchownat", st -> (int) FCHOWNAT.invokeExact(st, dirFd, p, uid, gid, flags));
         }
     }
 

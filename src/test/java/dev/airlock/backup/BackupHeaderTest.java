@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** backup-header as Qubes R4 writes it, and the reader's rules (spec/backup.md section 3). */
+/** backup-header as Qubes R4 writes it, and the reader's rules (docs/backup.md section 3). */
 class BackupHeaderTest {
 
     private static BackupHeader parse(String s) throws BackupFormatException {

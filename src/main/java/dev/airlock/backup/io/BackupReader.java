@@ -25,7 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Reads a format-4 backup from an untrusted stream ({@code spec/backup.md} section 9): the header, authenticated
+ * Reads a format-4 backup from an untrusted stream ({@code docs/backup.md} section 9): the header, authenticated
  * by {@code backup-header.hmac} before it is parsed; qubes.xml from its one chunk; then the archive paths one by
  * one. Every chunk is authenticated whole (both scrypt HMACs, under the key string bound to the backup, the path
  * and the index) before a byte of it is handed on; chunk names must be {@code PATH.NNN.enc}, each path's chunks

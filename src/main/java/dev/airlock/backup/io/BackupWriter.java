@@ -32,7 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.function.Function;
 
 /**
- * Writes a Qubes format-4 backup ({@code spec/backup.md}) of domains' homes, their registry entries (in an
+ * Writes a Qubes format-4 backup ({@code docs/backup.md}) of domains' homes, their registry entries (in an
  * R4-shaped {@code qubes.xml}) and the policy directory, as one outer tar archive streamed to a sink.
  * <p>
  * Layout: {@code backup-header}, {@code backup-header.hmac}, {@code qubes.xml.000.enc}, then for each domain

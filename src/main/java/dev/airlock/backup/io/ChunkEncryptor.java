@@ -84,7 +84,7 @@ final class ChunkEncryptor implements AutoCloseable {
                 }
             }
 
-            /** The last chunk, empty if the stream filled the one before exactly ({@code spec/backup.md} 2). */
+            /** The last chunk, empty if the stream filled the one before exactly ({@code docs/backup.md} section 2). */
             @Override
             public void close() throws IOException {
                 if (!closed) {

@@ -12,7 +12,7 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * The compression of inner streams ({@code spec/backup.md} section 7): gzip in this process; the other listed
+ * The compression of inner streams ({@code docs/backup.md} section 7): gzip in this process; the other listed
  * filters ({@link BackupHeader#FILTERS}) by running the program of that name, never through a shell, with no
  * argument to compress and {@code -d} to decompress.
  */

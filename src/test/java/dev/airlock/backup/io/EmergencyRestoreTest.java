@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Qubes' emergency procedure ({@code spec/backup.md} section 10) restores a domain's home from an airlock backup
+ * Qubes' emergency procedure ({@code docs/backup.md} section 10) restores a domain's home from an airlock backup
  * with nothing but GNU tar, tarsnap's scrypt (Debian package {@code scrypt}) and gzip, using the scrypt
  * parameters airlock writes by default, which {@code scrypt dec} must accept without {@code -f}.
  */
