@@ -1,6 +1,7 @@
 package dev.airlock.menu;
 
 import dev.airlock.sys.Errno;
+import dev.airlock.xdg.MalformedEntryException;
 import dev.airlock.sys.ErrnoException;
 import dev.airlock.sys.Fd;
 import dev.airlock.sys.Posix;
@@ -86,7 +87,7 @@ public final class Applications {
         String id = file.substring(0, file.length() - SUFFIX.length());
         try {
             apps.put(id, AppEntry.parse(id, bytes));
-        } catch (AppEntry.MalformedEntryException e) {
+        } catch (MalformedEntryException e) {
             apps.remove(id);
             refused.add(folder.resolve(file) + ": " + e.getMessage());
         }

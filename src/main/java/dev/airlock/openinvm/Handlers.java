@@ -1,5 +1,6 @@
 package dev.airlock.openinvm;
 
+import dev.airlock.xdg.MalformedEntryException;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -155,8 +156,8 @@ final class Handlers {
         }
         DesktopEntry entry;
         try {
-            entry = DesktopEntry.parse(readBounded(entryFile.get(), DesktopEntry.MAX_BYTES));
-        } catch (DesktopEntry.MalformedEntryException e) {
+            entry = DesktopEntry.parse(readBoundedBytes(entryFile.get(), DesktopEntry.MAX_BYTES));
+        } catch (MalformedEntryException e) {
             // A broken or hostile entry is passed over, never half-used.
             return Optional.empty();
         }
@@ -178,8 +179,8 @@ final class Handlers {
             if (first.isPresent()) {
                 boolean terminal = findDesktopFile(first.get()).map(f -> {
                     try {
-                        return DesktopEntry.parse(readBounded(f, DesktopEntry.MAX_BYTES)).terminal();
-                    } catch (IOException | DesktopEntry.MalformedEntryException e) {
+                        return DesktopEntry.parse(readBoundedBytes(f, DesktopEntry.MAX_BYTES)).terminal();
+                    } catch (IOException | MalformedEntryException e) {
                         return false;
                     }
                 }).orElse(false);
@@ -261,12 +262,16 @@ final class Handlers {
     }
 
     private static String readBounded(Path file, int max) throws IOException {
+        return new String(readBoundedBytes(file, max), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] readBoundedBytes(Path file, int max) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             byte[] b = in.readNBytes(max + 1);
             if (b.length > max) {
                 throw new IOException(file + " is larger than " + max + " bytes");
             }
-            return new String(b, StandardCharsets.UTF_8);
+            return b;
         }
     }
 

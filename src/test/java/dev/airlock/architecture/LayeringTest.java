@@ -42,7 +42,8 @@ class LayeringTest {
             row("policy", "qrexec"),
             row("sandbox", "qrexec", "sys"),
             row("filecopy", "sandbox", "sys"),
-            row("openinvm", "sys"),
+            row("xdg"),
+            row("openinvm", "sys", "xdg"),
             row("domain", "policy", "sys"),
             row("limits", "domain", "qrexec"),
             row("backup"),
@@ -61,12 +62,12 @@ class LayeringTest {
             row("agent", "filecopy", "log", "openinvm", "qrexec", "sandbox", "sys", "text"),
             row("broker", "sys", "text", "log", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
                     "limits", "display", "dialog", "notify", "pendrive", "pendrive.wire", "pendrive.fat",
-                    "pendrive.host", "clipboard", "hostcopy"),
-            row("menu", "domain", "sys"),
+                    "pendrive.host", "clipboard", "hostcopy", "xdg"),
+            row("menu", "domain", "sys", "xdg"),
             row("cli", "sys", "text", "log", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
                     "limits", "backup", "backup.io", "display", "dialog", "notify", "pendrive", "pendrive.wire",
                     "pendrive.fat", "pendrive.host", "pendrive.client", "agent", "broker", "clipboard", "hostcopy",
-                    "menu"));
+                    "menu", "xdg"));
 
     /** The packages whose code runs inside a domain, in full. */
     private static final List<String> IN_DOMAIN_PACKAGES = List.of("agent", "pendrive.client");

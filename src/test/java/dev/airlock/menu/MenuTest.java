@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.airlock.domain.Label;
 import dev.airlock.testing.Threat;
+import dev.airlock.xdg.MalformedEntryException;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -51,7 +52,7 @@ class MenuTest {
         dirs = Installation.Dirs.of(Map.of("HOME", tmp.resolve("home").toString()));
     }
 
-    private static AppEntry parse(String id, String text) throws AppEntry.MalformedEntryException {
+    private static AppEntry parse(String id, String text) throws MalformedEntryException {
         return AppEntry.parse(id, text.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -94,15 +95,15 @@ class MenuTest {
                 "no [Desktop Entry] group", "Name=x\nExec=app\nType=Application\n");
         for (Map.Entry<String, String> h : hostile.entrySet()) {
             Threat.named(h.getKey(), () -> assertThatThrownBy(() -> parse("x", h.getValue()))
-                    .isInstanceOf(AppEntry.MalformedEntryException.class));
+                    .isInstanceOf(MalformedEntryException.class));
         }
         Threat.named("an oversized file", () -> assertThatThrownBy(() -> AppEntry.parse("x",
-                new byte[AppEntry.MAX_BYTES + 1])).isInstanceOf(AppEntry.MalformedEntryException.class));
+                new byte[AppEntry.MAX_BYTES + 1])).isInstanceOf(MalformedEntryException.class));
         Threat.named("bytes that are not UTF-8", () -> assertThatThrownBy(() -> AppEntry.parse("x",
                 (entry("app") + "Comment=\u00ff\n").getBytes(StandardCharsets.ISO_8859_1)))
-                .isInstanceOf(AppEntry.MalformedEntryException.class));
+                .isInstanceOf(MalformedEntryException.class));
         Threat.named("an id that is a path", () -> assertThatThrownBy(() -> parse("../../.bashrc", entry("app")))
-                .isInstanceOf(AppEntry.MalformedEntryException.class));
+                .isInstanceOf(MalformedEntryException.class));
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.airlock.openinvm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.airlock.xdg.MalformedEntryException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,10 +15,17 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The {@code Exec} line of a {@code .desktop} file: quoting, field codes, and the lines that must be refused. */
+/**
+ * A {@code .desktop} file used to open a file: what opening adds to the parser ({@code dev.airlock.xdg}, tested
+ * there for quoting, escapes and hostile lines), and that the file's name is never interpreted.
+ */
 class DesktopEntryTest {
+    private static DesktopEntry parse(String text) throws MalformedEntryException {
+        return DesktopEntry.parse(text.getBytes(StandardCharsets.UTF_8));
+    }
+
     private static DesktopEntry entry(String exec) throws Exception {
-        return DesktopEntry.parse("[Desktop Entry]\nType=Application\nName=X\nExec=" + exec + "\n");
+        return parse("[Desktop Entry]\nType=Application\nName=X\nExec=" + exec + "\n");
     }
 
     @Test
@@ -29,42 +37,16 @@ class DesktopEntryTest {
         assertThat(entry("viewer --ratio=100%% %f").argvFor("/f")).containsExactly("viewer", "--ratio=100%", "/f");
     }
 
-    @Test
-    void quotedArgumentsKeepTheirSpacesAndEscapes() throws Exception {
-        assertThat(entry("\"/opt/My App/run\" \"a \\\\\"b\\\\\" \\\\$HOME\" %f").argvFor("/f"))
-                .containsExactly("/opt/My App/run", "a \"b\" $HOME", "/f");
-        assertThat(entry("sh -c \"exec viewer \\\\\"\\\\$1\\\\\"\" sh %f").argvFor("/f"))
-                .containsExactly("sh", "-c", "exec viewer \"$1\"", "sh", "/f");
-        assertThat(entry("\"a\\sb\" %f").argvFor("/f")).containsExactly("a b", "/f");
-    }
-
     @ParameterizedTest
-    @ValueSource(strings = {"viewer %f; rm -rf ~", "viewer %f | tee /tmp/x", "viewer $(id) %f", "viewer `id` %f",
-            "viewer %f > /tmp/out", "viewer ~/x %f", "viewer %f &", "viewer 'quoted' %f", "viewer *.pdf %f",
-            "\"viewer %f\"", "viewer \"--a=%f\"", "viewer %f %f", "viewer %f %U", "viewer", "viewer --x=%F",
-            "viewer %z %f", "%f", "viewer \"unterminated %f", "viewer \"a\"b %f", "viewer \"a `id`\" %f",
-            "viewer \"a $HOME\" %f", "viewer \\q %f", "viewer %", ""})
-    void hostileOrMalformedExecLinesAreRefused(String exec) {
-        assertThatThrownBy(() -> entry(exec)).isInstanceOf(DesktopEntry.MalformedEntryException.class);
-    }
-
-    @Test
-    void entriesThatAreNoRunnableApplicationAreRefused() {
-        for (String text : List.of("[Desktop Entry]\nType=Link\nExec=viewer %f\n",
-                "[Desktop Entry]\nType=Application\nExec=viewer %f\nHidden=true\n",
-                "[Desktop Entry]\nType=Application\nExec=a %f\nExec=b %f\n",
-                "[Other]\nType=Application\nExec=viewer %f\n",
-                "[Desktop Entry]\nType=Application\nTerminal=maybe\nExec=viewer %f\n",
-                "[Desktop Entry]\nType=Application\nExec=viewer\u0007 %f\n",
-                "[Desktop Entry]\nType=Application\nExec=viewer %f\n" + "#".repeat(DesktopEntry.MAX_BYTES))) {
-            assertThatThrownBy(() -> DesktopEntry.parse(text)).as(text.substring(0, Math.min(60, text.length())))
-                    .isInstanceOf(DesktopEntry.MalformedEntryException.class);
-        }
+    @ValueSource(strings = {"viewer", "viewer --x %i", "viewer %%f", "\"viewer %f\"", "viewer %f; rm -rf ~",
+            "viewer %f %f"})
+    void anApplicationThatWouldStartWithoutTheFileIsNotUsed(String exec) {
+        assertThatThrownBy(() -> entry(exec)).isInstanceOf(MalformedEntryException.class);
     }
 
     @Test
     void onlyTheMainGroupCountsAndTerminalIsRead() throws Exception {
-        DesktopEntry e = DesktopEntry.parse("""
+        DesktopEntry e = parse("""
                 # comment
                 [Desktop Entry]
                 Type=Application
