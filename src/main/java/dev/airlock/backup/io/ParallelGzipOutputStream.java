@@ -187,16 +187,28 @@ final class ParallelGzipOutputStream extends OutputStream {
         pool.shutdownNow();
     }
 
-    /** Waits for the workers to end so that none outlives the stream (a cancelled deflate ends its block first). */
+    /**
+     * Waits for the workers to end so that none outlives the stream, even when this thread is interrupted: a
+     * cancelled worker only finishes the block it holds, a matter of milliseconds.
+     */
     private void stop() throws IOException {
         pool.shutdownNow();
+        boolean interrupted = false;
         try {
-            if (!pool.awaitTermination(1, TimeUnit.MINUTES)) {
-                throw new IOException("gzip threads did not stop");
+            while (true) {
+                try {
+                    if (pool.awaitTermination(1, TimeUnit.MINUTES)) {
+                        return;
+                    }
+                    throw new IOException("gzip threads did not stop");
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while stopping the gzip threads");
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
