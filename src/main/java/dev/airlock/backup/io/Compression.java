@@ -9,10 +9,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 
 /**
- * The compression of inner streams ({@code docs/backup.md} section 7): gzip in this process; the other listed
+ * The compression of inner streams ({@code docs/backup.md} section 7): gzip in this process, on all cores but as
+ * one gzip member ({@link ParallelGzipOutputStream}); the other listed
  * filters ({@link BackupHeader#FILTERS}) by running the program of that name, never through a shell, with no
  * argument to compress and {@code -d} to decompress.
  */
@@ -25,7 +25,7 @@ final class Compression {
     static OutputStream compress(String filter, OutputStream sink) throws IOException {
         requireListed(filter);
         if (filter.equals("gzip")) {
-            return new GZIPOutputStream(sink, 1 << 16);
+            return new ParallelGzipOutputStream(sink);
         }
         Process p = start(filter);
         AtomicReference<Throwable> failure = new AtomicReference<>();
