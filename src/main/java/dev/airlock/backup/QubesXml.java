@@ -1,5 +1,7 @@
 package dev.airlock.backup;
 
+import dev.airlock.xml.HardenedXml;
+
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 import org.xml.sax.InputSource;
@@ -16,9 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
-import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
 
 /**
@@ -183,18 +183,8 @@ public record QubesXml(Map<String, String> properties, List<Vm> domains) {
     }
 
     private static DocumentBuilder builder() throws BackupFormatException {
-        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
         try {
-            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-            // No DOCTYPE at all: rules out entity expansion and external entities.
-            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            f.setFeature("http://xml.org/sax/features/external-general-entities", false);
-            f.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
-            f.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
-            f.setAttribute(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
-            f.setXIncludeAware(false);
-            f.setExpandEntityReferences(false);
-            DocumentBuilder b = f.newDocumentBuilder();
+            DocumentBuilder b = HardenedXml.factory().newDocumentBuilder();
             b.setErrorHandler(new org.xml.sax.helpers.DefaultHandler());
             return b;
         } catch (ParserConfigurationException e) {

@@ -1,5 +1,7 @@
 package dev.airlock.domain;
 
+import dev.airlock.xml.HardenedXml;
+
 import org.w3c.dom.Element;
 import org.w3c.dom.NamedNodeMap;
 import org.w3c.dom.Node;
@@ -9,7 +11,6 @@ import org.xml.sax.InputSource;
 import org.xml.sax.SAXException;
 import org.xml.sax.SAXParseException;
 
-import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
@@ -344,21 +345,12 @@ final class RegistryXml {
     private static final DocumentBuilderFactory FACTORY = hardenedFactory();
 
     private static DocumentBuilderFactory hardenedFactory() {
-        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+        DocumentBuilderFactory f;
         try {
-            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-            // No DOCTYPE at all: this alone rules out entity expansion ("billion laughs") and external entities.
-            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            f.setFeature("http://xml.org/sax/features/external-general-entities", false);
-            f.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
-            f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+            f = HardenedXml.factory();
         } catch (ParserConfigurationException e) {
             throw new IllegalStateException("the XML parser cannot be hardened: " + e.getMessage(), e);
         }
-        f.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
-        f.setAttribute(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
-        f.setXIncludeAware(false);
-        f.setExpandEntityReferences(false);
         f.setNamespaceAware(false);
         f.setIgnoringComments(true);
         f.setCoalescing(true);

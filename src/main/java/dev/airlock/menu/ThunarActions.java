@@ -1,5 +1,7 @@
 package dev.airlock.menu;
 
+import dev.airlock.xml.HardenedXml;
+
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -9,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
 import javax.xml.transform.OutputKeys;
 import javax.xml.transform.Transformer;
@@ -155,13 +156,8 @@ final class ThunarActions {
         }
         Document doc;
         try {
-            DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
             // No DTD and no entity of any kind: Thunar writes none, and an entity could read other files.
-            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-            f.setXIncludeAware(false);
-            f.setExpandEntityReferences(false);
-            DocumentBuilder b = f.newDocumentBuilder();
+            DocumentBuilder b = HardenedXml.factory().newDocumentBuilder();
             b.setErrorHandler(null);
             doc = b.parse(new ByteArrayInputStream(bytes));
         } catch (SAXException | IOException e) {
