@@ -78,9 +78,18 @@ public final class Main {
 
     /** Runs the command line with the given text outputs (tests capture them). */
     static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = commandLine();
         cl.setOut(out);
         cl.setErr(err);
+        return cl.execute(args);
+    }
+
+    /**
+     * The whole command model, configured as it runs: what the manual pages and the completion script of the
+     * package are written from (dev.airlock.packaging).
+     */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         // Qubes' qvm-copy reads options only before the first operand: a file named like an option is sent, not
         // obeyed (a glob can produce one).
@@ -97,14 +106,13 @@ public final class Main {
             cmd.usage(cmd.getErr());
             return EXIT_USAGE;
         });
-        return cl.execute(args);
+        return cl;
     }
 
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"airlock " + (v == null ? "(development build)" : v)};
+            return new String[] {BuildInfo.current().line()};
         }
     }
 }
