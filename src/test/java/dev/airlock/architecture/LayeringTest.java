@@ -68,7 +68,8 @@ class LayeringTest {
             row("cli", "sys", "text", "log", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
                     "limits", "backup", "backup.io", "display", "dialog", "notify", "pendrive", "pendrive.wire",
                     "pendrive.fat", "pendrive.host", "pendrive.client", "agent", "broker", "clipboard", "hostcopy",
-                    "menu", "xdg"));
+                    "menu", "xdg"),
+            row("packaging", "cli"));
 
     /** The packages whose code runs inside a domain, in full. */
     private static final List<String> IN_DOMAIN_PACKAGES = List.of("agent", "pendrive.client");
