@@ -42,7 +42,9 @@ modules=$("$JAVA_HOME/bin/jdeps" --print-module-deps --ignore-missing-deps --mul
 # Keep bin/java: domains run it ($JAVA_HOME/bin/java in DomainTools). A default CDS archive for the JVMs that
 # run without airlock's own class cache (domains of a broker that cannot write /usr/lib/airlock).
 "$JAVA_HOME/bin/jlink" --add-modules "$modules" --output "$root/usr/lib/airlock/runtime" \
-  --strip-debug --no-header-files --no-man-pages --compress=zip-6 --generate-cds-archive
+  --strip-debug --no-header-files --no-man-pages --compress=zip-6 --generate-cds-archive >/dev/null
+# The archive for JVMs without compressed pointers (heaps of 32 GiB and more) is never used by airlock's: 14 MiB.
+rm -f "$root/usr/lib/airlock/runtime/lib/server/classes_nocoops.jsa"
 "$JAVA_HOME/bin/java" -cp "$jar:$here/target/lib/*" dev.airlock.packaging.PackageFiles "$jversion" \
   "$root/usr/share/man/man1" "$root/usr/share/bash-completion/completions/airlock" >/dev/null
 gzip -9n "$root"/usr/share/man/man1/*.1

@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Check this host for airlock, one line per check with the exact fix of each failure: the "
                 + "kernel, Landlock, unprivileged user namespaces (and Ubuntu's AppArmor restriction), bubblewrap, "
-                + "setpriv as root, the state folder, the display, free space and the broker.",
+                + "setpriv as root, the state folder, the display, notifications, free space and the broker.",
                 "Then tell which per-domain limits (maxmem, maxprocs, cpu_weight, nofile, the tmpfs sizes, "
                 + "private_max_size; see airlock prefs) a broker started here enforces, how, and why not where it "
                 + "cannot; and whether domains can show windows (the desktop airlock up remembered, xpra).",

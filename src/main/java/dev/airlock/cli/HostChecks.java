@@ -52,10 +52,11 @@ final class HostChecks {
                 read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")));
         out.add(bubblewrap(BwrapCheck.check()));
         if (root) {
-            out.add(setpriv(BwrapCheck.check(), env.get("PATH")));
+            out.add(setpriv(env.get("PATH")));
         }
         out.add(stateFolder(home.root(), root));
         out.add(display(env));
+        out.add(notifications(env.get("PATH")));
         out.add(freeSpace(home.root()));
         out.add(broker(new AdminClient(home).isRunning()));
         return out;
@@ -119,10 +120,8 @@ final class HostChecks {
         };
     }
 
-    static Check setpriv(BwrapCheck.Result result, String path) {
-        boolean found = path != null && List.of(path.split(":")).stream()
-                .filter(d -> d.startsWith("/")).anyMatch(d -> Files.isExecutable(Path.of(d, "setpriv")));
-        return found ? new Check("setpriv", Status.OK, "found: as root each domain runs as a host user of its own",
+    static Check setpriv(String path) {
+        return onPath(path, "setpriv") ? new Check("setpriv", Status.OK, "found: as root each domain runs as a host user of its own",
                 "") : new Check("setpriv", Status.FAIL, "missing: as root airlock switches to each domain's user "
                 + "with it", "apt-get install util-linux");
     }
@@ -171,6 +170,15 @@ final class HostChecks {
                 : "Wayland display " + wayland + " (domains' windows need its XWayland)", "");
     }
 
+    /** The tool the broker posts desktop notifications with; without it they are only in the audit log. */
+    static Check notifications(String path) {
+        return onPath(path, "notify-send")
+                ? new Check("notifications", Status.OK, "notify-send found (the bus is the one airlock up records)",
+                "")
+                : new Check("notifications", Status.WARN, "notify-send is missing: no desktop notifications of "
+                + "calls and copies (the audit log still has them)", "apt-get install libnotify-bin");
+    }
+
     static Check freeSpace(Path root) {
         Path p = root.toAbsolutePath().normalize();
         while (p != null && !Files.exists(p)) {
@@ -195,6 +203,12 @@ final class HostChecks {
         return running ? new Check("broker", Status.OK, "running", "")
                 : new Check("broker", Status.OK, "not running (airlock up, or systemctl --user start "
                 + "airlockd.service where the package is installed)", "");
+    }
+
+    /** Whether {@code program} is on {@code path}; relative entries (the working folder) never count. */
+    private static boolean onPath(String path, String program) {
+        return path != null && List.of(path.split(":")).stream()
+                .filter(d -> d.startsWith("/")).anyMatch(d -> Files.isExecutable(Path.of(d, program)));
     }
 
     private static Optional<String> read(String file) {

@@ -54,6 +54,16 @@ class HostChecksTest {
     }
 
     @Test
+    void missingNotifySendWarnsWithThePackageAndARelativePathEntryNeverCounts(@TempDir Path dir) throws Exception {
+        Path tool = Files.writeString(dir.resolve("notify-send"), "#!/bin/sh\n");
+        Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwxr-xr-x"));
+        assertThat(HostChecks.notifications(dir.toString()).status()).isEqualTo(HostChecks.Status.OK);
+        HostChecks.Check none = HostChecks.notifications("relative/bin:" + dir.resolve("empty"));
+        assertThat(none.status()).isEqualTo(HostChecks.Status.WARN);
+        assertThat(none.fix()).isEqualTo("apt-get install libnotify-bin");
+    }
+
+    @Test
     void noDisplayOnlyWarns() {
         assertThat(HostChecks.display(Map.of()).status()).isEqualTo(HostChecks.Status.WARN);
         assertThat(HostChecks.display(Map.of("DISPLAY", ":0")).line()).isEqualTo("display: X display :0");
