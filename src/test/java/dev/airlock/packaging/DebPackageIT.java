@@ -78,6 +78,28 @@ class DebPackageIT {
     }
 
     @Test
+    void removingThePackageNeverDeletesUsersDomains() throws Exception {
+        Path control = scratch.resolve("control");
+        Result e = run(List.of("dpkg-deb", "-e", deb.toString(), control.toString()), Map.of(), 60);
+        assertThat(e.code()).as(e.out()).isZero();
+        for (String script : List.of("postinst", "prerm", "postrm")) {
+            Path file = control.resolve(script);
+            Result syntax = run(List.of("sh", "-n", file.toString()), Map.of(), 30);
+            assertThat(syntax.code()).as(script + ": " + syntax.out()).isZero();
+            // Every deletion names a file of the package's own folder, never a variable or a user's folder.
+            for (String line : Files.readAllLines(file)) {
+                String code = line.strip();
+                if (code.startsWith("rm ") || code.contains(" rm ")) {
+                    assertThat(code.split("\\s+")).as(script + ": " + code)
+                            .filteredOn(w -> w.startsWith("/") || w.contains("$"))
+                            .allMatch(w -> w.startsWith("/usr/lib/airlock/"));
+                }
+            }
+            assertThat(Files.readString(file)).as(script).doesNotContain("rm -r", "/var/lib/airlock/", "/home");
+        }
+    }
+
+    @Test
     void extractedAirlockRunsOnItsBundledRuntimeAlone() throws Exception {
         Path home = Files.createDirectories(scratch.resolve("user"));
         Map<String, String> env = new HashMap<>();
