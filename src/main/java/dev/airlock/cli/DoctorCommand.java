@@ -15,7 +15,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** {@code airlock doctor}: which of the domains' limits hold on this host, how, and why the others do not. */
+/**
+ * {@code airlock doctor}: what this host lacks for airlock, each with its fix ({@link HostChecks}); then which of the
+ * domains' limits hold here, how, and why the others do not.
+ */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Check this host for airlock, one line per check with the exact fix of each failure: the "
                 + "kernel, Landlock, unprivileged user namespaces (and Ubuntu's AppArmor restriction), bubblewrap, "

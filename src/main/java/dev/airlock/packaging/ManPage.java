@@ -7,6 +7,7 @@ import picocli.CommandLine.Model.PositionalParamSpec;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -27,7 +28,7 @@ final class ManPage {
         StringBuilder out = new StringBuilder();
         String name = name(spec);
         out.append(".\\\" Generated from airlock's command model (dev.airlock.packaging); edit the help texts instead.\n");
-        out.append(".TH \"").append(escape(name.toUpperCase(java.util.Locale.ROOT))).append("\" \"1\" \"\" \"airlock ")
+        out.append(".TH \"").append(escape(name.toUpperCase(Locale.ROOT))).append("\" \"1\" \"\" \"airlock ")
                 .append(escape(version)).append("\" \"airlock manual\"\n");
         // Left-aligned and unhyphenated: paths and option names are long words that justification would stretch.
         out.append(".ad l\n.nh\n");

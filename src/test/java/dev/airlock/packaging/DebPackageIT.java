@@ -4,6 +4,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
@@ -50,7 +52,7 @@ class DebPackageIT {
         assertThat(build.code()).as(build.out()).isZero();
         System.out.printf("DebPackageIT: built in %d s: %s%n",
                 TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started), build.out().strip());
-        String debVersion = version.toLowerCase(java.util.Locale.ROOT).replace('-', '~');
+        String debVersion = version.toLowerCase(Locale.ROOT).replace('-', '~');
         try (Stream<Path> s = Files.list(PROJECT.resolve("target"))) {
             deb = s.filter(p -> p.getFileName().toString().startsWith("airlock_" + debVersion + "_")
                     && p.toString().endsWith(".deb")).findFirst().orElseThrow();
@@ -73,7 +75,7 @@ class DebPackageIT {
         assertThat(list.out()).doesNotContain("./var/lib/airlock", "./home/", "./root/");
         Result control = run(List.of("dpkg-deb", "-f", deb.toString(), "Version", "Depends", "Recommends"),
                 Map.of(), 60);
-        assertThat(control.out()).contains("Version: " + version.toLowerCase(java.util.Locale.ROOT).replace('-', '~'))
+        assertThat(control.out()).contains("Version: " + version.toLowerCase(Locale.ROOT).replace('-', '~'))
                 .contains("bubblewrap").contains("xpra");
     }
 
@@ -195,7 +197,7 @@ class DebPackageIT {
     private static Result run(List<String> argv, Map<String, String> extra, long seconds)
             throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         if (extra.containsKey("PATH")) {
             pb.environment().clear();
             pb.environment().put("LANG", "C.UTF-8");
