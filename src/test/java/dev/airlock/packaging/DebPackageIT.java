@@ -196,7 +196,10 @@ class DebPackageIT {
     /** Runs {@code argv} with {@code extra} over this environment (or as all of it when it sets PATH). */
     private static Result run(List<String> argv, Map<String, String> extra, long seconds)
             throws IOException, InterruptedException {
+        // Into a file, so that a hung command is caught by the wait below rather than by a blocked read.
+        Path output = Files.createTempFile(scratch, "out", ".txt");
         ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true)
+                .redirectOutput(output.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         if (extra.containsKey("PATH")) {
             pb.environment().clear();
@@ -204,14 +207,11 @@ class DebPackageIT {
         }
         pb.environment().putAll(extra);
         Process p = pb.start();
-        byte[] out;
-        try (var in = p.getInputStream()) {
-            out = in.readAllBytes();
-        }
         if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
             throw new AssertionError(argv + " did not finish in " + seconds + " s");
         }
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+        return new Result(p.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
     }
 }
