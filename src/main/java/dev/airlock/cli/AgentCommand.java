@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 final class AgentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
-        new IncomingPendrives(PenChannel.SOCKET, Path.of(InDomain.HOME), System.getenv(), System.err).start();
+        new IncomingPendrives(PenChannel.SOCKET, Path.of(InDomain.HOME), Invocation.current().env(), System.err).start();
         Agent.inDomain().run();
         return 0;
     }

@@ -39,7 +39,7 @@ final class DoctorCommand implements Callable<Integer> {
         for (Enforcement.Line line : Enforcement.report(driver, root)) {
             out.println(Messages.safe(line.toString()));
         }
-        for (String line : Displays.report(AirlockHome.fromEnvironment().run())) {
+        for (String line : Displays.report(AirlockHome.fromEnvironment(Invocation.current().env()).run())) {
             out.println(Messages.safe(line));
         }
         out.flush();

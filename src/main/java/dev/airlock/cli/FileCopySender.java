@@ -12,8 +12,6 @@ import dev.airlock.qrexec.QrexecNames;
 import dev.airlock.qrexec.Wire;
 import dev.airlock.sys.Trees;
 
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -73,7 +71,7 @@ final class FileCopySender {
                     + " (use --ignore-symlinks to skip links)");
         }
         // The receiving domain's messages (its unpacker's errors name the sender's files as it read them).
-        TerminalSafeOutput receiverMessages = new TerminalSafeOutput(new FileOutputStream(FileDescriptor.err));
+        TerminalSafeOutput receiverMessages = new TerminalSafeOutput(Invocation.current().err());
         ConflictReport conflicts;
         try {
             Packer.Result r = transfer.send(survey,
