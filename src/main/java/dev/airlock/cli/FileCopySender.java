@@ -43,8 +43,9 @@ final class FileCopySender {
             throw new IOException("not inside an airlock domain (no " + Connections.CHANNEL + ")");
         }
         QrexecNames.requireTarget(target);
-        return deliver(target, paths, move, options, to, err,
-                (survey, packer, messages) -> CopyToDomain.send(Connections.AGENT_SOCKET, target, paths, survey,
+        List<String> files = Invocation.current().resolveAll(paths);
+        return deliver(target, files, move, options, to, err,
+                (survey, packer, messages) -> CopyToDomain.send(Connections.AGENT_SOCKET, target, files, survey,
                         packer, messages),
                 () -> Connections.brokerListens(Connections.AGENT_SOCKET));
     }
@@ -75,7 +76,7 @@ final class FileCopySender {
         ConflictReport conflicts;
         try {
             Packer.Result r = transfer.send(survey,
-                    new Packer.Options(options.ignoreSymlinks(), options.progress().create(System.err,
+                    new Packer.Options(options.ignoreSymlinks(), options.progress().create(Invocation.current().errPrint(),
                             (move ? "Moving files" : "Copying files")
                                     + (target.equals(DEFAULT_TARGET) ? "" : " to " + target)),
                             w -> err.println("airlock: " + Messages.safe(w)))

@@ -8,6 +8,8 @@ import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -39,9 +41,22 @@ record Invocation(Map<String, String> env, InputStream in, OutputStream out, Out
         return ScopedValue.where(CURRENT, invocation).call(body::call);
     }
 
+    /** Standard error as a print stream, for the progress displays. */
+    PrintStream errPrint() {
+        return request != null ? new PrintStream(err, true, StandardCharsets.UTF_8) : System.err;
+    }
+
     /** Whether standard stream {@code fd} (0, 1, 2) of the caller is a terminal. */
     boolean isTerminal(int fd) {
         return request != null ? request.isTerminal(fd) : Posix.isatty(fd);
+    }
+
+    /** Each of {@code paths} against the caller's working directory; unchanged for this process. */
+    java.util.List<String> resolveAll(java.util.List<String> paths) {
+        if (request == null) {
+            return paths;
+        }
+        return paths.stream().map(p -> resolve(Path.of(p)).toString()).toList();
     }
 
     /** {@code p} against the caller's working directory (a relative path on a client's command line is its). */

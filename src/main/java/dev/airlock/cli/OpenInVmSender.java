@@ -44,7 +44,7 @@ final class OpenInVmSender {
             }
         };
         try {
-            report(OpenClient.open(Path.of(file), viewOnly, limit, transport), file, err);
+            report(OpenClient.open(Invocation.current().resolve(Path.of(file)), viewOnly, limit, transport), file, err);
             return 0;
         } catch (OpenClient.OpenFailedException e) {
             err.println("ERROR: " + Messages.describe(e));

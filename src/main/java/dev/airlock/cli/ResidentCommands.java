@@ -8,6 +8,7 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The commands a resident broker or agent runs for thin clients, a closed list per side; every other command (the
@@ -21,10 +22,21 @@ final class ResidentCommands implements Door.Handler {
     static final Set<String> HOST = Set.of("run", "ls", "pending", "approve", "deny", "prefs", "start", "shutdown",
             "log");
 
-    private final Set<String> served;
+    /**
+     * In a domain: the Qubes tools. The agent is the domain's user in the same sandbox, so they see the same files.
+     * Not {@code qubesdb-watch} (it waits for ever) nor {@code airlock-desktop}.
+     */
+    static final Set<String> DOMAIN = Set.of("qvm-copy", "qvm-copy-to-vm", "qvm-move", "qvm-move-to-vm",
+            "qvm-copy-to-dom0", "qvm-move-to-dom0", "qvm-open-in-vm", "qvm-open-in-dvm", "qrexec-client-vm",
+            "qubesdb-read", "qubesdb-write", "qubes_penctl");
 
-    ResidentCommands(Set<String> served) {
+    private final Set<String> served;
+    private final Supplier<Object> root;
+
+    /** Serves the commands {@code served} of the roots {@code root} makes (one per request). */
+    ResidentCommands(Set<String> served, Supplier<Object> root) {
         this.served = served;
+        this.root = root;
     }
 
     @Override
@@ -42,7 +54,8 @@ final class ResidentCommands implements Door.Handler {
         PrintWriter err = new PrintWriter(new OutputStreamWriter(call.stderr(), StandardCharsets.UTF_8), true);
         Invocation invocation = new Invocation(request.env(), call.stdin(), call.stdout(), call.stderr(), request);
         try {
-            return Invocation.call(invocation, () -> Main.run(out, err, request.argv().toArray(String[]::new)));
+            return Invocation.call(invocation, () -> CommandLines.run(root.get(), out, err,
+                    request.argv().toArray(String[]::new)));
         } catch (Exception e) {
             err.println("ERROR: " + Messages.describe(e));
             return 1;

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ResidentCommandsTest {
-    private static final ResidentCommands HOST = new ResidentCommands(ResidentCommands.HOST);
+    private static final ResidentCommands HOST = new ResidentCommands(ResidentCommands.HOST, Main::root);
 
     private static DoorRequest request(String... argv) {
         return new DoorRequest(List.of(argv), "/tmp", Map.of(), 0, 0);
@@ -62,5 +62,19 @@ class ResidentCommandsTest {
         int code = HOST.run(request("ls", "--bogus"), new Door.Call(new ByteArrayInputStream(new byte[0]), out, err));
         assertThat(code).isEqualTo(Main.EXIT_USAGE);
         assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("ERROR: Unknown option: '--bogus'");
+    }
+
+    @Test
+    void anAgentServesOnlyTheInDomainToolsAndItsRootKnowsNoHostCommand() {
+        ResidentCommands agent = new ResidentCommands(ResidentCommands.DOMAIN, DomainMain::root);
+        int me = Posix.geteuid();
+        assertThat(agent.serves(request("qvm-copy-to-vm", "personal", "f"), me)).isTrue();
+        assertThat(agent.serves(request("run", "work", "--", "true"), me)).isFalse();
+        assertThat(agent.serves(request("qubesdb-watch", "/x"), me)).as("waits for ever").isFalse();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = CommandLines.run(DomainMain.root(), new java.io.PrintWriter(new ByteArrayOutputStream()),
+                new java.io.PrintWriter(err, true), "ls");
+        assertThat(code).isEqualTo(Main.EXIT_USAGE);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("Unmatched argument at index 0: 'ls'");
     }
 }
