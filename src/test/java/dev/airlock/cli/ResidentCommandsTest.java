@@ -77,4 +77,10 @@ class ResidentCommandsTest {
         assertThat(code).isEqualTo(Main.EXIT_USAGE);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("Unmatched argument at index 0: 'ls'");
     }
+
+    @Test
+    void theDomainScriptsSkipTheFullCacheForExactlyTheCommandsTheAgentServes() {
+        assertThat(new java.util.TreeSet<>(dev.airlock.sandbox.DomainToolsAccess.thin()))
+                .isEqualTo(new java.util.TreeSet<>(ResidentCommands.DOMAIN));
+    }
 }
