@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 /**
  * Who a command runs for: this process, or a thin client whose request a resident broker or agent runs. Commands
@@ -20,9 +21,11 @@ import java.util.concurrent.Callable;
  * resident JVM those are the server's, not the caller's.
  *
  * @param request the client's request, or null for this process
+ * @param ifLost where a command says what its client should show if the resident process dies before the end
+ *               (the message the command itself would print in that case); ignored for this process
  */
 record Invocation(Map<String, String> env, InputStream in, OutputStream out, OutputStream err,
-                  DoorRequest request) {
+                  DoorRequest request, Consumer<String> ifLost) {
     private static final ScopedValue<Invocation> CURRENT = ScopedValue.newInstance();
 
     /** The invocation of the command running on this thread: a client's, else this process's. */
@@ -33,7 +36,7 @@ record Invocation(Map<String, String> env, InputStream in, OutputStream out, Out
     private static Invocation process() {
         // Not closed by anyone: they are the process's own standard streams.
         return new Invocation(System.getenv(), new FileInputStream(FileDescriptor.in),
-                new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err), null);
+                new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err), null, message -> { });
     }
 
     /** Runs {@code body} as {@code invocation}. */
@@ -51,16 +54,24 @@ record Invocation(Map<String, String> env, InputStream in, OutputStream out, Out
         return request != null ? request.isTerminal(fd) : Posix.isatty(fd);
     }
 
-    /** Each of {@code paths} against the caller's working directory; unchanged for this process. */
+    /** Each of {@code paths} against the caller's working directory (see {@link #resolve}). */
     java.util.List<String> resolveAll(java.util.List<String> paths) {
-        if (request == null) {
+        if (!elsewhere()) {
             return paths;
         }
         return paths.stream().map(p -> resolve(Path.of(p)).toString()).toList();
     }
 
-    /** {@code p} against the caller's working directory (a relative path on a client's command line is its). */
+    /**
+     * {@code p} against the caller's working directory (a relative path on a client's command line is its). Left
+     * as typed when that is this JVM's own (an agent's is the domain's home, where people mostly type), so that
+     * messages name files as the user wrote them; elsewhere they name the absolute path.
+     */
     Path resolve(Path p) {
-        return request != null ? Path.of(request.cwd()).resolve(p) : p;
+        return elsewhere() ? Path.of(request.cwd()).resolve(p) : p;
+    }
+
+    private boolean elsewhere() {
+        return request != null && !request.cwd().equals(System.getProperty("user.dir"));
     }
 }

@@ -1,5 +1,6 @@
 package dev.airlock.cli;
 
+import dev.airlock.agent.Caller;
 import dev.airlock.door.Door;
 import dev.airlock.door.DoorRequest;
 import dev.airlock.sys.Posix;
@@ -52,10 +53,11 @@ final class ResidentCommands implements Door.Handler {
     public int run(DoorRequest request, Door.Call call) {
         PrintWriter out = new PrintWriter(new OutputStreamWriter(call.stdout(), StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(call.stderr(), StandardCharsets.UTF_8), true);
-        Invocation invocation = new Invocation(request.env(), call.stdin(), call.stdout(), call.stderr(), request);
+        Invocation invocation = new Invocation(request.env(), call.stdin(), call.stdout(), call.stderr(), request,
+                call.ifLost());
         try {
-            return Invocation.call(invocation, () -> CommandLines.run(root.get(), out, err,
-                    request.argv().toArray(String[]::new)));
+            return ScopedValue.where(Caller.ON_CANCEL, call.onCancel()).call(() -> Invocation.call(invocation,
+                    () -> CommandLines.run(root.get(), out, err, request.argv().toArray(String[]::new))));
         } catch (Exception e) {
             err.println("ERROR: " + Messages.describe(e));
             return 1;

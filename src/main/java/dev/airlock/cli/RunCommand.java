@@ -41,8 +41,10 @@ final class RunCommand implements Callable<Integer> {
         InputStream stdin = passIo ? Invocation.current().in() : new ByteArrayInputStream(new byte[0]);
         AdminClient client = new AdminClient(AirlockHome.fromEnvironment(Invocation.current().env()));
         try (SocketChannel ch = client.openStream(request)) {
-            return RelayedCall.run(client, ch, stdin, spec.commandLine().getErr(),
-                    "the broker stopped answering before the command ended; it may still be running in " + domain);
+            String whenLost = "the broker stopped answering before the command ended; it may still be running in "
+                    + domain;
+            Invocation.current().ifLost().accept(Messages.safe(whenLost));
+            return RelayedCall.run(client, ch, stdin, spec.commandLine().getErr(), whenLost);
         }
     }
 }

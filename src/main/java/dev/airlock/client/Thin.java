@@ -141,22 +141,29 @@ public final class Thin {
         FrameReader frames = new FrameReader(Channels.newChannel(down), DoorWire.fromServer(), DoorWire.order());
         OutputStream stdout = new FileOutputStream(FileDescriptor.out);
         OutputStream stderr = new FileOutputStream(FileDescriptor.err);
+        boolean stdinStarted = false;
+        String ifLost = null;
         try {
             for (;;) {
                 Optional<FrameReader.Frame> next = frames.read();
                 if (next.isEmpty()) {
-                    stderr.write(("ERROR: the " + slot.serverName() + " stopped answering before the command "
-                            + "ended\n").getBytes(StandardCharsets.UTF_8));
+                    String lost = ifLost != null ? ifLost : "the " + slot.serverName()
+                            + " stopped answering before the command ended";
+                    stderr.write(("ERROR: " + lost + "\n").getBytes(StandardCharsets.UTF_8));
                     return EXIT_MACHINERY;
                 }
                 ByteBuffer b = next.get().body();
                 switch (next.get().header().get(0)) {
-                    case DoorWire.TAKEN -> {
-                        watchdog.taken();
-                        Thread stdin = new Thread(new StdinPump(up), "stdin");
-                        stdin.setDaemon(true);
-                        stdin.start();
+                    case DoorWire.TAKEN -> watchdog.taken();
+                    case DoorWire.STDIN_WANTED -> {
+                        if (!stdinStarted) {
+                            stdinStarted = true;
+                            Thread stdin = new Thread(new StdinPump(up), "stdin");
+                            stdin.setDaemon(true);
+                            stdin.start();
+                        }
                     }
+                    case DoorWire.IF_LOST -> ifLost = new String(b.array(), 0, b.remaining(), StandardCharsets.UTF_8);
                     case DoorWire.STDOUT -> stdout.write(b.array(), 0, b.remaining());
                     case DoorWire.STDERR -> stderr.write(b.array(), 0, b.remaining());
                     case DoorWire.EXIT -> {

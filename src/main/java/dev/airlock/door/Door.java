@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -48,8 +49,12 @@ public final class Door implements AutoCloseable {
         int run(DoorRequest request, Call call);
     }
 
-    /** One request's standard streams, relayed to and from the client. */
-    public record Call(InputStream stdin, OutputStream stdout, OutputStream stderr) {
+    /**
+     * One request's standard streams, relayed to and from the client, and where the command registers how to stop
+     * what it started when the client goes away (each action runs at once if it is already gone).
+     */
+    public record Call(InputStream stdin, OutputStream stdout, OutputStream stderr, Consumer<Runnable> onCancel,
+                       Consumer<String> ifLost) {
     }
 
     private final Path folder;

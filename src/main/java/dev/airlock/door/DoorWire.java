@@ -21,6 +21,18 @@ public final class DoorWire {
     public static final byte STDIN_END = 'E';
     /** Server to client: the server took the request (the client's watchdog stops waiting). */
     public static final byte TAKEN = 'A';
+    /**
+     * Server to client: the command reads its standard input; only then does the client read its own (a client
+     * that read its terminal eagerly would take what the user types ahead for the next command).
+     */
+    public static final byte STDIN_WANTED = 'W';
+    /**
+     * Server to client: the message to show if the server's answer ends without an exit code (the broker died), in
+     * the command's words.
+     */
+    public static final byte IF_LOST = 'L';
+    /** The longest {@link #IF_LOST} message. */
+    public static final int MAX_IF_LOST = 1024;
     /** Server to client: bytes for standard output. */
     public static final byte STDOUT = 'O';
     /** Server to client: bytes for standard error. */
@@ -83,9 +95,10 @@ public final class DoorWire {
             };
         }
         return switch (type) {
-            case TAKEN, NOT_SERVED -> 0;
+            case TAKEN, NOT_SERVED, STDIN_WANTED -> 0;
             case STDOUT, STDERR -> MAX_DATA;
             case EXIT -> 4;
+            case IF_LOST -> MAX_IF_LOST;
             default -> -1;
         };
     }

@@ -5,13 +5,17 @@ import dev.airlock.sys.Errno;
 import dev.airlock.sys.ErrnoException;
 import dev.airlock.sys.Posix;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -27,6 +31,8 @@ final class Exchange {
     private final OutputStream down;
     private final Thread worker;
     private volatile boolean finished;
+    private final List<Runnable> onCancel = new ArrayList<>();
+    private boolean cancelled;
 
     Exchange(int up, int down, Thread worker) {
         this.up = up;
@@ -54,8 +60,8 @@ final class Exchange {
             input.start();
             int code;
             try {
-                code = handler.run(request, new Door.Call(stdin, new FrameOut(DoorWire.STDOUT),
-                        new FrameOut(DoorWire.STDERR)));
+                code = handler.run(request, new Door.Call(new AskingInput(stdin), new FrameOut(DoorWire.STDOUT),
+                        new FrameOut(DoorWire.STDERR), this::whenCancelled, this::ifLost));
             } finally {
                 finished = true;
             }
@@ -95,9 +101,40 @@ final class Exchange {
         } finally {
             closeQuietly(toStdin);
             if (!finished) {
-                worker.interrupt();
+                cancel();
             }
         }
+    }
+
+    /** Tells the client what to say if this server dies before the exit code; quietly nothing if it is gone. */
+    private void ifLost(String message) {
+        byte[] b = message.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            send(DoorWire.IF_LOST, b, Math.min(b.length, DoorWire.MAX_IF_LOST));
+        } catch (IOException e) {
+            // The client is gone: nobody would read the message.
+        }
+    }
+
+    private void whenCancelled(Runnable action) {
+        synchronized (onCancel) {
+            if (!cancelled) {
+                onCancel.add(action);
+                return;
+            }
+        }
+        action.run();
+    }
+
+    /** The client is gone: stops what the command registered, and interrupts what waits interruptibly. */
+    private void cancel() {
+        List<Runnable> actions;
+        synchronized (onCancel) {
+            cancelled = true;
+            actions = List.copyOf(onCancel);
+        }
+        actions.forEach(Runnable::run);
+        worker.interrupt();
     }
 
     private static void closeQuietly(PipedOutputStream s) {
@@ -111,6 +148,40 @@ final class Exchange {
     private void send(byte type, byte[] body, int len) throws IOException {
         synchronized (sending) {
             DoorWire.write(down, type, body, 0, len);
+        }
+    }
+
+    /** The command's input, which the client starts sending at the first read. */
+    private final class AskingInput extends FilterInputStream {
+        private boolean asked;
+
+        AskingInput(InputStream in) {
+            super(in);
+        }
+
+        private void ask() throws IOException {
+            if (!asked) {
+                asked = true;
+                send(DoorWire.STDIN_WANTED, new byte[0], 0);
+            }
+        }
+
+        @Override
+        public int read() throws IOException {
+            ask();
+            return super.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            ask();
+            return super.read(b, off, len);
+        }
+
+        @Override
+        public int available() throws IOException {
+            ask();
+            return super.available();
         }
     }
 

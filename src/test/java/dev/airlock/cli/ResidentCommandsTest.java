@@ -49,7 +49,7 @@ class ResidentCommandsTest {
                 Map.of("AIRLOCK_HOME", "/nonexistent"), 0, 0);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = HOST.run(r, new Door.Call(new ByteArrayInputStream(new byte[0]), out, err));
+        int code = HOST.run(r, new Door.Call(new ByteArrayInputStream(new byte[0]), out, err, action -> { }, message -> { }));
         assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
         assertThat(code).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("NAME").contains("dom0");
@@ -59,7 +59,7 @@ class ResidentCommandsTest {
     void aResidentUsageErrorReadsAsTheInProcessOne() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = HOST.run(request("ls", "--bogus"), new Door.Call(new ByteArrayInputStream(new byte[0]), out, err));
+        int code = HOST.run(request("ls", "--bogus"), new Door.Call(new ByteArrayInputStream(new byte[0]), out, err, action -> { }, message -> { }));
         assertThat(code).isEqualTo(Main.EXIT_USAGE);
         assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("ERROR: Unknown option: '--bogus'");
     }

@@ -58,7 +58,9 @@ class DoorTest {
                     Thread.sleep(60_000);
                 }
                 call.stdout().write(String.join(" ", request.argv()).getBytes(StandardCharsets.UTF_8));
-                call.stderr().write(call.stdin().readAllBytes());
+                if (!request.argv().contains("noinput")) {
+                    call.stderr().write(call.stdin().readAllBytes());
+                }
                 return 3;
             } catch (InterruptedException e) {
                 interrupted.countDown();
@@ -115,6 +117,23 @@ class DoorTest {
             assertThat(a.out()).isEqualTo("ls -l");
             assertThat(a.err()).isEqualTo("input");
             assertThat(a.code()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void theClientIsAskedForItsInputOnlyWhenTheCommandReadsIt() throws Exception {
+        door = Door.open(tmp.resolve("door"), new Echo());
+        File folder = tmp.resolve("door").toFile();
+        Slot quiet = Slot.claim(folder).orElseThrow();
+        try (InputStream down = quiet.openDown(); OutputStream up = quiet.openUp()) {
+            request(up, List.of("noinput"));
+            assertThat(readAnswer(down).types()).containsExactly(DoorWire.TAKEN, DoorWire.STDOUT, DoorWire.EXIT);
+        }
+        Slot reading = Slot.claim(folder).orElseThrow();
+        try (InputStream down = reading.openDown(); OutputStream up = reading.openUp()) {
+            request(up, List.of("cat"));
+            DoorWire.write(up, DoorWire.STDIN_END, new byte[0], 0, 0);
+            assertThat(readAnswer(down).types()).contains(DoorWire.STDIN_WANTED);
         }
     }
 
