@@ -110,6 +110,20 @@ class FileCopyIT {
     }
 
     @Test
+    void aTypedCopyWhoseClientIsKilledMidStreamLeavesNothingAtTheReceiver() throws Exception {
+        // The command is a thin client of work's agent, which runs the copy: killing the client must end it there.
+        CompletableFuture<Result> copy = inBackground("work", "rm -f /tmp/copy.pid; truncate -s 2G big"
+                + " && { qvm-copy-to-vm personal big & echo $! > /tmp/copy.pid; wait $!; }");
+        approve("personal");
+        Await.until("the receiver has started", () -> Files.isDirectory(incoming("personal")));
+        assertThat(sh("work", "kill -KILL $(cat /tmp/copy.pid)").code()).isZero();
+        assertThat(copy.get().code()).isEqualTo(128 + 9);
+        Await.until(Duration.ofSeconds(30), "the receiver removed the partial file",
+                () -> incomingNames().isEmpty());
+        assertThat(sh("work", "rm -f big").code()).isZero();
+    }
+
+    @Test
     void qvmCopyLetsTheUserChooseTheTargetOnTheHost() throws Exception {
         CompletableFuture<Result> copy = inBackground("work", "echo data > b.txt && qvm-copy b.txt");
         JsonNode call = live.waitingCall();
