@@ -17,7 +17,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The calling side of a call: its stdin goes to the service as raw bytes ended by a half-close, and the service's
@@ -30,6 +32,13 @@ public final class Caller {
     /** What the call ended with: the exit code, and the reason when the broker refused it. */
     public record Outcome(int exitCode, Optional<String> refusal) {
     }
+
+    /**
+     * Bound by a resident agent running a thin client's command: receives, for each call that command opens, how
+     * to end it when the client is gone (Ctrl-C, killed). A caller process that dies closes its sockets; a resident
+     * one must end them itself, and a thread blocked reading a socket wakes on its shutdown, not on an interrupt.
+     */
+    public static final ScopedValue<Consumer<Runnable>> ON_CANCEL = ScopedValue.newInstance();
 
     private Caller() {
     }
@@ -87,7 +96,7 @@ public final class Caller {
             Message answer = request.in().require();
             return switch (answer) {
                 case CallRefused r -> throw new Refused(r.exitCode(), r.reason());
-                case CallAccepted a -> new Call(request.channel().takeDescriptor(), request.channel());
+                case CallAccepted a -> cancellable(new Call(request.channel().takeDescriptor(), request.channel()));
                 default -> throw new IOException("unexpected answer from the broker: "
                         + answer.getClass().getSimpleName());
             };
@@ -95,6 +104,22 @@ public final class Caller {
             request.close();
             throw e;
         }
+    }
+
+    private static Call cancellable(Call c) {
+        if (ON_CANCEL.isBound()) {
+            ON_CANCEL.get().accept(() -> {
+                for (UnixSocket s : List.of(c.data(), c.request())) {
+                    try {
+                        s.shutdownInput();
+                        s.shutdownOutput();
+                    } catch (IOException e) {
+                        // Already closed: the call has ended by itself.
+                    }
+                }
+            });
+        }
+        return c;
     }
 
     /**

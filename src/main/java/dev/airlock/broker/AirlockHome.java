@@ -19,7 +19,8 @@ public record AirlockHome(Path root) {
         return fromEnvironment(System.getenv());
     }
 
-    static AirlockHome fromEnvironment(Map<String, String> env) {
+    /** The folder named by {@code env}. */
+    public static AirlockHome fromEnvironment(Map<String, String> env) {
         return new AirlockHome(Registry.defaultHome(env));
     }
 

@@ -27,7 +27,7 @@ final class ApproveCommand implements Callable<Integer> {
         if (target != null) {
             request.put("target", target);
         }
-        new AdminClient(AirlockHome.fromEnvironment()).call(request);
+        new AdminClient(AirlockHome.fromEnvironment(Invocation.current().env())).call(request);
         return 0;
     }
 }

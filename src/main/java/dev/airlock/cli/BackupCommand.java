@@ -107,7 +107,7 @@ final class BackupCommand implements Callable<Integer> {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(partial,
                     StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING), 1 << 20)) {
                 summary = BackupWriter.write(out, all, selected, n -> registry.domainFolder(n).resolve("home"), PolicyLocation.directory(
-                        System.getenv()), options, progress);
+                        Invocation.current().env()), options, progress);
             }
             try (var channel = java.nio.channels.FileChannel.open(partial, StandardOpenOption.WRITE)) {
                 channel.force(true);

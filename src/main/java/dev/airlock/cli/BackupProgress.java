@@ -15,7 +15,7 @@ final class BackupProgress {
         if (mode == ProgressMode.none) {
             return Progress.NONE;
         }
-        Packer.Progress bar = mode.create(System.err);
+        Packer.Progress bar = mode.create(Invocation.current().errPrint());
         return new Progress() {
             private long done;
 

@@ -114,7 +114,7 @@ final class ClipboardCommand implements Callable<Integer> {
         if (domain != null) {
             r.put("domain", domain);
         }
-        return new AdminClient(AirlockHome.fromEnvironment()).call(r);
+        return new AdminClient(AirlockHome.fromEnvironment(Invocation.current().env())).call(r);
     }
 
     /** One line to the user; the broker checked the names in it, escaped all the same. */

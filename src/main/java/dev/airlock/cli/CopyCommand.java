@@ -82,7 +82,7 @@ final class CopyCommand implements Callable<Integer> {
             argv.add(verb + "-to-vm").add("--").add(r.target());
         }
         r.paths().forEach(argv::add);
-        AirlockHome home = AirlockHome.fromEnvironment();
+        AirlockHome home = AirlockHome.fromEnvironment(Invocation.current().env());
         AdminClient client = new AdminClient(home);
         int code;
         try (AskPrompt prompt = AskPrompt.start(client, r.source(), err);

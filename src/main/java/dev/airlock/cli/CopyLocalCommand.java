@@ -59,7 +59,7 @@ final class CopyLocalCommand implements Callable<Integer> {
         }
         ProgressMode mode = progress != null ? progress : ProgressMode.byDefault();
         Packer.Result r = LocalCopy.run(sources, survey, dest, new Unpacker.Options(survey.needsAllowAllNames(), 0, 0),
-                new Packer.Options(ignoreSymlinks, mode.create(System.err),
+                new Packer.Options(ignoreSymlinks, mode.create(Invocation.current().errPrint()),
                         w -> err.println("airlock: " + Messages.safe(w))));
         if (mode != ProgressMode.none) {
             err.println(Messages.safe("copied " + r.entries() + (r.entries() == 1 ? " entry, " : " entries, ")

@@ -2,10 +2,13 @@ package dev.airlock.cli;
 
 import dev.airlock.broker.AirlockHome;
 import dev.airlock.broker.Broker;
+import dev.airlock.door.Door;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import java.io.IOException;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code airlock daemon}: the broker in the foreground (for systemd, or to watch it work). */
@@ -21,13 +24,28 @@ final class DaemonCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        AirlockHome home = AirlockHome.fromEnvironment();
+        AirlockHome home = AirlockHome.fromEnvironment(Invocation.current().env());
         Broker broker = Broker.start(home);
-        Runtime.getRuntime().addShutdownHook(new Thread(broker::close));
+        Optional<Door> door = openDoor(home);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            door.ifPresent(Door::close);
+            broker.close();
+        }));
         spec.commandLine().getErr().println("airlock: broker running for " + home.root() + " (pid "
                 + ProcessHandle.current().pid() + ")");
         broker.awaitStop();
+        door.ifPresent(Door::close);
         spec.commandLine().getErr().println("airlock: broker stopped");
         return 0;
+    }
+
+    /** The door of the thin clients; without one they run their commands themselves, only slower. */
+    private Optional<Door> openDoor(AirlockHome home) {
+        try {
+            return Optional.of(Door.open(home.run().resolve("door"), new ResidentCommands(ResidentCommands.HOST, Main::root)));
+        } catch (IOException e) {
+            spec.commandLine().getErr().println("airlock: no door for quick commands: " + Messages.describe(e));
+            return Optional.empty();
+        }
     }
 }

@@ -51,7 +51,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         var err = spec.commandLine().getErr();
-        AirlockHome home = AirlockHome.fromEnvironment();
+        AirlockHome home = AirlockHome.fromEnvironment(Invocation.current().env());
         UpCommand.ensureRunning(home, BROKER_WAIT_SECONDS, err);
         Registry registry = Registry.open(home.root());
         for (Domain d : DOMAINS) {

@@ -17,7 +17,7 @@ final class DenyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        new AdminClient(AirlockHome.fromEnvironment()).call(AdminClient.request("deny").put("id", id));
+        new AdminClient(AirlockHome.fromEnvironment(Invocation.current().env())).call(AdminClient.request("deny").put("id", id));
         return 0;
     }
 }

@@ -84,8 +84,8 @@ final class DesktopCommand {
         }
 
         private int onHost() throws IOException {
-            Installation.Dirs dirs = Installation.Dirs.of(System.getenv());
-            FileManagers.Side side = new FileManagers.Host(Launcher.argv(System.getenv()));
+            Installation.Dirs dirs = Installation.Dirs.of(Invocation.current().env());
+            FileManagers.Side side = new FileManagers.Host(Launcher.argv(Invocation.current().env()));
             List<Installation.Change> changes = installing() ? Installation.install(side, dirs)
                     : Installation.uninstall(side, dirs);
             ChangeReport.print(changes, installing(), spec.commandLine().getOut());

@@ -42,9 +42,9 @@ final class DoctorCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.println("user: " + (root ? "root: each domain runs as a host user of its own"
                 : "not root: the domains run as this user"));
-        AirlockHome home = AirlockHome.fromEnvironment();
+        AirlockHome home = AirlockHome.fromEnvironment(Invocation.current().env());
         boolean failed = false;
-        for (HostChecks.Check check : HostChecks.all(home, root, System.getenv())) {
+        for (HostChecks.Check check : HostChecks.all(home, root, Invocation.current().env())) {
             for (String line : check.line().split("\n")) {
                 out.println(Messages.safe(line));
             }

@@ -42,7 +42,7 @@ final class DomainDesktopCommand implements Callable<Integer> {
                     + "); on the host, run airlock desktop " + what);
         }
         boolean installing = what.equals("install");
-        Installation.Dirs dirs = Installation.Dirs.of(System.getenv());
+        Installation.Dirs dirs = Installation.Dirs.of(Invocation.current().env());
         List<Installation.Change> changes = installing ? Installation.install(new FileManagers.InsideDomain(), dirs)
                 : Installation.uninstall(new FileManagers.InsideDomain(), dirs);
         ChangeReport.print(changes, installing, spec.commandLine().getOut());

@@ -18,7 +18,7 @@ final class DownCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        AdminClient client = new AdminClient(AirlockHome.fromEnvironment());
+        AdminClient client = new AdminClient(AirlockHome.fromEnvironment(Invocation.current().env()));
         var err = spec.commandLine().getErr();
         if (!client.isRunning()) {
             err.println("airlock: the broker is not running");

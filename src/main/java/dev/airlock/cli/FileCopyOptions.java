@@ -52,6 +52,6 @@ final class FileCopyOptions {
      * terminal, or a window on the desktop the copy was started from), unless an option asks for it anyway.
      */
     ProgressMode progress() {
-        return progress != null ? progress : ProgressMode.forSender(System.getenv());
+        return progress != null ? progress : ProgressMode.forSender(Invocation.current().env());
     }
 }

@@ -12,8 +12,6 @@ import dev.airlock.qrexec.QrexecNames;
 import dev.airlock.qrexec.Wire;
 import dev.airlock.sys.Trees;
 
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -45,8 +43,9 @@ final class FileCopySender {
             throw new IOException("not inside an airlock domain (no " + Connections.CHANNEL + ")");
         }
         QrexecNames.requireTarget(target);
-        return deliver(target, paths, move, options, to, err,
-                (survey, packer, messages) -> CopyToDomain.send(Connections.AGENT_SOCKET, target, paths, survey,
+        List<String> files = Invocation.current().resolveAll(paths);
+        return deliver(target, files, move, options, to, err,
+                (survey, packer, messages) -> CopyToDomain.send(Connections.AGENT_SOCKET, target, files, survey,
                         packer, messages),
                 () -> Connections.brokerListens(Connections.AGENT_SOCKET));
     }
@@ -73,11 +72,11 @@ final class FileCopySender {
                     + " (use --ignore-symlinks to skip links)");
         }
         // The receiving domain's messages (its unpacker's errors name the sender's files as it read them).
-        TerminalSafeOutput receiverMessages = new TerminalSafeOutput(new FileOutputStream(FileDescriptor.err));
+        TerminalSafeOutput receiverMessages = new TerminalSafeOutput(Invocation.current().err());
         ConflictReport conflicts;
         try {
             Packer.Result r = transfer.send(survey,
-                    new Packer.Options(options.ignoreSymlinks(), options.progress().create(System.err,
+                    new Packer.Options(options.ignoreSymlinks(), options.progress().create(Invocation.current().errPrint(),
                             (move ? "Moving files" : "Copying files")
                                     + (target.equals(DEFAULT_TARGET) ? "" : " to " + target)),
                             w -> err.println("airlock: " + Messages.safe(w)))

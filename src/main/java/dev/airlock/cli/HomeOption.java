@@ -17,7 +17,7 @@ final class HomeOption {
 
     /** The home folder: the option, else the environment's. */
     Path resolved() {
-        return home != null ? home : Registry.defaultHome(System.getenv());
+        return home != null ? Invocation.current().resolve(home) : Registry.defaultHome(Invocation.current().env());
     }
 
     Registry registry() throws IOException {

@@ -28,7 +28,7 @@ final class HostFileSender {
 
     static int send(String target, List<String> paths, boolean move, PrintWriter err) throws IOException {
         QrexecNames.requireDomainName(target);
-        AirlockHome home = AirlockHome.fromEnvironment();
+        AirlockHome home = AirlockHome.fromEnvironment(Invocation.current().env());
         AdminClient client = new AdminClient(home);
         return FileCopySender.deliver(target, paths, move, new FileCopyOptions(), null, err,
                 (survey, options, messages) -> {

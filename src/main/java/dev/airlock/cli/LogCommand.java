@@ -67,7 +67,7 @@ final class LogCommand implements Callable<Integer> {
         AuditQuery query = new AuditQuery(source, target, service, outcome,
                 since == null ? null : AuditQuery.since(since, Instant.now(), ZoneId.systemDefault()));
         AirlockHome home = new AirlockHome(homeOption.home != null ? homeOption.home
-                : Registry.defaultHome(System.getenv()));
+                : Registry.defaultHome(Invocation.current().env()));
         AuditLog log = new AuditLog(home.auditLog());
         // With --last the log is read from its end, as far as needed: a long log does not make it slow.
         List<AuditLog.Entry> entries = last != null ? log.last(last, query::matches).entries()

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "airlock",
         mixinStandardHelpOptions = true,
-        versionProvider = Main.Version.class,
+        versionProvider = Version.class,
         description = "Secure file exchange between isolated compartments (Qubes OS compatible).",
         subcommands = {
                 CommandLine.HelpCommand.class,
@@ -62,7 +62,7 @@ import picocli.CommandLine.Command;
 public final class Main {
 
     /** Exit code for bad usage, as picocli and the Qubes tools use it. */
-    static final int EXIT_USAGE = 2;
+    static final int EXIT_USAGE = CommandLines.EXIT_USAGE;
 
     private Main() {
     }
@@ -78,10 +78,12 @@ public final class Main {
 
     /** Runs the command line with the given text outputs (tests capture them). */
     static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = commandLine();
-        cl.setOut(out);
-        cl.setErr(err);
-        return cl.execute(args);
+        return CommandLines.run(new Main(), out, err, args);
+    }
+
+    /** A new root of the host's and the domains' commands, for a resident broker. */
+    static Object root() {
+        return new Main();
     }
 
     /**
@@ -89,30 +91,6 @@ public final class Main {
      * package are written from (dev.airlock.packaging).
      */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Main());
-        cl.setCaseInsensitiveEnumValuesAllowed(true);
-        // Qubes' qvm-copy reads options only before the first operand: a file named like an option is sent, not
-        // obeyed (a glob can produce one).
-        cl.getSubcommands().values().stream()
-                .filter(c -> c.getMixins().values().stream().anyMatch(FileCopyOptions.class::isInstance))
-                .forEach(c -> c.setStopAtPositional(true));
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            cmd.getErr().println("ERROR: " + Messages.describe(ex));
-            return 1;
-        });
-        cl.setParameterExceptionHandler((ex, args1) -> {
-            CommandLine cmd = ex.getCommandLine();
-            cmd.getErr().println("ERROR: " + Messages.safe(ex.getMessage()));
-            cmd.usage(cmd.getErr());
-            return EXIT_USAGE;
-        });
-        return cl;
-    }
-
-    static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            return new String[] {BuildInfo.current().line()};
-        }
+        return CommandLines.configured(new Main());
     }
 }

@@ -53,7 +53,7 @@ final class MenuCommand {
         HomeOption homeOption;
 
         Installation.Dirs dirs() {
-            return Installation.Dirs.of(System.getenv());
+            return Installation.Dirs.of(Invocation.current().env());
         }
 
         Domain domain(String name) throws IOException {
@@ -75,7 +75,7 @@ final class MenuCommand {
 
         void add(Domain d, AppEntry app) throws IOException {
             List<Installation.Change> changes = Menu.add(dirs(), d.name(), d.label(), app,
-                    Launcher.argv(System.getenv()), Menu.ICON_FOLDERS, Menu.PIXMAPS);
+                    Launcher.argv(Invocation.current().env()), Menu.ICON_FOLDERS, Menu.PIXMAPS);
             ChangeReport.print(changes, true, spec.commandLine().getOut());
         }
 

@@ -16,8 +16,6 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.ByteArrayInputStream;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.channels.SocketChannel;
@@ -93,7 +91,7 @@ final class OpenInDvmCommand implements Callable<Integer> {
         var request = AdminClient.request("run").put("domain", r.domain());
         var argv = request.putArray("argv");
         r.argv().forEach(argv::add);
-        AdminClient client = new AdminClient(AirlockHome.fromEnvironment());
+        AdminClient client = new AdminClient(AirlockHome.fromEnvironment(Invocation.current().env()));
         try (AskPrompt prompt = AskPrompt.start(client, r.domain(), SERVICE, spec.commandLine().getErr());
              SocketChannel ch = client.openStream(request)) {
             return RelayedCall.runShowingMessages(client, ch, new ByteArrayInputStream(new byte[0]),
@@ -122,7 +120,7 @@ final class OpenInDvmCommand implements Callable<Integer> {
     private int hostFile() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
         ObjectNode request = hostRequest(dispvm);
-        AdminClient client = new AdminClient(AirlockHome.fromEnvironment());
+        AdminClient client = new AdminClient(AirlockHome.fromEnvironment(Invocation.current().env()));
         long limit = OpenInVmSender.defaultLimit();
         OpenClient.Transport transport = (content, reply) -> {
             SocketChannel ch;
@@ -138,7 +136,7 @@ final class OpenInDvmCommand implements Callable<Integer> {
             err.flush();
             try (ch) {
                 return Caller.exchange(ch, new MessageReader(ch), content, reply,
-                        new TerminalSafeOutput(new FileOutputStream(FileDescriptor.err)));
+                        new TerminalSafeOutput(Invocation.current().err()));
             }
         };
         OpenClient.Outcome o;

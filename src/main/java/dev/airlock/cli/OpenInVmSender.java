@@ -6,8 +6,6 @@ import dev.airlock.openinvm.OpenClient;
 import dev.airlock.qrexec.QrexecNames;
 import dev.airlock.qrexec.ServiceCall;
 
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -39,14 +37,14 @@ final class OpenInVmSender {
         OpenClient.Transport transport = (request, reply) -> {
             try (Caller.Call c = Caller.connect(Connections.AGENT_SOCKET, target, OPEN_IN_VM)) {
                 return Caller.exchange(c.data(), request, reply,
-                        new TerminalSafeOutput(new FileOutputStream(FileDescriptor.err)));
+                        new TerminalSafeOutput(Invocation.current().err()));
             } catch (Caller.Refused r) {
                 throw new OpenClient.OpenFailedException(target + " qubes.OpenInVM: " + r.getMessage()
                         + "; " + file + " is unchanged", r.exitCode(), r);
             }
         };
         try {
-            report(OpenClient.open(Path.of(file), viewOnly, limit, transport), file, err);
+            report(OpenClient.open(Invocation.current().resolve(Path.of(file)), viewOnly, limit, transport), file, err);
             return 0;
         } catch (OpenClient.OpenFailedException e) {
             err.println("ERROR: " + Messages.describe(e));
@@ -67,7 +65,7 @@ final class OpenInVmSender {
     }
 
     static long defaultLimit() throws IOException {
-        String v = System.getenv(MAX_BYTES_ENV);
+        String v = Invocation.current().env().get(MAX_BYTES_ENV);
         if (v == null || v.isBlank()) {
             return OpenClient.DEFAULT_MAX_BYTES;
         }

@@ -25,7 +25,7 @@ final class PendingCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        JsonNode answer = new AdminClient(AirlockHome.fromEnvironment()).call(AdminClient.request("pending"));
+        JsonNode answer = new AdminClient(AirlockHome.fromEnvironment(Invocation.current().env())).call(AdminClient.request("pending"));
         var out = spec.commandLine().getOut();
         for (JsonNode c : answer.path("calls")) {
             List<String> targets = new ArrayList<>();

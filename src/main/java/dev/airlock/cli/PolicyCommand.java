@@ -53,7 +53,7 @@ final class PolicyCommand implements Callable<Integer> {
         if (given != null) {
             return given;
         }
-        Path dir = PolicyLocation.directory(System.getenv());
+        Path dir = PolicyLocation.directory(Invocation.current().env());
         PolicyLocation.installDefaultIfMissing(dir);
         return dir;
     }
@@ -148,7 +148,7 @@ final class PolicyCommand implements Callable<Integer> {
                 return usageError(spec, e.getMessage());
             }
             DomainView view = domains != null ? SystemInfoFile.read(domains)
-                    : Registry.open(Registry.defaultHome(System.getenv())).view(name -> false);
+                    : Registry.open(Registry.defaultHome(Invocation.current().env())).view(name -> false);
             Policy policy = Policy.load(policyDir(policyDir));
             Decision decision = policy.evaluate(request, view);
             PrintWriter out = spec.commandLine().getOut();

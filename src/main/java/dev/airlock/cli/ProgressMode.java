@@ -1,7 +1,6 @@
 package dev.airlock.cli;
 
 import dev.airlock.filecopy.Packer;
-import dev.airlock.sys.Posix;
 
 import java.io.PrintStream;
 import java.util.Map;
@@ -15,7 +14,7 @@ enum ProgressMode {
 
     /** The mode to use when none was asked for: a bar when standard error is a terminal. */
     static ProgressMode byDefault() {
-        return Posix.isatty(2) ? bar : none;
+        return Invocation.current().isTerminal(2) ? bar : none;
     }
 
     /**
@@ -23,7 +22,7 @@ enum ProgressMode {
      * on a terminal, else a window when {@code env} has a display and zenity is installed, else none.
      */
     static ProgressMode forSender(Map<String, String> env) {
-        if (Posix.isatty(2)) {
+        if (Invocation.current().isTerminal(2)) {
             return bar;
         }
         return GuiProgress.available(env) ? gui : none;

@@ -44,7 +44,7 @@ final class QfileAgentCommand implements Callable<Integer> {
                     + " (use --ignore-symlinks to skip links)");
         }
         Packer.send(paths, survey, Stdio.out(), Stdio.in(),
-                new Packer.Options(ignoreSymlinks, mode.create(System.err),
+                new Packer.Options(ignoreSymlinks, mode.create(Invocation.current().errPrint()),
                         w -> err.println("airlock: " + Messages.safe(w))));
         return 0;
     }

@@ -10,9 +10,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.io.FileDescriptor;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.util.concurrent.Callable;
 
@@ -50,8 +47,8 @@ final class QrexecClientVmCommand implements Callable<Integer> {
             err.println("ERROR: " + Messages.safe(e.getMessage()));
             return Wire.EXIT_REFUSED;
         }
-        Caller.Outcome o = Caller.call(Connections.AGENT_SOCKET, target, call, new FileInputStream(FileDescriptor.in),
-                new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err));
+        Caller.Outcome o = Caller.call(Connections.AGENT_SOCKET, target, call, Invocation.current().in(),
+                Invocation.current().out(), Invocation.current().err());
         o.refusal().ifPresent(reason -> err.println("ERROR: " + Messages.safe(target + " " + service + ": " + reason)));
         return o.exitCode();
     }

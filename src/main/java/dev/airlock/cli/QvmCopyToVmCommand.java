@@ -46,7 +46,8 @@ final class QvmCopyToVmCommand implements Callable<Integer> {
             return 2;
         }
         if (pendrive) {
-            return PendriveCopy.send(PendriveSocket.path(), target, paths, spec.commandLine().getErr());
+            return PendriveCopy.send(PendriveSocket.path(), target, Invocation.current().resolveAll(paths),
+                    spec.commandLine().getErr());
         }
         return FileCopySender.send(target, paths, false, options, destination.folder, spec.commandLine().getErr());
     }

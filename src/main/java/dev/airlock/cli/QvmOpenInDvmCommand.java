@@ -45,7 +45,8 @@ final class QvmOpenInDvmCommand implements Callable<Integer> {
                             + ": a reply through a pendrive is always taken back, up to the pendrive's size");
         }
         if (pendrive) {
-            return DisposableTransactions.open(PendriveSocket.path(), Path.of(InDomain.HOME), Path.of(file),
+            return DisposableTransactions.open(PendriveSocket.path(), Path.of(InDomain.HOME),
+                    Invocation.current().resolve(Path.of(file)),
                     spec.commandLine().getErr());
         }
         return OpenInVmSender.open(OpenInVmSender.DISPVM, file, options.viewOnly, options.maxBytes,

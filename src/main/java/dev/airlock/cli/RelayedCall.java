@@ -5,8 +5,6 @@ import dev.airlock.broker.AdminClient;
 import dev.airlock.qrexec.MessageReader;
 import dev.airlock.qrexec.Wire;
 
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,8 +22,8 @@ final class RelayedCall {
      */
     static int run(AdminClient client, SocketChannel ch, InputStream stdin, PrintWriter err, String whenLost)
             throws IOException {
-        return run(client, ch, stdin, err, whenLost, new FileOutputStream(FileDescriptor.out),
-                new FileOutputStream(FileDescriptor.err));
+        return run(client, ch, stdin, err, whenLost, Invocation.current().out(),
+                Invocation.current().err());
     }
 
     /**
@@ -35,8 +33,8 @@ final class RelayedCall {
     static int runShowingMessages(AdminClient client, SocketChannel ch, InputStream stdin, PrintWriter err,
                                   String whenLost) throws IOException {
         // Not closed: that would close the process's own standard streams.
-        TerminalSafeOutput out = new TerminalSafeOutput(new FileOutputStream(FileDescriptor.out));
-        TerminalSafeOutput errors = new TerminalSafeOutput(new FileOutputStream(FileDescriptor.err));
+        TerminalSafeOutput out = new TerminalSafeOutput(Invocation.current().out());
+        TerminalSafeOutput errors = new TerminalSafeOutput(Invocation.current().err());
         try {
             return run(client, ch, stdin, err, whenLost, out, errors);
         } finally {

@@ -9,8 +9,6 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.ByteArrayInputStream;
-import java.io.FileDescriptor;
-import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.SocketChannel;
@@ -40,11 +38,13 @@ final class RunCommand implements Callable<Integer> {
         var request = AdminClient.request("run").put("domain", domain);
         var argv = request.putArray("argv");
         command.forEach(argv::add);
-        InputStream stdin = passIo ? new FileInputStream(FileDescriptor.in) : new ByteArrayInputStream(new byte[0]);
-        AdminClient client = new AdminClient(AirlockHome.fromEnvironment());
+        InputStream stdin = passIo ? Invocation.current().in() : new ByteArrayInputStream(new byte[0]);
+        AdminClient client = new AdminClient(AirlockHome.fromEnvironment(Invocation.current().env()));
         try (SocketChannel ch = client.openStream(request)) {
-            return RelayedCall.run(client, ch, stdin, spec.commandLine().getErr(),
-                    "the broker stopped answering before the command ended; it may still be running in " + domain);
+            String whenLost = "the broker stopped answering before the command ended; it may still be running in "
+                    + domain;
+            Invocation.current().ifLost().accept(Messages.safe(whenLost));
+            return RelayedCall.run(client, ch, stdin, spec.commandLine().getErr(), whenLost);
         }
     }
 }

@@ -17,7 +17,7 @@ final class ShutdownCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        new AdminClient(AirlockHome.fromEnvironment()).call(AdminClient.request("shutdown").put("domain", name));
+        new AdminClient(AirlockHome.fromEnvironment(Invocation.current().env())).call(AdminClient.request("shutdown").put("domain", name));
         return 0;
     }
 }

@@ -17,7 +17,7 @@ final class StartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        new AdminClient(AirlockHome.fromEnvironment()).call(AdminClient.request("start").put("domain", name));
+        new AdminClient(AirlockHome.fromEnvironment(Invocation.current().env())).call(AdminClient.request("start").put("domain", name));
         return 0;
     }
 }

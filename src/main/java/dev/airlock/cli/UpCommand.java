@@ -38,7 +38,7 @@ final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        ensureRunning(AirlockHome.fromEnvironment(), waitSeconds, spec.commandLine().getErr());
+        ensureRunning(AirlockHome.fromEnvironment(Invocation.current().env()), waitSeconds, spec.commandLine().getErr());
         return 0;
     }
 
@@ -91,7 +91,7 @@ final class UpCommand implements Callable<Integer> {
         int gid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:gid");
         Path passwd = Path.of("/etc/passwd");
         List<String> users = Files.isReadable(passwd) ? Files.readAllLines(passwd) : List.of();
-        switch (Desktop.from(System.getenv(), uid, gid, users)) {
+        switch (Desktop.from(Invocation.current().env(), uid, gid, users)) {
             case Desktop.Known k -> k.desktop().save(home.run());
             case Desktop.Absent a -> Desktop.forget(home.run());
             case Desktop.Refused r -> {

@@ -18,6 +18,8 @@ public final class InDomain {
      * folders are read-only binds of the host's, in which bubblewrap cannot make a mount point.
      */
     public static final String SERVICES = "/run/airlock/qubes-rpc";
+    /** The agent's door: the folder of named pipes through which the in-domain commands reach it. */
+    public static final String DOOR = "/run/airlock/door";
     /** Where the in-domain commands appear; the last folder on {@code PATH}. */
     public static final String TOOLS = "/run/airlock/bin";
     /** Where the installation folder appears. */

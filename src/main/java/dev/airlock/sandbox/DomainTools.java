@@ -19,6 +19,11 @@ public final class DomainTools {
             "qrexec-client-vm", "qvm-open-in-vm", "qvm-open-in-dvm", "qubes_penctl", "qubesdb-read",
             "qubesdb-write", "qubesdb-watch", "airlock-desktop");
 
+    /** The commands the agent's door serves (cli.ResidentCommands.DOMAIN). */
+    static final List<String> THIN = List.of("qvm-copy", "qvm-copy-to-vm", "qvm-move", "qvm-move-to-vm",
+            "qvm-copy-to-dom0", "qvm-move-to-dom0", "qvm-open-in-vm", "qvm-open-in-dvm", "qrexec-client-vm",
+            "qubesdb-read", "qubesdb-write", "qubes_penctl");
+
     /**
      * The options of every JVM in a domain. C1 only and the serial collector: short-lived processes on few cores.
      * The JVM's own warnings go to stderr: by default it logs to stdout, which qrexec-client-vm passes on as the
@@ -48,8 +53,11 @@ public final class DomainTools {
     static String script(String command) {
         // The cache is checked at each start: the broker makes it in the background, after the first domains
         // started, which therefore run without it (it is bound into a domain only if it exists when it starts).
+        // While the agent serves its door the command is a thin client, which mapping the full cache slows down
+        // (it loads a few dozen classes): the cache is for commands the client runs itself.
+        String thin = THIN.contains(command) ? "[ -e " + InDomain.DOOR + "/server ] && aot=\n" : "";
         return "#!/bin/sh\naot=\n[ -r " + AotCache.IN_DOMAIN + " ] && aot=-XX:AOTCache=" + AotCache.IN_DOMAIN
-                + "\nexec \"$JAVA_HOME/bin/java\" " + String.join(" ", JVM_OPTIONS) + " $aot -jar " + InDomain.INSTALL
+                + "\n" + thin + "exec \"$JAVA_HOME/bin/java\" " + String.join(" ", JVM_OPTIONS) + " $aot -jar " + InDomain.INSTALL
                 + "/airlock.jar " + command + " \"$@\"\n";
     }
 }

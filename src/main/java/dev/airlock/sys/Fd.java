@@ -77,6 +77,24 @@ public final class Fd implements AutoCloseable {
         Posix.unlinkat(number(), path, flags);
     }
 
+    /** {@code mkfifoat(this, path, mode)}. */
+    public void mkfifo(byte[] path, int mode) throws ErrnoException {
+        Posix.mkfifoat(number(), path, mode);
+    }
+
+    /**
+     * {@code openat(this, path, flags)} returning the bare number, for descriptors kept in a poll set and reopened
+     * through {@code /proc/self/fd}; the caller closes it with {@link Posix#close}.
+     */
+    public int openRaw(byte[] path, int flags) throws ErrnoException {
+        return Posix.openat(number(), path, flags, 0);
+    }
+
+    /** {@code renameat2(this, from, this, to, flags)}: a rename inside this directory. */
+    public void rename(byte[] from, byte[] to, int flags) throws ErrnoException {
+        Posix.renameat2(number(), from, number(), to, flags);
+    }
+
     /** {@code linkat(from, fromPath, to, toPath, flags)}. */
     public static void link(Fd from, byte[] fromPath, Fd to, byte[] toPath, int flags) throws ErrnoException {
         Posix.linkat(from.number(), fromPath, to.number(), toPath, flags);

@@ -51,6 +51,11 @@ public final class Posix {
     public static final int SEEK_CUR = 1;
     public static final int PR_SET_NO_NEW_PRIVS = 38;
     private static final int F_SETPIPE_SZ = 1031;
+    private static final int F_GETFL = 3;
+    private static final int F_SETFL = 4;
+    public static final short POLLIN = 0x1;
+    public static final short POLLERR = 0x8;
+    public static final short POLLHUP = 0x10;
     public static final int LOCK_EX = 2;
     public static final int LOCK_NB = 4;
     public static final int SIGKILL = 9;
@@ -90,6 +95,8 @@ public final class Posix {
     private static final MethodHandle SYSCALL3;
     private static final MethodHandle SYSCALL4;
     private static final MethodHandle KILL;
+    private static final MethodHandle MKFIFOAT;
+    private static final MethodHandle POLL;
 
     static {
         String arch = System.getProperty("os.arch");
@@ -148,6 +155,8 @@ public final class Posix {
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
                 Linker.Option.firstVariadicArg(1));
         KILL = fn("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        MKFIFOAT = fn("mkfifoat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        POLL = fn("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     }
 
     private Posix() {
@@ -420,5 +429,47 @@ public final class Posix {
     /** {@code kill(2)}: {@code signal} to process {@code pid}, or to process group {@code -pid}; 0 only checks. */
     public static void kill(int pid, int signal) throws ErrnoException {
         invoke("kill", st -> (int) KILL.invokeExact(st, pid, signal));
+    }
+
+    /** {@code mkfifoat(dirFd, path, mode)}: a named pipe, never following a link in its place (it fails EEXIST). */
+    public static void mkfifoat(int dirFd, byte[] path, int mode) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p = cString(a, path);
+            invoke("mkfifoat", st -> (int) MKFIFOAT.invokeExact(st, dirFd, p, mode));
+        }
+    }
+
+    /** Sets or clears {@code O_NONBLOCK} on {@code fd}'s open file. */
+    public static void setNonBlocking(int fd, boolean on) throws ErrnoException {
+        int flags = (int) invoke("fcntl", st -> (int) FCNTL.invokeExact(st, fd, F_GETFL, 0));
+        int changed = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+        invoke("fcntl", st -> (int) FCNTL.invokeExact(st, fd, F_SETFL, changed));
+    }
+
+    /**
+     * {@code poll(2)} for {@link #POLLIN} on each of {@code fds}, waiting at most {@code timeoutMillis} (-1: no
+     * limit); returns each descriptor's {@code revents}, all 0 after a timeout or an interrupting signal.
+     */
+    public static short[] poll(int[] fds, int timeoutMillis) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment set = a.allocate(8L * fds.length, 4);
+            for (int i = 0; i < fds.length; i++) {
+                set.set(JAVA_INT, 8L * i, fds[i]);
+                set.set(JAVA_SHORT, 8L * i + 4, POLLIN);
+            }
+            short[] revents = new short[fds.length];
+            try {
+                invoke("poll", st -> (int) POLL.invokeExact(st, set, (long) fds.length, timeoutMillis));
+            } catch (ErrnoException e) {
+                if (e.errno() != Errno.EINTR) {
+                    throw e;
+                }
+                return revents;
+            }
+            for (int i = 0; i < fds.length; i++) {
+                revents[i] = set.get(JAVA_SHORT, 8L * i + 6);
+            }
+            return revents;
+        }
     }
 }

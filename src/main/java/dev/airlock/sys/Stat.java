@@ -13,6 +13,7 @@ public record Stat(int mode, long size, long atimeSec, int atimeNsec, long mtime
     public static final int S_IFREG = 0100000;
     public static final int S_IFLNK = 0120000;
     public static final int S_IFSOCK = 0140000;
+    public static final int S_IFIFO = 0010000;
 
     public boolean isDirectory() {
         return (mode & S_IFMT) == S_IFDIR;
@@ -24,6 +25,10 @@ public record Stat(int mode, long size, long atimeSec, int atimeNsec, long mtime
 
     public boolean isSocket() {
         return (mode & S_IFMT) == S_IFSOCK;
+    }
+
+    public boolean isFifo() {
+        return (mode & S_IFMT) == S_IFIFO;
     }
 
     public boolean isSymlink() {

@@ -42,6 +42,7 @@ class LayeringTest {
             row("clipboard"),
             row("policy", "qrexec"),
             row("sandbox", "qrexec", "sys"),
+            row("door", "qrexec", "sys"),
             row("filecopy", "sandbox", "sys"),
             row("xdg"),
             row("openinvm", "sys", "xdg"),
@@ -68,7 +69,8 @@ class LayeringTest {
             row("cli", "sys", "text", "log", "qrexec", "keystore", "policy", "sandbox", "filecopy", "openinvm", "domain",
                     "limits", "backup", "backup.io", "display", "dialog", "notify", "pendrive", "pendrive.wire",
                     "pendrive.fat", "pendrive.host", "pendrive.client", "agent", "broker", "clipboard", "hostcopy",
-                    "menu", "xdg"),
+                    "menu", "xdg", "door"),
+            row("client", "cli", "door", "qrexec"),
             row("packaging", "cli"));
 
     /** The packages whose code runs inside a domain, in full. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.airlock.broker.AdminClient;
 import dev.airlock.broker.AirlockHome;
+import dev.airlock.broker.AuditLog;
 import dev.airlock.broker.Broker;
 import dev.airlock.broker.LiveDomains;
 import dev.airlock.broker.LiveDomains.Result;
@@ -107,6 +108,33 @@ class FileCopyIT {
         Result r = copy.get();
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(Files.readString(incoming("personal").resolve("a.txt"))).isEqualTo("data\n");
+    }
+
+    @Test
+    void aTypedCopyWhoseClientIsKilledMidStreamLeavesNothingAtTheReceiver() throws Exception {
+        // The command is a thin client of work's agent, which runs the copy: killing the client must end it there,
+        // not leave the agent finishing it. The receiver writes into a file without a name until the end, so the
+        // proof is that nothing arrives even once the call is over.
+        int before = filecopyCallsEnded();
+        CompletableFuture<Result> copy = inBackground("work", "rm -f /tmp/copy.pid; truncate -s 2G big"
+                + " && { qvm-copy-to-vm personal big & echo $! > /tmp/copy.pid; wait $!; }");
+        approve("personal");
+        Await.until("the receiver has started", () -> Files.isDirectory(incoming("personal")));
+        assertThat(sh("work", "kill -KILL $(cat /tmp/copy.pid)").code()).isZero();
+        assertThat(copy.get().code()).isEqualTo(128 + 9);
+        Await.until(Duration.ofSeconds(120), "the broker records the call's end",
+                () -> filecopyCallsEnded() > before);
+        assertThat(incomingNames()).as("nothing arrived").isEmpty();
+        assertThat(sh("work", "rm -f big").code()).isZero();
+    }
+
+    private int filecopyCallsEnded() {
+        try {
+            return new AuditLog(home.auditLog()).read(e -> "ended".equals(e.outcome())
+                    && e.service().startsWith("qubes.Filecopy") && "work".equals(e.source())).size();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Test

@@ -29,6 +29,12 @@ class DomainToolsTest {
     }
 
     @Test
+    void aToolTheAgentServesSkipsTheFullCacheWhileTheDoorIsOpen() {
+        assertThat(DomainTools.script("qvm-copy-to-vm")).contains("[ -e /run/airlock/door/server ] && aot=\n");
+        assertThat(DomainTools.script("qubesdb-watch")).doesNotContain("door");
+    }
+
+    @Test
     void jvmWarningsCannotLeakIntoTheDataOnStdout(@TempDir Path tmp) throws Exception {
         // qrexec-client-vm's stdout is the service's input: a JVM warning there would be taken for data. A cache
         // that cannot be read (a missing class-data archive) makes the JVM complain, to stdout by default; with the scripts' flags, to stderr.
