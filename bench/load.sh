@@ -191,19 +191,21 @@ clear_incoming() {
 # Warm-up: a few calls and one small copy, so the baseline is the broker at work, not fresh from start.
 java_src "$here/Soak.java" "$(for n in "${names[@]}"; do printf '%s:%s,' "$(socket_of "$n")" "$n"; done | sed 's/,$//')" \
   test.True 50 5 4 >/dev/null
-sleep 5
+# The broker's pool of blocking threads lets an idle thread go after 60 s: every "idle" figure is taken after that.
+idle=65
+sleep "$idle"
 read -r -a base < <(metrics)
 echo
-print_metrics "idle baseline" "${base[@]}"
+print_metrics "idle baseline (+${idle} s)" "${base[@]}"
 
 echo "== 1. load"
 t0=$(now)
 run_round load
 check_round load
 echo "load: all copies ended and were checked within $(printf '%.1f' "$(echo "$(now) - $t0" | bc)") s"
-sleep 10
+sleep "$idle"
 read -r -a after < <(metrics)
-print_metrics "after load (+10 s)" "${after[@]}"
+print_metrics "after load (+${idle} s)" "${after[@]}"
 clear_incoming
 
 echo "== 2. soak"
@@ -224,9 +226,9 @@ if [ -s "$samples" ]; then
        function min(a,  i, m) { m = a[1]; for (i in a) if (a[i] + 0 < m + 0) m = a[i]; return m }
        function max(a,  i, m) { m = a[1]; for (i in a) if (a[i] + 0 > m + 0) m = a[i]; return m }' "$samples"
 fi
-sleep 5
+sleep "$idle"
 read -r -a after < <(metrics)
-print_metrics "after soak (+5 s)" "${after[@]}"
+print_metrics "after soak (+${idle} s)" "${after[@]}"
 
 echo "== 3. misbehaving domain load0"
 lat() { java_src "$here/CallLatency.java" "$(socket_of load1)" load2 test.True 20 200; }
@@ -243,10 +245,9 @@ echo "load0 did: $(tail -1 "$work/misbehave.out")"
 sleep 5
 read -r -a after < <(metrics)
 print_metrics "after misbehaving (+5 s)" "${after[@]}"
-# The broker's pool of blocking threads lets an idle thread go after 60 s.
-sleep 60
+sleep $((idle - 5))
 read -r -a after < <(metrics)
-print_metrics "after misbehaving (+65 s)" "${after[@]}"
+print_metrics "after misbehaving (+${idle} s)" "${after[@]}"
 "$airlock" ls >/dev/null || fail "airlock ls failed after the misbehaving domain"
 
 # Processes under domain $1's sandbox whose command line matches $2: pid lines.
