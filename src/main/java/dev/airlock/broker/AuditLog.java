@@ -117,6 +117,13 @@ public final class AuditLog {
                 out.write(b);
             }
         } catch (IOException failed) {
+            // A full disk may have taken part of the record: cut it off, or the next record would be glued to it
+            // and both would be lost to every reader.
+            try {
+                out.truncate(size);
+            } catch (IOException cannotCut) {
+                failed.addSuppressed(cannotCut);
+            }
             // The next record opens the file again rather than write to a channel in an unknown state.
             closeFile();
             throw failed;
