@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
                         + "@default, so that you choose it here) and exits with its exit code. When policy asks, "
                         + "the question is shown on this terminal; without one, answer with airlock pending and "
                         + "airlock approve|deny from another terminal. DEST dom0 copies into this computer, into "
-                        + "~/QubesIncoming/SRC of the desktop user (limits: 4 GiB, 4096 files, 90% of the free "
+                        + "~/QubesIncoming/SRC of the desktop user (limits: 4 GiB, 4096 files, 90%% of the free "
                         + "space, regular files and folders only, unless the broker's host settings say otherwise).",
                 "FILE... DEST: files of this computer (any argument that is not DOMAIN:PATH; write ./NAME for a "
                         + "file whose name looks like DOMAIN:PATH, such as ./a:b) into DEST's "

@@ -33,6 +33,36 @@ class ManPageTest {
     }
 
     @Test
+    void everyHelpTextIsAValidFormatSoHelpNeverFallsBackToTheRawString() {
+        // picocli formats each description line; a lone percent sign ("90% of") makes it warn and print the
+        // line raw, with its %n unreplaced.
+        List<CommandSpec> all = new java.util.ArrayList<>();
+        collect(Main.commandLine().getCommandSpec(), all);
+        for (CommandSpec spec : all) {
+            List<String> lines = new java.util.ArrayList<>(List.of(spec.usageMessage().description()));
+            spec.options().forEach(o -> lines.addAll(List.of(o.description())));
+            spec.positionalParameters().forEach(p -> lines.addAll(List.of(p.description())));
+            for (String line : lines) {
+                assertThat(catching(line)).as("%s: %s", spec.qualifiedName(), line).isNull();
+            }
+        }
+    }
+
+    private static void collect(CommandSpec spec, List<CommandSpec> into) {
+        into.add(spec);
+        spec.subcommands().values().forEach(c -> collect(c.getCommandSpec(), into));
+    }
+
+    private static Exception catching(String line) {
+        try {
+            String.format(line);
+            return null;
+        } catch (java.util.IllegalFormatException e) {
+            return e;
+        }
+    }
+
+    @Test
     void everyVisibleCommandGetsAPageAndTheTopPageListsThem(@TempDir Path dir) throws Exception {
         CommandLine airlock = Main.commandLine();
         List<Path> pages = PackageFiles.writeManPages(airlock.getCommandSpec(), "1.0", dir);
