@@ -98,7 +98,8 @@ agent_pid() {
     fi
   done
 }
-broker_pid=$(ss -xlpn | awk -v s="$AIRLOCK_HOME/run/admin.sock" '$5 == s' | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1)
+broker_pid=$(ss -xlpn | awk -v s="$AIRLOCK_HOME/run/admin.sock" '$5 == s' |
+  sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1)
 broker_rss=$(rss_kib "$broker_pid")
 agent_work_rss=$(rss_kib "$(agent_pid work)")
 agent_personal_rss=$(rss_kib "$(agent_pid personal)")
@@ -134,4 +135,5 @@ line "agent RSS (work, personal), MiB" "$((agent_work_rss / 1024)), $((agent_per
 echo
 echo "tar+sync and copy-local come from copy-local.sh's run, d2d from d2d-copy.sh's (its in-domain time, host client"
 echo "excluded), in the same invocation; ratio = tar / airlock. Typed commands: $reps runs; copies: RUNS=$runs."
-echo "spreads (s): run true $(spread < "$work/run-true"), ls $(spread < "$work/ls"), copy of one file $(spread < "$work/copy-one")"
+echo "spreads (s): run true $(spread < "$work/run-true"), ls $(spread < "$work/ls"),"\
+  "copy of one file $(spread < "$work/copy-one")"
