@@ -8,13 +8,15 @@ import java.util.List;
  * all of it touched before the first collection, for a broker whose live data is under 10 MB. A small initial heap
  * grows only as the data needs. C1 only: the broker's own code is small and hands connections over rather than
  * copying data, and C2's compiler threads and arenas cost more memory than its code gains. The native heap is
- * trimmed every 5 s, so that what a burst of calls freed goes back to the system.
+ * trimmed every 5 s, so that what a burst of calls freed goes back to the system. Direct memory is capped: the
+ * buffers of finished calls are freed only by a collection, which the small heap seldom needs (measured: 80 MB
+ * idle, 125 MB after 900 trivial calls without the cap, 80-88 MB with it), and the cap forces one.
  */
 public final class BrokerJvm {
     /** Every option the broker's JVM gets after the java command; {@code ./airlock daemon} passes the same. */
     public static final List<String> OPTIONS = List.of("--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
             "-XX:TieredStopAtLevel=1", "-Xms16m", "-Xmx1g", "-XX:+UseCompactObjectHeaders",
-            "-XX:TrimNativeHeapInterval=5000");
+            "-XX:TrimNativeHeapInterval=5000", "-XX:MaxDirectMemorySize=32m");
 
     private BrokerJvm() {
     }
