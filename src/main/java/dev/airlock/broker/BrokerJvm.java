@@ -10,13 +10,14 @@ import java.util.List;
  * copying data, and C2's compiler threads and arenas cost more memory than its code gains. The native heap is
  * trimmed every 5 s, so that what a burst of calls freed goes back to the system. Direct memory is capped: the
  * buffers of finished calls are freed only by a collection, which the small heap seldom needs (measured: 80 MB
- * idle, 125 MB after 900 trivial calls without the cap, 80-88 MB with it), and the cap forces one.
+ * idle, 125 MB after 900 trivial calls without the cap, 89-108 MB with 32 MiB, 80-88 MB with 16 MiB), and the cap
+ * forces one. A copy into the host takes 1 MiB of it, so 16 MiB leave room for a dozen at once.
  */
 public final class BrokerJvm {
     /** Every option the broker's JVM gets after the java command; {@code ./airlock daemon} passes the same. */
     public static final List<String> OPTIONS = List.of("--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
             "-XX:TieredStopAtLevel=1", "-Xms16m", "-Xmx1g", "-XX:+UseCompactObjectHeaders",
-            "-XX:TrimNativeHeapInterval=5000", "-XX:MaxDirectMemorySize=32m");
+            "-XX:TrimNativeHeapInterval=5000", "-XX:MaxDirectMemorySize=16m");
 
     private BrokerJvm() {
     }

@@ -27,11 +27,11 @@ public final class DomainTools {
      * the heap still grows to the maximum when a large tree needs it. The native heap is trimmed every 5 s: the
      * C library keeps what a burst of calls (their threads, the compiler) freed. Direct memory is capped: buffers
      * of finished calls are freed only by a collection, which a small heap seldom needs, and the cap forces one
-     * (a copy takes 1 MiB, so 32 MiB leave room for many at once).
+     * (a copy takes 1 MiB, so 16 MiB leave room for a dozen at once).
      */
     public static final List<String> JVM_OPTIONS = List.of("--enable-native-access=ALL-UNNAMED",
             "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xms8m", "-Xmx512m", "-XX:+UseCompactObjectHeaders",
-            "-XX:TrimNativeHeapInterval=5000", "-XX:MaxDirectMemorySize=32m",
+            "-XX:TrimNativeHeapInterval=5000", "-XX:MaxDirectMemorySize=16m",
             "-Xlog:disable", "-Xlog:all=warning:stderr");
 
     private DomainTools() {
