@@ -108,6 +108,7 @@ result() { awk -v k="$1" '$1 == k { print $2 }' "$results"; }
 ms() { echo "$1 * 1000" | bc -l | xargs printf '%.1f'; }
 # One summary line: figure, airlock's value, the peer's, the peer/airlock ratio (>= 1: airlock faster), target.
 line() { printf '%-46s %12s %12s %8s   %s\n' "$@"; }
+secs() { if [ -n "$1" ]; then printf '%.3f' "$1"; else echo -; fi; }
 ratio() { if [ -n "$1" ] && [ -n "$2" ]; then echo "$2 / $1" | bc -l | xargs printf '%.2f'; else echo -; fi; }
 
 echo
@@ -126,8 +127,10 @@ if [ "${COPIES:-1}" != 0 ]; then
     local_=$(result "$label-airlock")
     want_d2d=$([ "$label" = small ] && echo ">= 1.0" || echo ">= 1.1")
     want_local=$([ "$label" = small ] && echo ">= 1.0" || echo ">= 1.2")
-    line "$what d2d (typed in domain) vs tar+sync, s" "$d2d" "$tar" "$(ratio "$d2d" "$tar")" "$want_d2d"
-    line "$what copy-local vs tar+sync, s" "$local_" "$tar" "$(ratio "$local_" "$tar")" "$want_local"
+    line "$what d2d (typed in domain) vs tar+sync, s" "$(secs "$d2d")" "$(secs "$tar")" "$(ratio "$d2d" "$tar")" \
+      "$want_d2d"
+    line "$what copy-local vs tar+sync, s" "$(secs "$local_")" "$(secs "$tar")" "$(ratio "$local_" "$tar")" \
+      "$want_local"
   done
 fi
 line "broker RSS idle, MiB" "$((broker_rss / 1024))" - - "< 100 MiB"
