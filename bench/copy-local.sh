@@ -84,6 +84,8 @@ rm -rf "$work"/dst-*
 bench small airlock tar
 rm -rf "$work"/dst-*
 
+save_results
+
 echo
 echo "load:      $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at end"
 echo

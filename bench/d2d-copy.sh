@@ -29,24 +29,8 @@ bench_versions
 
 make_work_dir
 trap broker_cleanup EXIT
-export AIRLOCK_HOME=$work/home AIRLOCK_CONFIG=$work/config
-mkdir -p "$AIRLOCK_CONFIG/policy.d"
-cat > "$AIRLOCK_CONFIG/policy.d/30-bench.policy" <<'POLICY'
-qubes.Filecopy  *  work  personal  allow
-test.True       *  work  personal  allow
-POLICY
-"$airlock" create work --label red >/dev/null
-"$airlock" create personal --label green >/dev/null
-mkdir -p "$AIRLOCK_HOME/domains/personal/qubes-rpc"
-printf '#!/bin/sh\nexit 0\n' > "$AIRLOCK_HOME/domains/personal/qubes-rpc/test.True"
-chmod 755 "$AIRLOCK_HOME/domains/personal/qubes-rpc/test.True"
-# The domains' users pass through the work folder to their homes and sockets.
-chmod 711 "$work"
-"$airlock" up >/dev/null
-"$airlock" start work
-"$airlock" start personal
-work_home=$AIRLOCK_HOME/domains/work/home
-incoming=$AIRLOCK_HOME/domains/personal/home/QubesIncoming
+start_two_domains 'qubes.Filecopy  *  work  personal  allow
+test.True       *  work  personal  allow'
 make_datasets "$work_home"
 chown -R "$(stat -c %u:%g "$work_home")" "$work_home"
 
@@ -104,6 +88,14 @@ done
 echo "latency: $((${WARMUP:-200})) calls to warm up, then ${MEASURED:-100} measured..."
 read -r lat_median lat_min lat_max < <("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$repo/target/airlock.jar" "$here/CallLatency.java" \
   "$AIRLOCK_HOME/run/domains/work/channel/agent.sock" personal test.True "${WARMUP:-200}" "${MEASURED:-100}")
+
+save_results
+if [ -n "${RESULTS:-}" ]; then
+  for label in big small; do
+    echo "$label-in-domain $(median < "$work/in-domain-$label")" >> "$RESULTS"
+  done
+  echo "latency-ms $lat_median" >> "$RESULTS"
+fi
 
 echo
 echo "load:      $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at end"

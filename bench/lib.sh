@@ -130,3 +130,34 @@ bench_versions() {
   echo "java:      $("$JAVA_HOME/bin/java" -version 2>&1 | sed -n 2p)"
   echo "airlock:   $(git -C "$repo" describe --always --dirty)"
 }
+
+# Writes the median of every series timed by `bench` to $RESULTS as `LABEL-WHO SECONDS` lines, when RESULTS is set
+# (bench/instant.sh reads them); nothing otherwise.
+save_results() {
+  local key
+  [ -n "${RESULTS:-}" ] || return 0
+  for key in "${!times[@]}"; do
+    printf '%s %s\n' "$key" "$(stat_of "$key" median)" >> "$RESULTS"
+  done
+}
+
+# Creates domains `work` and `personal` under a fresh AIRLOCK_HOME and AIRLOCK_CONFIG in $work (exported), with
+# the policy lines $1 (added to the bench's policy file) and a trivial service test.True in personal, then starts
+# the broker and both domains. Sets work_home and incoming. Needs $airlock; the caller traps broker_cleanup.
+start_two_domains() {
+  export AIRLOCK_HOME=$work/home AIRLOCK_CONFIG=$work/config
+  mkdir -p "$AIRLOCK_CONFIG/policy.d"
+  printf '%s\n' "$1" > "$AIRLOCK_CONFIG/policy.d/30-bench.policy"
+  "$airlock" create work --label red >/dev/null
+  "$airlock" create personal --label green >/dev/null
+  mkdir -p "$AIRLOCK_HOME/domains/personal/qubes-rpc"
+  printf '#!/bin/sh\nexit 0\n' > "$AIRLOCK_HOME/domains/personal/qubes-rpc/test.True"
+  chmod 755 "$AIRLOCK_HOME/domains/personal/qubes-rpc/test.True"
+  # The domains' users pass through the work folder to their homes and sockets.
+  chmod 711 "$work"
+  "$airlock" up >/dev/null 2>&1
+  "$airlock" start work
+  "$airlock" start personal
+  work_home=$AIRLOCK_HOME/domains/work/home
+  incoming=$AIRLOCK_HOME/domains/personal/home/QubesIncoming
+}

@@ -173,12 +173,11 @@ public final class ServiceRunner {
     private static Future<?> pump(ReadableByteChannel from, OutputStream to) {
         return BlockingThreads.start(() -> {
             try (to) {
-                ByteBuffer b = ByteBuffer.allocateDirect(64 * 1024);
-                byte[] chunk = new byte[b.capacity()];
+                // A heap buffer: a direct one per call is native memory that only a collection frees, and the
+                // small heap of a resident agent is seldom collected (issue 16: its memory grew with every call).
+                ByteBuffer b = ByteBuffer.allocate(64 * 1024);
                 while (from.read(b.clear()) >= 0) {
-                    int n = b.flip().remaining();
-                    b.get(chunk, 0, n);
-                    to.write(chunk, 0, n);
+                    to.write(b.array(), 0, b.position());
                     to.flush();
                 }
             } catch (IOException e) {

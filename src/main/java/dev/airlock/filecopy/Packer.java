@@ -155,7 +155,7 @@ public final class Packer {
             }
         };
         try {
-            new TreeWalker(ignoreSymlinks, readLinkTargets, v).walk(parse(args));
+            new TreeWalker(ignoreSymlinks, readLinkTargets, true, v).walk(parse(args));
         } catch (TransferException e) {
             throw e;
         } catch (IOException e) {
@@ -216,7 +216,7 @@ public final class Packer {
                             Preamble.NAME_BYTES);
                     writer.bytes(body);
                 }
-                new TreeWalker(options.ignoreSymlinks(), true, v).walk(parse(args));
+                new TreeWalker(options.ignoreSymlinks(), true, false, v).walk(parse(args));
                 writer.end();
                 streamComplete.set(true);
             } catch (StreamWriter.ReceiverGoneException | EarlyReply e) {

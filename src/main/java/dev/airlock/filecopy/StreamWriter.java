@@ -85,12 +85,15 @@ final class StreamWriter {
      */
     void fileContent(Fd file, long size, String shownName) throws IOException {
         long left = size;
+        // The last read asks for one byte more than is left, when the buffer has room for it: a file that grew
+        // then says so in the same read, which spares most files the separate read that probes for growth.
+        boolean endSeen = false;
         while (left > 0) {
             if (!buf.hasRemaining()) {
                 flush();
             }
             int pos = buf.position();
-            long want = Math.min(left, buf.remaining());
+            long want = Math.min(left + 1, buf.remaining());
             long n;
             try {
                 n = file.read(seg.asSlice(pos, want));
@@ -100,11 +103,18 @@ final class StreamWriter {
             if (n == 0) {
                 throw changed(shownName, "shrank");
             }
+            if (n > left) {
+                throw changed(shownName, "grew");
+            }
+            endSeen = want > left && n == left;
             buf.position(pos + (int) n);
             checksum(pos);
             left -= n;
             contentBytes += n;
             progress.bytes(contentBytes);
+        }
+        if (endSeen) {
+            return;
         }
         try {
             if (file.read(probe) > 0) {

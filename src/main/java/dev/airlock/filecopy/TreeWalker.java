@@ -25,7 +25,11 @@ final class TreeWalker {
     interface Visitor {
         void directory(byte[] name, Stat st, boolean closing) throws IOException;
 
-        /** A regular file; {@code dirFd}/{@code base} locate it for opening. */
+        /**
+         * A regular file; {@code dirFd}/{@code base} locate it for opening. {@code st} is null when the walk was
+         * asked not to stat files and the directory listing said "regular file": the visitor opens it without
+         * following links and checks the type of what it opened.
+         */
         void regularFile(byte[] name, Fd dir, byte[] base, Stat st) throws IOException;
 
         /** A symlink; {@code target} is null when the walk was asked not to read targets. */
@@ -41,15 +45,19 @@ final class TreeWalker {
 
     private final boolean ignoreSymlinks;
     private final boolean readLinkTargets;
+    private final boolean statFiles;
     private final Visitor visitor;
 
     /**
      * @param readLinkTargets read each link's target; reading updates the link's atime, so a walk that precedes
      *                        the real one and needs no targets does not read them
+     * @param statFiles       stat every entry; without it, an entry that its directory lists as a regular file
+     *                        is handed over unexamined (a visitor that opens and fstats it spares a stat per file)
      */
-    TreeWalker(boolean ignoreSymlinks, boolean readLinkTargets, Visitor visitor) {
+    TreeWalker(boolean ignoreSymlinks, boolean readLinkTargets, boolean statFiles, Visitor visitor) {
         this.ignoreSymlinks = ignoreSymlinks;
         this.readLinkTargets = readLinkTargets;
+        this.statFiles = statFiles;
         this.visitor = visitor;
     }
 
@@ -123,19 +131,24 @@ final class TreeWalker {
         try (Fd dir = open(parent, base, Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_NOFOLLOW | Posix.O_CLOEXEC,
                 name)) {
             visitor.directory(name, st, false);
-            List<byte[]> entries;
+            List<Fd.Entry> entries;
             try {
-                entries = dir.list(MAX_DIR_ENTRIES);
+                entries = dir.listTyped(MAX_DIR_ENTRIES);
             } catch (ErrnoException e) {
                 throw failure("cannot list", name, e);
             }
-            entries.sort(Arrays::compareUnsigned);
-            for (byte[] e : entries) {
+            entries.sort((a, b) -> Arrays.compareUnsigned(a.name(), b.name()));
+            for (Fd.Entry entry : entries) {
+                byte[] e = entry.name();
                 byte[] child = new byte[name.length + 1 + e.length];
                 System.arraycopy(name, 0, child, 0, name.length);
                 child[name.length] = '/';
                 System.arraycopy(e, 0, child, name.length + 1, e.length);
-                visit(dir, e, child);
+                if (!statFiles && entry.type() == Fd.Entry.DT_REG) {
+                    visitor.regularFile(child, dir, e, null);
+                } else {
+                    visit(dir, e, child);
+                }
             }
             visitor.directory(name, st, true);
         }

@@ -27,10 +27,18 @@ public final class DomainTools {
     /**
      * The options of every JVM in a domain. C1 only and the serial collector: short-lived processes on few cores.
      * The JVM's own warnings go to stderr: by default it logs to stdout, which qrexec-client-vm passes on as the
-     * service's input.
+     * service's input. A small initial heap (issue 16: an agent under 64 MB resident): the default, 1/64 of the
+     * machine's memory, gave a young generation that the agent filled with garbage before its first collection;
+     * the heap still grows to the maximum when a large tree needs it. The native heap is trimmed every 5 s: the
+     * C library keeps what a burst of calls (their threads, the compiler) freed. Direct memory is capped: buffers
+     * of finished calls are freed only by a collection, which a small heap seldom needs, and the cap forces one
+     * (a copy takes 1 MiB on each side: 64 MiB leave room for dozens at once, as a domain under load needs; 16 MiB
+     * made more than a dozen concurrent copies wait for a collection and could fail).
      */
     public static final List<String> JVM_OPTIONS = List.of("--enable-native-access=ALL-UNNAMED",
-            "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xlog:disable", "-Xlog:all=warning:stderr");
+            "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xms8m", "-Xmx512m", "-XX:+UseCompactObjectHeaders",
+            "-XX:TrimNativeHeapInterval=5000", "-XX:MaxDirectMemorySize=64m",
+            "-Xlog:disable", "-Xlog:all=warning:stderr");
 
     private DomainTools() {
     }

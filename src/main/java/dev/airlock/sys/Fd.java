@@ -105,6 +105,21 @@ public final class Fd implements AutoCloseable {
         return Getdents.listDirectory(number(), maxEntries);
     }
 
+    /**
+     * A directory entry as the kernel lists it: its name and the type the file system reports for it, which is a
+     * hint only (the entry may change before it is opened, and some file systems report {@link #DT_UNKNOWN}).
+     */
+    public record Entry(byte[] name, byte type) {
+        public static final byte DT_UNKNOWN = 0;
+        public static final byte DT_DIR = 4;
+        public static final byte DT_REG = 8;
+    }
+
+    /** {@link #list(int)} with each entry's reported type. */
+    public List<Entry> listTyped(int maxEntries) throws ErrnoException {
+        return Getdents.listDirectoryTyped(number(), maxEntries);
+    }
+
     /** One {@code read(2)}; 0 at end of file. */
     public long read(MemorySegment buf) throws ErrnoException {
         return Posix.read(number(), buf);

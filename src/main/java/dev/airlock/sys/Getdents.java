@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntSupplier;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
@@ -54,12 +55,33 @@ final class Getdents {
      */
     static List<byte[]> listDirectory(int dirFd, int maxEntries) throws ErrnoException {
         List<byte[]> out = new ArrayList<>();
+        listDirectory(dirFd, maxEntries, (name, type) -> out.add(name), out::size);
+        return out;
+    }
+
+    /**
+     * {@link #listDirectory(int, int)} with each name's file type as getdents64 reports it ({@code d_type}:
+     * {@link Fd.Entry#DT_UNKNOWN} where the file system does not say), which spares a stat per entry to a caller
+     * that only needs the type and checks it again when it opens the entry.
+     */
+    static List<Fd.Entry> listDirectoryTyped(int dirFd, int maxEntries) throws ErrnoException {
+        List<Fd.Entry> out = new ArrayList<>();
+        listDirectory(dirFd, maxEntries, (name, type) -> out.add(new Fd.Entry(name, type)), out::size);
+        return out;
+    }
+
+    private interface EntrySink {
+        void accept(byte[] name, byte type);
+    }
+
+    private static void listDirectory(int dirFd, int maxEntries, EntrySink sink, IntSupplier count)
+            throws ErrnoException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(64 * 1024, 8);
             for (;;) {
                 long n = Posix.syscall("getdents64", Posix.SYS_GETDENTS64, dirFd, buf.address(), buf.byteSize());
                 if (n == 0) {
-                    return out;
+                    return;
                 }
                 long pos = 0;
                 while (pos < n) {
@@ -71,10 +93,10 @@ final class Getdents {
                     }
                     byte[] name = buf.asSlice(nameStart, nameEnd - nameStart).toArray(JAVA_BYTE);
                     if (!isDotOrDotDot(name)) {
-                        if (out.size() >= maxEntries) {
+                        if (count.getAsInt() >= maxEntries) {
                             throw new ErrnoException("getdents64", Errno.ENOMEM);
                         }
-                        out.add(name);
+                        sink.accept(name, buf.get(JAVA_BYTE, pos + 18));
                     }
                     pos += reclen;
                 }
