@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing with Jazzer (issue 17): bench/fuzz.sh [TARGET|all|list|seeds] [DURATION]
-#   TARGET    one of the names below (default: all, one after the other: one fuzzing JVM at a time)
+# Coverage-guided fuzzing with Jazzer (issue 17): bench/fuzz.sh [TARGET[,TARGET...]|all|list|seeds] [DURATION]
+#   TARGET    one or more of the names below, comma-separated (default: all); one after the other, never two
+#             fuzzing JVMs at a time
 #   DURATION  per target, in Jazzer's notation (30s, 10m, 2h; default 10m)
 #   seeds     rewrites the binary seeds of the corpora with our own encoders (bench/fuzz-seeds.jsh)
 # Findings and the generated corpus go to target/fuzz-findings/TARGET/ (never into src/); a finding is copied by
@@ -48,11 +49,13 @@ case "$what" in
     exit 0 ;;
   all) run=("${order[@]}") ;;
   *)
-    if [ -z "${targets[$what]:-}" ]; then
-      echo "ERROR: unknown target $what (bench/fuzz.sh list)" >&2
-      exit 2
-    fi
-    run=("$what") ;;
+    IFS=, read -r -a run <<<"$what"
+    for t in "${run[@]}"; do
+      if [ -z "${targets[$t]:-}" ]; then
+        echo "ERROR: unknown target $t (bench/fuzz.sh list)" >&2
+        exit 2
+      fi
+    done ;;
 esac
 
 bench_header "Jazzer fuzzing: ${run[*]}, $duration each"
@@ -63,15 +66,16 @@ for t in "${run[@]}"; do
   mkdir -p "$out"
   echo "-- $t (${targets[$t]}), $duration, from $(date -u +%H:%M:%SZ), load $(cut -d' ' -f1 /proc/loadavg)"
   # jazzer.internal.basedir: the generated corpus and any crash file land under $out, not in src/.
-  # The JUnit timeout becomes libFuzzer's per-input -timeout: an input that takes longer is a finding.
+  # jazzer.internal.arg.N are libFuzzer's arguments: an input that takes over 10 s is a finding (-timeout); not
+  # JUnit's timeout, which would end the whole fuzzing run after 10 s.
   set +e
   JAZZER_FUZZ=1 ./mvnw -B -o surefire:test -Dtest="${targets[$t]}" -Dsurefire.failIfNoSpecifiedTests=false \
     -Djazzer.max_duration="$duration" -Djazzer.internal.basedir="$out" \
-    -Djunit.jupiter.execution.timeout.default=10s >"$out/log" 2>&1
+    -Djazzer.internal.arg.0=-timeout=10 -Djazzer.internal.arg.1=-timeout=10 >"$out/log" 2>&1
   status=$?
   set -e
-  stats=$(grep -aE '^#[0-9]+' "$out/log" | tail -n 1)
-  execs=$(grep -aoE 'Done [0-9]+ runs in [0-9]+ second' "$out/log" | tail -n 1 | awk '{ print $2 " in " $5 " s" }')
+  stats=$(grep -aE '^#[0-9]+' "$out/log" | tail -n 1 || true)
+  execs=$(grep -aoE 'Done [0-9]+ runs in [0-9]+ second' "$out/log" | tail -n 1 | awk '{ print $2 " in " $5 " s" }' || true)
   cov=$(sed -nE 's/.*cov: ([0-9]+) ft: ([0-9]+) corp: ([0-9]+).*/cov \1, ft \2, corpus \3/p' <<<"$stats")
   findings=$(find "$out" -maxdepth 1 \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
   line=$(printf '%-16s %-26s %-34s findings %s%s' "$t" "${execs:-? runs}" "${cov:-no stats}" "$findings" \

@@ -21,8 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code qubes.xml} it accepts format to text that parses to the same thing.
  */
 class BackupFuzzTest {
-    /** The test passphrase's key string; the seeds are sealed with it at N = 2^4 so derivations stay cheap. */
-    static final byte[] KEY = KeyStrings.header("fuzz passphrase");
+    /** The test passphrase's key string; the seeds are sealed with it at N = 2^3 and 2^4, so derivations are cheap. */
+    private static final byte[] KEY = KeyStrings.header("fuzz passphrase");
     /** Small enough that no input can make one derivation slow, large enough for the seeds' N = 2^4, r = 8. */
     private static final ScryptFile.Limits LIMITS = new ScryptFile.Limits(64 << 10, 256 << 10);
 

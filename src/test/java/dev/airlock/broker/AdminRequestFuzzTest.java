@@ -41,7 +41,18 @@ class AdminRequestFuzzTest {
                     "clipboard-copy", r -> AdminServer.ok().put("bytes", r.path("text").asText().length()));
             Map<String, AdminServer.StreamHandler> streams = Map.of("run", (request, ch) ->
                     AdminServer.answer(ch, AdminServer.ok().put("domain", request.path("domain").asText())));
-            AdminServer.start(home, handlers, streams);
+            AdminServer server = AdminServer.start(home, handlers, streams);
+            // One server for the whole fuzzing run; it goes with the JVM, and so does its scratch home.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    server.close();
+                    Files.deleteIfExists(home.adminSocket());
+                    Files.deleteIfExists(home.run());
+                    Files.deleteIfExists(home.root());
+                } catch (IOException e) {
+                    // A scratch folder left in the temporary directory is all that is lost.
+                }
+            }));
             return home;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

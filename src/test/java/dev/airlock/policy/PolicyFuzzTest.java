@@ -29,10 +29,6 @@ class PolicyFuzzTest {
         try {
             Files.write(dir.resolve("50-fuzz.policy"), data);
             Policy p = Policy.load(dir);
-            assertThat(p.errors()).isNotNull();
-            if (!p.errors().isEmpty()) {
-                assertThat(p.rules()).as("rules of a policy with errors are listed, never used").isNotNull();
-            }
             for (Request call : CALLS) {
                 Decision d = p.evaluate(call, TestDomains.ALL);
                 if (!p.errors().isEmpty()) {

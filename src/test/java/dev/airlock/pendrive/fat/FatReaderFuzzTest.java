@@ -71,7 +71,6 @@ class FatReaderFuzzTest {
         final Set<String> seen = new HashSet<>();
         long entries;
         long bytes;
-        int depth;
 
         private void entry(FatReader.Entry e) {
             entries++;
@@ -89,7 +88,6 @@ class FatReaderFuzzTest {
         @Override
         public void directory(FatReader.Entry directory) {
             entry(directory);
-            depth++;
         }
 
         @Override
@@ -102,7 +100,7 @@ class FatReaderFuzzTest {
 
         @Override
         public void leaveDirectory(FatReader.Entry directory) {
-            depth--;
+            assertThat(seen).as("left %s, which was entered", directory.path()).contains(directory.path());
         }
 
         @Override
