@@ -68,7 +68,9 @@ class BackupFuzzTest {
                     assertThat(e.linkTarget().getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(
                             TarReader.MAX_NAME_BYTES);
                 }
-                assertThat(e.size()).isBetween(0L, (long) data.length);
+                // A declared size may exceed the stream: the reader finds the cut when it gets there, and callers
+                // judge the size against their own limits before they allocate anything for it.
+                assertThat(e.size()).isNotNegative();
                 if (members % 2 == 0) {
                     long got = reader.data().transferTo(OutputSink.INSTANCE);
                     assertThat(got).as("data of %s", e.name()).isEqualTo(e.size());
