@@ -64,6 +64,7 @@ summary=()
 for t in "${run[@]}"; do
   out="$repo/target/fuzz-findings/$t"
   mkdir -p "$out"
+  touch "$out/.start"
   echo "-- $t (${targets[$t]}), $duration, from $(date -u +%H:%M:%SZ), load $(cut -d' ' -f1 /proc/loadavg)"
   # jazzer.internal.basedir: the generated corpus and any crash file land under $out, not in src/.
   # jazzer.internal.arg.N are libFuzzer's arguments: an input that takes over 10 s is a finding (-timeout); not
@@ -77,7 +78,8 @@ for t in "${run[@]}"; do
   stats=$(grep -aE '^#[0-9]+' "$out/log" | tail -n 1 || true)
   execs=$(grep -aoE 'Done [0-9]+ runs in [0-9]+ second' "$out/log" | tail -n 1 | awk '{ print $2 " in " $5 " s" }' || true)
   cov=$(sed -nE 's/.*cov: ([0-9]+) ft: ([0-9]+) corp: ([0-9]+).*/cov \1, ft \2, corpus \3/p' <<<"$stats")
-  findings=$(find "$out" -maxdepth 1 \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
+  # Only this run's: files of earlier runs stay in the folder until someone removes them.
+  findings=$(find "$out" -maxdepth 1 -newer "$out/.start" \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
   line=$(printf '%-16s %-26s %-34s findings %s%s' "$t" "${execs:-? runs}" "${cov:-no stats}" "$findings" \
     "$([ $status -ne 0 ] && echo " (exit $status, see $out/log)")")
   echo "$line"
