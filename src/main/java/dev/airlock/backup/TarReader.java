@@ -26,6 +26,8 @@ public final class TarReader {
     private final InputStream in;
     private final String what;
     private long remaining;
+    /** Whether the current member's bytes are its data: only a file's; a directory's or link's are only skipped. */
+    private boolean isData;
     private long padding;
     private long offset;
 
@@ -116,6 +118,7 @@ public final class TarReader {
             long mtime = paxMtime != null ? paxMtime : number(h, 136, 12, "mtime");
             // A directory's or link's declared size is data to skip too.
             remaining = size;
+            isData = t == TarEntry.Type.FILE;
             padding = (BLOCK - size % BLOCK) % BLOCK;
             return new TarEntry(name, t, mode, uid, gid, dataSize, mtime, link);
         }
@@ -123,7 +126,7 @@ public final class TarReader {
 
     /** Reads data of the current member; -1 at its end. */
     public int read(byte[] b, int off, int len) throws IOException {
-        if (remaining == 0) {
+        if (remaining == 0 || !isData) {
             return -1;
         }
         int n = in.read(b, off, (int) Math.min(len, remaining));

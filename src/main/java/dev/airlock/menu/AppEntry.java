@@ -57,6 +57,11 @@ public record AppEntry(String id, String name, String icon, List<String> argv, b
             // Bidi overrides and invisible characters could make "[work] ..." read as another domain's entry.
             throw new MalformedEntryException("Name holds an invisible or direction-changing character");
         }
+        if (name.codePoints().anyMatch(c -> Character.getType(c) == Character.CONTROL)) {
+            // The escapes \n \r \t are valid in a Name, but a line break would draw a second line under
+            // "[work] ..." that a domain writes as it likes ("[vault] ..."); found by the fuzzing of issue 17.
+            throw new MalformedEntryException("Name holds a line break or another control character");
+        }
         return new AppEntry(id, name, entry.icon(), entry.exec().argvWithoutFile(),
                 !entry.noDisplay() && !entry.terminal());
     }

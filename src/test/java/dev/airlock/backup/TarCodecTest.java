@@ -68,6 +68,38 @@ class TarCodecTest {
     }
 
     @Test
+    void aDirectorysDeclaredBytesAreSkippedNeverHandedOutAsData() throws IOException {
+        // Found by the fuzzing of issue 17: a directory that declares bytes handed them out through data().
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (TarWriter w = new TarWriter(out, false)) {
+            w.add(new TarEntry("d", TarEntry.Type.DIRECTORY, 0755, 0, 0, 0, 1_700_000_000L, null), new byte[0]);
+            w.add(TarEntry.file("d/f", 0644, 3, 1_700_000_000L), "abc".getBytes(StandardCharsets.US_ASCII));
+        }
+        byte[] tar = out.toByteArray();
+        byte[] hostile = new byte[tar.length + 512];
+        System.arraycopy(tar, 0, hostile, 0, 512);
+        System.arraycopy("00000000002\0".getBytes(StandardCharsets.US_ASCII), 0, hostile, 124, 12);
+        Arrays.fill(hostile, 148, 156, (byte) ' ');
+        long sum = 0;
+        for (int i = 0; i < 512; i++) {
+            sum += hostile[i] & 0xff;
+        }
+        System.arraycopy(String.format("%06o\0 ", sum).getBytes(StandardCharsets.US_ASCII), 0, hostile, 148, 8);
+        hostile[512] = 'x';
+        hostile[513] = 'y';
+        System.arraycopy(tar, 512, hostile, 1024, tar.length - 512);
+
+        TarReader r = new TarReader(new ByteArrayInputStream(hostile), "the archive");
+        TarEntry d = r.next();
+        assertThat(d.type()).isEqualTo(TarEntry.Type.DIRECTORY);
+        assertThat(d.size()).isZero();
+        assertThat(r.data().readAllBytes()).as("data of a directory").isEmpty();
+        TarEntry f = r.next();
+        assertThat(f.name()).isEqualTo("d/f");
+        assertThat(new String(r.data().readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("abc");
+    }
+
+    @Test
     void anArchiveCutInsideAMemberIsRefused() throws IOException {
         byte[] tar = sample();
         for (int cut = 1; cut < 3 * 512; cut += 97) {

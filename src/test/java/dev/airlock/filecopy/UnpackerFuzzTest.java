@@ -124,7 +124,7 @@ class UnpackerFuzzTest {
         }
     }
 
-    private static UnpackHarness.Outcome check(UnpackHarness h, UnpackHarness.Outcome o, Set<String> planted)
+    static UnpackHarness.Outcome check(UnpackHarness h, UnpackHarness.Outcome o, Set<String> planted)
             throws IOException {
         assertThat(o.reply).as("reply").isNotNull();
         assertThat(KNOWN_CODES).as("known error code, got %s", o.reply).contains(o.reply.errorCode());
@@ -152,7 +152,7 @@ class UnpackerFuzzTest {
         return o;
     }
 
-    private static boolean crcIsOfAPrefix(byte[] stream, long crc) {
+    static boolean crcIsOfAPrefix(byte[] stream, long crc) {
         CRC32 c = new CRC32();
         if (c.getValue() == crc) {
             return true;

@@ -107,6 +107,15 @@ class MenuTest {
     }
 
     @Test
+    void aNameCannotDrawASecondLineThatPassesForAnotherDomainsEntry() throws Exception {
+        for (String escape : List.of("\\n", "\\r", "\\t")) {
+            Threat.named("a Name with the escape " + escape, () -> assertThatThrownBy(() -> parse("x",
+                    entry("app").replace("Name=App", "Name=App" + escape + "[vault] Passwords")))
+                    .isInstanceOf(MalformedEntryException.class).hasMessageContaining("control character"));
+        }
+    }
+
+    @Test
     void anApplicationsArgumentsCannotEscapeTheDomainThroughTheExecLine() throws Exception {
         List<String> argv = List.of("/usr/bin/app", "it's \"quoted\"", "$HOME", "`id`", "a b", "100%", "back\\slash",
                 "--", ";", "~");
