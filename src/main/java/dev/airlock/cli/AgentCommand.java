@@ -19,7 +19,7 @@ final class AgentCommand implements Callable<Integer> {
         new IncomingPendrives(PenChannel.SOCKET, Path.of(InDomain.HOME), Invocation.current().env(), System.err).start();
         // The door lives as long as the agent's process: the sandbox's /run goes with it.
         try {
-            Door.open(Path.of(InDomain.DOOR), new ResidentCommands(ResidentCommands.DOMAIN, DomainMain::root));
+            Door.open(Path.of(InDomain.DOOR), new ResidentCommands(ResidentCommands.DOMAIN, DomainMain.class));
         } catch (IOException e) {
             System.err.println("airlock: no door for quick commands: " + Messages.describe(e));
         }

@@ -42,7 +42,7 @@ final class DaemonCommand implements Callable<Integer> {
     /** The door of the thin clients; without one they run their commands themselves, only slower. */
     private Optional<Door> openDoor(AirlockHome home) {
         try {
-            return Optional.of(Door.open(home.run().resolve("door"), new ResidentCommands(ResidentCommands.HOST, Main::root)));
+            return Optional.of(Door.open(home.run().resolve("door"), new ResidentCommands(ResidentCommands.HOST, Main.class)));
         } catch (IOException e) {
             spec.commandLine().getErr().println("airlock: no door for quick commands: " + Messages.describe(e));
             return Optional.empty();

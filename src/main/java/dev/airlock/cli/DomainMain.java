@@ -29,9 +29,4 @@ import picocli.CommandLine.Command;
 final class DomainMain {
     private DomainMain() {
     }
-
-    /** A new root for one request. */
-    static Object root() {
-        return new DomainMain();
-    }
 }

@@ -81,11 +81,6 @@ public final class Main {
         return CommandLines.run(new Main(), out, err, args);
     }
 
-    /** A new root of the host's and the domains' commands, for a resident broker. */
-    static Object root() {
-        return new Main();
-    }
-
     /**
      * The whole command model, configured as it runs: what the manual pages and the completion script of the
      * package are written from (dev.airlock.packaging).

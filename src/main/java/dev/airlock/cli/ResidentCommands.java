@@ -9,7 +9,6 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
-import java.util.function.Supplier;
 
 /**
  * The commands a resident broker or agent runs for thin clients, a closed list per side; every other command (the
@@ -32,10 +31,10 @@ final class ResidentCommands implements Door.Handler {
             "qubesdb-read", "qubesdb-write", "qubes_penctl");
 
     private final Set<String> served;
-    private final Supplier<Object> root;
+    private final Class<?> root;
 
-    /** Serves the commands {@code served} of the roots {@code root} makes (one per request). */
-    ResidentCommands(Set<String> served, Supplier<Object> root) {
+    /** Serves the commands {@code served} of the root of commands {@code root} ({@link Main}, {@link DomainMain}). */
+    ResidentCommands(Set<String> served, Class<?> root) {
         this.served = served;
         this.root = root;
     }
@@ -57,7 +56,8 @@ final class ResidentCommands implements Door.Handler {
                 call.ifLost());
         try {
             return ScopedValue.where(Caller.ON_CANCEL, call.onCancel()).call(() -> Invocation.call(invocation,
-                    () -> CommandLines.run(root.get(), out, err, request.argv().toArray(String[]::new))));
+                    () -> CommandLines.run(CommandLines.single(root, request.argv().getFirst()), out, err,
+                            request.argv().toArray(String[]::new))));
         } catch (Exception e) {
             err.println("ERROR: " + Messages.describe(e));
             return 1;

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ResidentCommandsTest {
-    private static final ResidentCommands HOST = new ResidentCommands(ResidentCommands.HOST, Main::root);
+    private static final ResidentCommands HOST = new ResidentCommands(ResidentCommands.HOST, Main.class);
 
     private static DoorRequest request(String... argv) {
         return new DoorRequest(List.of(argv), "/tmp", Map.of(), 0, 0);
@@ -66,16 +66,28 @@ class ResidentCommandsTest {
 
     @Test
     void anAgentServesOnlyTheInDomainToolsAndItsRootKnowsNoHostCommand() {
-        ResidentCommands agent = new ResidentCommands(ResidentCommands.DOMAIN, DomainMain::root);
+        ResidentCommands agent = new ResidentCommands(ResidentCommands.DOMAIN, DomainMain.class);
         int me = Posix.geteuid();
         assertThat(agent.serves(request("qvm-copy-to-vm", "personal", "f"), me)).isTrue();
         assertThat(agent.serves(request("run", "work", "--", "true"), me)).isFalse();
         assertThat(agent.serves(request("qubesdb-watch", "/x"), me)).as("waits for ever").isFalse();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = CommandLines.run(DomainMain.root(), new java.io.PrintWriter(new ByteArrayOutputStream()),
-                new java.io.PrintWriter(err, true), "ls");
-        assertThat(code).isEqualTo(Main.EXIT_USAGE);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("Unmatched argument at index 0: 'ls'");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CommandLines.single(DomainMain.class, "ls"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void everyServedCommandHasItsOwnModelWhoseUsageReadsAsTheFullOnes() {
+        for (String name : ResidentCommands.HOST) {
+            assertThat(CommandLines.single(Main.class, name).getSubcommands()).containsOnlyKeys(name);
+        }
+        for (String name : ResidentCommands.DOMAIN) {
+            assertThat(CommandLines.single(DomainMain.class, name).getSubcommands()).containsOnlyKeys(name);
+        }
+        java.io.StringWriter single = new java.io.StringWriter();
+        CommandLines.single(Main.class, "ls").getSubcommands().get("ls").usage(new java.io.PrintWriter(single));
+        java.io.StringWriter full = new java.io.StringWriter();
+        Main.commandLine().getSubcommands().get("ls").usage(new java.io.PrintWriter(full));
+        assertThat(single.toString()).startsWith("Usage: airlock ls").isEqualTo(full.toString());
     }
 
     @Test
